@@ -1,0 +1,30 @@
+/** @module _internal/encoding  Strict decoders: Node's Buffer decoders skip bad characters silently. */
+import { Buffer } from 'node:buffer'
+
+const HEX = /^(?:[0-9a-f]{2})+$/
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+
+export type SignatureEncoding = 'hex' | 'base64' | 'base64url'
+
+/** True when `value` is non-empty, canonical lower-case hex / padded base64 / unpadded base64url. */
+export function isEncoded(value: string, encoding: SignatureEncoding): boolean {
+  if (value.length === 0) return false
+  switch (encoding) {
+    case 'hex':
+      return HEX.test(value)
+    case 'base64':
+      return BASE64.test(value)
+    case 'base64url':
+      return BASE64URL.test(value) && value.length % 4 !== 1
+  }
+}
+
+/** Decodes strictly: undefined unless `value` is valid in `encoding`. */
+export function decodeStrict(value: string, encoding: SignatureEncoding): Buffer | undefined {
+  return isEncoded(value, encoding) ? Buffer.from(value, encoding) : undefined
+}
+
+export function toBytes(value: Uint8Array | string): Uint8Array {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value
+}

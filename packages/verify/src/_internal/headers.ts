@@ -1,0 +1,30 @@
+/** @module _internal/headers */
+import { fail } from '../errors.ts'
+import type { HeadersLike } from '../request.ts'
+
+/**
+ * One header's value, looked up case-insensitively. A header sent twice is refused as malformed
+ * rather than guessed at (Stripe's SDK does the same): a second copy is how signature smuggling starts.
+ * @param name lower-case header name
+ */
+export function getHeader(headers: HeadersLike, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') {
+    return (headers as Headers).get(name) ?? undefined
+  }
+  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>
+  let value = record[name]
+  if (value === undefined) {
+    for (const key in record) {
+      if (key.length === name.length && key.toLowerCase() === name) {
+        value = record[key]
+        break
+      }
+    }
+  }
+  if (value === undefined) return undefined
+  if (typeof value === 'string') return value
+  if (typeof value === 'number') return String(value)
+  if (value.length === 1) return value[0]
+  if (value.length === 0) return undefined
+  return fail('malformed_signature', `The ${name} header was sent more than once; refusing to choose one.`)
+}

@@ -1,0 +1,157 @@
+/**
+ * @module define
+ * A provider preset is data plus small pure functions; {@link defineProvider} turns one into the
+ * factory users call (`providers.stripe({ secrets })`). The verify loop lives once, in verify.ts.
+ */
+import { Buffer } from 'node:buffer'
+import type { Key, Content, Signature } from './schemes/index.ts'
+import type { HeadersLike, WebhookRequest } from './request.ts'
+
+/** A secret as configured: text (decoded per provider) or raw key bytes. */
+export type Secret = string | Uint8Array
+
+/** What a preset extracts from the request before any crypto runs. */
+export interface Envelope {
+  /** Every candidate signature (multi-signature headers, key rotation on the sender's side). */
+  readonly signatures: readonly Signature[]
+  /** Unix seconds the sender signed; present for timestamped schemes. */
+  readonly timestamp?: number
+  /** The provider's delivery/event id when it is in the headers. */
+  readonly id?: string
+  /** Preset-private data carried from parse to check (e.g. decoded JWT claims). */
+  readonly data?: unknown
+}
+
+/** A message to sign: the inverse of verification, used by tests, the CLI and the gateway's tools. */
+export interface SignInput {
+  readonly body: Uint8Array
+  readonly url: string | undefined
+  readonly method: string
+  /** Unix seconds. */
+  readonly timestamp: number
+  readonly id: string
+}
+
+/** What `eventId`/`eventType` see once the signature holds. */
+export interface VerifiedContext {
+  readonly headers: HeadersLike
+  readonly envelope: Envelope
+  /** The body parsed as JSON (undefined when it is not JSON). Parsed at most once. */
+  payload(): unknown
+  /** The body as UTF-8 text. */
+  text(): string
+}
+
+/** Options every preset takes. */
+export interface BaseOptions {
+  /** One secret, or several during a rotation: any one matching passes. */
+  readonly secrets: Secret | readonly Secret[]
+  /** Override of the preset's replay window, in seconds (both directions). */
+  readonly toleranceSeconds?: number
+}
+
+/** The whole description of a provider's scheme. */
+export interface ProviderDefinition<Options extends object = object, Config = unknown> {
+  readonly id: string
+  readonly name: string
+  /** One line: what is signed, how, and where it travels. */
+  readonly scheme: string
+  readonly docsUrl: string
+  /** Default replay window; absent when the scheme carries no timestamp. */
+  readonly toleranceSeconds?: number
+  /** Provider-specific option names, for config validation and `--option`. */
+  readonly optionKeys: readonly string[]
+  /** Added to a `signature_mismatch` message: the mistakes people make with this provider. */
+  readonly mismatchHint: string
+  /** Validates provider options eagerly; throws TypeError for programmer errors. */
+  configure(options: Options): Config
+  /** Secret text or bytes → key. Throws TypeError for an unusable secret. */
+  decodeKey(secret: Secret, config: Config): Key
+  /** Pure, no crypto. Throws a Failure: missing_signature | malformed_signature | unsupported_algorithm | timestamp_missing … */
+  parse(request: WebhookRequest, body: Uint8Array, config: Config): Envelope
+  /** The exact bytes that were signed; several candidates where the provider's own library tries several (Twilio URLs). */
+  signedContent(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config): readonly Content[]
+  /**
+   * Checks after the signature holds (claims, body hashes). Throws a Failure. May return an id or
+   * timestamp found in the now-authenticated payload.
+   */
+  check?(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config, nowSeconds: number): Partial<Pick<Envelope, 'id' | 'timestamp'>> | void
+  /** Headers the provider would send for this message. */
+  sign(input: SignInput, key: Key, config: Config): Record<string, string>
+  eventId?(context: VerifiedContext, config: Config): string | undefined
+  eventType?(context: VerifiedContext, config: Config): string | undefined
+}
+
+/** A preset with its secrets decoded and options checked: what verification takes. */
+export interface ConfiguredPreset {
+  readonly id: string
+  readonly definition: ProviderDefinition<object, unknown>
+  readonly keys: readonly Key[]
+  readonly toleranceSeconds: number | undefined
+  readonly config: unknown
+}
+
+/** The factory `defineProvider` returns, with the definition attached for listings. */
+export interface ProviderFactory<Options extends object> {
+  (options: BaseOptions & Options): ConfiguredPreset
+  readonly definition: ProviderDefinition<object, unknown>
+}
+
+const PREFIX = '[@hookgate/verify]'
+
+/** Programmer errors (bad options) are TypeErrors thrown at construction, never at request time. */
+export function optionError(provider: string, message: string): TypeError {
+  return new TypeError(`${PREFIX} ${provider}: ${message}`)
+}
+
+/** Identity plus packaging: turns a definition into its factory. */
+export function defineProvider<Options extends object, Config>(
+  definition: ProviderDefinition<Options, Config>,
+): ProviderFactory<Options> {
+  const factory = (options: BaseOptions & Options): ConfiguredPreset => {
+    if (typeof options !== 'object' || options === null) throw optionError(definition.id, 'options are required ({ secrets })')
+    const config = definition.configure(options)
+    const list: readonly Secret[] = Array.isArray(options.secrets) ? options.secrets : [options.secrets as Secret]
+    if (list.length === 0) throw optionError(definition.id, '`secrets` must hold at least one secret')
+    const keys = list.map((secret, i) => {
+      if (typeof secret === 'string' ? secret.trim().length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
+        throw optionError(definition.id, `secrets[${i}] is empty`)
+      }
+      return definition.decodeKey(secret, config)
+    })
+    const tolerance = options.toleranceSeconds ?? definition.toleranceSeconds
+    if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance > 0)) {
+      throw optionError(definition.id, '`toleranceSeconds` must be a positive number')
+    }
+    return Object.freeze({ id: definition.id, definition: definition as ProviderDefinition<object, unknown>, keys, toleranceSeconds: tolerance, config })
+  }
+  return Object.assign(factory, { definition: definition as ProviderDefinition<object, unknown> })
+}
+
+/** Secret → UTF-8 bytes (the default decoding: the secret text is the key). */
+export function utf8Secret(secret: Secret): Uint8Array {
+  return typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret
+}
+
+/** Reads a string option; TypeError when present but not a non-empty string. */
+export function stringOption(provider: string, options: object, name: string, required: true): string
+export function stringOption(provider: string, options: object, name: string, required?: false): string | undefined
+export function stringOption(provider: string, options: object, name: string, required = false): string | undefined {
+  const value = (options as Record<string, unknown>)[name]
+  if (value === undefined) {
+    if (required) throw optionError(provider, `option \`${name}\` is required`)
+    return undefined
+  }
+  if (typeof value !== 'string' || value.length === 0) throw optionError(provider, `option \`${name}\` must be a non-empty string`)
+  return value
+}
+
+/** Reads a JSON field path from a payload object, returning strings and numbers as strings. */
+export function field(payload: unknown, ...path: string[]): string | undefined {
+  let value: unknown = payload
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
+}

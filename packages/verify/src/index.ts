@@ -1,0 +1,25 @@
+/**
+ * @module @hookgate/verify
+ * Webhook signature verification on the raw bytes, one preset per provider, no dependencies.
+ */
+export { providers, isBuiltinProviderId, type BuiltinProviderId } from './providers/index.ts'
+export { verifyWebhook, safeVerifyWebhook, signWebhook, VerifiedWebhook } from './verify.ts'
+export type { VerifyOptions, VerifyResult, VerificationFailure, SignMessage } from './verify.ts'
+export { fromFetchRequest, type WebhookRequest, type HeadersLike } from './request.ts'
+export {
+  WebhookError,
+  WebhookVerificationError,
+  isWebhookError,
+  VERIFICATION_FAILURE_REASONS,
+  REASON_STATUS,
+  WEBHOOK_ERROR_CODES,
+  type VerificationFailureReason,
+  type WebhookErrorCode,
+  type AnyWebhookError,
+} from './errors.ts'
+export { defineProvider, type ProviderDefinition, type ProviderFactory, type ConfiguredPreset, type BaseOptions, type Secret, type Envelope } from './define.ts'
+export { TRELLO_SOURCE_IPS, type TrelloOptions } from './providers/trello.ts'
+export { twilioBodySha256, type TwilioOptions } from './providers/twilio.ts'
+export type { HmacOptions } from './providers/hmac-sha256.ts'
+export type { JwtOptions } from './providers/jwt.ts'
+export { TRIVIALSEC_EVENT_NAMES, type TrivialsecOptions } from './providers/trivialsec.ts'

@@ -1,0 +1,58 @@
+/** @module providers/_shared  Small pieces several presets share. @internal */
+import { fail } from '../errors.ts'
+import { isEncoded, type SignatureEncoding } from '../_internal/encoding.ts'
+import { getHeader } from '../_internal/headers.ts'
+import type { HeadersLike } from '../request.ts'
+import type { KeyAlgorithm, Signature } from '../schemes/index.ts'
+
+/** No provider sends a signature header this long; refusing early bounds the work garbage can cause. */
+export const MAX_SIGNATURE_HEADER_LENGTH = 8192
+/** More candidates than any provider sends during a rotation; bounds the MACs one request can cost. */
+export const MAX_SIGNATURES = 16
+
+/** The signature header's value, bounded; a Failure when absent, empty or oversized. */
+export function requireHeader(headers: HeadersLike, name: string): string {
+  const value = getHeader(headers, name)
+  if (value === undefined || value.trim().length === 0) fail('missing_signature', `The ${name} header is missing.`)
+  if (value.length > MAX_SIGNATURE_HEADER_LENGTH) {
+    fail('malformed_signature', `The ${name} header is longer than ${MAX_SIGNATURE_HEADER_LENGTH} characters.`)
+  }
+  return value
+}
+
+export function encodedSignature(alg: KeyAlgorithm, encoding: SignatureEncoding, value: string, header: string): Signature {
+  if (!isEncoded(value, encoding)) fail('malformed_signature', `The ${header} header does not hold valid ${encoding}.`)
+  return { alg, encoding, value }
+}
+
+/** Unix seconds written as digits only (no sign, no fraction, no spaces). */
+export function unixSeconds(value: string | undefined, header: string): number {
+  if (value === undefined || value.length === 0) fail('timestamp_missing', `The ${header} header carries no timestamp.`)
+  if (!/^\d{1,12}$/.test(value)) fail('malformed_signature', `The timestamp in ${header} is not a whole number of seconds.`)
+  return Number(value)
+}
+
+/**
+ * Parses `t=<unix>,v1=<hex>[,v1=<hex>…]` (Stripe, Calendly). Unknown keys (v0, future schemes) are skipped:
+ * only `v1` counts, so a downgraded scheme cannot be smuggled in.
+ */
+export function parseTimestampedList(value: string, header: string): { timestamp: number; signatures: Signature[] } {
+  let timestamp: string | undefined
+  const signatures: Signature[] = []
+  for (const item of value.split(',')) {
+    const eq = item.indexOf('=')
+    if (eq <= 0) fail('malformed_signature', `The ${header} header is not a list of key=value pairs.`)
+    const key = item.slice(0, eq)
+    const itemValue = item.slice(eq + 1)
+    if (key === 't') {
+      if (timestamp !== undefined) fail('malformed_signature', `The ${header} header has more than one t= timestamp.`)
+      timestamp = itemValue
+    } else if (key === 'v1') {
+      if (signatures.length === MAX_SIGNATURES) fail('malformed_signature', `The ${header} header has more than ${MAX_SIGNATURES} signatures.`)
+      signatures.push(encodedSignature('hmac-sha256', 'hex', itemValue, header))
+    }
+  }
+  if (timestamp === undefined) fail('timestamp_missing', `The ${header} header has no t= timestamp.`)
+  if (signatures.length === 0) fail('missing_signature', `The ${header} header has no v1= signature.`)
+  return { timestamp: unixSeconds(timestamp, header), signatures }
+}

@@ -1,0 +1,112 @@
+/**
+ * @module providers/standard-webhooks
+ * Standard Webhooks (and Svix, the same scheme with `svix-*` headers): `webhook-signature` holds a
+ * space-separated list of `v1,<base64 HMAC-SHA256>` and `v1a,<base64 Ed25519>` over `${id}.${timestamp}.${body}`.
+ * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md
+ */
+import { Buffer } from 'node:buffer'
+import { fail } from '../errors.ts'
+import { decodeStrict } from '../_internal/encoding.ts'
+import { getHeader } from '../_internal/headers.ts'
+import { defineProvider, field, optionError, type Secret } from '../define.ts'
+import { ed25519PrivateKey, ed25519PublicKey } from '../schemes/ed25519.ts'
+import { hmacKey } from '../schemes/hmac.ts'
+import { signContent, type Key, type Signature } from '../schemes/index.ts'
+import type { HeadersLike } from '../request.ts'
+import { encodedSignature, MAX_SIGNATURES, requireHeader, unixSeconds } from './_shared.ts'
+
+interface SwConfig {
+  /** Header name prefixes tried in order: `webhook` or `svix` then `webhook` (the svix SDK's fallback). */
+  readonly prefixes: readonly string[]
+  readonly provider: string
+}
+
+function headerSet(headers: HeadersLike, config: SwConfig): string {
+  for (const prefix of config.prefixes) {
+    if (getHeader(headers, `${prefix}-signature`) !== undefined) return prefix
+  }
+  return config.prefixes[0] ?? 'webhook'
+}
+
+function decodeBase64Key(provider: string, text: string, what: string): Buffer {
+  const bytes = decodeStrict(text, 'base64')
+  if (bytes === undefined || bytes.length === 0) throw optionError(provider, `${what} must be non-empty base64 after its prefix`)
+  return bytes
+}
+
+/** `whsec_<base64>` → HMAC key; `whpk_<base64>` → Ed25519 public key; `whsk_<base64>` → Ed25519 private key (can sign). */
+function decodeKey(secret: Secret, config: SwConfig): Key {
+  if (secret instanceof Uint8Array) return hmacKey('hmac-sha256', secret)
+  if (secret.startsWith('whpk_')) {
+    const raw = decodeBase64Key(config.provider, secret.slice(5), 'a whpk_ public key')
+    if (raw.length !== 32) throw optionError(config.provider, 'a whpk_ public key must be 32 bytes')
+    return ed25519PublicKey(raw)
+  }
+  if (secret.startsWith('whsk_')) {
+    const raw = decodeBase64Key(config.provider, secret.slice(5), 'a whsk_ secret key')
+    if (raw.length !== 32 && raw.length !== 64) throw optionError(config.provider, 'a whsk_ secret key must be 32 or 64 bytes')
+    return ed25519PrivateKey(raw)
+  }
+  const text = secret.startsWith('whsec_') ? secret.slice(6) : secret
+  return hmacKey('hmac-sha256', decodeBase64Key(config.provider, text, 'the secret (whsec_…)'))
+}
+
+function parseSignatures(value: string, header: string): Signature[] {
+  const signatures: Signature[] = []
+  for (const entry of value.split(' ')) {
+    if (entry === '') continue
+    const comma = entry.indexOf(',')
+    if (comma <= 0) fail('malformed_signature', `The ${header} header is not a list of "<version>,<signature>".`)
+    const version = entry.slice(0, comma)
+    const sig = entry.slice(comma + 1)
+    // Unknown versions are skipped (the spec's forward compatibility).
+    if (version !== 'v1' && version !== 'v1a') continue
+    if (signatures.length === MAX_SIGNATURES) fail('malformed_signature', `The ${header} header has more than ${MAX_SIGNATURES} signatures.`)
+    signatures.push(encodedSignature(version === 'v1' ? 'hmac-sha256' : 'ed25519', 'base64', sig, header))
+  }
+  if (signatures.length === 0) fail('unsupported_algorithm', `The ${header} header has no v1 or v1a signature.`)
+  return signatures
+}
+
+function create(id: 'standard-webhooks' | 'svix', name: string, prefixes: readonly string[]) {
+  const label = prefixes[0]
+  return defineProvider<object, SwConfig>({
+    id,
+    name,
+    scheme: `${label}-signature v1,<base64> (HMAC-SHA256) / v1a (Ed25519) of \`id.timestamp.body\``,
+    docsUrl: id === 'svix' ? 'https://docs.svix.com/receiving/verifying-payloads/how-manual' : 'https://www.standardwebhooks.com/',
+    toleranceSeconds: 300,
+    optionKeys: [],
+    mismatchHint: 'Use the endpoint\'s signing secret (whsec_…, base64 after the prefix); a Stripe whsec_ secret is a different thing.',
+    configure: () => ({ prefixes, provider: id }),
+    decodeKey,
+    parse(request, _body, config) {
+      const prefix = headerSet(request.headers, config)
+      const header = `${prefix}-signature`
+      const signatures = parseSignatures(requireHeader(request.headers, header), header)
+      const msgId = getHeader(request.headers, `${prefix}-id`)
+      if (msgId === undefined || msgId === '') fail('missing_signature', `The ${prefix}-id header is missing.`)
+      const timestamp = unixSeconds(getHeader(request.headers, `${prefix}-timestamp`), `${prefix}-timestamp`)
+      return { signatures, timestamp, id: msgId }
+    },
+    signedContent: (_request, body, envelope) => [[`${envelope.id}.${envelope.timestamp}.`, body]],
+    sign(input, key) {
+      if (key.alg === 'ed25519' && key.key.type !== 'private') {
+        throw new TypeError(`[@hookgate/verify] ${id}: signing needs a whsec_ or whsk_ secret, not a whpk_ public key`)
+      }
+      const content = [`${input.id}.${input.timestamp}.`, input.body]
+      const version = key.alg === 'ed25519' ? 'v1a' : 'v1'
+      return {
+        [`${label}-id`]: input.id,
+        [`${label}-timestamp`]: String(input.timestamp),
+        [`${label}-signature`]: `${version},${signContent(key, content, 'base64')}`,
+      }
+    },
+    eventType: (context) => field(context.payload(), 'type'),
+  })
+}
+
+/** Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`); ±300 s. */
+export const standardWebhooks = create('standard-webhooks', 'Standard Webhooks', ['webhook'])
+/** Svix (and Clerk, Resend, … built on it): `svix-*` headers, falling back to `webhook-*` as the svix SDK does. */
+export const svix = create('svix', 'Svix', ['svix', 'webhook'])

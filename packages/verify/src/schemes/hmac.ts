@@ -1,0 +1,34 @@
+/** @module schemes/hmac  HMAC over chunked content; the algorithm only, no header knowledge. */
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { Buffer } from 'node:buffer'
+import type { Content, Key, KeyAlgorithm, Signature } from './key.ts'
+
+const DIGEST: Partial<Record<KeyAlgorithm, string>> = {
+  'hmac-sha1': 'sha1',
+  'hmac-sha256': 'sha256',
+  'hmac-sha512': 'sha512',
+}
+
+export function hmacKey(alg: 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512', secret: Uint8Array): Key {
+  return { alg, key: createSecretKey(secret) }
+}
+
+export function hmacDigest(alg: KeyAlgorithm, key: KeyObject, content: Content): Buffer {
+  const mac = createHmac(DIGEST[alg] ?? 'sha256', key)
+  for (const chunk of content) mac.update(chunk)
+  return mac.digest()
+}
+
+/** Constant-time comparison of the encoded MAC: prevents a timing oracle on the signature. */
+export function hmacVerify(key: Key, content: Content, signature: Signature): boolean {
+  const expected = hmacDigest(key.alg, key.key, content).toString(signature.encoding)
+  return constantTimeEqual(expected, signature.value)
+}
+
+/** Equal-length strings compared in constant time; different lengths return false at once (length is public). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  const left = Buffer.from(a, 'latin1')
+  const right = Buffer.from(b, 'latin1')
+  return left.length === right.length && timingSafeEqual(left, right)
+}

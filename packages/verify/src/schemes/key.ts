@@ -1,0 +1,22 @@
+/** @module schemes/key  What a decoded secret becomes: an algorithm and a node:crypto KeyObject. */
+import type { KeyObject } from 'node:crypto'
+import type { SignatureEncoding } from '../_internal/encoding.ts'
+
+export type KeyAlgorithm = 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512' | 'ed25519'
+
+/** A verification (and, where possible, signing) key. Built once, when the preset is configured. */
+export interface Key {
+  readonly alg: KeyAlgorithm
+  /** Secret key for HMAC; public or private key for Ed25519 (a private key can also sign). */
+  readonly key: KeyObject
+}
+
+/** One candidate signature as sent, still encoded: compared in the encoded form, as the providers' SDKs do. */
+export interface Signature {
+  readonly alg: KeyAlgorithm
+  readonly encoding: SignatureEncoding
+  readonly value: string
+}
+
+/** Signed content as chunks fed to the MAC one after the other (no concatenation copy); strings are UTF-8. */
+export type Content = readonly (string | Uint8Array)[]

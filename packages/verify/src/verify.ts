@@ -1,0 +1,200 @@
+/**
+ * @module verify
+ * The single verify loop: parse → replay window (both directions) → every key × content × signature,
+ * compared in constant time → post-signature checks. Presets only describe; this decides.
+ */
+import { Buffer } from 'node:buffer'
+import { randomUUID } from 'node:crypto'
+import { Failure, WebhookVerificationError, type VerificationFailureReason } from './errors.ts'
+import type { ConfiguredPreset, Envelope, VerifiedContext } from './define.ts'
+import type { HeadersLike, WebhookRequest } from './request.ts'
+import { verifySignature } from './schemes/index.ts'
+
+export interface VerifyOptions {
+  /** The clock (injectable for tests and for re-checking captured requests). Default: now. */
+  readonly now?: Date
+}
+
+/** A request whose signature held. The body is parsed only when asked (`json()`, `id`, `eventType`). */
+export class VerifiedWebhook {
+  readonly ok = true as const
+  readonly provider: string
+  readonly rawBody: Uint8Array
+  /** When the sender signed it, for timestamped schemes. */
+  readonly timestamp: Date | undefined
+  readonly #preset: ConfiguredPreset
+  readonly #context: VerifiedContext
+  #payload: { value: unknown } | undefined
+
+  /** @internal */
+  constructor(preset: ConfiguredPreset, headers: HeadersLike, rawBody: Uint8Array, envelope: Envelope) {
+    this.provider = preset.id
+    this.rawBody = rawBody
+    this.timestamp = envelope.timestamp === undefined ? undefined : new Date(envelope.timestamp * 1000)
+    this.#preset = preset
+    this.#context = { headers, envelope, payload: () => this.#parsed(), text: () => this.text() }
+  }
+
+  /** The provider's delivery or event id (what the gateway deduplicates on), when the provider sends one. */
+  get id(): string | undefined {
+    return this.#context.envelope.id ?? this.#preset.definition.eventId?.(this.#context, this.#preset.config)
+  }
+
+  /** The provider's event type (`invoice.paid`, `push`, …), when the provider sends one. */
+  get eventType(): string | undefined {
+    return this.#preset.definition.eventType?.(this.#context, this.#preset.config)
+  }
+
+  /** The body as UTF-8 text. */
+  text(): string {
+    return Buffer.from(this.rawBody.buffer, this.rawBody.byteOffset, this.rawBody.byteLength).toString('utf8')
+  }
+
+  /** The body parsed as JSON. Throws a `SyntaxError` when the body is not JSON. */
+  json<T = unknown>(): T {
+    return JSON.parse(this.text()) as T
+  }
+
+  #parsed(): unknown {
+    if (this.#payload === undefined) {
+      let value: unknown
+      try {
+        value = this.json()
+      } catch {
+        value = undefined
+      }
+      this.#payload = { value }
+    }
+    return this.#payload.value
+  }
+}
+
+export interface VerificationFailure {
+  readonly ok: false
+  readonly reason: VerificationFailureReason
+  readonly message: string
+  readonly error: WebhookVerificationError
+}
+
+export type VerifyResult = VerifiedWebhook | VerificationFailure
+
+function bodyBytes(rawBody: unknown): Uint8Array {
+  if (rawBody instanceof Uint8Array) return rawBody
+  if (typeof rawBody === 'string') return Buffer.from(rawBody, 'utf8')
+  throw new Failure(
+    'invalid_payload',
+    'rawBody must be the raw request bytes (Uint8Array/Buffer) or text, but got ' +
+      (rawBody === null ? 'null' : typeof rawBody) +
+      '. A body parser has probably consumed the request: read the raw body (express.raw(), request.arrayBuffer()) and verify that.',
+  )
+}
+
+function checkWindow(timestamp: number | undefined, toleranceSeconds: number, nowSeconds: number): void {
+  if (timestamp === undefined) throw new Failure('timestamp_missing', 'The request carries no signing timestamp.')
+  if (nowSeconds - timestamp > toleranceSeconds) {
+    throw new Failure(
+      'timestamp_too_old',
+      `The signature timestamp is more than ${toleranceSeconds}s old: a replayed request, or a clock out of sync.`,
+    )
+  }
+  if (timestamp - nowSeconds > toleranceSeconds) {
+    throw new Failure(
+      'timestamp_in_future',
+      `The signature timestamp is more than ${toleranceSeconds}s in the future: check this machine's clock.`,
+    )
+  }
+}
+
+function run(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyOptions | undefined): VerifiedWebhook {
+  const definition = preset.definition
+  const body = bodyBytes(request.rawBody)
+  const envelope = definition.parse(request, body, preset.config)
+  const nowSeconds = Math.floor((options?.now?.getTime() ?? Date.now()) / 1000)
+  if (preset.toleranceSeconds !== undefined) checkWindow(envelope.timestamp, preset.toleranceSeconds, nowSeconds)
+  const contents = definition.signedContent(request, body, envelope, preset.config)
+  // Try every pair even after a miss; stop at the first match. Nothing tells which key or candidate came closest.
+  let matched = false
+  search: for (const content of contents) {
+    for (const key of preset.keys) {
+      for (const signature of envelope.signatures) {
+        if (verifySignature(key, content, signature)) {
+          matched = true
+          break search
+        }
+      }
+    }
+  }
+  if (!matched) {
+    throw new Failure(
+      'signature_mismatch',
+      'No signature matched. Are you passing the raw request body exactly as received? ' +
+        'A body parser or proxy that re-serialises it breaks the signature. ' +
+        definition.mismatchHint,
+    )
+  }
+  const found = definition.check?.(request, body, envelope, preset.config, nowSeconds)
+  return new VerifiedWebhook(preset, request.headers, body, found ? { ...envelope, ...found } : envelope)
+}
+
+function toFailure(preset: ConfiguredPreset, failure: Failure): VerificationFailure {
+  const error = new WebhookVerificationError(preset.id, failure.reason, failure.message)
+  return { ok: false, reason: failure.reason, message: failure.message, error }
+}
+
+/**
+ * Verifies a webhook and never throws on bad input: returns the verified webhook or `{ ok: false, reason, message }`.
+ * @example
+ * const result = safeVerifyWebhook(providers.stripe({ secrets: [process.env.STRIPE_WHSEC!] }), request)
+ * if (!result.ok) return new Response(result.message, { status: result.error.status })
+ */
+export function safeVerifyWebhook(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyOptions): VerifyResult {
+  try {
+    return run(preset, request, options)
+  } catch (error) {
+    if (error instanceof Failure) return toFailure(preset, error)
+    throw error
+  }
+}
+
+/**
+ * Verifies a webhook or throws a {@link WebhookVerificationError} carrying `reason` and `status`.
+ * @throws WebhookVerificationError
+ */
+export function verifyWebhook(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyOptions): VerifiedWebhook {
+  const result = safeVerifyWebhook(preset, request, options)
+  if (!result.ok) throw result.error
+  return result
+}
+
+/** A message to sign with {@link signWebhook}. */
+export interface SignMessage {
+  readonly body: Uint8Array | string
+  /** The URL the provider calls (URL-signed schemes: Twilio; Trello uses its `callbackUrl` option). */
+  readonly url?: string
+  readonly method?: string
+  /** Default: now. */
+  readonly timestamp?: Date
+  /** Delivery id for schemes that sign one (Standard Webhooks). Default: a random id. */
+  readonly id?: string
+}
+
+/**
+ * Returns the headers the provider would send for this message, signed with the preset's first secret.
+ * @example const headers = signWebhook(providers.github({ secrets: 's3cret' }), { body: '{"zen":"hi"}' })
+ */
+export function signWebhook(preset: ConfiguredPreset, message: SignMessage): Record<string, string> {
+  const key = preset.keys[0]
+  if (key === undefined) throw new TypeError('[@hookgate/verify] the preset has no secret to sign with')
+  const timestamp = Math.floor((message.timestamp?.getTime() ?? Date.now()) / 1000)
+  return preset.definition.sign(
+    {
+      body: typeof message.body === 'string' ? Buffer.from(message.body, 'utf8') : message.body,
+      url: message.url,
+      method: message.method ?? 'POST',
+      timestamp,
+      id: message.id ?? `msg_${randomUUID().replaceAll('-', '')}`,
+    },
+    key,
+    preset.config,
+  )
+}
