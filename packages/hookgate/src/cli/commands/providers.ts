@@ -1,0 +1,65 @@
+/**
+ * @module cli/commands/providers
+ * `hookgate providers [--json]`: every built-in preset with its scheme and documentation link.
+ */
+import { parseArgs } from 'node:util'
+import { providers } from '@hookgate/verify'
+import { EXIT, print } from '../args.ts'
+
+export const usage = `Usage: hookgate providers [--json]
+
+Lists the built-in provider presets: id, name, signature scheme and the provider's documentation.
+
+Options:
+  --json    print a JSON array of { id, name, scheme, docsUrl, toleranceSeconds, optionKeys }
+  -h, --help`
+
+/** One row of the listing (the `--json` shape). */
+export interface ProviderRow {
+  readonly id: string
+  readonly name: string
+  readonly scheme: string
+  readonly docsUrl: string
+  /** Default replay window; null for schemes without a signed timestamp. */
+  readonly toleranceSeconds: number | null
+  /** What `--option key=value` accepts for this provider. */
+  readonly optionKeys: readonly string[]
+}
+
+/** The registry as plain rows, in registry order. */
+export function providerRows(): ProviderRow[] {
+  return Object.values(providers).map(({ definition }) => ({
+    id: definition.id,
+    name: definition.name,
+    scheme: definition.scheme,
+    docsUrl: definition.docsUrl,
+    toleranceSeconds: definition.toleranceSeconds ?? null,
+    optionKeys: definition.optionKeys,
+  }))
+}
+
+function table(rows: readonly ProviderRow[]): string {
+  const head = ['ID', 'NAME', 'SCHEME', 'DOCS']
+  const cells = [head, ...rows.map((row) => [row.id, row.name, row.scheme, row.docsUrl])]
+  const widths = head.map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)))
+  return cells
+    .map((line) => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '))
+    .join('\n')
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values.help === true) {
+    print(usage)
+    return EXIT.ok
+  }
+  const rows = providerRows()
+  print(values.json === true ? JSON.stringify(rows, null, 2) : table(rows))
+  return EXIT.ok
+}

@@ -1,0 +1,165 @@
+/**
+ * @module cli/commands/verify
+ * `hookgate verify <provider> --secret S --body FILE --header 'Name: value' …`: checks a captured request
+ * offline, with the same verify loop the gateway runs. Exit 0 valid, 1 not valid, 2 bad usage.
+ */
+import { Buffer } from 'node:buffer'
+import { parseArgs } from 'node:util'
+import { safeVerifyWebhook, type VerifyResult } from '@hookgate/verify'
+import {
+  EXIT,
+  markSecret,
+  parsePositiveSeconds,
+  parseProviderOptions,
+  parseUnixSeconds,
+  print,
+  providerFactory,
+  readBytes,
+  UsageError,
+} from '../args.ts'
+
+export const usage = `Usage: hookgate verify <provider> --secret S [--secret S2]... --body FILE|-
+                       [--header 'Name: value']... [--headers-file FILE.json] [--url URL] [--method M]
+                       [--now UNIX] [--tolerance SECONDS] [--option key=value]... [--json]
+
+Verifies a captured webhook request. Exit code 0 when the signature is valid, 1 when it is not, 2 on bad usage.
+
+Options:
+  --secret S            a signing secret; repeat during a rotation (any one matching passes)
+  --body FILE|-         the body exactly as received, read as raw bytes from FILE or stdin (-)
+  --header 'Name: value'
+                        a request header; repeat for each header (a name given twice is sent twice)
+  --headers-file FILE   a JSON object of headers, { "name": "value" | ["value", …] }; --header wins per name
+  --url URL             the full URL the provider called (Twilio)
+  --method M            HTTP method (default POST)
+  --now UNIX            check the replay window against this time instead of now (captured requests)
+  --tolerance SECONDS   replay window override (default: the provider's)
+  --option key=value    a provider option (see "hookgate providers --json"); the value is JSON when it
+                        parses, else the literal text
+  --json                print {"ok","reason","message","id","type","timestamp"}
+  -h, --help
+
+Example:
+  hookgate verify stripe --secret "$STRIPE_WEBHOOK_SECRET" --body body.raw \\
+    --header "Stripe-Signature: t=1700000000,v1=…" --now 1700000000`
+
+type HeaderValue = string | string[]
+
+/** `Name: value` → [lower-case name, value]; the value keeps everything after the colon but leading blanks. */
+function parseHeaderFlag(text: string): [string, string] {
+  const colon = text.indexOf(':')
+  const name = colon === -1 ? '' : text.slice(0, colon).trim()
+  if (name === '' || !/^[!#$%&'*+.^`|~\w-]+$/.test(name)) {
+    throw new UsageError(`--header expects 'Name: value', got a value without a valid header name`)
+  }
+  return [name.toLowerCase(), text.slice(colon + 1).replace(/^[ \t]+/, '')]
+}
+
+/** Reads `--headers-file`: a JSON object whose values are strings, numbers or arrays of strings. */
+async function readHeadersFile(path: string): Promise<Record<string, HeaderValue>> {
+  const bytes = await readBytes(path, '--headers-file')
+  let value: unknown
+  try {
+    value = JSON.parse(Buffer.from(bytes).toString('utf8'))
+  } catch {
+    throw new UsageError(`--headers-file "${path}" is not valid JSON`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`--headers-file "${path}" must hold a JSON object of header names to values`)
+  }
+  const headers: Record<string, HeaderValue> = {}
+  for (const [name, raw] of Object.entries(value)) {
+    const key = name.toLowerCase()
+    if (typeof raw === 'string') headers[key] = raw
+    else if (typeof raw === 'number') headers[key] = String(raw)
+    else if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) headers[key] = raw as string[]
+    else throw new UsageError(`--headers-file "${path}": header "${name}" must be a string or an array of strings`)
+  }
+  return headers
+}
+
+/** Headers from the file, then the `--header` flags (which replace the file's value for the same name). */
+async function collectHeaders(flags: readonly string[], file: string | undefined): Promise<Record<string, HeaderValue>> {
+  const headers = file === undefined ? {} : await readHeadersFile(file)
+  const fromFlags = new Map<string, string[]>()
+  for (const flag of flags) {
+    const [name, value] = parseHeaderFlag(flag)
+    const values = fromFlags.get(name)
+    if (values === undefined) fromFlags.set(name, [value])
+    else values.push(value)
+  }
+  // A name repeated on the command line stays repeated: the presets refuse duplicated signature headers.
+  for (const [name, values] of fromFlags) headers[name] = values.length === 1 ? (values[0] ?? '') : values
+  return headers
+}
+
+function report(result: VerifyResult, json: boolean): string {
+  if (json) {
+    return JSON.stringify({
+      ok: result.ok,
+      provider: result.ok ? result.provider : null,
+      reason: result.ok ? null : result.reason,
+      message: result.ok ? null : result.message,
+      id: result.ok ? (result.id ?? null) : null,
+      type: result.ok ? (result.eventType ?? null) : null,
+      timestamp: result.ok && result.timestamp !== undefined ? result.timestamp.toISOString() : null,
+    })
+  }
+  if (!result.ok) return `${result.reason}: ${result.message}`
+  const lines = ['ok', `provider: ${result.provider}`]
+  if (result.id !== undefined) lines.push(`id: ${result.id}`)
+  if (result.eventType !== undefined) lines.push(`type: ${result.eventType}`)
+  if (result.timestamp !== undefined) lines.push(`timestamp: ${result.timestamp.toISOString()}`)
+  return lines.join('\n')
+}
+
+/** Runs the command; returns the exit code (0 valid, 1 not valid). */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      secret: { type: 'string', multiple: true },
+      body: { type: 'string' },
+      header: { type: 'string', multiple: true },
+      'headers-file': { type: 'string' },
+      url: { type: 'string' },
+      method: { type: 'string' },
+      now: { type: 'string' },
+      tolerance: { type: 'string' },
+      option: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  })
+  if (values.help === true) {
+    print(usage)
+    return EXIT.ok
+  }
+  for (const secret of values.secret ?? []) markSecret(secret)
+  if (positionals.length > 1) throw new UsageError(`verify takes one provider, got ${positionals.length} arguments`)
+  const factory = providerFactory(positionals[0], 'verify')
+  const secrets = values.secret ?? []
+  if (secrets.length === 0) throw new UsageError('verify needs --secret (repeat it to try several)')
+  if (values.body === undefined) throw new UsageError('verify needs --body FILE (or - for stdin): the body exactly as received')
+  const options = parseProviderOptions(values.option, factory)
+  const now = parseUnixSeconds(values.now, '--now')
+  const toleranceSeconds = parsePositiveSeconds(values.tolerance, '--tolerance')
+  const headers = await collectHeaders(values.header ?? [], values['headers-file'])
+  const rawBody = await readBytes(values.body, '--body')
+
+  const preset = factory({ ...options, secrets, ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }) })
+  const result = safeVerifyWebhook(
+    preset,
+    {
+      method: values.method ?? 'POST',
+      ...(values.url === undefined ? {} : { url: values.url }),
+      headers,
+      rawBody,
+    },
+    now === undefined ? undefined : { now },
+  )
+  print(report(result, values.json === true))
+  return result.ok ? EXIT.ok : EXIT.failed
+}
