@@ -97,7 +97,7 @@ function report(result: VerifyResult, json: boolean): string {
   if (json) {
     return JSON.stringify({
       ok: result.ok,
-      provider: result.ok ? result.provider : null,
+      provider: result.ok ? result.provider : result.error.provider,
       reason: result.ok ? null : result.reason,
       message: result.ok ? null : result.message,
       id: result.ok ? (result.id ?? null) : null,
