@@ -12,7 +12,7 @@ import { getHeader } from '../_internal/headers.ts'
 import { defineProvider, optionError, stringOption, utf8Secret, type ProviderDefinition } from '../define.ts'
 import { hmacKey } from '../schemes/hmac.ts'
 import { signContent, type Key } from '../schemes/index.ts'
-import { MAX_SIGNATURE_HEADER_LENGTH } from './_shared.ts'
+import { encodedSignature, MAX_SIGNATURE_HEADER_LENGTH } from './_shared.ts'
 
 const SUPPORTED = { HS256: 'hmac-sha256', HS512: 'hmac-sha512' } as const
 type JwtAlgorithm = keyof typeof SUPPORTED
@@ -174,7 +174,7 @@ export function jwtDefinition<Options extends object, Config extends JwtConfig>(
       const data: JwtData = { claims: jwt.claims, signedPart: `${jwt.head}.${jwt.body}` }
       const iat = jwt.claims.iat
       return {
-        signatures: [{ alg: SUPPORTED[config.alg], encoding: 'base64url', value: jwt.signature }],
+        signatures: [encodedSignature(SUPPORTED[config.alg], 'base64url', jwt.signature, config.header)],
         data,
         ...(typeof jwt.claims.jti === 'string' ? { id: jwt.claims.jti } : {}),
         ...(typeof iat === 'number' && Number.isFinite(iat) ? { timestamp: iat } : {}),

@@ -25,10 +25,13 @@ export function hmacVerify(key: Key, content: Content, signature: Signature): bo
   return constantTimeEqual(expected, signature.value)
 }
 
-/** Equal-length strings compared in constant time; different lengths return false at once (length is public). */
+/**
+ * Equal-length strings compared in constant time; different lengths return false at once (length is public).
+ * Compared as UTF-8, not latin-1: latin-1 keeps only each character's low byte, so `Ł` (U+0141) would pass for `A`.
+ */
 export function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false
-  const left = Buffer.from(a, 'latin1')
-  const right = Buffer.from(b, 'latin1')
+  const left = Buffer.from(a, 'utf8')
+  const right = Buffer.from(b, 'utf8')
   return left.length === right.length && timingSafeEqual(left, right)
 }
