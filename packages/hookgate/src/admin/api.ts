@@ -1,0 +1,154 @@
+/**
+ * @module admin/api
+ * The admin read API (JSON), bearer `admin.token` required:
+ * `GET /api/events?source=&limit=&cursor=`, `GET /api/events/{id}`, `GET /api/rejections?source=&limit=&cursor=`.
+ * Stored payloads are customer data: every route, unknown ones included, answers 401 before anything else.
+ */
+import { Buffer, isUtf8 } from 'node:buffer'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
+import { errorSummary } from '../ingest/handler.ts'
+import type { GatewayLogger } from '../logger.ts'
+import { StorageUnavailableError, type ListQuery, type Storage, type StoredEvent, type StoredRejection } from '../storage/types.ts'
+
+/** Where the admin API is served. */
+export const ADMIN_PREFIX = '/api/'
+
+const MAX_LIMIT = 500
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest()
+}
+
+/**
+ * True when `Authorization: Bearer <token>` carries the admin token. Both sides are hashed first so the
+ * comparison is constant-time whatever the lengths (threat: a timing oracle recovering the token byte by byte).
+ */
+export function isAuthorized(header: string | readonly string[] | undefined, expectedDigest: Buffer): boolean {
+  if (typeof header !== 'string') return false
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
+  if (match === null) return false
+  return timingSafeEqual(digest(match[1] as string), expectedDigest)
+}
+
+/** An event in a listing: metadata only. */
+export function eventSummary(event: StoredEvent) {
+  return {
+    id: event.id,
+    sourceId: event.sourceId,
+    provider: event.provider,
+    providerEventId: event.providerEventId ?? null,
+    eventType: event.eventType ?? null,
+    dedupeKey: event.dedupeKey,
+    receivedAt: event.receivedAt.toISOString(),
+    bodySize: event.body.byteLength,
+  }
+}
+
+/** One event in full: the body as text when it is valid UTF-8, else base64 (`encoding` says which). */
+export function eventDetail(event: StoredEvent) {
+  const bytes = Buffer.from(event.body.buffer, event.body.byteOffset, event.body.byteLength)
+  const utf8 = isUtf8(bytes)
+  return {
+    ...eventSummary(event),
+    headers: event.headers,
+    encoding: utf8 ? ('utf8' as const) : ('base64' as const),
+    body: bytes.toString(utf8 ? 'utf8' : 'base64'),
+  }
+}
+
+export function rejectionView(rejection: StoredRejection) {
+  return {
+    id: rejection.id,
+    sourceId: rejection.sourceId,
+    receivedAt: rejection.receivedAt.toISOString(),
+    status: rejection.status,
+    reason: rejection.reason,
+    message: rejection.message,
+    remoteAddress: rejection.remoteAddress ?? null,
+    headers: rejection.headers,
+    bodySize: rejection.bodySize,
+    bodySha256: rejection.bodySha256,
+  }
+}
+
+function listQuery(params: URLSearchParams): ListQuery | string {
+  const query: { sourceId?: string; limit?: number; cursor?: string } = {}
+  const source = params.get('source')
+  if (source !== null && source !== '') {
+    if (source.length > 64) return 'source is too long'
+    query.sourceId = source
+  }
+  const limit = params.get('limit')
+  if (limit !== null && limit !== '') {
+    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT) return `limit must be a whole number from 1 to ${MAX_LIMIT}`
+    query.limit = Number(limit)
+  }
+  const cursor = params.get('cursor')
+  if (cursor !== null && cursor !== '') {
+    if (cursor.length > 512) return 'cursor is not valid'
+    query.cursor = cursor
+  }
+  return query
+}
+
+export interface AdminOptions {
+  readonly token: string
+  readonly storage: Storage
+  readonly logger: GatewayLogger
+}
+
+/** @internal Creates the `/api/*` handler. */
+export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pathname: string, params: URLSearchParams) => Promise<CoreResponse> {
+  const expected = digest(options.token)
+  const { storage, logger } = options
+
+  async function list<T>(query: ListQuery, load: (query: ListQuery) => Promise<{ items: readonly T[]; nextCursor?: string }>, view: (item: T) => unknown) {
+    try {
+      const page = await load(query)
+      return jsonResponse(200, { items: page.items.map(view), nextCursor: page.nextCursor ?? null })
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) throw error
+      // The cursor is opaque: a forged or stale one is the caller's mistake, not a server error.
+      if (query.cursor !== undefined) return errorResponse(400, 'invalid_query', 'cursor is not valid')
+      throw error
+    }
+  }
+
+  async function route(req: CoreRequest, pathname: string, params: URLSearchParams): Promise<CoreResponse> {
+    if (pathname === '/api/events' || pathname === '/api/rejections') {
+      const query = listQuery(params)
+      if (typeof query === 'string') return errorResponse(400, 'invalid_query', query)
+      return pathname === '/api/events'
+        ? list(query, (q) => storage.listEvents(q), eventSummary)
+        : list(query, (q) => storage.listRejections(q), rejectionView)
+    }
+    if (pathname.startsWith('/api/events/')) {
+      const id = pathname.slice('/api/events/'.length)
+      if (id === '' || id.includes('/') || id.length > 100) return errorResponse(404, 'not_found', 'No such event.')
+      const event = await storage.getEvent(id)
+      return event === undefined ? errorResponse(404, 'not_found', 'No such event.') : jsonResponse(200, eventDetail(event))
+    }
+    return errorResponse(404, 'not_found', 'No such admin route.')
+  }
+
+  return async (req, pathname, params) => {
+    if (!isAuthorized(req.headers.authorization, expected)) {
+      return errorResponse(401, 'unauthorized', 'The admin API needs "Authorization: Bearer <admin.token>".', {
+        headers: { 'www-authenticate': 'Bearer realm="hookgate"' },
+      })
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return errorResponse(405, 'method_not_allowed', 'The admin API is read-only (GET).', { headers: { allow: 'GET, HEAD' }, close: true })
+    }
+    try {
+      return await route(req, pathname, params)
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) {
+        return errorResponse(503, 'storage_unavailable', 'The store is not available.', { headers: { 'retry-after': '5' } })
+      }
+      logger.error({ err: errorSummary(error), path: pathname }, 'admin API failed')
+      return errorResponse(500, 'internal_error', 'The admin API failed.')
+    }
+  }
+}

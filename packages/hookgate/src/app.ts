@@ -1,0 +1,252 @@
+/**
+ * @module app
+ * `createGateway(config)`: the receiving half of Hookgate. One server-neutral core (`dispatch`) serves
+ * `node:http` (the hot path, `listener` / `listen()`) and `fetch(Request)`:
+ * - `POST /webhooks/<source id>`: verify → dedupe → durable commit → 200 (see `ingest/handler.ts`)
+ * - `GET /healthz` (process up), `GET /readyz` (store writable), `GET /metrics` (Prometheus text)
+ * - `GET /api/…`: the admin read API (bearer `admin.token`)
+ *
+ * Shutdown (`close()`): stop accepting connections, answer new webhooks on open connections with 503, let
+ * in-flight ones finish (up to `server.shutdownTimeoutMs`), then close the store, which flushes its last batch.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ADMIN_PREFIX, createAdminHandler } from './admin/api.ts'
+import type { GatewayConfig } from './config.ts'
+import { fromFetch, toFetch } from './http/fetch.ts'
+import { fromNode, writeNode } from './http/node.ts'
+import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from './http/response.ts'
+import { createAddressMatcher } from './ingest/client-address.ts'
+import { createIngestHandler, errorSummary, RETRY_AFTER_SECONDS } from './ingest/handler.ts'
+import { createSourceTable, webhookSourceId } from './ingest/route.ts'
+import { createLogger, type GatewayLogger } from './logger.ts'
+import { createMetrics, type GatewayMetrics } from './metrics.ts'
+import { createSqliteStorage } from './storage/sqlite/index.ts'
+import { StorageUnavailableError, type Storage } from './storage/types.ts'
+
+/** What a storage factory is handed: the hook that feeds the commit histograms of `/metrics`. */
+export interface StorageHooks {
+  onCommit(batchSize: number, durationMs: number): void
+}
+
+export interface CreateGatewayOptions {
+  /**
+   * The store: an instance (the caller closes it), or a factory given the commit hook (the gateway closes what
+   * it made). Default: SQLite at `config.storage.sqlite`. `start()`/`listen()` always run `migrate()` (idempotent).
+   */
+  readonly storage?: Storage | ((hooks: StorageHooks) => Storage)
+  /** Default: pino JSON lines on stdout at `config.log.level`. */
+  readonly logger?: GatewayLogger
+  /** The clock for `receivedAt` and signature windows. Default: the system clock. */
+  readonly now?: () => Date
+}
+
+/** Where the gateway listens. */
+export interface ListeningAddress {
+  /** `http://127.0.0.1:8080` */
+  readonly url: string
+  readonly host: string
+  readonly port: number
+}
+
+/** A configured source and the URL providers should call. */
+export interface SourceEndpoint {
+  readonly id: string
+  readonly provider: string
+  readonly url: string
+}
+
+export interface Gateway {
+  /** `node:http` request listener (what `listen()` serves). */
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void
+  /** The same gateway as a Fetch handler. `remoteAddress` feeds allowlists (a bare `Request` has no peer). */
+  fetch(request: Request, info?: { readonly remoteAddress?: string }): Promise<Response>
+  /** Migrates the store. Called by `listen()`; call it yourself when only using `fetch`/`listener`. */
+  start(): Promise<void>
+  /** Starts an HTTP server (port 0 picks a free one). Defaults: `config.server.host`/`port`. */
+  listen(options?: { readonly host?: string; readonly port?: number }): Promise<ListeningAddress>
+  /** The sources and their URLs (`server.publicUrl`, else the listening address). */
+  endpoints(): SourceEndpoint[]
+  /** Graceful shutdown; idempotent. */
+  close(): Promise<void>
+  readonly storage: Storage
+  readonly metrics: GatewayMetrics
+}
+
+function hostForUrl(host: string): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host
+  return shown.includes(':') ? `[${shown}]` : shown
+}
+
+/**
+ * Creates the gateway for a validated configuration (see `loadConfig`/`parseConfig`).
+ * @example
+ * const gateway = createGateway(await loadConfig('hookgate.yaml'))
+ * const { url } = await gateway.listen()
+ * process.once('SIGTERM', () => void gateway.close())
+ */
+export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
+  const metrics = createMetrics()
+  const logger = options.logger ?? createLogger({ level: config.log.level })
+  const now = options.now ?? (() => new Date())
+  const hooks: StorageHooks = { onCommit: (size, ms) => metrics.observeCommit(size, ms) }
+  const ownsStorage = typeof options.storage !== 'object'
+  const storage: Storage =
+    options.storage === undefined
+      ? createSqliteStorage({
+          path: config.storage.sqlite,
+          onCommit: hooks.onCommit,
+          ...(config.storage.maxRejections === undefined ? {} : { maxRejections: config.storage.maxRejections }),
+        })
+      : typeof options.storage === 'function'
+        ? options.storage(hooks)
+        : options.storage
+
+  let server: Server | undefined
+  let address: ListeningAddress | undefined
+  let draining = false
+  let closing: Promise<void> | undefined
+  let inFlight = 0
+  let idle: (() => void) | undefined
+
+  const ingest = createIngestHandler({
+    sources: createSourceTable(config.sources),
+    server: config.server,
+    trustProxy: createAddressMatcher(config.server.trustProxy),
+    storage,
+    logger,
+    metrics,
+    now,
+    listenHost: () => (address === undefined ? `${hostForUrl(config.server.host)}:${config.server.port}` : `${hostForUrl(address.host)}:${address.port}`),
+    draining: () => draining,
+  })
+  const admin = config.admin === undefined ? undefined : createAdminHandler({ token: config.admin.token, storage, logger })
+
+  async function readiness(): Promise<CoreResponse> {
+    if (draining) return errorResponse(503, 'shutting_down', 'The gateway is shutting down.')
+    try {
+      await storage.checkWritable()
+      return jsonResponse(200, { status: 'ready' })
+    } catch (error) {
+      const message = error instanceof StorageUnavailableError ? error.message : 'The store is not writable.'
+      return errorResponse(503, 'storage_unavailable', message, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } })
+    }
+  }
+
+  async function dispatch(req: CoreRequest): Promise<CoreResponse> {
+    const q = req.target.indexOf('?')
+    const pathname = q === -1 ? req.target : req.target.slice(0, q)
+    const sourceId = webhookSourceId(pathname)
+    if (sourceId !== undefined) return ingest(req, sourceId)
+    const read = req.method === 'GET' || req.method === 'HEAD'
+    if (pathname === '/healthz' && read) return jsonResponse(200, { status: 'ok' })
+    if (pathname === '/readyz' && read) return readiness()
+    if (pathname === '/metrics' && read) {
+      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }, body: metrics.render() }
+    }
+    if (pathname.startsWith(ADMIN_PREFIX) || pathname === '/api') {
+      if (admin === undefined) return errorResponse(404, 'not_found', 'The admin API is disabled: set admin.token in the configuration.')
+      return admin(req, pathname, new URLSearchParams(q === -1 ? '' : req.target.slice(q + 1)))
+    }
+    return errorResponse(404, 'not_found', 'Nothing here. Webhooks go to POST /webhooks/<source id>.', { close: true })
+  }
+
+  function settled(): void {
+    inFlight -= 1
+    if (inFlight === 0) idle?.()
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight += 1
+    let counted = true
+    const release = (): void => {
+      if (counted) {
+        counted = false
+        settled()
+      }
+    }
+    res.once('close', release)
+    dispatch(fromNode(req)).then(
+      (response) => writeNode(res, draining ? { ...response, close: true } : response, req.method === 'HEAD'),
+      (error: unknown) => {
+        logger.error({ err: errorSummary(error) }, 'request failed')
+        writeNode(res, errorResponse(500, 'internal_error', 'The gateway failed to handle this request.', { close: true }))
+      },
+    )
+  }
+
+  let started: Promise<void> | undefined
+  const start = (): Promise<void> => {
+    started ??= storage.migrate().then(() => undefined)
+    return started
+  }
+
+  async function drain(): Promise<void> {
+    if (inFlight === 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn({ inFlight }, 'shutdown timeout: closing connections with requests still in flight')
+        server?.closeAllConnections()
+        resolve()
+      }, config.server.shutdownTimeoutMs)
+      idle = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  }
+
+  return {
+    listener,
+    storage,
+    metrics,
+    async fetch(request, info) {
+      const response = await dispatch(fromFetch(request, info?.remoteAddress))
+      return toFetch(response, request.method === 'HEAD')
+    },
+    start,
+    async listen(listenOptions = {}) {
+      if (server !== undefined) throw new Error('the gateway is already listening')
+      await start()
+      const host = listenOptions.host ?? config.server.host
+      const port = listenOptions.port ?? config.server.port
+      const created = createServer(listener)
+      // A body must arrive within 30 s: slow-drip clients (slowloris) cannot hold connections for ever.
+      created.requestTimeout = 30_000
+      server = created
+      await new Promise<void>((resolve, reject) => {
+        created.once('error', reject)
+        created.listen(port, host, () => {
+          created.off('error', reject)
+          resolve()
+        })
+      })
+      const info = created.address() as AddressInfo
+      address = { host: info.address, port: info.port, url: `http://${hostForUrl(info.address)}:${info.port}` }
+      return address
+    },
+    endpoints() {
+      const base = config.server.publicUrl ?? address?.url ?? `http://${hostForUrl(config.server.host)}:${config.server.port}`
+      return config.sources.map((source) => ({ id: source.id, provider: source.provider, url: `${base}/webhooks/${source.id}` }))
+    },
+    close() {
+      closing ??= (async () => {
+        draining = true
+        const current = server
+        const closed =
+          current === undefined
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => {
+                current.close(() => resolve())
+                current.closeIdleConnections()
+              })
+        await drain()
+        // Anything still open is idle or past the timeout: end it so `closed` can resolve.
+        current?.closeAllConnections()
+        await closed
+        if (ownsStorage) await storage.close()
+      })()
+      return closing
+    },
+  }
+}

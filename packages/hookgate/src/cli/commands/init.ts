@@ -1,0 +1,105 @@
+/**
+ * @module cli/commands/init
+ * `hookgate init [FILE] [--force]`: writes a commented starter configuration (default `hookgate.yaml`),
+ * refusing to overwrite an existing file unless `--force`.
+ */
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { EXIT, print, UsageError } from '../args.ts'
+
+export const usage = `Usage: hookgate init [FILE] [--force]
+
+Writes a commented starter configuration to FILE (default: hookgate.yaml). Secrets are read from
+environment variables (\${env:NAME}); nothing secret is written to the file.
+
+Options:
+  -c, --config FILE  same as the FILE argument
+  -f, --force        overwrite FILE if it exists
+  -h, --help`
+
+/** The starter configuration `hookgate init` writes. It validates once the variables it names are set. */
+export const STARTER_CONFIG = `# Hookgate configuration (YAML; JSON works too).
+# Start it with:  hookgate serve --config hookgate.yaml
+# Every problem is reported at start-up with its path (e.g. "sources[0].secrets: must not be empty").
+#
+# Secrets come from the environment: \${env:NAME} fails to start when NAME is unset;
+# \${env:NAME:-fallback} uses the fallback when NAME is unset or empty. Secrets must be at least 16 characters.
+
+server:
+  host: 127.0.0.1          # 0.0.0.0 to accept connections from other machines
+  port: 8080               # 0 picks a free port; --port / HOOKGATE_PORT override it
+  # The base URL providers call, when it differs from the address above (TLS proxy, tunnel).
+  # URL-signed schemes need it: Twilio signs the exact URL it called; Trello's callbackUrl defaults to
+  # <publicUrl>/webhooks/<source id>.
+  # publicUrl: https://hooks.example.com
+  # Proxies (CIDRs) whose X-Forwarded-For / -Proto / -Host headers are believed. Empty: none.
+  trustProxy: []
+  maxBodyBytes: 1048576    # larger bodies get 413 before they are read
+
+storage:
+  # Embedded SQLite (WAL, synchronous=FULL). A relative path is relative to this file's directory.
+  sqlite: ./data/hookgate.db
+  # maxRejections: 10000   # refused requests kept for debugging; older ones are dropped
+
+# The admin read API (/api/events, /api/rejections) needs "Authorization: Bearer <token>".
+# Generate one with:  openssl rand -hex 32
+admin:
+  token: \${env:HOOKGATE_ADMIN_TOKEN}
+
+log:
+  level: info              # fatal | error | warn | info | debug | trace | silent
+
+# Each source is served at POST /webhooks/<id>. provider: any preset of \`hookgate providers\`.
+sources:
+  - id: github             # → POST /webhooks/github
+    provider: github
+    # Several secrets during a rotation: any one matching passes.
+    secrets: ['\${env:GITHUB_WEBHOOK_SECRET}']
+
+  - id: stripe
+    provider: stripe
+    secrets: ['\${env:STRIPE_WEBHOOK_SECRET}']   # the endpoint's whsec_… signing secret
+    # toleranceSeconds: 300                      # replay window override (timestamped schemes only)
+    # allowIps: []                               # optional CIDR allowlist (IPv4 and IPv6)
+
+  # - id: trello
+  #   provider: trello
+  #   secrets: ['\${env:TRELLO_APP_SECRET}']
+  #   options:
+  #     callbackUrl: https://hooks.example.com/webhooks/trello   # exactly as registered with Trello
+`
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      force: { type: 'boolean', short: 'f' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  })
+  if (values.help === true) {
+    print(usage)
+    return EXIT.ok
+  }
+  if (positionals.length > 1) throw new UsageError('init takes one file name at most')
+  if (positionals.length === 1 && values.config !== undefined) throw new UsageError('give the file either as an argument or with --config, not both')
+  const file = positionals[0] ?? values.config ?? 'hookgate.yaml'
+  try {
+    // 'wx' fails if the file exists: no check-then-write race.
+    await writeFile(file, STARTER_CONFIG, { flag: values.force === true ? 'w' : 'wx', mode: 0o600 })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') {
+      process.stderr.write(`hookgate init: ${file} already exists; use --force to overwrite it\n`)
+      return EXIT.failed
+    }
+    process.stderr.write(`hookgate init: cannot write ${file} (${code ?? 'error'})\n`)
+    return EXIT.failed
+  }
+  print(`Wrote ${file}. Set HOOKGATE_ADMIN_TOKEN, GITHUB_WEBHOOK_SECRET and STRIPE_WEBHOOK_SECRET, then run:\n  hookgate serve --config ${file}`)
+  return EXIT.ok
+}

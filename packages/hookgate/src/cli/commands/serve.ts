@@ -1,0 +1,113 @@
+/**
+ * @module cli/commands/serve
+ * `hookgate serve [--config FILE] [--host H] [--port N]`: loads and validates the configuration (refusing to
+ * start on any problem), opens the store, listens, logs the listening address and each source's URL as JSON
+ * lines on stdout, and shuts down gracefully on SIGTERM/SIGINT (exit 0).
+ */
+import { parseArgs } from 'node:util'
+import { createGateway } from '../../app.ts'
+import { loadConfig } from '../../config.ts'
+import { ConfigError } from '../../errors.ts'
+import { errorSummary } from '../../ingest/handler.ts'
+import { createLogger } from '../../logger.ts'
+import { EXIT, print, UsageError } from '../args.ts'
+
+export const usage = `Usage: hookgate serve [--config FILE] [--host HOST] [--port PORT]
+
+Runs the gateway: POST /webhooks/<source id> verifies, deduplicates and durably stores each webhook
+before answering 2xx. Also serves /healthz, /readyz, /metrics and the admin API (/api/…).
+
+Options:
+  -c, --config FILE   configuration file, YAML or JSON (default: hookgate.yaml in the working directory)
+  --host HOST         listen address, overriding server.host (env HOOKGATE_HOST)
+  --port PORT         listen port, overriding server.port; 0 picks a free port (env HOOKGATE_PORT)
+  -h, --help
+
+Logs are JSON lines on stdout. The first lines give the listening address ("msg":"hookgate listening",
+"url") and one line per source ("msg":"source ready", "url"). SIGTERM or SIGINT stops accepting requests,
+lets in-flight ones finish, flushes the store and exits 0. Exit 2: invalid configuration or usage;
+exit 1: the store or the port could not be opened.`
+
+function parsePort(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new UsageError(`${flag} expects a port number from 0 to 65535, got "${value.slice(0, 20)}"`)
+  return Number(value)
+}
+
+/** Resolves on the first SIGTERM/SIGINT; a second one forces the exit (a stuck shutdown must stay killable). */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+      const force = (): void => process.exit(EXIT.failed)
+      process.once('SIGTERM', force)
+      process.once('SIGINT', force)
+      resolve(signal)
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  })
+}
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values.help === true) {
+    print(usage)
+    return EXIT.ok
+  }
+  const file = values.config ?? 'hookgate.yaml'
+  const port = parsePort(values.port, '--port') ?? parsePort(process.env.HOOKGATE_PORT, 'HOOKGATE_PORT')
+  const host = values.host ?? (process.env.HOOKGATE_HOST || undefined)
+
+  let config
+  try {
+    config = await loadConfig(file)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hookgate serve: ${error.message}\n`)
+      return EXIT.usage
+    }
+    throw error
+  }
+
+  const logger = createLogger({ level: config.log.level })
+  // Install the handlers before listening: a SIGTERM during start-up must still shut down cleanly.
+  const signal = nextSignal()
+  let gateway
+  try {
+    gateway = createGateway(config, { logger })
+  } catch (error) {
+    logger.error({ err: errorSummary(error), storage: config.storage.sqlite }, 'cannot open the store')
+    return EXIT.failed
+  }
+  let address
+  try {
+    address = await gateway.listen({ ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) })
+  } catch (error) {
+    logger.error({ err: errorSummary(error) }, 'cannot start the gateway')
+    await gateway.close().catch(() => undefined)
+    return EXIT.failed
+  }
+  logger.info({ url: address.url, host: address.host, port: address.port, config: file, storage: config.storage.sqlite }, 'hookgate listening')
+  for (const endpoint of gateway.endpoints()) {
+    logger.info({ source: endpoint.id, provider: endpoint.provider, url: endpoint.url }, 'source ready')
+  }
+
+  const received = await signal
+  logger.info({ signal: received }, 'shutting down')
+  await gateway.close()
+  logger.info({}, 'stopped')
+  return EXIT.ok
+}

@@ -1,0 +1,415 @@
+/**
+ * @module config
+ * The gateway configuration: YAML or JSON, `${env:NAME}` interpolation, validated at start-up. Every problem is
+ * reported with the exact path (`sources[2].secrets: must not be empty`) and the gateway refuses to start on any:
+ * a misconfigured webhook receiver fails open or fails silently, both worse than not starting.
+ *
+ * Messages never contain a secret's value (nor the YAML line around a parse error, which could hold one).
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { isBuiltinProviderId, providers, type ConfiguredPreset, type ProviderFactory } from '@hookgate/verify'
+import { ConfigError } from './errors.ts'
+import { parseCidr } from './ingest/client-address.ts'
+
+/**
+ * Shortest secret (and admin token) accepted, in characters. Every real provider secret is longer (Stripe
+ * `whsec_…` 38, Slack and Twilio 32 hex, Trello 64 hex, Standard Webhooks `whsec_` + 32 base64); shorter ones
+ * are placeholders typed by hand (`secret`, `changeme`, `test1234`) that a brute force recovers from one signed
+ * request. RFC 7518 §3.2 even asks 32 bytes of HS256 keys; 16 is the floor below which nothing is plausible.
+ */
+export const MIN_SECRET_LENGTH = 16
+
+/** Default `server.maxBodyBytes`: 1 MiB, above what the providers document (GitHub caps payloads at 25 MB, but
+ * real events are a few KiB; raise it per deployment). */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576
+const MAX_MAX_BODY_BYTES = 64 * 1_048_576
+
+/** Source ids are URL path segments: `/webhooks/<id>`. */
+const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** A whole number in range; digit strings are accepted because `${env:PORT}` interpolates to text. */
+function wholeNumber(min: number, max: number) {
+  return z
+    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'must be a whole number' })
+    .pipe(
+      z
+        .number()
+        .int('must be a whole number')
+        .min(min, `must be at least ${min}`)
+        .max(max, `must be at most ${max}`),
+    )
+}
+
+function isProviderFactory(value: unknown): value is ProviderFactory<object> {
+  return typeof value === 'function' && typeof (value as { definition?: { id?: unknown } }).definition?.id === 'string'
+}
+
+const sourceSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(SOURCE_ID, 'must be 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit (it is a URL path segment)'),
+  /** A built-in preset id, or (programmatic configs) a preset factory made with `defineProvider`. */
+  provider: z.union([z.string().min(1, 'must not be empty'), z.custom<ProviderFactory<object>>(isProviderFactory)], {
+    error: 'must be a provider id such as "github" or "stripe"',
+  }),
+  secrets: z
+    .union([z.string(), z.array(z.string())], { error: 'must be a list of secrets' })
+    .transform((value) => (typeof value === 'string' ? [value] : value)),
+  options: z.record(z.string(), z.unknown(), { error: 'must be a mapping of preset options' }).default({}),
+  allowIps: z.array(z.string()).default([]),
+  toleranceSeconds: wholeNumber(1, 604_800).optional(),
+})
+
+const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+      port: wholeNumber(0, 65_535).default(8080),
+      publicUrl: z.string().optional(),
+      trustProxy: z.array(z.string()).default([]),
+      maxBodyBytes: wholeNumber(1, MAX_MAX_BODY_BYTES).default(DEFAULT_MAX_BODY_BYTES),
+      shutdownTimeoutMs: wholeNumber(0, 600_000).default(10_000),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      sqlite: z.string().min(1, 'must not be empty').optional(),
+      postgres: z.string().optional(),
+      maxRejections: wholeNumber(1, 100_000_000).optional(),
+    })
+    .prefault({ sqlite: './data/hookgate.db' }),
+  admin: z.strictObject({ token: z.string() }).optional(),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  sources: z.array(sourceSchema).min(1, 'must list at least one source'),
+})
+
+/** The configuration as written (YAML/JSON, or an object): what {@link defineConfig} type-checks. */
+export type HookgateConfig = z.input<typeof configSchema>
+
+export interface ServerConfig {
+  readonly host: string
+  /** 0 picks a free port (tests). */
+  readonly port: number
+  /** Base URL providers call, without a trailing slash; `undefined` when not configured. */
+  readonly publicUrl: string | undefined
+  /** CIDRs of proxies whose `X-Forwarded-For/-Proto/-Host` are believed. */
+  readonly trustProxy: readonly string[]
+  readonly maxBodyBytes: number
+  /** How long a shutdown waits for in-flight requests before cutting connections. */
+  readonly shutdownTimeoutMs: number
+}
+
+export interface StorageConfig {
+  /** Absolute path of the SQLite file (relative paths are resolved against the config file's directory), or `:memory:`. */
+  readonly sqlite: string
+  readonly maxRejections: number | undefined
+}
+
+/** One configured source: `POST /webhooks/<id>`. */
+export interface SourceConfig {
+  readonly id: string
+  readonly provider: string
+  /** The preset with its secrets decoded and options checked. */
+  readonly preset: ConfiguredPreset
+  /** The preset options in effect (defaults such as Trello's `callbackUrl` filled in). */
+  readonly options: Readonly<Record<string, unknown>>
+  readonly allowIps: readonly string[]
+}
+
+/** A validated configuration, ready for `createGateway`. */
+export interface GatewayConfig {
+  readonly server: ServerConfig
+  readonly storage: StorageConfig
+  readonly admin: { readonly token: string } | undefined
+  readonly log: { readonly level: LogLevel }
+  readonly sources: readonly SourceConfig[]
+}
+
+export interface ParseConfigOptions {
+  /** Variables for `${env:NAME}`. Default: `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Directory relative storage paths are resolved against. Default: the working directory. */
+  readonly baseDir?: string
+  /** Shown in the error message. */
+  readonly file?: string
+}
+
+/**
+ * Identity helper for typed configuration objects (`hookgate.config.ts`, tests).
+ * @example export default defineConfig({ sources: [{ id: 'gh', provider: 'github', secrets: [process.env.GH!] }] })
+ */
+export function defineConfig(config: HookgateConfig): HookgateConfig {
+  return config
+}
+
+/** `['sources', 2, 'secrets']` → `sources[2].secrets`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`
+    else out += `[${JSON.stringify(String(key))}]`
+  }
+  return out === '' ? '(root)' : out
+}
+
+const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g
+const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/
+
+/**
+ * Replaces `${env:NAME}` (error when unset) and `${env:NAME:-default}` (default when unset or empty) in every
+ * string value; `$${` writes a literal `${`. Done on the parsed tree, not the text, so a variable's value can
+ * never inject YAML and errors point at the exact path.
+ */
+function interpolate(value: unknown, path: PropertyKey[], env: Readonly<Record<string, string | undefined>>, issues: string[]): unknown {
+  if (typeof value === 'string') {
+    if (!value.includes('${')) return value
+    return value.replace(REFERENCE, (match, inner: string | undefined) => {
+      if (match === '$${') return '${'
+      const ref = ENV_REFERENCE.exec(inner ?? '')
+      if (ref === null) {
+        issues.push(`${formatPath(path)}: "\${${(inner ?? '').slice(0, 40)}}" is not a valid reference; write \${env:NAME} or \${env:NAME:-default}`)
+        return ''
+      }
+      const [, name = '', fallback] = ref
+      const found = Object.hasOwn(env, name) ? env[name] : undefined
+      if (fallback !== undefined) return found === undefined || found === '' ? fallback : found
+      if (found === undefined) {
+        issues.push(`${formatPath(path)}: environment variable ${name} is not set`)
+        return ''
+      }
+      return found
+    })
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, [...path, i], env, issues))
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, [...path, key], env, issues)
+    return out
+  }
+  return value
+}
+
+function zodIssues(error: z.ZodError): string[] {
+  const lines: string[] = []
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) lines.push(`${formatPath([...issue.path, key])}: unknown key`)
+    } else {
+      lines.push(`${formatPath(issue.path)}: ${issue.message}`)
+    }
+  }
+  return lines
+}
+
+function presetMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return message.replace(/^\[@hookgate\/verify\]\s*/, '')
+}
+
+/** A secret every preset decodes (Standard Webhooks needs base64 after `whsec_`): checks options apart from secrets. */
+const PROBE_SECRET = 'whsec_aG9va2dhdGUtY29uZmlnLXByb2JlLWtleS0wMDA='
+
+function validatePublicUrl(value: string | undefined, issues: string[]): string | undefined {
+  if (value === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    issues.push('server.publicUrl: must be an absolute http(s) URL such as https://hooks.example.com')
+    return undefined
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    issues.push('server.publicUrl: must use http or https')
+    return undefined
+  }
+  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
+    issues.push('server.publicUrl: must not have a query or fragment (the request path and query are appended)')
+    return undefined
+  }
+  return value.replace(/\/+$/, '')
+}
+
+function checkCidrs(list: readonly string[], path: string, issues: string[]): void {
+  list.forEach((entry, i) => {
+    if (parseCidr(entry) === undefined) {
+      issues.push(`${path}[${i}]: "${entry.slice(0, 64)}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)`)
+    }
+  })
+}
+
+function checkSecret(secret: string, path: string, issues: string[]): boolean {
+  if (secret.trim() === '') {
+    issues.push(`${path}: must not be empty`)
+    return false
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    issues.push(`${path}: is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH} required)`)
+    return false
+  }
+  return true
+}
+
+/**
+ * Validates a configuration object (already parsed from YAML/JSON) and builds every preset.
+ * @throws ConfigError listing every problem, each with its path.
+ * @example const config = parseConfig({ sources: [{ id: 'gh', provider: 'github', secrets: ['0123456789abcdef'] }] })
+ */
+export function parseConfig(input: unknown, options: ParseConfigOptions = {}): GatewayConfig {
+  const issues: string[] = []
+  if (input === null || input === undefined) throw new ConfigError(['(root): the configuration is empty'], options.file)
+  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(['(root): must be a mapping'], options.file)
+  const interpolated = interpolate(input, [], options.env ?? process.env, issues)
+  if (issues.length > 0) throw new ConfigError(issues, options.file)
+
+  const parsed = configSchema.safeParse(interpolated, {
+    error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'is required' : undefined),
+  })
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), options.file)
+  const raw = parsed.data
+
+  const publicUrl = validatePublicUrl(raw.server.publicUrl, issues)
+  checkCidrs(raw.server.trustProxy, 'server.trustProxy', issues)
+
+  let sqlite: string | undefined
+  if (raw.storage.postgres !== undefined) {
+    issues.push('storage.postgres: PostgreSQL storage is not available in this version; use storage.sqlite')
+  } else if (raw.storage.sqlite === undefined) {
+    issues.push('storage.sqlite: is required (a file path, e.g. ./data/hookgate.db)')
+  } else {
+    const file = raw.storage.sqlite
+    sqlite = file === ':memory:' || isAbsolute(file) ? file : resolve(options.baseDir ?? process.cwd(), file)
+  }
+
+  if (raw.admin !== undefined) checkSecret(raw.admin.token, 'admin.token', issues)
+
+  const seen = new Map<string, number>()
+  const sources: SourceConfig[] = []
+  raw.sources.forEach((source, i) => {
+    const at = `sources[${i}]`
+    const first = seen.get(source.id)
+    if (first !== undefined) issues.push(`${at}.id: duplicate source id "${source.id}" (also sources[${first}].id)`)
+    else seen.set(source.id, i)
+    checkCidrs(source.allowIps, `${at}.allowIps`, issues)
+
+    let factory: ProviderFactory<object>
+    if (typeof source.provider === 'string') {
+      if (!isBuiltinProviderId(source.provider)) {
+        issues.push(`${at}.provider: unknown provider "${source.provider.slice(0, 64)}" (known: ${Object.keys(providers).join(', ')})`)
+        return
+      }
+      factory = providers[source.provider] as ProviderFactory<object>
+    } else {
+      factory = source.provider
+    }
+    const definition = factory.definition
+
+    let secretsOk = source.secrets.length > 0
+    if (source.secrets.length === 0) issues.push(`${at}.secrets: must not be empty`)
+    source.secrets.forEach((secret, j) => {
+      if (!checkSecret(secret, `${at}.secrets[${j}]`, issues)) secretsOk = false
+    })
+
+    if (source.toleranceSeconds !== undefined && definition.toleranceSeconds === undefined) {
+      issues.push(`${at}.toleranceSeconds: ${definition.id} signatures carry no replay window to override; remove this key`)
+      return
+    }
+
+    const presetOptions: Record<string, unknown> = {}
+    let optionsOk = true
+    for (const [key, value] of Object.entries(source.options)) {
+      if (!definition.optionKeys.includes(key)) {
+        const allowed = definition.optionKeys.length === 0 ? `${definition.id} takes no options` : `${definition.id} takes: ${definition.optionKeys.join(', ')}`
+        issues.push(`${at}.options.${key}: unknown option (${allowed})`)
+        optionsOk = false
+      } else {
+        presetOptions[key] = value
+      }
+    }
+    // Trello signs the callback URL it was given: default it to where this source is served, when that is known.
+    if (definition.id === 'trello' && presetOptions.callbackUrl === undefined) {
+      if (publicUrl === undefined) {
+        issues.push(`${at}.options.callbackUrl: required for trello (the URL exactly as registered with Trello) unless server.publicUrl is set`)
+        optionsOk = false
+      } else {
+        presetOptions.callbackUrl = `${publicUrl}/webhooks/${source.id}`
+      }
+    }
+    if (!optionsOk) return
+
+    const tolerance = source.toleranceSeconds === undefined ? {} : { toleranceSeconds: source.toleranceSeconds }
+    try {
+      factory({ ...presetOptions, ...tolerance, secrets: [PROBE_SECRET] })
+    } catch (error) {
+      issues.push(`${at}.options: ${presetMessage(error)}`)
+      return
+    }
+    if (!secretsOk) return
+    source.secrets.forEach((secret, j) => {
+      try {
+        factory({ ...presetOptions, ...tolerance, secrets: [secret] })
+      } catch (error) {
+        issues.push(`${at}.secrets[${j}]: ${presetMessage(error)}`)
+        secretsOk = false
+      }
+    })
+    if (!secretsOk) return
+    const preset = factory({ ...presetOptions, ...tolerance, secrets: source.secrets })
+    sources.push({ id: source.id, provider: definition.id, preset, options: Object.freeze(presetOptions), allowIps: source.allowIps })
+  })
+
+  if (issues.length > 0 || sqlite === undefined) throw new ConfigError(issues, options.file)
+  return {
+    server: {
+      host: raw.server.host,
+      port: raw.server.port,
+      publicUrl,
+      trustProxy: raw.server.trustProxy,
+      maxBodyBytes: raw.server.maxBodyBytes,
+      shutdownTimeoutMs: raw.server.shutdownTimeoutMs,
+    },
+    storage: { sqlite, maxRejections: raw.storage.maxRejections },
+    admin: raw.admin === undefined ? undefined : { token: raw.admin.token },
+    log: { level: raw.log.level },
+    sources,
+  }
+}
+
+/**
+ * Parses YAML or JSON text (JSON is YAML 1.2) and validates it.
+ * @throws ConfigError
+ */
+export function parseConfigText(text: string, options: ParseConfigOptions = {}): GatewayConfig {
+  let input: unknown
+  try {
+    input = parseYaml(text)
+  } catch (error) {
+    // Only the first line of the parser's message: the rest quotes the source line, which may hold a secret.
+    const message = error instanceof Error ? (error.message.split(/:?\n/)[0] ?? 'syntax error') : 'syntax error'
+    throw new ConfigError([`(syntax): ${message}`], options.file)
+  }
+  return parseConfig(input, options)
+}
+
+/**
+ * Reads and validates a config file; relative storage paths are resolved against the file's directory.
+ * @throws ConfigError (also when the file cannot be read)
+ * @example const config = await loadConfig('hookgate.yaml')
+ */
+export async function loadConfig(file: string, options: Omit<ParseConfigOptions, 'file' | 'baseDir'> = {}): Promise<GatewayConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable'
+    const hint = code === 'ENOENT' ? '; run `hookgate init` to write a starter one' : ''
+    throw new ConfigError([`(file): cannot read ${file} (${code})${hint}`])
+  }
+  return parseConfigText(text, { ...options, file, baseDir: dirname(resolve(file)) })
+}

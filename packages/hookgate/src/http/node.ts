@@ -1,0 +1,35 @@
+/**
+ * @module http/node
+ * `node:http` adapter: `IncomingMessage` → {@link CoreRequest}, {@link CoreResponse} → `ServerResponse`.
+ * This is the gateway's hot path, so it skips building a WHATWG `Request` per webhook (undici's constructor
+ * costs more than verifying the HMAC); the core is the same one `fetch.ts` feeds.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { readNodeBody } from '../ingest/body.ts'
+import type { CoreRequest, CoreResponse } from './response.ts'
+
+/** @internal */
+export function fromNode(req: IncomingMessage): CoreRequest {
+  return {
+    method: req.method ?? 'GET',
+    target: req.url ?? '/',
+    headers: req.headers,
+    get distinctHeaders() {
+      return req.headersDistinct
+    },
+    peerAddress: req.socket.remoteAddress,
+    readBody: (limit) => readNodeBody(req, limit),
+  }
+}
+
+/** @internal Writes the core response; `close` ends the connection without reading the rest of the request. */
+export function writeNode(res: ServerResponse, response: CoreResponse, head = false): void {
+  if (res.headersSent || res.destroyed) return
+  const headers: Record<string, string> = { ...response.headers }
+  let body = response.body
+  if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
+  if (response.close === true) headers.connection = 'close'
+  if (head) body = undefined
+  res.writeHead(response.status, headers)
+  res.end(body)
+}

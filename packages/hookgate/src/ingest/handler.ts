@@ -1,0 +1,223 @@
+/**
+ * @module ingest/handler
+ * The ingest pipeline for `/webhooks/<source id>`, one step after the other:
+ * route (404) → method (405; Trello `HEAD` → 200) → IP allowlist (403) → body, capped while streaming (413)
+ * → signature (400/401 + reason) → Slack challenge → dedupe → durable commit → 200 `{ id, duplicate }`.
+ *
+ * The allowlist runs before the body is read: a refused sender costs no body bytes. Nothing is acknowledged
+ * before `storage.ingest` has resolved, i.e. before the commit is on disk; when the store cannot commit the
+ * answer is 503 with `Retry-After`, never 2xx. Refusals are recorded (redacted headers, body size and SHA-256,
+ * never the body) and the store caps how many it keeps.
+ */
+import { performance } from 'node:perf_hooks'
+import type { ServerConfig } from '../config.ts'
+import type { GatewayErrorCode } from '../errors.ts'
+import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
+import type { GatewayLogger } from '../logger.ts'
+import { UNKNOWN_SOURCE_LABEL, type GatewayMetrics, type Outcome } from '../metrics.ts'
+import { redactHeaders } from '../redact.ts'
+import { StorageUnavailableError, type Storage } from '../storage/types.ts'
+import { declaredLength } from './body.ts'
+import { resolveClient, type AddressMatcher, type ClientInfo } from './client-address.ts'
+import { dedupeKey, sha256Hex } from './dedupe.ts'
+import type { RoutedSource } from './route.ts'
+import { answersHead, requestUrl, slackChallenge, verifyRequest } from './verify.ts'
+
+/** Seconds a provider is asked to wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 5
+
+export interface IngestContext {
+  readonly sources: ReadonlyMap<string, RoutedSource>
+  readonly server: ServerConfig
+  readonly trustProxy: AddressMatcher
+  readonly storage: Storage
+  readonly logger: GatewayLogger
+  readonly metrics: GatewayMetrics
+  readonly now: () => Date
+  /** `host:port` the server listens on, for URLs when neither `publicUrl` nor a `Host` header says. */
+  readonly listenHost: () => string
+  /** True once shutdown has begun: new webhooks get 503 so the provider retries elsewhere or later. */
+  readonly draining: () => boolean
+}
+
+/** What a refusal records besides status and reason. */
+interface BodyFacts {
+  readonly size: number
+  /** Empty when the body was not read (403 before reading, 413). */
+  readonly sha256: string
+}
+
+/** @internal Creates the `/webhooks/<id>` handler. */
+export function createIngestHandler(context: IngestContext): (req: CoreRequest, sourceId: string) => Promise<CoreResponse> {
+  const { sources, server, storage, logger, metrics, now } = context
+
+  async function refuse(
+    source: RoutedSource,
+    req: CoreRequest,
+    client: ClientInfo,
+    receivedAt: Date,
+    status: number,
+    code: GatewayErrorCode,
+    message: string,
+    body: BodyFacts,
+    options: { headers?: Record<string, string>; close?: boolean } = {},
+  ): Promise<CoreResponse> {
+    metrics.countRequest(source.id, 'rejected', code)
+    logger.info({ source: source.id, status, reason: code, remoteAddress: client.address }, 'webhook refused')
+    try {
+      await storage.recordRejection({
+        sourceId: source.id,
+        receivedAt,
+        status,
+        reason: code,
+        message,
+        remoteAddress: client.address,
+        headers: redactHeaders(req.headers),
+        bodySize: body.size,
+        bodySha256: body.sha256,
+      })
+    } catch (error) {
+      // The refusal stands whatever happens to its record.
+      logger.warn({ source: source.id, err: errorSummary(error) }, 'could not record a rejection')
+    }
+    return errorResponse(status, code, message, options)
+  }
+
+  async function handle(req: CoreRequest, sourceId: string, started: number): Promise<CoreResponse> {
+    const source = sources.get(sourceId)
+    if (source === undefined) {
+      metrics.countRequest(UNKNOWN_SOURCE_LABEL, 'rejected', 'unknown_source')
+      return errorResponse(404, 'unknown_source', `No source "${sourceId.slice(0, 64)}" is configured on this gateway.`, { close: true })
+    }
+    const done = (response: CoreResponse): CoreResponse => {
+      metrics.observeIngest(source.id, (performance.now() - started) / 1000)
+      return response
+    }
+    const receivedAt = now()
+    const client = resolveClient(req.peerAddress, req.headers, context.trustProxy)
+    const unread: BodyFacts = { size: declaredLength(req.headers['content-length']) ?? 0, sha256: '' }
+
+    if (context.draining()) {
+      metrics.countRequest(source.id, 'unavailable', 'shutting_down')
+      return done(
+        errorResponse(503, 'shutting_down', 'The gateway is shutting down; retry shortly.', {
+          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          close: true,
+        }),
+      )
+    }
+
+    const head = req.method === 'HEAD' && answersHead(source)
+    if (req.method !== 'POST' && !head) {
+      const allow = answersHead(source) ? 'POST, HEAD' : 'POST'
+      return done(
+        await refuse(source, req, client, receivedAt, 405, 'method_not_allowed', `Webhooks are delivered with POST (allowed: ${allow}).`, unread, {
+          headers: { allow },
+          close: true,
+        }),
+      )
+    }
+
+    if (source.allow.size > 0 && !source.allow.matches(client.address)) {
+      return done(
+        await refuse(source, req, client, receivedAt, 403, 'ip_not_allowed', 'This source does not accept requests from this address.', unread, {
+          close: true,
+        }),
+      )
+    }
+
+    if (head) {
+      metrics.countRequest(source.id, 'handshake', 'ok')
+      return done({ status: 200, headers: {}, body: undefined, close: true })
+    }
+
+    const read = await req.readBody(server.maxBodyBytes)
+    if (read.kind === 'aborted') {
+      metrics.countRequest(source.id, 'error', 'client_aborted')
+      return done(errorResponse(400, 'invalid_payload', 'The request body ended before its declared length.', { close: true }))
+    }
+    if (read.kind === 'too_large') {
+      const size = Math.max(unread.size, read.bytesRead)
+      return done(
+        await refuse(
+          source,
+          req,
+          client,
+          receivedAt,
+          413,
+          'payload_too_large',
+          `The body is larger than this gateway accepts (server.maxBodyBytes = ${server.maxBodyBytes}).`,
+          { size, sha256: '' },
+          { close: true },
+        ),
+      )
+    }
+    const body = read.body
+
+    const url = requestUrl(req.target, req.headers, client, server.publicUrl, context.listenHost())
+    let result
+    try {
+      result = verifyRequest(source, url, req.distinctHeaders, body, receivedAt)
+    } catch (error) {
+      metrics.countRequest(source.id, 'error', 'internal_error')
+      logger.error({ source: source.id, err: errorSummary(error) }, 'verification threw')
+      return done(errorResponse(500, 'internal_error', 'The gateway failed to verify this request.'))
+    }
+    if (!result.ok) {
+      return done(await refuse(source, req, client, receivedAt, result.error.status, result.reason, result.message, { size: body.byteLength, sha256: sha256Hex(body) }))
+    }
+
+    const challenge = slackChallenge(source, result)
+    if (challenge !== undefined) {
+      // Slack's endpoint check: answered, never stored.
+      metrics.countRequest(source.id, 'handshake', 'ok')
+      logger.info({ source: source.id }, 'slack url_verification answered')
+      return done(jsonResponse(200, { challenge }))
+    }
+
+    const providerEventId = result.id
+    try {
+      const stored = await storage.ingest({
+        sourceId: source.id,
+        provider: source.provider,
+        dedupeKey: dedupeKey(providerEventId, body),
+        providerEventId,
+        eventType: result.eventType,
+        receivedAt,
+        headers: redactHeaders(req.headers),
+        body,
+      })
+      const outcome: Outcome = stored.duplicate ? 'duplicate' : 'stored'
+      metrics.countRequest(source.id, outcome, 'ok')
+      logger.info(
+        { source: source.id, eventId: stored.event.id, providerEventId, eventType: stored.event.eventType, duplicate: stored.duplicate },
+        stored.duplicate ? 'duplicate webhook' : 'webhook stored',
+      )
+      return done(jsonResponse(200, { id: stored.event.id, duplicate: stored.duplicate }))
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) {
+        metrics.countRequest(source.id, 'unavailable', 'storage_unavailable')
+        logger.error({ source: source.id, err: errorSummary(error) }, 'store cannot commit; answered 503')
+        return done(
+          errorResponse(503, 'storage_unavailable', 'The event could not be stored durably; retry later.', {
+            headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          }),
+        )
+      }
+      metrics.countRequest(source.id, 'error', 'internal_error')
+      logger.error({ source: source.id, err: errorSummary(error) }, 'ingest failed')
+      return done(errorResponse(500, 'internal_error', 'The event could not be stored.'))
+    }
+  }
+
+  return (req, sourceId) => handle(req, sourceId, performance.now())
+}
+
+/** An error as logged: name, code and message (which, by the library's rule, hold no secrets), no stack noise. */
+export function errorSummary(error: unknown): { name: string; code?: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code
+    return typeof code === 'string' ? { name: error.name, code, message: error.message } : { name: error.name, message: error.message }
+  }
+  return { name: 'unknown', message: String(error) }
+}

@@ -1,0 +1,95 @@
+/**
+ * @module redact
+ * Header redaction for everything the gateway keeps or prints: stored events, rejections and logs.
+ * Signatures are replay material for the body they sign and bearer tokens are credentials, so neither may
+ * ever reach the database or a log line (threat: a leaked backup or log lets anyone replay or impersonate).
+ */
+import type { IncomingHttpHeaders } from 'node:http'
+
+/** What a redacted value is replaced by. */
+export const REDACTED = '[redacted]'
+
+/** Headers redacted by exact (lower-case) name: credentials and signature headers whose names give no hint. */
+const EXACT_NAMES: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  // Trello's signature header does not say "signature".
+  'x-trello-webhook',
+  'x-api-key',
+  'api-key',
+])
+
+/**
+ * Any header whose name contains one of these is redacted: `stripe-signature`, `x-hub-signature-256`,
+ * `x-twilio-signature`, `webhook-signature`, `svix-signature`, `x-slack-signature`, `x-shopify-hmac-sha256`,
+ * `x-gitlab-token`, `x-webhook-secret`, … Erring on the side of redaction costs a debugging hint at worst.
+ */
+const NAME_PARTS: readonly string[] = ['signature', 'token', 'secret', 'password', 'passwd', 'hmac', 'apikey', 'api-key', 'credential']
+
+/** True when a header's value must never be stored or logged. @param name any case */
+export function isSensitiveHeader(name: string): boolean {
+  const lower = name.toLowerCase()
+  if (EXACT_NAMES.has(lower)) return true
+  for (const part of NAME_PARTS) if (lower.includes(part)) return true
+  return false
+}
+
+/**
+ * Headers as they may be stored or logged: names lower-cased, repeated values joined with `, `, and every
+ * sensitive value replaced by `[redacted]`.
+ * @example redactHeaders({ 'Stripe-Signature': 't=1,v1=ab', 'content-type': 'application/json' })
+ * // { 'stripe-signature': '[redacted]', 'content-type': 'application/json' }
+ */
+export function redactHeaders(
+  headers: IncomingHttpHeaders | Readonly<Record<string, string | readonly string[] | number | undefined>> | Headers,
+): Record<string, string> {
+  const out: Record<string, string> = {}
+  const put = (name: string, value: string | readonly string[] | number | undefined): void => {
+    if (value === undefined) return
+    const lower = name.toLowerCase()
+    const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ')
+    out[lower] = isSensitiveHeader(lower) ? REDACTED : text
+  }
+  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
+    ;(headers as Headers).forEach((value, name) => put(name, value))
+  } else {
+    for (const [name, value] of Object.entries(headers as Record<string, string | readonly string[] | number | undefined>)) {
+      put(name, value)
+    }
+  }
+  return out
+}
+
+/**
+ * pino `redact` paths: a second line of defence should a raw header object, a secret list or a token ever be
+ * passed to a log call. (The gateway itself only logs {@link redactHeaders} output.)
+ */
+export const LOG_REDACT_PATHS: readonly string[] = [
+  'authorization',
+  'token',
+  'secret',
+  'secrets',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["proxy-authorization"]',
+  'headers["stripe-signature"]',
+  'headers["x-hub-signature"]',
+  'headers["x-hub-signature-256"]',
+  'headers["x-twilio-signature"]',
+  'headers["x-trello-webhook"]',
+  'headers["x-slack-signature"]',
+  'headers["x-shopify-hmac-sha256"]',
+  'headers["shopify-hmac-sha256"]',
+  'headers["webhook-signature"]',
+  'headers["svix-signature"]',
+  'headers["calendly-webhook-signature"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.authorization',
+  '*.token',
+  '*.secret',
+  '*.secrets',
+  'admin.token',
+]
