@@ -402,7 +402,17 @@ export class SqliteStorage implements Storage {
   }
 }
 
+/*
+ * Inputs are checked before they join a batch: a value the schema would refuse inside the transaction
+ * (STRICT types, NOT NULL) would fail every caller of the batch instead of the one that sent it.
+ */
+
 function eventParams(id: string, event: NewEvent): EventParams {
+  requireString(event.sourceId, 'event.sourceId')
+  requireString(event.provider, 'event.provider')
+  requireString(event.dedupeKey, 'event.dedupeKey')
+  optionalString(event.providerEventId, 'event.providerEventId')
+  optionalString(event.eventType, 'event.eventType')
   if (!(event.body instanceof Uint8Array)) throw new TypeError('event.body must be a Uint8Array')
   return {
     id,
@@ -412,12 +422,18 @@ function eventParams(id: string, event: NewEvent): EventParams {
     providerEventId: event.providerEventId ?? null,
     eventType: event.eventType ?? null,
     receivedAt: timeOf(event.receivedAt, 'event.receivedAt'),
-    headers: JSON.stringify(event.headers),
+    headers: headersJson(event.headers, 'event.headers'),
     body: event.body,
   }
 }
 
 function rejectionParams(id: string, rejection: NewRejection): Record<string, string | number | null> {
+  requireString(rejection.sourceId, 'rejection.sourceId')
+  requireString(rejection.reason, 'rejection.reason')
+  requireString(rejection.message, 'rejection.message')
+  requireString(rejection.bodySha256, 'rejection.bodySha256')
+  optionalString(rejection.remoteAddress, 'rejection.remoteAddress')
+  if (!Number.isSafeInteger(rejection.status)) throw new TypeError('rejection.status must be an integer')
   if (!Number.isSafeInteger(rejection.bodySize) || rejection.bodySize < 0) {
     throw new TypeError('rejection.bodySize must be a non-negative integer')
   }
@@ -429,10 +445,26 @@ function rejectionParams(id: string, rejection: NewRejection): Record<string, st
     reason: rejection.reason,
     message: rejection.message,
     remoteAddress: rejection.remoteAddress ?? null,
-    headers: JSON.stringify(rejection.headers),
+    headers: headersJson(rejection.headers, 'rejection.headers'),
     bodySize: rejection.bodySize,
     bodySha256: rejection.bodySha256,
   }
+}
+
+function requireString(value: unknown, name: string): void {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
+}
+
+function optionalString(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string or undefined`)
+}
+
+function headersJson(headers: Readonly<Record<string, string>>, name: string): string {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new TypeError(`${name} must be an object of strings`)
+  }
+  for (const value of Object.values(headers)) requireString(value, `${name} values`)
+  return JSON.stringify(headers)
 }
 
 function timeOf(date: Date, name: string): number {
