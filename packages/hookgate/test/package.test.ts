@@ -34,7 +34,8 @@ describe('@hookgate/verify, built', () => {
   it('plain Node imports it from dist, with every preset', () => {
     const script = [
       "const m = await import('@hookgate/verify')",
-      "console.log(JSON.stringify({ resolved: import.meta.resolve('@hookgate/verify'), providers: Object.keys(m.providers), sign: typeof m.signWebhook }))",
+      "const resolved = import.meta.resolve('@hookgate/verify')",
+      'console.log(JSON.stringify({ resolved, providers: Object.keys(m.providers), sign: typeof m.signWebhook }))',
     ].join('\n')
     const run = node(['--input-type=module', '-e', script])
     expect(run.stderr).toBe('')
@@ -94,8 +95,9 @@ describe('hookgate binary, built', () => {
   it('is an executable script with a node shebang', () => {
     expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
     expect(statSync(CLI).mode & 0o111).toBe(0o111)
-    const manifest = JSON.parse(readFileSync(join(dirname(CLI), '..', '..', 'package.json'), 'utf8')) as { bin: Record<string, string> }
-    expect(resolve(dirname(CLI), '..', '..', manifest.bin.hookgate ?? '')).toBe(CLI)
+    const root = join(dirname(CLI), '..', '..')
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    expect(resolve(root, manifest.bin.hookgate ?? '')).toBe(CLI)
   })
 
   it('runs directly (shebang) and imports @hookgate/verify from its dist', () => {

@@ -51,7 +51,10 @@ export function providerFactory(id: string | undefined, command: string): Provid
  * `callbackUrl=https://…` needs no quoting while `requiredClaims=["exp"]` is an array.
  * @throws UsageError on a missing `=`, an empty key or a key the preset does not take.
  */
-export function parseProviderOptions(values: readonly string[] | undefined, factory: ProviderFactory<object>): Record<string, unknown> {
+export function parseProviderOptions(
+  values: readonly string[] | undefined,
+  factory: ProviderFactory<object>,
+): Record<string, unknown> {
   const { id, optionKeys } = factory.definition
   const valid = optionKeys.length === 0 ? `${id} takes no --option` : `valid keys for ${id}: ${optionKeys.join(', ')}`
   const options: Record<string, unknown> = {}
@@ -85,14 +88,16 @@ export function parseUnixSeconds(value: string | undefined, flag: string): Date 
 export function parsePositiveSeconds(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined
   const seconds = Number(value)
-  if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) throw new UsageError(`${flag} expects a positive number of seconds, got "${value.slice(0, 40)}"`)
+  if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) {
+    throw new UsageError(`${flag} expects a positive number of seconds, got "${value.slice(0, 40)}"`)
+  }
   return seconds
 }
 
 /** Every chunk of stdin, as bytes. */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer))
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'utf8'))
   return Buffer.concat(chunks)
 }
 

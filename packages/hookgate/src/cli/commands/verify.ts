@@ -143,6 +143,9 @@ export async function run(argv: string[]): Promise<number> {
   const secrets = values.secret ?? []
   if (secrets.length === 0) throw new UsageError('verify needs --secret (repeat it to try several)')
   if (values.body === undefined) throw new UsageError('verify needs --body FILE (or - for stdin): the body exactly as received')
+  if (values.body === '-' && values['headers-file'] === '-') {
+    throw new UsageError('only one of --body and --headers-file can read stdin')
+  }
   const options = parseProviderOptions(values.option, factory)
   const now = parseUnixSeconds(values.now, '--now')
   const toleranceSeconds = parsePositiveSeconds(values.tolerance, '--tolerance')
