@@ -8,6 +8,7 @@
 export const WEBHOOK_ERROR_CODES = [
   'ERR_WEBHOOK_GENERIC',
   'ERR_WEBHOOK_VERIFICATION_FAILED',
+  'ERR_RAW_BODY_UNAVAILABLE',
 ] as const
 export type WebhookErrorCode = (typeof WEBHOOK_ERROR_CODES)[number]
 
@@ -81,7 +82,10 @@ export class WebhookVerificationError extends WebhookError {
   }
 }
 
-export type AnyWebhookError = WebhookVerificationError | (WebhookError & { code: 'ERR_WEBHOOK_GENERIC' })
+export type AnyWebhookError =
+  | WebhookVerificationError
+  | (WebhookError & { code: 'ERR_WEBHOOK_GENERIC' })
+  | (WebhookError & { code: 'ERR_RAW_BODY_UNAVAILABLE' })
 
 /** True for any error thrown by this library, even across duplicated copies of the package. */
 export function isWebhookError(value: unknown): value is AnyWebhookError {
