@@ -87,7 +87,12 @@ export interface Storage {
   /** Records a rejection; keeps at most `maxRejections` (oldest dropped) so a flood cannot fill the disk. */
   recordRejection(rejection: NewRejection): Promise<void>
   getEvent(id: string): Promise<StoredEvent | undefined>
+  /**
+   * Newest first, keyset-paginated (never OFFSET): no event is skipped or repeated while new ones arrive.
+   * @throws RangeError for a limit outside 1..500 or a cursor this store did not issue (the API answers 400)
+   */
   listEvents(query: ListQuery): Promise<Page<StoredEvent>>
+  /** Like `listEvents`. @throws RangeError as `listEvents` */
   listRejections(query: ListQuery): Promise<Page<StoredRejection>>
   /** Resolves when the store can commit a write now (`/readyz`). @throws StorageUnavailableError */
   checkWritable(): Promise<void>

@@ -238,7 +238,10 @@ describe('sqlite storage', () => {
                 CREATE TRIGGER inject_commit_fault AFTER INSERT ON events WHEN NEW.source_id = 'commit-fails'
                 BEGIN INSERT INTO fault_child (parent) VALUES (42); END`)
     const events = [makeEvent(), makeEvent({ sourceId: 'commit-fails' }), makeEvent()]
-    const settled = await Promise.allSettled([...events.map((e) => storage.ingest(e)), storage.recordRejection(makeRejection())])
+    const settled = await Promise.allSettled([
+      ...events.map((e) => storage.ingest(e)),
+      storage.recordRejection(makeRejection()),
+    ])
     expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected'])
     for (const r of settled) {
       const reason = (r as PromiseRejectedResult).reason as Error
