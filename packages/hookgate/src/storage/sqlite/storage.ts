@@ -143,6 +143,10 @@ interface Statements {
 /** @see createSqliteStorage */
 export class SqliteStorage implements Storage {
   readonly dialect = 'sqlite' as const
+  /**
+   * `commits`: transactions committed (also those holding only rejections or a `checkWritable()` probe).
+   * `committedEvents`: `ingest()` calls answered by a commit, duplicates included. Failed batches count in neither.
+   */
   readonly stats = { commits: 0, committedEvents: 0 }
 
   readonly #db: Database.Database
