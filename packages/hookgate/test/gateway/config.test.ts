@@ -1,0 +1,203 @@
+/**
+ * Configuration: every refusal case names the exact path, `${env:…}` interpolation, defaults, and the
+ * promise that no message ever contains a secret.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadConfig, MIN_SECRET_LENGTH, parseConfig, parseConfigText } from '../../src/config.ts'
+import { ConfigError } from '../../src/errors.ts'
+
+const SECRET = 'a-good-long-secret-0123456789'
+const source = (extra: Record<string, unknown> = {}) => ({ id: 'gh', provider: 'github', secrets: [SECRET], ...extra })
+
+/** The issues of a refused config (fails the test when the config is accepted). */
+function issues(input: unknown, env: Record<string, string> = {}): readonly string[] {
+  try {
+    parseConfig(input, { env, baseDir: '/srv/hookgate' })
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).code).toBe('ERR_CONFIG_INVALID')
+    return (error as ConfigError).issues
+  }
+  throw new Error('the configuration was accepted')
+}
+
+describe('parseConfig accepts', () => {
+  it('the minimal config, with documented defaults', () => {
+    const config = parseConfig({ sources: [source()] }, { env: {}, baseDir: '/srv/hookgate' })
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: undefined, trustProxy: [], maxBodyBytes: 1_048_576, shutdownTimeoutMs: 10_000 })
+    expect(config.storage).toEqual({ sqlite: '/srv/hookgate/data/hookgate.db', maxRejections: undefined })
+    expect(config.admin).toBeUndefined()
+    expect(config.log.level).toBe('info')
+    expect(config.sources).toHaveLength(1)
+    expect(config.sources[0]).toMatchObject({ id: 'gh', provider: 'github', allowIps: [] })
+    expect(config.sources[0]?.preset.id).toBe('github')
+  })
+
+  it('interpolates ${env:NAME} and ${env:NAME:-default} in any string, numbers included', () => {
+    const config = parseConfig(
+      {
+        server: { port: '${env:PORT:-0}', publicUrl: 'https://${env:HOST}' },
+        admin: { token: '${env:TOKEN}' },
+        sources: [source({ secrets: ['${env:GH_SECRET}', 'prefix-${env:EMPTY:-fallback-0123456789}'] })],
+      },
+      { env: { HOST: 'hooks.example.com', TOKEN: 'admin-token-0123456789', GH_SECRET: SECRET, EMPTY: '' } },
+    )
+    expect(config.server.port).toBe(0)
+    expect(config.server.publicUrl).toBe('https://hooks.example.com')
+    expect(config.admin?.token).toBe('admin-token-0123456789')
+    expect(config.sources[0]?.preset.keys).toHaveLength(2)
+  })
+
+  it('writes a literal ${ for $${', () => {
+    const config = parseConfig({ admin: { token: 'token-with-$${literal}-0123' }, sources: [source()] }, { env: {} })
+    expect(config.admin?.token).toBe('token-with-${literal}-0123')
+  })
+
+  it('defaults Trello\'s callbackUrl to publicUrl + /webhooks/<id>, and twilio works without options', () => {
+    const config = parseConfig(
+      {
+        server: { publicUrl: 'https://hooks.example.com/' },
+        sources: [
+          { id: 'board', provider: 'trello', secrets: [SECRET] },
+          { id: 'sms', provider: 'twilio', secrets: [SECRET] },
+        ],
+      },
+      { env: {} },
+    )
+    expect(config.server.publicUrl).toBe('https://hooks.example.com')
+    expect(config.sources[0]?.options).toEqual({ callbackUrl: 'https://hooks.example.com/webhooks/board' })
+    expect(config.sources[1]?.options).toEqual({})
+  })
+
+  it('reads JSON as well as YAML, and resolves a relative SQLite path against the file\'s directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookgate-config-'))
+    try {
+      const json = join(dir, 'hookgate.json')
+      writeFileSync(json, JSON.stringify({ storage: { sqlite: 'db/x.db' }, sources: [source()] }))
+      expect((await loadConfig(json, { env: {} })).storage.sqlite).toBe(join(dir, 'db/x.db'))
+      const yaml = join(dir, 'hookgate.yaml')
+      writeFileSync(yaml, `storage:\n  sqlite: ./y.db\nsources:\n  - id: gh\n    provider: github\n    secrets: ['\${env:S}']\n`)
+      expect((await loadConfig(yaml, { env: { S: SECRET } })).storage.sqlite).toBe(join(dir, 'y.db'))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('parseConfig refuses, naming the path', () => {
+  it('a missing environment variable', () => {
+    expect(issues({ sources: [source({ secrets: ['${env:NOT_SET_ANYWHERE}'] })] })).toEqual([
+      'sources[0].secrets[0]: environment variable NOT_SET_ANYWHERE is not set',
+    ])
+  })
+
+  it('a malformed reference', () => {
+    expect(issues({ sources: [source({ secrets: ['${NAME}'] })] })[0]).toMatch(/^sources\[0\]\.secrets\[0\]: "\$\{NAME\}" is not a valid reference/)
+  })
+
+  it('an empty secret list, an empty secret and a too-short secret', () => {
+    expect(issues({ sources: [source(), source({ id: 'b' }), source({ id: 'c', secrets: [] })] })).toEqual(['sources[2].secrets: must not be empty'])
+    expect(issues({ sources: [source({ secrets: ['   '] })] })).toEqual(['sources[0].secrets[0]: must not be empty'])
+    expect(issues({ sources: [source({ secrets: ['${env:EMPTY}'] })] }, { EMPTY: '' })).toEqual(['sources[0].secrets[0]: must not be empty'])
+    const short = 'x'.repeat(MIN_SECRET_LENGTH - 1)
+    expect(issues({ sources: [source({ secrets: [SECRET, short] })] })).toEqual([
+      `sources[0].secrets[1]: is too short (${MIN_SECRET_LENGTH - 1} characters; at least ${MIN_SECRET_LENGTH} required)`,
+    ])
+  })
+
+  it('a too-short admin token', () => {
+    expect(issues({ admin: { token: 'short' }, sources: [source()] })).toEqual([
+      `admin.token: is too short (5 characters; at least ${MIN_SECRET_LENGTH} required)`,
+    ])
+  })
+
+  it('a duplicate source id', () => {
+    expect(issues({ sources: [source(), source({ provider: 'stripe' })] })).toEqual(['sources[1].id: duplicate source id "gh" (also sources[0].id)'])
+  })
+
+  it('an unknown provider', () => {
+    expect(issues({ sources: [source({ provider: 'paypal' })] })[0]).toMatch(/^sources\[0\]\.provider: unknown provider "paypal" \(known: .*github/)
+  })
+
+  it('a bad CIDR in allowIps or trustProxy', () => {
+    expect(issues({ server: { trustProxy: ['10.0.0.0/8', '10.0.0.0/33'] }, sources: [source({ allowIps: ['::1', 'not-an-ip'] })] })).toEqual([
+      'server.trustProxy[1]: "10.0.0.0/33" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)',
+      'sources[0].allowIps[1]: "not-an-ip" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)',
+    ])
+  })
+
+  it('preset option errors, reported by the preset itself under sources[i].options', () => {
+    expect(issues({ sources: [{ id: 't', provider: 'trivialsec', secrets: [SECRET] }] })).toEqual(['sources[0].options: trivialsec: option `account` is required'])
+    expect(issues({ sources: [{ id: 'j', provider: 'jwt', secrets: [SECRET], options: { algorithm: 'none' } }] })[0]).toMatch(
+      /^sources\[0\]\.options: jwt: option `algorithm` must be one of HS256, HS512/,
+    )
+    expect(issues({ sources: [{ id: 's', provider: 'twilio', secrets: [SECRET], options: { publicUrl: 'ftp://x' } }] })[0]).toMatch(
+      /^sources\[0\]\.options: twilio: option `publicUrl` must be an http\(s\) origin/,
+    )
+  })
+
+  it('an option the preset does not take, and Trello without a callback URL', () => {
+    expect(issues({ sources: [source({ options: { header: 'x' } })] })).toEqual(['sources[0].options.header: unknown option (github takes no options)'])
+    expect(issues({ sources: [{ id: 'b', provider: 'trello', secrets: [SECRET] }] })).toEqual([
+      'sources[0].options.callbackUrl: required for trello (the URL exactly as registered with Trello) unless server.publicUrl is set',
+    ])
+  })
+
+  it('a secret the preset cannot decode, under sources[i].secrets[j]', () => {
+    expect(issues({ sources: [{ id: 'sw', provider: 'standard-webhooks', secrets: ['whsec_!!!not-base64!!!-0123'] }] })).toEqual([
+      'sources[0].secrets[0]: standard-webhooks: the secret (whsec_…) must be non-empty base64 after its prefix',
+    ])
+  })
+
+  it('toleranceSeconds on a scheme without a timestamp', () => {
+    expect(issues({ sources: [source({ toleranceSeconds: 60 })] })).toEqual([
+      'sources[0].toleranceSeconds: github signatures carry no replay window to override; remove this key',
+    ])
+  })
+
+  it('wrong types, ranges, unknown keys and missing keys', () => {
+    const list = issues({ server: { port: 70_000, maxBodyBytes: 'big', extra: 1 }, sources: [{ provider: 'github', secrets: [SECRET] }] })
+    expect([...list].sort()).toEqual(['server.extra: unknown key', 'server.maxBodyBytes: must be a whole number', 'server.port: must be at most 65535', 'sources[0].id: is required'])
+    expect(issues({})).toEqual(['sources: is required'])
+    expect(issues({ sources: [] })).toEqual(['sources: must list at least one source'])
+    expect(issues({ sources: [source({ id: 'has/slash' })] })[0]).toMatch(/^sources\[0\]\.id: must be 1-64 letters/)
+  })
+
+  it('a bad publicUrl and the not-yet-available postgres storage', () => {
+    expect(issues({ server: { publicUrl: 'hooks.example.com' }, sources: [source()] })).toEqual([
+      'server.publicUrl: must be an absolute http(s) URL such as https://hooks.example.com',
+    ])
+    expect(issues({ server: { publicUrl: 'https://h.example/?q=1' }, sources: [source()] })[0]).toMatch(/^server\.publicUrl: must not have a query/)
+    expect(issues({ storage: { postgres: 'postgres://x' }, sources: [source()] })[0]).toMatch(/^storage\.postgres: PostgreSQL storage is not available/)
+  })
+
+  it('YAML syntax errors with a position but without quoting the line (which may hold a secret)', () => {
+    let error: unknown
+    try {
+      parseConfigText('sources:\n  - id: gh\n    secrets: ["literal-secret-value-0123"\n  foo: 1\n', { env: {} })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).issues[0]).toMatch(/^\(syntax\): .* at line \d+, column \d+$/)
+    expect((error as ConfigError).message).not.toContain('literal-secret-value-0123')
+  })
+
+  it('a missing file, with a hint', async () => {
+    await expect(loadConfig(join(tmpdir(), 'no-such-hookgate.yaml'))).rejects.toThrow(/cannot read .*no-such-hookgate\.yaml \(ENOENT\); run `hookgate init`/)
+  })
+
+  it('collects every problem at once, and never prints a secret', () => {
+    const secret = 'short-but-secret'
+    const all = issues({
+      admin: { token: 'tok' },
+      sources: [source({ secrets: ['abc'] }), source({ provider: 'nope', secrets: [`${secret}x`] }), source({ id: 'x', secrets: [] })],
+    })
+    expect(all.length).toBeGreaterThanOrEqual(4)
+    expect(all.join('\n')).not.toContain(secret)
+    expect(all.join('\n')).not.toContain('abc')
+  })
+})
