@@ -129,6 +129,19 @@ export interface GatewayConfig {
   readonly admin: { readonly token: string } | undefined
   readonly log: { readonly level: LogLevel }
   readonly sources: readonly SourceConfig[]
+  /** Every `${env:NAME:-fallback}` whose fallback was used (`hookgate serve` warns about secrets among them). */
+  readonly fallbacks: readonly EnvFallback[]
+}
+
+/** A `${env:NAME:-fallback}` reference resolved to its fallback because NAME was unset or empty. */
+export interface EnvFallback {
+  readonly path: string
+  readonly variable: string
+}
+
+/** True for the paths that hold secrets: `admin.token`, `sources[i].secrets[j]`. */
+export function isSecretPath(path: string): boolean {
+  return path === 'admin.token' || /^sources\[\d+\]\.secrets(\[\d+\])?$/.test(path)
 }
 
 export interface ParseConfigOptions {
@@ -167,7 +180,13 @@ const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/
  * string value; `$${` writes a literal `${`. Done on the parsed tree, not the text, so a variable's value can
  * never inject YAML and errors point at the exact path.
  */
-function interpolate(value: unknown, path: PropertyKey[], env: Readonly<Record<string, string | undefined>>, issues: string[]): unknown {
+function interpolate(
+  value: unknown,
+  path: PropertyKey[],
+  env: Readonly<Record<string, string | undefined>>,
+  issues: string[],
+  fallbacks: EnvFallback[],
+): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value
     return value.replace(REFERENCE, (match, inner: string | undefined) => {
@@ -179,7 +198,11 @@ function interpolate(value: unknown, path: PropertyKey[], env: Readonly<Record<s
       }
       const [, name = '', fallback] = ref
       const found = Object.hasOwn(env, name) ? env[name] : undefined
-      if (fallback !== undefined) return found === undefined || found === '' ? fallback : found
+      if (fallback !== undefined) {
+        if (found !== undefined && found !== '') return found
+        fallbacks.push({ path: formatPath(path), variable: name })
+        return fallback
+      }
       if (found === undefined) {
         issues.push(`${formatPath(path)}: environment variable ${name} is not set`)
         return ''
@@ -187,10 +210,10 @@ function interpolate(value: unknown, path: PropertyKey[], env: Readonly<Record<s
       return found
     })
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, [...path, i], env, issues))
+  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, [...path, i], env, issues, fallbacks))
   if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, [...path, key], env, issues)
+    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, [...path, key], env, issues, fallbacks)
     return out
   }
   return value
@@ -265,7 +288,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
   const issues: string[] = []
   if (input === null || input === undefined) throw new ConfigError(['(root): the configuration is empty'], options.file)
   if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(['(root): must be a mapping'], options.file)
-  const interpolated = interpolate(input, [], options.env ?? process.env, issues)
+  const fallbacks: EnvFallback[] = []
+  const interpolated = interpolate(input, [], options.env ?? process.env, issues, fallbacks)
   if (issues.length > 0) throw new ConfigError(issues, options.file)
 
   const parsed = configSchema.safeParse(interpolated, {
@@ -378,6 +402,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     admin: raw.admin === undefined ? undefined : { token: raw.admin.token },
     log: { level: raw.log.level },
     sources,
+    fallbacks,
   }
 }
 

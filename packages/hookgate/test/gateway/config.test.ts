@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadConfig, MIN_SECRET_LENGTH, parseConfig, parseConfigText } from '../../src/config.ts'
+import { fileURLToPath } from 'node:url'
+import { isSecretPath, loadConfig, MIN_SECRET_LENGTH, parseConfig, parseConfigText } from '../../src/config.ts'
+import { STARTER_CONFIG } from '../../src/cli/commands/init.ts'
 import { ConfigError } from '../../src/errors.ts'
 
 const SECRET = 'a-good-long-secret-0123456789'
@@ -84,6 +86,34 @@ describe('parseConfig accepts', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('shipped configurations', () => {
+  it('examples/hookgate.yaml is valid with no environment at all, and reports its demo fallbacks', async () => {
+    const example = fileURLToPath(new URL('../../../../examples/hookgate.yaml', import.meta.url))
+    const config = await loadConfig(example, { env: {} })
+    expect(config.sources.map((s) => `${s.id}:${s.provider}`)).toEqual(['github:github', 'stripe:stripe', 'standard-webhooks:standard-webhooks', 'slack:slack'])
+    expect(config.storage.sqlite).toBe(join(example, '..', 'data', 'hookgate.db'))
+    expect(config.server.port).toBe(8080)
+    expect(config.fallbacks.filter((f) => isSecretPath(f.path)).map((f) => `${f.path}=${f.variable}`)).toEqual([
+      'admin.token=HOOKGATE_ADMIN_TOKEN',
+      'sources[0].secrets[0]=GITHUB_WEBHOOK_SECRET',
+      'sources[1].secrets[0]=STRIPE_WEBHOOK_SECRET',
+      'sources[2].secrets[0]=STANDARD_WEBHOOKS_SECRET',
+      'sources[3].secrets[0]=SLACK_SIGNING_SECRET',
+    ])
+    const real = await loadConfig(example, { env: { GITHUB_WEBHOOK_SECRET: SECRET, HOOKGATE_PORT: '0' } })
+    expect(real.server.port).toBe(0)
+    expect(real.fallbacks.map((f) => f.variable)).not.toContain('GITHUB_WEBHOOK_SECRET')
+  })
+
+  it('the `hookgate init` starter is valid once its variables are set, and refuses without them', () => {
+    const env = { HOOKGATE_ADMIN_TOKEN: 'admin-token-0123456789', GITHUB_WEBHOOK_SECRET: SECRET, STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef' }
+    const config = parseConfigText(STARTER_CONFIG, { env })
+    expect(config.sources.map((s) => s.id)).toEqual(['github', 'stripe'])
+    expect(config.fallbacks).toEqual([])
+    expect(() => parseConfigText(STARTER_CONFIG, { env: {} })).toThrow(/admin\.token: environment variable HOOKGATE_ADMIN_TOKEN is not set/)
   })
 })
 

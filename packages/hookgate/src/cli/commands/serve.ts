@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util'
 import { createGateway } from '../../app.ts'
-import { loadConfig } from '../../config.ts'
+import { isSecretPath, loadConfig } from '../../config.ts'
 import { ConfigError } from '../../errors.ts'
 import { errorSummary } from '../../ingest/handler.ts'
 import { createLogger } from '../../logger.ts'
@@ -83,6 +83,11 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const logger = createLogger({ level: config.log.level })
+  for (const fallback of config.fallbacks) {
+    if (isSecretPath(fallback.path)) {
+      logger.warn({ path: fallback.path, variable: fallback.variable }, `${fallback.variable} is not set: using the demo fallback secret from the config file; set it for any real use`)
+    }
+  }
   // Install the handlers before listening: a SIGTERM during start-up must still shut down cleanly.
   const signal = nextSignal()
   let gateway
