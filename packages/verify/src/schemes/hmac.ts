@@ -1,5 +1,5 @@
 /** @module schemes/hmac  HMAC over chunked content; the algorithm only, no header knowledge. */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
+import { createHmac, createSecretKey, timingSafeEqual, type Hmac, type KeyObject } from 'node:crypto'
 import { Buffer } from 'node:buffer'
 import type { Content, Key, KeyAlgorithm, Signature } from './key.ts'
 
@@ -13,15 +13,20 @@ export function hmacKey(alg: 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512', secret
   return { alg, key: createSecretKey(secret) }
 }
 
-export function hmacDigest(alg: KeyAlgorithm, key: KeyObject, content: Content): Buffer {
+function hmacOf(alg: KeyAlgorithm, key: KeyObject, content: Content): Hmac {
   const mac = createHmac(DIGEST[alg] ?? 'sha256', key)
   for (const chunk of content) mac.update(chunk)
-  return mac.digest()
+  return mac
+}
+
+export function hmacDigest(alg: KeyAlgorithm, key: KeyObject, content: Content): Buffer {
+  return hmacOf(alg, key, content).digest()
 }
 
 /** Constant-time comparison of the encoded MAC: prevents a timing oracle on the signature. */
 export function hmacVerify(key: Key, content: Content, signature: Signature): boolean {
-  const expected = hmacDigest(key.alg, key.key, content).toString(signature.encoding)
+  // digest(encoding) encodes natively: no intermediate Buffer, the hot path's largest avoidable cost (bench/verify.mjs).
+  const expected = hmacOf(key.alg, key.key, content).digest(signature.encoding)
   return constantTimeEqual(expected, signature.value)
 }
 
