@@ -55,8 +55,8 @@ export interface FastifyInstanceLike {
 export type FastifyWebhookPlugin = (instance: FastifyInstanceLike) => Promise<void>
 
 /**
- * Type of the `request.webhook` decoration, for your own module augmentation:
- * `declare module 'fastify' { interface FastifyRequest extends FastifyWebhookDecoration {} }`.
+ * The `request.webhook` decoration. This package does not import Fastify, so it cannot augment its types
+ * for you; in TypeScript, add once: `declare module 'fastify' { interface FastifyRequest { webhook: VerifiedWebhook } }`.
  */
 export interface FastifyWebhookDecoration {
   webhook: VerifiedWebhook
@@ -86,10 +86,7 @@ const EMPTY = Buffer.alloc(0)
  * const app = Fastify()
  * await app.register(async (webhooks) => {
  *   await webhooks.register(verifyWebhooks({ preset: providers.github({ secrets: [process.env.GITHUB_WEBHOOK_SECRET!] }) }))
- *   webhooks.post('/github', async (request) => {
- *     const { webhook } = request as typeof request & { webhook: VerifiedWebhook }
- *     return { received: webhook.id }
- *   })
+ *   webhooks.post('/github', async (request) => ({ received: request.webhook.id }))
  * }, { prefix: '/webhooks' })
  * // Routes registered outside that function keep Fastify's JSON parser.
  * @throws TypeError at call time for invalid options.
