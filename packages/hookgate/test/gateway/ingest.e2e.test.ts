@@ -275,6 +275,11 @@ describe('graceful shutdown', () => {
     await inside
     const closing = gw.gateway.close()
     await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow()
+    // A webhook that still reaches the pipeline while draining (an open keep-alive connection) gets 503 + Retry-After.
+    const late = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', githubRequest('{"n":"late"}')))
+    expect(late.status).toBe(503)
+    expect(late.headers.get('retry-after')).toBe('5')
+    expect(((await late.json()) as any).error.code).toBe('shutting_down')
     expect(closed).toBe(false)
     release()
     const response = await inFlight

@@ -1,0 +1,39 @@
+/**
+ * @module hookgate
+ * The webhook gateway: verifies, deduplicates and durably stores webhooks (embedded SQLite by default).
+ * Explicit named re-exports only.
+ */
+export { createGateway, type Gateway, type CreateGatewayOptions, type StorageHooks, type ListeningAddress, type SourceEndpoint } from './app.ts'
+export {
+  defineConfig,
+  loadConfig,
+  parseConfig,
+  parseConfigText,
+  isSecretPath,
+  MIN_SECRET_LENGTH,
+  DEFAULT_MAX_BODY_BYTES,
+  type HookgateConfig,
+  type GatewayConfig,
+  type ServerConfig,
+  type StorageConfig,
+  type SourceConfig,
+  type ParseConfigOptions,
+  type EnvFallback,
+  type LogLevel,
+} from './config.ts'
+export { ConfigError, GATEWAY_ERROR_CODES, type GatewayErrorCode } from './errors.ts'
+export { createLogger, type GatewayLogger, type CreateLoggerOptions } from './logger.ts'
+export { createMetrics, OUTCOMES, type GatewayMetrics, type Outcome } from './metrics.ts'
+export { redactHeaders, isSensitiveHeader, REDACTED } from './redact.ts'
+export { createSqliteStorage, type SqliteStorageOptions } from './storage/sqlite/index.ts'
+export {
+  StorageUnavailableError,
+  type Storage,
+  type NewEvent,
+  type StoredEvent,
+  type NewRejection,
+  type StoredRejection,
+  type ListQuery,
+  type Page,
+  type IngestResult,
+} from './storage/types.ts'
