@@ -12,14 +12,14 @@ export function getHeader(headers: HeadersLike, name: string): string | undefine
     return (headers as Headers).get(name) ?? undefined
   }
   const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>
-  let value = record[name]
-  if (value === undefined) {
-    for (const key in record) {
-      if (key.length === name.length && key.toLowerCase() === name) {
-        value = record[key]
-        break
-      }
-    }
+  let value: string | readonly string[] | number | undefined
+  for (const key in record) {
+    if (key.length !== name.length || key.toLowerCase() !== name) continue
+    const found = record[key]
+    if (found === undefined) continue
+    // A second spelling of the same name (`x-sig` and `X-Sig`) is the header sent twice.
+    if (value !== undefined) fail('malformed_signature', `The ${name} header was sent more than once; refusing to choose one.`)
+    value = found
   }
   if (value === undefined) return undefined
   if (typeof value === 'string') return value

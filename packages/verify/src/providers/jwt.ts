@@ -105,7 +105,8 @@ function parseJwt(headers: Parameters<typeof getHeader>[0], config: JwtConfig) {
   const header = decodeJson(head, 'header')
   // Pin the algorithm: a token that names `none`, RS256 or anything else is refused before any crypto.
   if (header.alg !== config.alg) {
-    fail('unsupported_algorithm', `The token's alg is ${JSON.stringify(header.alg)}; this source accepts only ${config.alg}.`)
+    // Bounded: the alg is whatever the sender wrote, and messages end up in logs.
+    fail('unsupported_algorithm', `The token's alg is ${String(JSON.stringify(header.alg)).slice(0, 24)}; this source accepts only ${config.alg}.`)
   }
   if (header.crit !== undefined) fail('invalid_token', 'The token has critical header parameters this verifier does not understand.')
   const claims = decodeJson(body, 'claims')
