@@ -1,0 +1,93 @@
+/**
+ * Child process of the `ingest` bench section (not a section itself): one of the hand-written webhook
+ * receivers Hookgate is compared with, listening on 127.0.0.1 at a free port, which it prints on stdout as
+ * `{"port":N}`. Every receiver checks GitHub's `X-Hub-Signature-256` (HMAC-SHA256 hex of the raw body,
+ * compared in constant time), answers 401 when it does not hold, else 200 with a small JSON body.
+ *
+ *   node bench/ingest-receiver.mjs bare   SECRET            node:http, verify only: the ceiling
+ *   node bench/ingest-receiver.mjs express SECRET           express.raw() + HMAC: what people hand-write
+ *   node bench/ingest-receiver.mjs sqlite SECRET DB_FILE    node:http + one SQLite commit per request
+ *                                                           (better-sqlite3, WAL, synchronous=FULL)
+ *
+ * Stops on SIGTERM.
+ */
+import { Buffer } from 'node:buffer'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createServer } from 'node:http'
+import process from 'node:process'
+
+const [mode, secret, dbFile] = process.argv.slice(2)
+if (secret === undefined || !['bare', 'express', 'sqlite'].includes(mode)) {
+  console.error('usage: node bench/ingest-receiver.mjs bare|express|sqlite SECRET [DB_FILE]')
+  process.exit(2)
+}
+
+/** The usual hand-written check: recompute, compare in constant time. */
+function signatureHolds(body, header) {
+  if (typeof header !== 'string') return false
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(body).digest('hex')}`)
+  const given = Buffer.from(header)
+  return given.length === expected.length && timingSafeEqual(given, expected)
+}
+
+function answer(res, status, object) {
+  const text = JSON.stringify(object)
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+const REFUSED = { error: { code: 'invalid_signature', message: 'signature mismatch' } }
+
+/** A node:http receiver: reads the body, verifies, then `accept(req, body)` (may throw → 503). */
+function nodeReceiver(accept) {
+  return createServer((req, res) => {
+    const chunks = []
+    req.on('data', (chunk) => chunks.push(chunk))
+    req.on('end', () => {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
+      if (!signatureHolds(body, req.headers['x-hub-signature-256'])) return answer(res, 401, REFUSED)
+      try {
+        accept(req, body)
+      } catch {
+        return answer(res, 503, { error: { code: 'storage_unavailable', message: 'not stored' } })
+      }
+      answer(res, 200, { id: req.headers['x-github-delivery'], duplicate: false })
+    })
+  })
+}
+
+let server
+if (mode === 'bare') {
+  server = nodeReceiver(() => undefined)
+} else if (mode === 'sqlite') {
+  const { default: Database } = await import('better-sqlite3')
+  const db = new Database(dbFile)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.exec(`CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL UNIQUE, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)`)
+  // No explicit transaction: each INSERT is its own commit, i.e. one fsync per request.
+  const insert = db.prepare('INSERT OR IGNORE INTO events (delivery, received_at, headers, body) VALUES (?, ?, ?, ?)')
+  server = nodeReceiver((req, body) => {
+    insert.run(String(req.headers['x-github-delivery']), Date.now(), JSON.stringify(req.headers), body)
+  })
+  process.once('exit', () => db.close())
+} else {
+  const { default: express } = await import('express')
+  const app = express()
+  app.post('/webhooks/:source', express.raw({ type: '*/*', limit: '1mb' }), (req, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+    if (!signatureHolds(body, req.get('x-hub-signature-256'))) return res.status(401).json(REFUSED)
+    res.json({ id: req.get('x-github-delivery'), duplicate: false })
+  })
+  server = createServer(app)
+}
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`)
+})
+process.once('SIGTERM', () => {
+  server.close()
+  server.closeAllConnections()
+  process.exit(0)
+})
