@@ -90,15 +90,12 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): ExpressWebhookMi
     if (refused !== undefined) return sendNodeRejection(res, refused)
     const body = req.body
     if (body === undefined) {
-      readNodeBody(req, resolved.maxBodyBytes).then(
-        (raw) => finish(resolved, req, res, next, raw),
-        (error: unknown) => {
-          if (error instanceof RawBodyUnavailableError) return next(new RawBodyUnavailableError(consumedMessage('the request stream was already read')))
-          // The client went away mid-body: nobody is left to answer.
-          res.destroy()
-        },
-      )
-      return
+      return readNodeBody(req, resolved.maxBodyBytes, (error, raw) => {
+        if (error === undefined) return finish(resolved, req, res, next, raw)
+        if (error instanceof RawBodyUnavailableError) return next(new RawBodyUnavailableError(consumedMessage('the request stream was already read')))
+        // The client went away mid-body: nobody is left to answer.
+        res.destroy()
+      })
     }
     if (Buffer.isBuffer(body)) return finish(resolved, req, res, next, body.length > resolved.maxBodyBytes ? TOO_LARGE : body)
     next(new RawBodyUnavailableError(consumedMessage(`req.body is already a parsed ${body === null ? 'null' : typeof body}`)))

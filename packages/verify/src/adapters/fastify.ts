@@ -37,6 +37,7 @@ export interface FastifyReplyLike {
 }
 
 type ParserDone = (error: Error | null, body?: Buffer) => void
+type HookDone = (error?: Error) => void
 
 /** The parts of a Fastify instance the plugin uses. */
 export interface FastifyInstanceLike {
@@ -48,7 +49,7 @@ export interface FastifyInstanceLike {
   ): unknown
   hasRequestDecorator(name: string): boolean
   decorateRequest(name: string, value: null): unknown
-  addHook(name: 'preValidation', hook: (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<unknown>): unknown
+  addHook(name: 'preValidation', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: HookDone) => void): unknown
 }
 
 /** The plugin `verifyWebhooks()` returns; pass it to `fastify.register()`. */
@@ -97,18 +98,21 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): FastifyWebhookPl
     ? { parseAs: 'buffer', bodyLimit: resolved.maxBodyBytes }
     : { parseAs: 'buffer' }
 
-  async function verifyWebhooksHook(request: FastifyRequestLike, reply: FastifyReplyLike): Promise<unknown> {
+  // Callback-style on purpose: Fastify runs it without allocating a promise per request.
+  function verifyWebhooksHook(request: FastifyRequestLike, reply: FastifyReplyLike, done: HookDone): void {
     // The length was Fastify's to check (bodyLimit); the coding is ours.
     const refused = checkEncoding(request.headers)
-    if (refused !== undefined) return reject(reply, refused)
+    if (refused !== undefined) return void reject(reply, refused)
     const body = request.body
     let raw: Uint8Array
     if (Buffer.isBuffer(body)) raw = body
     else if (body === undefined || body === null) raw = EMPTY
     else {
-      throw new RawBodyUnavailableError(
-        '[@hookgate/verify] fastify adapter: request.body was parsed by another content-type parser, so the exact bytes ' +
-          'the provider signed are gone. Do not add content-type parsers in the context where verifyWebhooks() is registered.',
+      return done(
+        new RawBodyUnavailableError(
+          '[@hookgate/verify] fastify adapter: request.body was parsed by another content-type parser, so the exact bytes ' +
+            'the provider signed are gone. Do not add content-type parsers in the context where verifyWebhooks() is registered.',
+        ),
       )
     }
     const outcome = verifyOrReject(resolved, {
@@ -117,9 +121,10 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): FastifyWebhookPl
       headers: request.headers,
       rawBody: raw,
     })
-    if (!outcome.ok) return reject(reply, outcome)
+    // Answering from a hook: send, and do not call done().
+    if (!outcome.ok) return void reject(reply, outcome)
     request.webhook = outcome
-    return undefined
+    done()
   }
 
   async function verifyWebhooksPlugin(instance: FastifyInstanceLike): Promise<void> {

@@ -31,7 +31,7 @@ export type NodeWebhookHandler<Req extends IncomingMessage = IncomingMessage, Re
 export type NodeRequestListener<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> = (
   req: Req,
   res: Res,
-) => Promise<void>
+) => void
 
 /**
  * Wraps a `node:http` handler. The wrapper reads the raw body (at most `maxBodyBytes`; a larger one gets
@@ -60,31 +60,31 @@ export function verifyWebhooks<Req extends IncomingMessage = IncomingMessage, Re
 ): NodeRequestListener<Req, Res> {
   const resolved = resolveOptions('node', options)
   if (typeof handler !== 'function') throw new TypeError('[@hookgate/verify] node adapter: verifyWebhooks(options, handler) needs a handler function')
-  return async function verifyWebhooksListener(req, res) {
+  return function verifyWebhooksListener(req, res) {
     const refused = precheck(resolved, req.headers)
     if (refused !== undefined) return sendNodeRejection(res, refused)
-    let body: Uint8Array | typeof TOO_LARGE
-    try {
-      body = await readNodeBody(req, resolved.maxBodyBytes)
-    } catch (error) {
-      if (error instanceof RawBodyUnavailableError) return internalError(res, error)
-      // The client went away mid-body: nobody is left to answer.
-      res.destroy()
-      return
-    }
-    if (body === TOO_LARGE) return sendNodeRejection(res, resolved.tooLarge)
-    const outcome = verifyOrReject(resolved, {
-      method: req.method ?? 'POST',
-      url: nodeRequestUrl(resolved, req),
-      headers: req.headers,
-      rawBody: body,
+    readNodeBody(req, resolved.maxBodyBytes, (error, body) => {
+      if (error !== undefined) {
+        if (error instanceof RawBodyUnavailableError) return internalError(res, error)
+        // The client went away mid-body: nobody is left to answer.
+        return void res.destroy()
+      }
+      if (body === TOO_LARGE) return sendNodeRejection(res, resolved.tooLarge)
+      const outcome = verifyOrReject(resolved, {
+        method: req.method ?? 'POST',
+        url: nodeRequestUrl(resolved, req),
+        headers: req.headers,
+        rawBody: body,
+      })
+      if (!outcome.ok) return sendNodeRejection(res, outcome)
+      let result: unknown
+      try {
+        result = handler(req, res, outcome)
+      } catch (handlerError) {
+        return internalError(res, handlerError)
+      }
+      if (result instanceof Promise) result.catch((handlerError: unknown) => internalError(res, handlerError))
     })
-    if (!outcome.ok) return sendNodeRejection(res, outcome)
-    try {
-      await handler(req, res, outcome)
-    } catch (error) {
-      internalError(res, error)
-    }
   }
 }
 
