@@ -75,6 +75,15 @@ export const whsecSecret: fc.Arbitrary<string> = fc
   .uint8Array({ minLength: 24, maxLength: 64 })
   .map((bytes) => `whsec_${Buffer.from(bytes).toString('base64')}`)
 
+/**
+ * Any UTF-16 text: controls, lone surrogates, everything. (`fc.string({ unit: 'binary' })` does the same but
+ * costs over a second on first use, more than the tests that use it.)
+ */
+export function anyText(maxLength: number, minLength = 0): fc.Arbitrary<string> {
+  const unit = fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0, max: 0xffff }))
+  return fc.array(unit, { minLength, maxLength }).map((codes) => String.fromCharCode(...codes))
+}
+
 /** Bodies: unicode text (emoji, combining marks), JSON, and raw bytes that need not be UTF-8. */
 export const anyBody: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 200 }).map(utf8),
