@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { providers } from '@hookgate/verify'
 import { RawBodyUnavailableError, verifyWebhooks, type VerifyWebhooksOptions } from '@hookgate/verify/fetch'
-import { SECRETS, T, clock, defineAdapterSuite, echo, githubBody, githubHeaders, stripeBody, stripeHeaders, type RunningServer } from './_suite.ts'
+import { SECRETS, T, defineAdapterSuite, echo, githubBody, githubHeaders, stripeBody, stripeHeaders, type RunningServer } from './_suite.ts'
 
 /** What an `app/api/webhooks/[provider]/route.ts` file exports. */
 function routeModule(options: VerifyWebhooksOptions) {
@@ -43,20 +43,24 @@ defineAdapterSuite({ name: 'fetch (Next.js route handler)', start })
 const github = () => providers.github({ secrets: [SECRETS.github] })
 
 describe('fetch: specifics', () => {
-  it('serves a Next.js route handler called directly with a Request and its context', async () => {
-    const { POST } = routeModule({ preset: providers.stripe({ secrets: [SECRETS.stripe] }), now: clock(T) })
+  it('serves a Next.js route module (export async function POST) called directly, as Next.js does', async () => {
+    const { POST } = await import('./fixtures/next-route.ts')
     const response = await POST(
       new Request('https://shop.example/api/webhooks/stripe', { method: 'POST', headers: stripeHeaders(stripeBody), body: stripeBody }),
       { params: Promise.resolve({ provider: 'stripe' }) },
     )
     expect(response.status).toBe(200)
-    expect(await response.json()).toMatchObject({ route: 'stripe', id: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', eventType: 'invoice.paid' })
+    expect(await response.json()).toEqual({ received: 'evt_1NG8Du2eZvKYlo2CUI79vXWy', type: 'invoice.paid', params: { provider: 'stripe' } })
     const tampered = await POST(
       new Request('https://shop.example/api/webhooks/stripe', { method: 'POST', headers: stripeHeaders(stripeBody), body: stripeBody + ' ' }),
-      { params: Promise.resolve({ provider: 'stripe' }) },
     )
     expect(tampered.status).toBe(401)
     expect(await tampered.json()).toMatchObject({ error: { code: 'signature_mismatch' } })
+    const stale = await POST(
+      new Request('https://shop.example/api/webhooks/stripe', { method: 'POST', headers: stripeHeaders(stripeBody, T - 3600), body: stripeBody }),
+    )
+    expect(stale.status).toBe(401)
+    expect(await stale.json()).toMatchObject({ error: { code: 'timestamp_too_old' } })
   })
 
   it('cancels a streamed body once it passes the limit instead of reading it to the end', async () => {
