@@ -29,7 +29,9 @@ export interface VerifyWebhooksOptions {
    * The public origin (and optional path prefix) the provider calls, e.g. `https://hooks.example.com`.
    * The request's path and query are appended to it. Needed for URL-signed schemes (Twilio) when the app
    * sits behind a TLS-terminating proxy or tunnel and sees `http://127.0.0.1:3000/…` instead of the URL
-   * the provider signed. Mutually exclusive with `trustProxy`.
+   * the provider signed. Mutually exclusive with `trustProxy`. Without either, the URL is the request's
+   * own scheme + `Host` header + path, as frameworks build it: set `publicUrl` in production for URL-signed
+   * schemes, so a replay cannot pick the host the signature is checked against.
    */
   readonly publicUrl?: string
   /**
