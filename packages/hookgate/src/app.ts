@@ -169,7 +169,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     dispatch(fromNode(req)).then(
       (response) => writeNode(res, draining ? { ...response, close: true } : response, req.method === 'HEAD'),
       (error: unknown) => {
-        logger.error({ err: errorSummary(error) }, 'request failed')
+        logger.error({ error: errorSummary(error) }, 'request failed')
         writeNode(res, errorResponse(500, 'internal_error', 'The gateway failed to handle this request.', { close: true }))
       },
     )

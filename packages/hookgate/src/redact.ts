@@ -44,13 +44,15 @@ export function isSensitiveHeader(name: string): boolean {
  */
 export function redactHeaders(
   headers: IncomingHttpHeaders | Readonly<Record<string, string | readonly string[] | number | undefined>> | Headers,
+  /** More names to redact (lower-case), e.g. a signature header configured for the generic presets. */
+  extra?: ReadonlySet<string>,
 ): Record<string, string> {
   const out: Record<string, string> = {}
   const put = (name: string, value: string | readonly string[] | number | undefined): void => {
     if (value === undefined) return
     const lower = name.toLowerCase()
     const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ')
-    out[lower] = isSensitiveHeader(lower) ? REDACTED : text
+    out[lower] = isSensitiveHeader(lower) || extra?.has(lower) === true ? REDACTED : text
   }
   if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
     ;(headers as Headers).forEach((value, name) => put(name, value))

@@ -147,7 +147,7 @@ export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pa
       if (error instanceof StorageUnavailableError) {
         return errorResponse(503, 'storage_unavailable', 'The store is not available.', { headers: { 'retry-after': '5' } })
       }
-      logger.error({ err: errorSummary(error), path: pathname }, 'admin API failed')
+      logger.error({ error: errorSummary(error), path: pathname }, 'admin API failed')
       return errorResponse(500, 'internal_error', 'The admin API failed.')
     }
   }

@@ -72,13 +72,13 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
         reason: code,
         message,
         remoteAddress: client.address,
-        headers: redactHeaders(req.headers),
+        headers: redactHeaders(req.headers, source.sensitiveHeaders),
         bodySize: body.size,
         bodySha256: body.sha256,
       })
     } catch (error) {
       // The refusal stands whatever happens to its record.
-      logger.warn({ source: source.id, err: errorSummary(error) }, 'could not record a rejection')
+      logger.warn({ source: source.id, error: errorSummary(error) }, 'could not record a rejection')
     }
     return errorResponse(status, code, message, options)
   }
@@ -160,7 +160,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       result = verifyRequest(source, url, req.distinctHeaders, body, receivedAt)
     } catch (error) {
       metrics.countRequest(source.id, 'error', 'internal_error')
-      logger.error({ source: source.id, err: errorSummary(error) }, 'verification threw')
+      logger.error({ source: source.id, error: errorSummary(error) }, 'verification threw')
       return done(errorResponse(500, 'internal_error', 'The gateway failed to verify this request.'))
     }
     if (!result.ok) {
@@ -184,7 +184,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
         providerEventId,
         eventType: result.eventType,
         receivedAt,
-        headers: redactHeaders(req.headers),
+        headers: redactHeaders(req.headers, source.sensitiveHeaders),
         body,
       })
       const outcome: Outcome = stored.duplicate ? 'duplicate' : 'stored'
@@ -197,7 +197,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     } catch (error) {
       if (error instanceof StorageUnavailableError) {
         metrics.countRequest(source.id, 'unavailable', 'storage_unavailable')
-        logger.error({ source: source.id, err: errorSummary(error) }, 'store cannot commit; answered 503')
+        logger.error({ source: source.id, error: errorSummary(error) }, 'store cannot commit; answered 503')
         return done(
           errorResponse(503, 'storage_unavailable', 'The event could not be stored durably; retry later.', {
             headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
@@ -205,7 +205,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
         )
       }
       metrics.countRequest(source.id, 'error', 'internal_error')
-      logger.error({ source: source.id, err: errorSummary(error) }, 'ingest failed')
+      logger.error({ source: source.id, error: errorSummary(error) }, 'ingest failed')
       return done(errorResponse(500, 'internal_error', 'The event could not be stored.'))
     }
   }

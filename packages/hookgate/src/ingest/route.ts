@@ -14,13 +14,24 @@ export interface RoutedSource extends SourceConfig {
   readonly path: string
   /** Compiled `allowIps` (empty: every address). */
   readonly allow: AddressMatcher
+  /**
+   * Header names to redact besides the built-in list: the signature/token header configured with the `header`
+   * option of the generic presets (`hmac-sha256`, `jwt`), whose name may say nothing (`X-Mac`).
+   */
+  readonly sensitiveHeaders: ReadonlySet<string>
 }
 
 /** Compiles the configured sources into a lookup by id. */
 export function createSourceTable(sources: readonly SourceConfig[]): ReadonlyMap<string, RoutedSource> {
   const table = new Map<string, RoutedSource>()
   for (const source of sources) {
-    table.set(source.id, { ...source, path: WEBHOOKS_PREFIX + source.id, allow: createAddressMatcher(source.allowIps) })
+    const header = source.options.header
+    table.set(source.id, {
+      ...source,
+      path: WEBHOOKS_PREFIX + source.id,
+      allow: createAddressMatcher(source.allowIps),
+      sensitiveHeaders: new Set(typeof header === 'string' ? [header.toLowerCase()] : []),
+    })
   }
   return table
 }

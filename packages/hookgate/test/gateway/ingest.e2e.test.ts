@@ -46,6 +46,7 @@ describe('routing, methods and handshakes', () => {
         { id: 'board', provider: 'trello', secrets: ['trello-app-secret-0123456789abcdef'] },
         { id: 'slack', provider: 'slack', secrets: [SLACK_SECRET] },
         { id: 'bin', provider: 'hmac-sha256', secrets: ['binary-hmac-secret-0123456789ab'] },
+        { id: 'mac', provider: 'hmac-sha256', secrets: ['custom-mac-secret-0123456789ab'], options: { header: 'X-Mac', prefix: '' } },
       ],
     })
   })
@@ -97,6 +98,22 @@ describe('routing, methods and handshakes', () => {
     expect(stored.body.encoding).toBe('base64')
     expect(Buffer.from(stored.body.body, 'base64').equals(bytes)).toBe(true)
     expect(stored.body.dedupeKey).toMatch(/^sha256:[0-9a-f]{64}$/)
+  })
+
+  it('redacts a custom signature header configured for the generic HMAC preset, in events and rejections', async () => {
+    const preset = providers['hmac-sha256']({ secrets: ['custom-mac-secret-0123456789ab'], header: 'X-Mac', prefix: '' })
+    const body = '{"custom":true}'
+    const signed = signWebhook(preset, { body })
+    const ok = await fetch(`${gw.url}/webhooks/mac`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body })
+    expect(ok.status).toBe(200)
+    const { id } = (await ok.json()) as { id: string }
+    const stored = await gw.admin(`/api/events/${id}`)
+    expect(stored.body.headers['x-mac']).toBe('[redacted]')
+    expect(JSON.stringify(stored.body)).not.toContain(signed['X-Mac'])
+    const bad = await fetch(`${gw.url}/webhooks/mac`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body: `${body} ` })
+    expect(bad.status).toBe(401)
+    const rejections = await gw.admin('/api/rejections?source=mac')
+    expect(rejections.body.items[0].headers['x-mac']).toBe('[redacted]')
   })
 
   it('serves /healthz, /readyz and Prometheus /metrics', async () => {

@@ -94,14 +94,14 @@ export async function run(argv: string[]): Promise<number> {
   try {
     gateway = createGateway(config, { logger })
   } catch (error) {
-    logger.error({ err: errorSummary(error), storage: config.storage.sqlite }, 'cannot open the store')
+    logger.error({ error: errorSummary(error), storage: config.storage.sqlite }, 'cannot open the store')
     return EXIT.failed
   }
   let address
   try {
     address = await gateway.listen({ ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) })
   } catch (error) {
-    logger.error({ err: errorSummary(error) }, 'cannot start the gateway')
+    logger.error({ error: errorSummary(error) }, 'cannot start the gateway')
     await gateway.close().catch(() => undefined)
     return EXIT.failed
   }
