@@ -69,8 +69,11 @@ export interface ProviderDefinition<Options extends object = object, Config = un
   decodeKey(secret: Secret, config: Config): Key
   /** Pure, no crypto. Throws a Failure: missing_signature | malformed_signature | unsupported_algorithm | timestamp_missing … */
   parse(request: WebhookRequest, body: Uint8Array, config: Config): Envelope
-  /** The exact bytes that were signed; several candidates where the provider's own library tries several (Twilio URLs). */
-  signedContent(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config): readonly Content[]
+  /**
+   * The exact bytes that were signed; several candidates where the provider's own library tries several (Twilio URLs).
+   * May be lazy (a generator): the verify loop stops at the first match, so later candidates need not be built.
+   */
+  signedContent(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config): Iterable<Content>
   /**
    * Checks after the signature holds (claims, body hashes). Throws a Failure. May return an id or
    * timestamp found in the now-authenticated payload.

@@ -23,7 +23,10 @@ export class VerifiedWebhook {
   /** When the sender signed it, for timestamped schemes. */
   readonly timestamp: Date | undefined
   readonly #preset: ConfiguredPreset
-  readonly #context: VerifiedContext
+  readonly #headers: HeadersLike
+  readonly #envelope: Envelope
+  // Built on first use: most callers never ask for id/eventType, and this runs once per request.
+  #context: VerifiedContext | undefined
   #payload: { value: unknown } | undefined
 
   /** @internal */
@@ -32,17 +35,23 @@ export class VerifiedWebhook {
     this.rawBody = rawBody
     this.timestamp = envelope.timestamp === undefined ? undefined : new Date(envelope.timestamp * 1000)
     this.#preset = preset
-    this.#context = { headers, envelope, payload: () => this.#parsed(), text: () => this.text() }
+    this.#headers = headers
+    this.#envelope = envelope
   }
 
   /** The provider's delivery or event id (what the gateway deduplicates on), when the provider sends one. */
   get id(): string | undefined {
-    return this.#context.envelope.id ?? this.#preset.definition.eventId?.(this.#context, this.#preset.config)
+    return this.#envelope.id ?? this.#preset.definition.eventId?.(this.#verifiedContext(), this.#preset.config)
   }
 
   /** The provider's event type (`invoice.paid`, `push`, …), when the provider sends one. */
   get eventType(): string | undefined {
-    return this.#preset.definition.eventType?.(this.#context, this.#preset.config)
+    return this.#preset.definition.eventType?.(this.#verifiedContext(), this.#preset.config)
+  }
+
+  #verifiedContext(): VerifiedContext {
+    this.#context ??= { headers: this.#headers, envelope: this.#envelope, payload: () => this.#parsed(), text: () => this.text() }
+    return this.#context
   }
 
   /** The body as UTF-8 text. */

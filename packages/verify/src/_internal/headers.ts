@@ -14,7 +14,7 @@ export function getHeader(headers: HeadersLike, name: string): string | undefine
   const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>
   let value: string | readonly string[] | number | undefined
   for (const key in record) {
-    if (key.length !== name.length || key.toLowerCase() !== name) continue
+    if (key.length !== name.length || (key !== name && key.toLowerCase() !== name)) continue
     const found = record[key]
     if (found === undefined) continue
     // A second spelling of the same name (`x-sig` and `X-Sig`) is the header sent twice.

@@ -39,11 +39,15 @@ export function unixSeconds(value: string | undefined, header: string): number {
 export function parseTimestampedList(value: string, header: string): { timestamp: number; signatures: Signature[] } {
   let timestamp: string | undefined
   const signatures: Signature[] = []
-  for (const item of value.split(',')) {
-    const eq = item.indexOf('=')
-    if (eq <= 0) fail('malformed_signature', `The ${header} header is not a list of key=value pairs.`)
-    const key = item.slice(0, eq)
-    const itemValue = item.slice(eq + 1)
+  // Scanned with indexOf rather than split/slice: this runs on every request (see bench/verify.mjs).
+  for (let start = 0; start <= value.length; ) {
+    let end = value.indexOf(',', start)
+    if (end === -1) end = value.length
+    const eq = value.indexOf('=', start)
+    if (eq <= start || eq > end) fail('malformed_signature', `The ${header} header is not a list of key=value pairs.`)
+    const key = value.slice(start, eq)
+    const itemValue = value.slice(eq + 1, end)
+    start = end + 1
     if (key === 't') {
       if (timestamp !== undefined) fail('malformed_signature', `The ${header} header has more than one t= timestamp.`)
       timestamp = itemValue

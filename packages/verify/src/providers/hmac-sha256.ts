@@ -77,27 +77,22 @@ export function parseHmacHeader(headers: HeadersLike, config: HmacConfig, signat
     }
     mac = value.slice(config.prefix.length)
   }
-  return {
-    signatures: [encodedSignature(config.alg, config.encoding, mac, config.headerLabel)],
-    ...firstHeader(headers, config.idHeaders, 'id'),
-  }
+  const signatures = [encodedSignature(config.alg, config.encoding, mac, config.headerLabel)]
+  const id = firstHeader(headers, config.idHeaders)
+  return id === undefined ? { signatures } : { signatures, id }
 }
 
-function firstHeader(headers: HeadersLike, names: readonly string[], key: 'id'): { id?: string } {
+function firstHeader(headers: HeadersLike, names: readonly string[]): string | undefined {
   for (const name of names) {
-    const value = getHeader(headers, name)
-    if (value !== undefined && value !== '') return { [key]: value }
-  }
-  return {}
-}
-
-/** @internal */
-export function hmacEventType(headers: HeadersLike, config: HmacConfig): string | undefined {
-  for (const name of config.eventTypeHeaders) {
     const value = getHeader(headers, name)
     if (value !== undefined && value !== '') return value
   }
   return undefined
+}
+
+/** @internal */
+export function hmacEventType(headers: HeadersLike, config: HmacConfig): string | undefined {
+  return firstHeader(headers, config.eventTypeHeaders)
 }
 
 /** @internal The functions every body-HMAC preset shares. */

@@ -15,17 +15,31 @@ import { signContent, type Key, type Signature } from '../schemes/index.ts'
 import type { HeadersLike } from '../request.ts'
 import { encodedSignature, MAX_SIGNATURES, requireHeader, unixSeconds } from './_shared.ts'
 
+interface HeaderSet {
+  readonly signature: string
+  readonly id: string
+  readonly timestamp: string
+}
+
 interface SwConfig {
-  /** Header name prefixes tried in order: `webhook` or `svix` then `webhook` (the svix SDK's fallback). */
-  readonly prefixes: readonly string[]
+  /**
+   * Header sets tried in order: `webhook-*`, or `svix-*` then `webhook-*` (the svix SDK's fallback). The names are
+   * built once here, not per request: a header name made on the fly costs a string-table lookup per use.
+   */
+  readonly headerSets: readonly [HeaderSet, ...HeaderSet[]]
   readonly provider: string
 }
 
-function headerSet(headers: HeadersLike, config: SwConfig): string {
-  for (const prefix of config.prefixes) {
-    if (getHeader(headers, `${prefix}-signature`) !== undefined) return prefix
+function headerNames(prefix: string): HeaderSet {
+  return { signature: `${prefix}-signature`, id: `${prefix}-id`, timestamp: `${prefix}-timestamp` }
+}
+
+function headerSet(headers: HeadersLike, config: SwConfig): HeaderSet {
+  if (config.headerSets.length === 1) return config.headerSets[0]
+  for (const set of config.headerSets) {
+    if (getHeader(headers, set.signature) !== undefined) return set
   }
-  return config.prefixes[0] ?? 'webhook'
+  return config.headerSets[0]
 }
 
 function decodeBase64Key(provider: string, text: string, what: string): Buffer {
@@ -68,8 +82,9 @@ function parseSignatures(value: string, header: string): Signature[] {
   return signatures
 }
 
-function create(id: 'standard-webhooks' | 'svix', name: string, prefixes: readonly string[]) {
+function create(id: 'standard-webhooks' | 'svix', name: string, prefixes: readonly [string, ...string[]]) {
   const label = prefixes[0]
+  const headerSets = prefixes.map(headerNames) as [HeaderSet, ...HeaderSet[]]
   return defineProvider<object, SwConfig>({
     id,
     name,
@@ -78,15 +93,14 @@ function create(id: 'standard-webhooks' | 'svix', name: string, prefixes: readon
     toleranceSeconds: 300,
     optionKeys: [],
     mismatchHint: 'Use the endpoint\'s signing secret (whsec_…, base64 after the prefix); a Stripe whsec_ secret is a different thing.',
-    configure: () => ({ prefixes, provider: id }),
+    configure: () => ({ headerSets, provider: id }),
     decodeKey,
     parse(request, _body, config) {
-      const prefix = headerSet(request.headers, config)
-      const header = `${prefix}-signature`
-      const signatures = parseSignatures(requireHeader(request.headers, header), header)
-      const msgId = getHeader(request.headers, `${prefix}-id`)
-      if (msgId === undefined || msgId === '') fail('missing_signature', `The ${prefix}-id header is missing.`)
-      const timestamp = unixSeconds(getHeader(request.headers, `${prefix}-timestamp`), `${prefix}-timestamp`)
+      const set = headerSet(request.headers, config)
+      const signatures = parseSignatures(requireHeader(request.headers, set.signature), set.signature)
+      const msgId = getHeader(request.headers, set.id)
+      if (msgId === undefined || msgId === '') fail('missing_signature', `The ${set.id} header is missing.`)
+      const timestamp = unixSeconds(getHeader(request.headers, set.timestamp), set.timestamp)
       return { signatures, timestamp, id: msgId }
     },
     signedContent: (_request, body, envelope) => [[`${envelope.id}.${envelope.timestamp}.`, body]],
