@@ -40,6 +40,8 @@ declare global {
 /** The parts of Express's `Request` the middleware uses (an `IncomingMessage` plus Express's fields). */
 export interface ExpressRequestLike extends IncomingMessage {
   body?: unknown
+  /** Set by Google Cloud Functions / Firebase, or by `express.json({ verify: (req, _res, buf) => { req.rawBody = buf } })`. */
+  readonly rawBody?: unknown
   readonly originalUrl?: string
   webhook?: VerifiedWebhook
 }
@@ -64,8 +66,9 @@ function consumedMessage(what: string): string {
  * `{ error: { code, message } }` with 400/401/413/415.
  *
  * Raw body: taken from `req.body` when `express.raw()` left a Buffer there (its own `limit`, 100 kB by
- * default, applies first), read from the stream otherwise (at most `maxBodyBytes`; beyond that 413 and
- * the connection is closed without reading the rest). If a JSON/urlencoded/text parser already
+ * default, applies first), or from a `req.rawBody` Buffer (Cloud Functions, the `express.json({ verify })`
+ * recipe); read from the stream otherwise (at most `maxBodyBytes`; beyond that 413 and the connection is
+ * closed without reading the rest). If a JSON/urlencoded/text parser already
  * consumed the body, calls `next(err)` with a {@link RawBodyUnavailableError}
  * (`code: 'ERR_RAW_BODY_UNAVAILABLE'`, `status: 500`) telling how to fix the route.
  *
@@ -89,7 +92,13 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): ExpressWebhookMi
     const refused = precheck(resolved, req.headers)
     if (refused !== undefined) return sendNodeRejection(res, refused)
     const body = req.body
-    if (body === undefined) {
+    if (Buffer.isBuffer(body)) return finish(resolved, req, res, next, body.length > resolved.maxBodyBytes ? TOO_LARGE : body)
+    // The `req.rawBody` Buffer of Google Cloud Functions / Firebase and of the express.json({ verify }) recipe.
+    const rawBody = req.rawBody
+    if (Buffer.isBuffer(rawBody)) return finish(resolved, req, res, next, rawBody.length > resolved.maxBodyBytes ? TOO_LARGE : rawBody)
+    // Nobody read the stream yet: read it ourselves, whatever req.body says (Express 4's body-parser sets
+    // req.body = {} even when it skips a request).
+    if (!req.readableDidRead) {
       return readNodeBody(req, resolved.maxBodyBytes, (error, raw) => {
         if (error === undefined) return finish(resolved, req, res, next, raw)
         if (error instanceof RawBodyUnavailableError) return next(new RawBodyUnavailableError(consumedMessage('the request stream was already read')))
@@ -97,8 +106,11 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): ExpressWebhookMi
         res.destroy()
       })
     }
-    if (Buffer.isBuffer(body)) return finish(resolved, req, res, next, body.length > resolved.maxBodyBytes ? TOO_LARGE : body)
-    next(new RawBodyUnavailableError(consumedMessage(`req.body is already a parsed ${body === null ? 'null' : typeof body}`)))
+    next(
+      new RawBodyUnavailableError(
+        consumedMessage(body === undefined ? 'the request stream was already read' : `req.body is already a parsed ${body === null ? 'null' : typeof body}`),
+      ),
+    )
   }
 }
 

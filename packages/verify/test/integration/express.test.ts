@@ -101,6 +101,38 @@ describe('express: specifics', () => {
     }
   })
 
+  it('uses req.rawBody from the express.json({ verify }) recipe, and reads the stream when req.body is only a default {}', async () => {
+    const app = express()
+    app.use(
+      '/hooks/recipe',
+      express.json({
+        verify: (req, _res, buf) => {
+          ;(req as { rawBody?: Buffer }).rawBody = buf
+        },
+      }),
+    )
+    // Express 4's body-parser sets req.body = {} even for requests it skips, without reading the stream.
+    app.use('/hooks/default', (req, _res, next) => {
+      req.body = {}
+      next()
+    })
+    app.post('/hooks/*splat', verifyWebhooks({ preset: github() }), (req, res) => {
+      res.json(echo(req.webhook!))
+    })
+    const server = await listen(app)
+    try {
+      const headers = await githubHeaders(githubBody)
+      for (const path of ['/hooks/recipe', '/hooks/default']) {
+        const reply = await send(server.port, path, { headers, body: githubBody })
+        expect([path, reply.status, reply.json.bytes]).toEqual([path, 200, Buffer.byteLength(githubBody)])
+        const tampered = await send(server.port, path, { headers, body: githubBody.replace('failure', 'success') })
+        expect([path, tampered.status]).toEqual([path, 401])
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
   it('rebuilds the Twilio URL from originalUrl under a mounted router', async () => {
     const app = express()
     const router = express.Router()
