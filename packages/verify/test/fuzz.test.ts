@@ -128,6 +128,8 @@ describe('fuzz: arbitrary values in every signature-related header', () => {
       const changes = fc.record(
         Object.fromEntries(c.relatedHeaders.map((name) => [name, fc.option(fuzzedValue(signed[name]), { freq: 2, nil: null })])) as Record<string, fc.Arbitrary<HeaderValue | null>>,
       )
+      // The starting point is valid: every refusal below comes from the fuzzed values.
+      expect(check(id, { method: 'POST', headers: signed, rawBody: message.body, ...(message.url === undefined ? {} : { url: message.url }) })).toBe('ok')
       const outcomes = new Map<string, number>()
       fc.assert(
         fc.property(
@@ -154,9 +156,9 @@ describe('fuzz: arbitrary values in every signature-related header', () => {
         ),
         { numRuns: RUNS_PER_PRESET },
       )
-      // The fuzzer got past the first checks: untouched requests verified, and several kinds of refusal were reached.
-      expect(outcomes.get('ok')).toBeGreaterThan(0)
-      expect(outcomes.size).toBeGreaterThanOrEqual(4)
+      // The fuzzer got past the first checks: several kinds of refusal were reached, not just "missing".
+      outcomes.delete('ok')
+      expect(outcomes.size).toBeGreaterThanOrEqual(3)
     })
   }
 })

@@ -103,12 +103,13 @@ describe('calendly: independent reference implementation', () => {
         case 'valid':
           return valid
         case 'other key':
-          return referenceSign(d.otherKey, d.t, d.body)
+          return referenceSign(d.otherKey === d.key ? `${d.key}x` : d.otherKey, d.t, d.body)
         case 'other t':
           return `t=${d.t + 1 + (d.i % 100)},v1=${referenceSignature(d.key, String(d.t), d.body)}`
         case 'mutated': {
           const at = d.i % valid.length
-          return valid.slice(0, at) + d.char + valid.slice(at + 1)
+          const char = d.char === valid[at] ? '#' : d.char
+          return valid.slice(0, at) + char + valid.slice(at + 1)
         }
         case 'garbage':
           return d.garbage

@@ -114,10 +114,11 @@ describe('trello: independent reference implementation', () => {
           return referenceSign(d.secret, d.body, variants[d.i % variants.length]!)
         }
         case 'other secret':
-          return referenceSign(d.otherSecret, d.body, d.url)
+          return referenceSign(d.otherSecret === d.secret ? `${d.secret}x` : d.otherSecret, d.body, d.url)
         case 'mutated': {
           const at = d.i % valid.length
-          return valid.slice(0, at) + d.char + valid.slice(at + 1)
+          const char = d.char === valid[at] ? '#' : d.char
+          return valid.slice(0, at) + char + valid.slice(at + 1)
         }
         case 'garbage':
           return d.garbage
