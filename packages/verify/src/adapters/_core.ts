@@ -107,7 +107,8 @@ export function resolveOptions(adapter: string, options: unknown, ignoredKeys: r
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key) && !ignoredKeys.includes(key)) {
-      const hint = key === 'secrets' || key === 'secret' || key === 'provider' ? ' (secrets go in the preset: providers.<id>({ secrets }))' : ''
+      const misplaced = key === 'secrets' || key === 'secret' || key === 'provider'
+      const hint = misplaced ? ' (secrets go in the preset: providers.<id>({ secrets }))' : ''
       throw optionError(adapter, `unknown option \`${key}\`${hint}; expected ${[...OPTION_KEYS].join(', ')}`)
     }
   }
@@ -125,14 +126,20 @@ export function resolveOptions(adapter: string, options: unknown, ignoredKeys: r
   let publicUrl = o['publicUrl']
   if (publicUrl !== undefined) {
     if (typeof publicUrl !== 'string' || !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(publicUrl)) {
-      throw optionError(adapter, '`publicUrl` must be an http(s) origin with an optional path and no query, e.g. https://hooks.example.com')
+      throw optionError(
+        adapter,
+        '`publicUrl` must be an http(s) origin with an optional path and no query, e.g. https://hooks.example.com',
+      )
     }
     publicUrl = publicUrl.replace(/\/+$/, '')
   }
   const trustProxy = o['trustProxy']
   if (trustProxy !== undefined && typeof trustProxy !== 'boolean') throw optionError(adapter, '`trustProxy` must be a boolean')
   if (publicUrl !== undefined && trustProxy === true) {
-    throw optionError(adapter, 'set either `publicUrl` (a fixed public origin) or `trustProxy` (take it from X-Forwarded-*), not both')
+    throw optionError(
+      adapter,
+      'set either `publicUrl` (a fixed public origin) or `trustProxy` (take it from X-Forwarded-*), not both',
+    )
   }
   const maxBodyBytes = o['maxBodyBytes']
   if (maxBodyBytes !== undefined && !(Number.isSafeInteger(maxBodyBytes) && (maxBodyBytes as number) > 0)) {
@@ -179,7 +186,8 @@ export function headerValue(headers: HeadersLike, name: string): string | undefi
 /** 415 for a compressed body. @internal */
 export function checkEncoding(headers: HeadersLike): Rejection | undefined {
   const encoding = headerValue(headers, 'content-encoding')
-  return encoding !== undefined && encoding !== '' && encoding.trim().toLowerCase() !== 'identity' ? UNSUPPORTED_ENCODING : undefined
+  if (encoding === undefined || encoding === '' || encoding.trim().toLowerCase() === 'identity') return undefined
+  return UNSUPPORTED_ENCODING
 }
 
 /**
@@ -213,7 +221,8 @@ export function readNodeBody(req: IncomingMessage, limit: number, done: NodeBody
   if (req.readableEnded) {
     // Someone read the stream before us. Harmless for a body-less request; otherwise the bytes are gone.
     const declared = req.headers['content-length']
-    if ((declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined) return done(undefined, EMPTY)
+    const bodyless = (declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined
+    if (bodyless) return done(undefined, EMPTY)
     return done(new RawBodyUnavailableError(CONSUMED_MESSAGE), EMPTY)
   }
   const chunks: Buffer[] = []
@@ -334,7 +343,9 @@ export function publicRequestUrl(
 export function nodeRequestUrl(options: ResolvedOptions, req: IncomingMessage, target: string | undefined = req.url): string {
   const raw = target ?? '/'
   const absolute = raw.startsWith('/') ? undefined : AUTHORITY.exec(raw)
-  if (absolute) return publicRequestUrl(options, req.headers, absolute[1] as string, absolute[2] as string, raw.slice(absolute[0].length))
+  if (absolute) {
+    return publicRequestUrl(options, req.headers, absolute[1] as string, absolute[2] as string, raw.slice(absolute[0].length))
+  }
   const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
   return publicRequestUrl(options, req.headers, scheme, req.headers.host ?? 'localhost', raw)
 }

@@ -55,9 +55,10 @@ export type ExpressWebhookMiddleware = (req: ExpressRequestLike, res: ServerResp
 /** The actionable message: what happened, why it matters, the two ways to fix the route. */
 function consumedMessage(what: string): string {
   return (
-    `[@hookgate/verify] express adapter: a body parser consumed the request body before @hookgate/verify could read it (${what}), ` +
-    'so the exact bytes the provider signed are gone. Either mount express.raw({ type: \'*/*\' }) on this route, ' +
-    'or put verifyWebhooks() first: register the webhook route before app.use(express.json()) / express.urlencoded() / express.text().'
+    '[@hookgate/verify] express adapter: a body parser consumed the request body before @hookgate/verify could ' +
+    `read it (${what}), so the exact bytes the provider signed are gone. Either mount express.raw({ type: '*/*' }) ` +
+    'on this route, or put verifyWebhooks() first: register the webhook route before app.use(express.json()) / ' +
+    'express.urlencoded() / express.text().'
   )
 }
 
@@ -95,22 +96,24 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): ExpressWebhookMi
     if (Buffer.isBuffer(body)) return finish(resolved, req, res, next, body.length > resolved.maxBodyBytes ? TOO_LARGE : body)
     // The `req.rawBody` Buffer of Google Cloud Functions / Firebase and of the express.json({ verify }) recipe.
     const rawBody = req.rawBody
-    if (Buffer.isBuffer(rawBody)) return finish(resolved, req, res, next, rawBody.length > resolved.maxBodyBytes ? TOO_LARGE : rawBody)
+    if (Buffer.isBuffer(rawBody)) {
+      return finish(resolved, req, res, next, rawBody.length > resolved.maxBodyBytes ? TOO_LARGE : rawBody)
+    }
     // Nobody read the stream yet: read it ourselves, whatever req.body says (Express 4's body-parser sets
     // req.body = {} even when it skips a request).
     if (!req.readableDidRead) {
       return readNodeBody(req, resolved.maxBodyBytes, (error, raw) => {
         if (error === undefined) return finish(resolved, req, res, next, raw)
-        if (error instanceof RawBodyUnavailableError) return next(new RawBodyUnavailableError(consumedMessage('the request stream was already read')))
+        if (error instanceof RawBodyUnavailableError) {
+          return next(new RawBodyUnavailableError(consumedMessage('the request stream was already read')))
+        }
         // The client went away mid-body: nobody is left to answer.
         res.destroy()
       })
     }
-    next(
-      new RawBodyUnavailableError(
-        consumedMessage(body === undefined ? 'the request stream was already read' : `req.body is already a parsed ${body === null ? 'null' : typeof body}`),
-      ),
-    )
+    const what =
+      body === undefined ? 'the request stream was already read' : `req.body is already a parsed ${body === null ? 'null' : typeof body}`
+    next(new RawBodyUnavailableError(consumedMessage(what)))
   }
 }
 

@@ -57,7 +57,9 @@ export function verifyWebhooks<Args extends unknown[] = []>(
   handler: FetchWebhookHandler<Args>,
 ): FetchHandler<Args> {
   const resolved = resolveOptions('fetch', options)
-  if (typeof handler !== 'function') throw new TypeError('[@hookgate/verify] fetch adapter: verifyWebhooks(options, handler) needs a handler function')
+  if (typeof handler !== 'function') {
+    throw new TypeError('[@hookgate/verify] fetch adapter: verifyWebhooks(options, handler) needs a handler function')
+  }
   return async function verifyWebhooksHandler(request, ...args) {
     const refused = precheck(resolved, request.headers)
     if (refused !== undefined) return rejectionResponse(refused)

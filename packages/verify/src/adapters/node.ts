@@ -59,7 +59,9 @@ export function verifyWebhooks<Req extends IncomingMessage = IncomingMessage, Re
   handler: NodeWebhookHandler<Req, Res>,
 ): NodeRequestListener<Req, Res> {
   const resolved = resolveOptions('node', options)
-  if (typeof handler !== 'function') throw new TypeError('[@hookgate/verify] node adapter: verifyWebhooks(options, handler) needs a handler function')
+  if (typeof handler !== 'function') {
+    throw new TypeError('[@hookgate/verify] node adapter: verifyWebhooks(options, handler) needs a handler function')
+  }
   return function verifyWebhooksListener(req, res) {
     const refused = precheck(resolved, req.headers)
     if (refused !== undefined) return sendNodeRejection(res, refused)
