@@ -103,6 +103,17 @@ describe('hookgate serve', () => {
     }
   })
 
+  it('prints the address lines even at log.level error (scripts wait for them)', async () => {
+    const config = join(dir, 'quiet.yaml')
+    writeFileSync(config, "server:\n  port: 0\nstorage:\n  sqlite: ./data/quiet.db\nlog:\n  level: error\nsources:\n  - id: a\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n  - id: b\n    provider: stripe\n    secrets: ['whsec_quietStripeSecret0000']\n")
+    const server = await serve(config, { GH_SECRET: SECRET }, 2)
+    expect(server.lines.map((l) => l.msg)).toEqual(['hookgate listening', 'source ready', 'source ready'])
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    // Nothing else at this level: shutdown lines are info.
+    expect(server.lines).toHaveLength(3)
+  })
+
   it('refuses an invalid config with exit 2 and the exact path, printing no secret', () => {
     const config = join(dir, 'bad.yaml')
     writeFileSync(config, "sources:\n  - id: gh\n    provider: github\n    secrets: ['${env:UNSET_SECRET_VAR}', 'too-short-x']\n")

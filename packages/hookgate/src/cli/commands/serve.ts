@@ -24,7 +24,7 @@ Options:
   -h, --help
 
 Logs are JSON lines on stdout. The first lines give the listening address ("msg":"hookgate listening",
-"url") and one line per source ("msg":"source ready", "url"). SIGTERM or SIGINT stops accepting requests,
+"url") and one line per source ("msg":"source ready", "url"), printed whatever log.level is. SIGTERM or SIGINT stops accepting requests,
 lets in-flight ones finish, flushes the store and exits 0. Exit 2: invalid configuration or usage;
 exit 1: the store or the port could not be opened.`
 
@@ -105,9 +105,11 @@ export async function run(argv: string[]): Promise<number> {
     await gateway.close().catch(() => undefined)
     return EXIT.failed
   }
-  logger.info({ url: address.url, host: address.host, port: address.port, config: file, storage: config.storage.sqlite }, 'hookgate listening')
+  // The address lines are printed whatever log.level says: scripts, tests and people wait for them.
+  const startup = ['debug', 'trace'].includes(config.log.level) ? logger : logger.child({}, { level: 'info' })
+  startup.info({ url: address.url, host: address.host, port: address.port, config: file, storage: config.storage.sqlite }, 'hookgate listening')
   for (const endpoint of gateway.endpoints()) {
-    logger.info({ source: endpoint.id, provider: endpoint.provider, url: endpoint.url }, 'source ready')
+    startup.info({ source: endpoint.id, provider: endpoint.provider, url: endpoint.url }, 'source ready')
   }
 
   const received = await signal
