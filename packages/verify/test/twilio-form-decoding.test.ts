@@ -23,7 +23,8 @@ const awkwardBody = fc.array(fc.constantFrom(...PIECES), { maxLength: 24 }).map(
 /** Twilio's scheme computed from URLSearchParams' reading of the body. */
 function referenceSignature(body: string): string {
   const grouped = new Map<string, string[]>()
-  for (const [name, value] of new URLSearchParams(body)) grouped.set(name, [...(grouped.get(name) ?? []), value])
+  // The leading '&' keeps URLSearchParams from dropping a leading '?' (a form body's first name keeps it).
+  for (const [name, value] of new URLSearchParams(`&${body}`)) grouped.set(name, [...(grouped.get(name) ?? []), value])
   let data = URL_SIGNED
   for (const name of [...grouped.keys()].sort()) {
     for (const value of [...new Set(grouped.get(name))].sort()) data += name + value

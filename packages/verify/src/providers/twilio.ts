@@ -159,8 +159,9 @@ function formParams(request: WebhookRequest, body: Uint8Array): string {
   if ((request.method ?? 'POST').toUpperCase() === 'GET') return ''
   const contentType = getHeader(request.headers, 'content-type') ?? 'application/x-www-form-urlencoded'
   if (!contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return ''
-  let text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-  if (text.startsWith('?')) text = text.slice(1) // as URLSearchParams does
+  // A leading '?' belongs to the first name: form parsers (WHATWG urlencoded, querystring, qs) keep it, and so do the
+  // params twilio-node is handed. Only the URLSearchParams constructor drops it, because it also takes query strings.
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
   const grouped = new Map<string, string[]>()
   for (const pair of text.split('&')) {
     if (pair === '') continue

@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { createHash } from 'node:crypto'
-import { parse as parseQuery } from 'node:querystring'
+import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring'
 import fc from 'fast-check'
 import twilio from 'twilio'
 import { describe, expect, it } from 'vitest'
@@ -96,6 +96,20 @@ describe('twilio: the SDK signs, Hookgate verifies', () => {
     expect(decide(raw, normalised)).toEqual({ sdk: false, ours: 'signature_mismatch' })
     // The legacy querystring re-encoding (%27 → ', + → %20) is the last candidate both try.
     expect(decide("https://example.com/q?a='b'&c=d%20e", 'https://example.com/q?a=%27b%27&c=d+e')).toEqual({ sdk: true, ours: 'ok' })
+  })
+
+  it('a leading "?" in a form body is part of the first name, as form parsers and so the SDK\'s params have it', () => {
+    // Regression: the preset used to drop it (as the URLSearchParams constructor does for query strings), so
+    // "?a=1" and "a=1" had the same signed content.
+    const url = 'https://example.com/sms'
+    const body = '?a=1&b=2'
+    const request: Request = { method: 'POST', url, contentType: 'application/x-www-form-urlencoded', body }
+    expect(paramsOf(request)).toEqual({ '?a': '1', b: '2' })
+    const signature = twilio.getExpectedTwilioSignature(TOKEN, url, paramsOf(request))
+    expect({ sdk: sdkAccepts(TOKEN, signature, request), ours: outcome(verifyOurs(TOKEN, signature, request)) }).toEqual({ sdk: true, ours: 'ok' })
+    const stripped = twilio.getExpectedTwilioSignature(TOKEN, url, { a: '1', b: '2' })
+    expect({ sdk: sdkAccepts(TOKEN, stripped, request), ours: outcome(verifyOurs(TOKEN, stripped, request)) }).toEqual({ sdk: false, ours: 'signature_mismatch' })
+    expect(signWebhook(providers.twilio({ secrets: TOKEN }), { url, body })['X-Twilio-Signature']).toBe(signature)
   })
 
   it('repeated parameters: values de-duplicated and sorted, the name repeated', () => {
@@ -198,9 +212,9 @@ const formField = fc.tuple(
   fc.constantFrom('=', '=', '=', ''),
 )
 const formBody = fc
-  .tuple(fc.array(formField, { minLength: 0, maxLength: 8 }), fc.constantFrom('', '', '&', '&&x', '&%zz=1', '&v=%E2%9C', '&p=%'))
-  .map(([fields, junk]) =>
-    fields.map(([name, value, style, eq]) => (eq === '' && value === '' ? formEncode(name, style) : `${formEncode(name, style)}=${formEncode(value, style)}`)).join('&') + junk,
+  .tuple(fc.constantFrom('', '', '', '', '?', '&'), fc.array(formField, { minLength: 0, maxLength: 8 }), fc.constantFrom('', '', '&', '&&x', '&%zz=1', '&v=%E2%9C', '&p=%'))
+  .map(([lead, fields, junk]) =>
+    lead + fields.map(([name, value, style, eq]) => (eq === '' && value === '' ? formEncode(name, style) : `${formEncode(name, style)}=${formEncode(value, style)}`)).join('&') + junk,
   )
 
 /** How the URL the app sees differs from the URL Twilio signed. */
@@ -230,6 +244,22 @@ function transform(url: string, t: Transform): string {
     case 'drop-query': return url.includes('?') ? url.slice(0, url.indexOf('?')) : url
     case 'uppercase-host': return `${scheme}${authority.toUpperCase()}${rest}`
   }
+}
+
+type SignedAs = 'raw' | 'normalised' | 'legacy'
+
+/** The URL Twilio signed: as configured, WHATWG-normalised, or normalised with a legacy querystring re-encoding. */
+function signedForm(url: string, as: SignedAs): string {
+  if (as === 'raw') return url
+  let normalised: string
+  try {
+    normalised = new URL(url).toString()
+  } catch {
+    return url
+  }
+  const q = normalised.indexOf('?')
+  if (as === 'normalised' || q === -1 || q === normalised.length - 1) return normalised
+  return `${normalised.slice(0, q)}?${stringifyQuery(parseQuery(normalised.slice(q + 1)))}`
 }
 
 type Mutation =
@@ -276,47 +306,42 @@ describe('twilio: differential against twilio-node', () => {
             { weight: 6, arbitrary: fc.constant<Transform>('same') },
             { weight: 5, arbitrary: fc.constantFrom<Transform>('add-port', 'remove-port', 'normalise', 'legacy-query', 'trailing-slash', 'scheme-swap', 'path-change', 'drop-query', 'uppercase-host') },
           ),
+          signedAs: fc.constantFrom<SignedAs>('raw', 'raw', 'raw', 'normalised', 'legacy'),
           mutations: mutations(mutation),
           tamper: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
         }),
         (c) => {
           const signingToken = c.wrongToken ?? c.token
+          // The URL as configured in Twilio (raw), or Twilio signing an escaped form of it while the app sees it raw.
+          const base = c.kind === 'json' ? `${c.url}${c.url.includes('?') ? '&' : '?'}bodySHA256=${twilioBodySha256(c.json)}` : c.url
+          const url = signedForm(base, c.signedAs)
           let signed: Request
-          if (c.kind === 'json') {
-            const url = `${c.url}${c.url.includes('?') ? '&' : '?'}bodySHA256=${twilioBodySha256(c.json)}`
-            signed = { method: 'POST', url, contentType: 'application/json', body: c.json }
-          } else if (c.kind === 'form') {
-            signed = { method: 'POST', url: c.url, contentType: 'application/x-www-form-urlencoded', body: c.form }
-          } else {
-            signed = { method: 'GET', url: c.url, contentType: undefined, body: '' }
-          }
-          // Known bug, mapped until fixed (see the report): Hookgate drops a leading '?' of a form body (as the
-          // URLSearchParams constructor does for query strings); a form parser, and so the SDK's params, keep it.
-          const qm = c.kind === 'form' && signed.body.startsWith('?')
-          if (qm) tally.add('leading_question_mark')
-          const sdkParams = (r: Request) => (qm ? paramsOf({ ...r, body: r.body.slice(1) }) : paramsOf(r))
-          const sdkSigned = twilio.getExpectedTwilioSignature(signingToken, signed.url, sdkParams(signed))
+          if (c.kind === 'json') signed = { method: 'POST', url, contentType: 'application/json', body: c.json }
+          else if (c.kind === 'form') signed = { method: 'POST', url, contentType: 'application/x-www-form-urlencoded', body: c.form }
+          else signed = { method: 'GET', url, contentType: undefined, body: '' }
+          const sdkSigned = twilio.getExpectedTwilioSignature(signingToken, signed.url, paramsOf(signed))
           const ourSigned = signWebhook(providers.twilio({ secrets: signingToken }), { url: signed.url, body: signed.body, method: signed.method })['X-Twilio-Signature']
           // Signing is deterministic: "what we sign, the SDK verifies" holds on every case.
           expect({ signed, ourSigned }).toEqual({ signed, ourSigned: sdkSigned })
           const signature = c.mutations.reduce<string | undefined>(mutate, sdkSigned)
           const received: Request = {
             ...signed,
-            url: transform(signed.url, c.received),
+            url: transform(base, c.received),
             body: c.tamper ? `${signed.body}${c.kind === 'json' ? ' ' : '&x=1'}` : signed.body,
           }
-          const sdk = qm ? twilio.validateRequest(c.token, signature ?? '', received.url, sdkParams(received)) : sdkAccepts(c.token, signature, received)
+          const sdk = sdkAccepts(c.token, signature, received)
           const ours = verifyOurs(c.token, signature, received)
           tally.add(`${c.kind}:${sdk ? 'sdk_accepts' : 'sdk_rejects'}`)
-          if (c.received !== 'same' && sdk) tally.add(`url_variant_accepted:${c.received}`)
+          if (c.kind === 'form' && signed.body.startsWith('?')) tally.add('form:leading_question_mark')
+          if (received.url !== signed.url && sdk) tally.add(`url_variant_accepted:${c.signedAs}->${c.received}`)
           expect({ signed, received, signature, reason: outcome(ours), ours: ours.ok }).toMatchObject({ ours: sdk })
         },
       ),
       fcParams(2000),
     )
     tally.expectSeen(
-      'form:sdk_accepts', 'form:sdk_rejects', 'json:sdk_accepts', 'json:sdk_rejects', 'get:sdk_accepts', 'get:sdk_rejects',
-      'url_variant_accepted:add-port', 'url_variant_accepted:normalise', 'url_variant_accepted:legacy-query',
+      'form:sdk_accepts', 'form:sdk_rejects', 'form:leading_question_mark', 'json:sdk_accepts', 'json:sdk_rejects', 'get:sdk_accepts', 'get:sdk_rejects',
+      'url_variant_accepted:raw->', 'url_variant_accepted:normalised->same', 'url_variant_accepted:legacy->same',
     )
   })
 })
