@@ -274,6 +274,15 @@ describe('shopify: intentional deviations from @shopify/shopify-api', () => {
     expect(outcome(verifyOurs(SECRET, incoming(headers).headers, body))).toBe('missing_signature')
   })
 
+  it('duplicate_header: a signature header given twice is refused; the SDK takes the first value', async () => {
+    const hmac = shopifySign(SECRET, body)
+    const request = incoming(deliveryHeaders('webhooks', hmac))
+    // node:http joins a repeated custom header into one value; an array arrives from frameworks that keep them apart.
+    ;(request.headers as Record<string, string | string[]>)['x-shopify-hmac-sha256'] = [hmac, 'AAAA']
+    expect(await sdkValidate(SECRET, body, request)).toMatchObject({ valid: true })
+    expect(outcome(verifyOurs(SECRET, request.headers, body))).toBe('malformed_signature')
+  })
+
   it('non_utf8_body: the HMAC covers the bytes; the SDK can only be given text (rawBody: string)', async () => {
     const raw = new Uint8Array([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]) // {"n":"\xe9"} (latin-1)
     const genuine = deliveryHeaders('webhooks', shopifySign(SECRET, raw))

@@ -363,6 +363,19 @@ describe('stripe: intentional deviations from stripe-node', () => {
     expect(sdkVerifies(withBom, header, SECRET, NOW_MS)).toBe(true)
   })
 
+  it('tolerance_zero: toleranceSeconds must be positive; the SDK reads tolerance 0 as "no timestamp check"', () => {
+    expect(() => providers.stripe({ secrets: SECRET, toleranceSeconds: 0 })).toThrow(TypeError)
+    const ancient = sdkHeader(body, SECRET, NOW_S - 86_400 * 365)
+    expect(sdkVerifies(Buffer.from(body), ancient, SECRET, NOW_MS, 0)).toBe(true)
+    expect(outcome(verifyOurs(SECRET, ancient, body, NOW_MS))).toBe('timestamp_too_old')
+  })
+
+  it('blank_secret: a secret that is blank after String#trim() is refused at construction', () => {
+    // Stripe's own blank test is /^[ \t\r\n\f\v]*$/; JavaScript's trim() also strips U+00A0 and U+FEFF.
+    expect(() => providers.stripe({ secrets: '\u00a0' })).toThrow(TypeError)
+    expect(sdkVerifies(Buffer.from(body), sdkHeader(body, '\u00a0', NOW_S), '\u00a0', NOW_MS)).toBe(true)
+  })
+
   it('non_utf8_body: the signature covers the bytes; the SDK decodes them lossily (U+FFFD) before hashing', () => {
     const raw = Buffer.from([0x7b, 0xff, 0xfe, 0x7d])
     const lossy = raw.toString('utf8')

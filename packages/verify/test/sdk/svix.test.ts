@@ -131,11 +131,24 @@ describe('svix: intentional deviations from svix', () => {
     }
   })
 
-  it('the shared classes (lenient_timestamp, entry_without_version, malformed_signature_entry, too_many_signatures, header_too_long)', () => {
+  // The classes svix inherits from standardwebhooks (named tests with explanations in standard-webhooks.test.ts).
+  it('lenient_timestamp: svix-timestamp must be digits only; the SDK parseInt()s " 1614265330"', () => {
     expect(both({ ...svixHeaders(), 'svix-timestamp': ` ${TIMESTAMP}` })).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+  })
+
+  it('entry_without_version: a list entry without "," is refused; the SDK skips it', () => {
     expect(both(svixHeaders(`junk ${SIGNATURE}`))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+  })
+
+  it('malformed_signature_entry: "v1,<sig>,x" is refused; the SDK reads the part before the second comma', () => {
     expect(both(svixHeaders(`${SIGNATURE},x`))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+  })
+
+  it('too_many_signatures: more than 16 v1/v1a entries are refused', () => {
     expect(both(svixHeaders([...Array.from({ length: 16 }, () => `v1,${'B'.repeat(43)}=`), SIGNATURE].join(' ')))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+  })
+
+  it('header_too_long: a svix-signature header over 8192 characters is refused', () => {
     expect(both(svixHeaders(`${SIGNATURE}${' '.repeat(8200)}`))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
   })
 
