@@ -67,21 +67,16 @@ export async function startGateway(config: Omit<HookgateConfig, 'storage'> & Par
   }
 }
 
-/** A storage delegating to `real` (methods bound to it), with some methods replaced: failure injection. */
+/**
+ * A storage delegating to `real` (methods bound to it, so private fields work), with some methods replaced:
+ * failure injection. A Proxy, so it keeps up with the contract as it grows.
+ */
 export function wrapStorage(real: Storage, overrides: Partial<Storage>): Storage {
-  return {
-    dialect: real.dialect,
-    get stats() {
-      return real.stats
+  return new Proxy(real, {
+    get(target, key) {
+      if (Object.hasOwn(overrides, key)) return (overrides as Record<PropertyKey, unknown>)[key]
+      const value: unknown = Reflect.get(target, key, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
     },
-    migrate: () => real.migrate(),
-    ingest: (event, destinations) => real.ingest(event, destinations),
-    recordRejection: (rejection) => real.recordRejection(rejection),
-    getEvent: (id) => real.getEvent(id),
-    listEvents: (query) => real.listEvents(query),
-    listRejections: (query) => real.listRejections(query),
-    checkWritable: () => real.checkWritable(),
-    close: () => real.close(),
-    ...overrides,
-  }
+  })
 }
