@@ -73,6 +73,165 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/*
+ * ─── Deliveries ──────────────────────────────────────────────────────────────────────────────────────────────
+ * One delivery = one (event, destination) pair to POST, with its attempts. Ingest creates one pending delivery
+ * per destination in the event's own commit; workers lease due deliveries (`claimDue`), attempt them and record
+ * the attempt together with the decision of the retry policy (`recordAttempt`, conditional on the lease). A
+ * replay (`requeue*`) never rewrites history: it adds a NEW pending delivery for the pair.
+ */
+
+/** The lifecycle of a delivery, as `as const` data (STYLE 3.7: no enums). */
+export const DELIVERY_STATUSES = ['pending', 'in_flight', 'delivered', 'dead'] as const
+/**
+ * - `pending`: waiting for its first or next attempt, due at `nextAttemptAt`.
+ * - `in_flight`: leased by a worker until `leaseExpiresAt` (after that any worker may claim it again).
+ * - `delivered`: a 2xx was received. Final.
+ * - `dead`: the policy gave up (schedule exhausted, 410, …). Final until replayed (a replay adds a new delivery).
+ */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/** Response bodies of attempts are stored truncated to this many bytes. */
+export const MAX_RESPONSE_BODY_BYTES = 4096
+
+/**
+ * The decision the retry policy takes after an attempt (retry math lives in TS, not SQL: STYLE 3.4).
+ * `done` → delivered; `retry` → pending again, due at `at`; `dead` → dead-lettered with `reason`.
+ */
+export type NextStep =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly at: Date }
+  | { readonly kind: 'dead'; readonly reason: string }
+
+export interface Delivery {
+  /** `dlv_…`, time-ordered. */
+  readonly id: string
+  readonly eventId: string
+  readonly destinationId: string
+  readonly status: DeliveryStatus
+  /** Attempts recorded so far (the next one is number `attempts + 1`). */
+  readonly attempts: number
+  /** Ingest: the event's `receivedAt`. Replay: the `now` of the requeue. */
+  readonly createdAt: Date
+  /** `pending`: when it becomes due. `in_flight`: when it was due before being claimed. Else undefined. */
+  readonly nextAttemptAt: Date | undefined
+  /** `in_flight` only: when the lease ends. */
+  readonly leaseExpiresAt: Date | undefined
+  /** Start of the last recorded attempt. */
+  readonly lastAttemptAt: Date | undefined
+  /** `delivered`/`dead`: end of the final attempt (`startedAt + durationMs`). */
+  readonly completedAt: Date | undefined
+  /** `dead` only: the policy's reason. */
+  readonly deadReason: string | undefined
+  /** For a replay: the id of the latest earlier delivery of the same pair. */
+  readonly replayOf: string | undefined
+}
+
+/** A leased delivery, with its event, as `claimDue` returns it. */
+export interface ClaimedDelivery extends Delivery {
+  readonly status: 'in_flight'
+  /** Opaque and unique per claim: `recordAttempt` succeeds only while this is still the delivery's lease. */
+  readonly leaseToken: string
+  readonly leaseExpiresAt: Date
+  /** The event to deliver (raw body byte-exact). */
+  readonly event: StoredEvent
+}
+
+/** One HTTP attempt as the worker observed it. */
+export interface AttemptRecord {
+  readonly startedAt: Date
+  readonly durationMs: number
+  /** The response status; undefined when no response arrived (timeout, refused, reset, …). */
+  readonly statusCode: number | undefined
+  /** What went wrong without a response, e.g. `timeout: no response within 15000 ms`. Never a secret. */
+  readonly error: string | undefined
+  /** The response body; the store keeps at most {@link MAX_RESPONSE_BODY_BYTES} (truncated, not refused). */
+  readonly responseBody: Uint8Array | undefined
+}
+
+export interface StoredAttempt extends AttemptRecord {
+  /** `att_…`, time-ordered. */
+  readonly id: string
+  readonly deliveryId: string
+  /** 1-based, in the order attempts were recorded for this delivery. */
+  readonly attemptNumber: number
+  /** The worker that held the lease. */
+  readonly workerId: string
+  /** The decision recorded with the attempt. */
+  readonly next: NextStep
+}
+
+/** A delivery as `listDeliveries` returns it. */
+export interface DeliveryWithAttempts extends Delivery {
+  /** Its attempts, oldest first. */
+  readonly attemptLog: readonly StoredAttempt[]
+}
+
+export interface ClaimOptions {
+  /** Stored with the lease and the attempts (diagnostics). */
+  readonly workerId: string
+  /** 1..1000. */
+  readonly limit: number
+  /** The lease length. Must exceed the attempt's timeout, or another worker may attempt it concurrently. */
+  readonly leaseMs: number
+  readonly now: Date
+  /** Only deliveries to these destinations (the worker claims per destination to enforce `maxInFlight`). */
+  readonly destinationIds?: readonly string[]
+}
+
+export interface RequeueOptions {
+  /** The destinations to re-deliver to. Default: every destination the event has a delivery for. */
+  readonly destinationIds?: readonly string[]
+  /** `createdAt`/`nextAttemptAt` of the new deliveries. Default: the store's clock. */
+  readonly now?: Date
+}
+
+/** Which deliveries a bulk replay takes. All fields are ANDed; absent = any. */
+export interface ReplayFilter {
+  readonly sourceId?: string
+  /** The event's `receivedAt` >= from. */
+  readonly from?: Date
+  /** The event's `receivedAt` < to. */
+  readonly to?: Date
+  /** The status of the pair's latest delivery: `delivered` or `dead` (pending/in-flight pairs are never requeued). */
+  readonly status?: DeliveryStatus
+  readonly destinationId?: string
+}
+
+export interface RequeueMatchingOptions {
+  /** Pairs requeued per call, 1..1000; default 500. */
+  readonly limit?: number
+  /** From the previous batch. The first call fixes the snapshot: deliveries created later are never matched. */
+  readonly cursor?: string
+  readonly now?: Date
+}
+
+export interface RequeueBatch {
+  /** New deliveries created by this call. */
+  readonly requeued: number
+  /** Present while more pairs may match; pass it to the next call. */
+  readonly nextCursor?: string
+}
+
+/** Backlog of one destination (only destinations that have deliveries are listed). */
+export interface DestinationStats {
+  readonly destinationId: string
+  readonly pending: number
+  readonly inFlight: number
+  readonly delivered: number
+  readonly dead: number
+  /** The earliest `nextAttemptAt` among pending deliveries. */
+  readonly oldestDueAt: Date | undefined
+}
+
+/** Persistent state of a destination (a 410 disables it across restarts). */
+export interface DestinationState {
+  readonly destinationId: string
+  readonly disabled: boolean
+  readonly disabledAt: Date | undefined
+  readonly disabledReason: string | undefined
+}
+
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres'
   /** Creates or upgrades the schema. Idempotent. */
@@ -80,7 +239,8 @@ export interface Storage {
   /**
    * Durably stores the event (resolves only after the commit is on disk) — or, for a duplicate
    * (sourceId, dedupeKey), returns the stored one. Implementations batch concurrent calls into one
-   * transaction (group commit). `destinationIds`: one pending delivery each, in the same commit (delivery issue).
+   * transaction (group commit). `destinationIds`: one pending delivery each (due at `event.receivedAt`), in
+   * the same commit; repeated ids count once. A duplicate event creates no deliveries.
    * @throws StorageUnavailableError when the commit fails
    */
   ingest(event: NewEvent, destinationIds?: readonly string[]): Promise<IngestResult>
@@ -94,6 +254,53 @@ export interface Storage {
   listEvents(query: ListQuery): Promise<Page<StoredEvent>>
   /** Like `listEvents`. @throws RangeError as `listEvents` */
   listRejections(query: ListQuery): Promise<Page<StoredRejection>>
+  /**
+   * Leases up to `limit` deliveries that are due: `pending` with `nextAttemptAt <= now`, or `in_flight` whose
+   * lease expired (`leaseExpiresAt <= now`: its worker is presumed dead). Earliest due first. Never returns a
+   * delivery to a disabled destination. Each claim gets a new `leaseToken`; no delivery is ever returned to
+   * two concurrent callers (PG: `FOR UPDATE SKIP LOCKED`; SQLite: one writer).
+   * @throws RangeError for a limit outside 1..1000 or a leaseMs that is not a positive integer
+   */
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>
+  /**
+   * Records one attempt and the policy's decision, atomically, if `leaseToken` is still the delivery's lease
+   * (it is released by the first `recordAttempt`, a reap or a re-claim). On `lease_lost` nothing is stored.
+   * `retry` → pending due at `next.at`; `done` → delivered; `dead` → dead with `next.reason`.
+   */
+  recordAttempt(leaseToken: string, attempt: AttemptRecord, next: NextStep): Promise<'recorded' | 'lease_lost'>
+  /** Returns every `in_flight` delivery whose lease expired at `now` to `pending`, due at once. @returns how many */
+  reapExpiredLeases(now: Date): Promise<number>
+  /** The event's deliveries (oldest first), each with its attempts (oldest first). Empty for an unknown event. */
+  listDeliveries(eventId: string): Promise<readonly DeliveryWithAttempts[]>
+  /** Oldest first; empty for an unknown delivery. */
+  listAttempts(deliveryId: string): Promise<readonly StoredAttempt[]>
+  /**
+   * Replay: a new pending delivery, due at `now`, for each requested destination of the event — except where the
+   * pair's latest delivery is still pending or in flight (it will be delivered anyway). @returns deliveries created
+   * (0 for an unknown event)
+   */
+  requeue(eventId: string, options?: RequeueOptions): Promise<number>
+  /**
+   * Bulk replay in batches: for each (event, destination) pair whose LATEST delivery is delivered or dead and
+   * matches `filter`, a new pending delivery due at `now`. Walk `nextCursor` until absent.
+   * @throws RangeError for a limit outside 1..1000 or a cursor this store did not issue
+   */
+  requeueMatching(filter: ReplayFilter, options?: RequeueMatchingOptions): Promise<RequeueBatch>
+  /** How many pairs `requeueMatching(filter)` would requeue now (progress bars). */
+  countMatching(filter: ReplayFilter): Promise<number>
+  /** Delivery counts per destination and status (backlog), for `/metrics` and `GET /api/destinations`. */
+  destinationStats(): Promise<readonly DestinationStats[]>
+  /**
+   * Disables (410 Gone) or re-enables a destination; `claimDue` skips disabled ones, whose pending deliveries
+   * wait (and new ones still queue up) until it is re-enabled. Re-enabling clears `disabledAt`/`disabledReason`.
+   */
+  setDestinationDisabled(
+    destinationId: string,
+    disabled: boolean,
+    options?: { readonly reason?: string; readonly now?: Date },
+  ): Promise<void>
+  /** Destinations ever disabled or re-enabled (others are enabled). */
+  listDestinationStates(): Promise<readonly DestinationState[]>
   /** Resolves when the store can commit a write now (`/readyz`). @throws StorageUnavailableError */
   checkWritable(): Promise<void>
   /** Commit-batch statistics for `/metrics`. */

@@ -5,9 +5,13 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  MAX_RESPONSE_BODY_BYTES,
   StorageUnavailableError,
+  type AttemptRecord,
+  type ClaimedDelivery,
   type NewEvent,
   type NewRejection,
+  type NextStep,
   type Storage,
   type StoredEvent,
 } from '../../src/storage/types.ts'
@@ -375,6 +379,8 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
       })
     })
 
+    defineDeliveryCases(fresh)
+
     describe('health and lifecycle', () => {
       it('checkWritable() resolves on a healthy store', async () => {
         const storage = await fresh()
@@ -398,6 +404,366 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         await expect(storage.getEvent(result.event.id)).rejects.toBeInstanceOf(StorageUnavailableError)
         await storage.close() // idempotent
       })
+    })
+  })
+}
+
+/** A fixed clock far after every `makeEvent` time: everything ingested by the suite is due by then. */
+const T = 1_800_000_000_000
+const at = (ms: number): Date => new Date(T + ms)
+
+/** An attempt as a worker would record it. */
+export function makeAttempt(overrides: Partial<AttemptRecord> = {}): AttemptRecord {
+  return {
+    startedAt: at(0),
+    durationMs: 12,
+    statusCode: 500,
+    error: undefined,
+    responseBody: new TextEncoder().encode('upstream failed'),
+    ...overrides,
+  }
+}
+
+const DONE: NextStep = { kind: 'done' }
+const retryAt = (ms: number): NextStep => ({ kind: 'retry', at: at(ms) })
+
+/** The delivery cases of the contract (STYLE 3.4): leases, attempts, replay, destination state. */
+function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise<Storage>): void {
+  const claim = (storage: Storage, nowMs: number, extra: { limit?: number; leaseMs?: number; destinationIds?: string[]; workerId?: string } = {}) =>
+    storage.claimDue({
+      workerId: extra.workerId ?? 'w1',
+      limit: extra.limit ?? 100,
+      leaseMs: extra.leaseMs ?? 30_000,
+      now: at(nowMs),
+      ...(extra.destinationIds === undefined ? {} : { destinationIds: extra.destinationIds }),
+    })
+
+  describe('deliveries: ingest', () => {
+    it('creates one pending delivery per destination in the event commit, due at receivedAt', async () => {
+      const storage = await fresh()
+      const event = makeEvent({ receivedAt: at(-5_000) })
+      const { event: saved } = await storage.ingest(event, ['billing', 'audit', 'billing'])
+      const deliveries = await storage.listDeliveries(saved.id)
+      expect(deliveries.map((d) => d.destinationId).sort()).toEqual(['audit', 'billing'])
+      for (const d of deliveries) {
+        expect(d.id).toMatch(/^dlv_[0-9a-z]+$/)
+        expect(d).toMatchObject({ eventId: saved.id, status: 'pending', attempts: 0, attemptLog: [] })
+        expect(d.nextAttemptAt).toEqual(at(-5_000))
+        expect(d.createdAt).toEqual(at(-5_000))
+        expect(d.leaseExpiresAt).toBeUndefined()
+        expect(d.lastAttemptAt).toBeUndefined()
+        expect(d.completedAt).toBeUndefined()
+        expect(d.deadReason).toBeUndefined()
+        expect(d.replayOf).toBeUndefined()
+      }
+      expect(await storage.listDeliveries('evt_00000000000000000000000000')).toEqual([])
+      // Without destinations: no deliveries.
+      const { event: bare } = await storage.ingest(makeEvent())
+      expect(await storage.listDeliveries(bare.id)).toEqual([])
+    })
+
+    it('a duplicate ingest (sequential or concurrent) creates no second delivery set', async () => {
+      const storage = await fresh()
+      const event = makeEvent({ dedupeKey: 'dup-deliveries' })
+      const first = await storage.ingest(event, ['a', 'b'])
+      const again = await storage.ingest(event, ['a', 'b', 'c'])
+      expect(again.duplicate).toBe(true)
+      const concurrent = makeEvent()
+      const results = await Promise.all(Array.from({ length: 20 }, () => storage.ingest(concurrent, ['a', 'b'])))
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
+      expect((await storage.listDeliveries(first.event.id)).map((d) => d.destinationId).sort()).toEqual(['a', 'b'])
+      expect(await storage.listDeliveries(results[0]!.event.id)).toHaveLength(2)
+      const claimed = await claim(storage, 0)
+      expect(claimed).toHaveLength(4)
+    })
+  })
+
+  describe('deliveries: claims and leases', () => {
+    it('claims only due deliveries, earliest first, up to the limit, with the event byte-exact', async () => {
+      const storage = await fresh()
+      const body = nastyBytes(1024)
+      const late = await storage.ingest(makeEvent({ receivedAt: at(10_000) }), ['d'])
+      const early = await storage.ingest(makeEvent({ receivedAt: at(-2_000), body }), ['d'])
+      const middle = await storage.ingest(makeEvent({ receivedAt: at(-1_000) }), ['d'])
+
+      const first = await claim(storage, 0, { limit: 1, leaseMs: 60_000, workerId: 'worker-x' })
+      expect(first).toHaveLength(1)
+      const c = first[0]!
+      expect(c.eventId).toBe(early.event.id)
+      expect(c.status).toBe('in_flight')
+      expect(c.leaseToken).toBeTypeOf('string')
+      expect(c.leaseToken.length).toBeGreaterThanOrEqual(16)
+      expect(c.leaseExpiresAt).toEqual(at(60_000))
+      expect(c.attempts).toBe(0)
+      expect(c.event).toEqual(early.event)
+      expectSameBytes(c.event.body, body)
+
+      const rest = await claim(storage, 0)
+      expect(rest.map((d) => d.eventId)).toEqual([middle.event.id]) // `late` is not due yet
+      expect(await claim(storage, 0)).toEqual([])
+      const [listed] = await storage.listDeliveries(early.event.id)
+      expect(listed!.status).toBe('in_flight')
+      expect(listed!.leaseExpiresAt).toEqual(at(60_000))
+
+      expect((await claim(storage, 10_000)).map((d) => d.eventId)).toEqual([late.event.id])
+    })
+
+    it('claims per destination when asked, and validates limit and leaseMs', async () => {
+      const storage = await fresh()
+      await storage.ingest(makeEvent(), ['a', 'b', 'c'])
+      await storage.ingest(makeEvent(), ['a', 'b'])
+      const onlyB = await claim(storage, 0, { destinationIds: ['b'] })
+      expect(onlyB.map((d) => d.destinationId)).toEqual(['b', 'b'])
+      const aOrC = await claim(storage, 0, { destinationIds: ['a', 'c'] })
+      expect(aOrC.map((d) => d.destinationId).sort()).toEqual(['a', 'a', 'c'])
+      expect(await claim(storage, 0, { destinationIds: [] })).toEqual([])
+      for (const limit of [0, 1001, 1.5]) await expect(claim(storage, 0, { limit })).rejects.toThrow(RangeError)
+      for (const leaseMs of [0, -5, 2.5]) await expect(claim(storage, 0, { leaseMs })).rejects.toThrow(RangeError)
+    })
+
+    it('N concurrent claimers never double-claim', async () => {
+      const storage = await fresh()
+      await Promise.all(Array.from({ length: 150 }, () => storage.ingest(makeEvent(), ['x', 'y'])))
+      const seen: string[] = []
+      const tokens = new Set<string>()
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          for (;;) {
+            const batch = await claim(storage, 0, { limit: 7, workerId: `w${w}` })
+            if (batch.length === 0) return
+            for (const d of batch) {
+              seen.push(d.id)
+              tokens.add(d.leaseToken)
+            }
+          }
+        }),
+      )
+      expect(seen).toHaveLength(300)
+      expect(new Set(seen).size).toBe(300)
+      expect(tokens.size).toBe(300)
+    })
+
+    it('an expired lease is reclaimed with a new token; the old holder gets lease_lost', async () => {
+      const storage = await fresh()
+      await storage.ingest(makeEvent(), ['d'])
+      const [first] = await claim(storage, 0, { leaseMs: 1_000 })
+      expect(await claim(storage, 999)).toEqual([]) // still leased
+      const [second] = await claim(storage, 1_000, { leaseMs: 1_000, workerId: 'w2' })
+      expect(second!.id).toBe(first!.id)
+      expect(second!.leaseToken).not.toBe(first!.leaseToken)
+      expect(second!.leaseExpiresAt).toEqual(at(2_000))
+
+      expect(await storage.recordAttempt(first!.leaseToken, makeAttempt(), DONE)).toBe('lease_lost')
+      expect(await storage.listAttempts(first!.id)).toEqual([])
+      expect(await storage.recordAttempt(second!.leaseToken, makeAttempt({ statusCode: 200 }), DONE)).toBe('recorded')
+      const [delivered] = await storage.listDeliveries(first!.eventId)
+      expect(delivered!.status).toBe('delivered')
+      expect(delivered!.attemptLog.map((a) => a.workerId)).toEqual(['w2'])
+    })
+
+    it('reapExpiredLeases returns expired leases to pending; a late recordAttempt is lease_lost', async () => {
+      const storage = await fresh()
+      await storage.ingest(makeEvent(), ['d'])
+      await storage.ingest(makeEvent(), ['d'])
+      const claimed = await claim(storage, 0, { leaseMs: 5_000 })
+      expect(claimed).toHaveLength(2)
+      expect(await storage.reapExpiredLeases(at(4_999))).toBe(0)
+      expect(await storage.reapExpiredLeases(at(5_000))).toBe(2)
+      expect(await storage.reapExpiredLeases(at(5_000))).toBe(0)
+      const [reaped] = await storage.listDeliveries(claimed[0]!.eventId)
+      expect(reaped).toMatchObject({ status: 'pending', attempts: 0, leaseExpiresAt: undefined })
+      expect(reaped!.nextAttemptAt!.getTime()).toBeLessThanOrEqual(at(5_000).getTime())
+      expect(await storage.recordAttempt(claimed[0]!.leaseToken, makeAttempt(), DONE)).toBe('lease_lost')
+      expect(await claim(storage, 5_000)).toHaveLength(2)
+    })
+  })
+
+  describe('deliveries: attempts', () => {
+    it('records attempts in order: retry → pending at the given time, then dead; response bodies truncated', async () => {
+      const storage = await fresh()
+      const { event } = await storage.ingest(makeEvent(), ['d'])
+      const big = nastyBytes(10_000)
+
+      const [c1] = await claim(storage, 0)
+      const a1 = makeAttempt({ startedAt: at(0), durationMs: 40, statusCode: 503, responseBody: big })
+      expect(await storage.recordAttempt(c1!.leaseToken, a1, retryAt(5_000))).toBe('recorded')
+      // The lease is released by the first record: a second record with the same token is refused.
+      expect(await storage.recordAttempt(c1!.leaseToken, makeAttempt(), DONE)).toBe('lease_lost')
+      const [afterOne] = await storage.listDeliveries(event.id)
+      expect(afterOne).toMatchObject({ status: 'pending', attempts: 1, leaseExpiresAt: undefined })
+      expect(afterOne!.nextAttemptAt).toEqual(at(5_000))
+      expect(afterOne!.lastAttemptAt).toEqual(at(0))
+      expect(await claim(storage, 4_999)).toEqual([])
+
+      const [c2] = await claim(storage, 5_000)
+      expect(c2!.attempts).toBe(1)
+      const a2 = makeAttempt({ startedAt: at(5_000), durationMs: 15_000, statusCode: undefined, error: 'timeout: no response within 15000 ms', responseBody: undefined })
+      expect(await storage.recordAttempt(c2!.leaseToken, a2, retryAt(60_000))).toBe('recorded')
+
+      const [c3] = await claim(storage, 60_000)
+      expect(c3!.attempts).toBe(2)
+      const a3 = makeAttempt({ startedAt: at(60_000), durationMs: 3, statusCode: 410, responseBody: new Uint8Array(0) })
+      const dead: NextStep = { kind: 'dead', reason: 'destination answered 410 Gone' }
+      expect(await storage.recordAttempt(c3!.leaseToken, a3, dead)).toBe('recorded')
+      expect(await claim(storage, 10_000_000)).toEqual([])
+
+      const attempts = await storage.listAttempts(c1!.id)
+      expect(attempts.map((a) => a.attemptNumber)).toEqual([1, 2, 3])
+      for (const a of attempts) {
+        expect(a.id).toMatch(/^att_[0-9a-z]+$/)
+        expect(a.deliveryId).toBe(c1!.id)
+        expect(a.workerId).toBe('w1')
+      }
+      expect(attempts[0]).toMatchObject({ startedAt: at(0), durationMs: 40, statusCode: 503, error: undefined, next: retryAt(5_000) })
+      expectSameBytes(attempts[0]!.responseBody!, big.subarray(0, MAX_RESPONSE_BODY_BYTES))
+      expect(attempts[1]).toMatchObject({ statusCode: undefined, error: a2.error, responseBody: undefined, durationMs: 15_000, next: retryAt(60_000) })
+      expect(attempts[2]!.next).toEqual(dead)
+      expectSameBytes(attempts[2]!.responseBody!, new Uint8Array(0))
+
+      const [final] = await storage.listDeliveries(event.id)
+      expect(final).toMatchObject({ status: 'dead', attempts: 3, deadReason: dead.reason, nextAttemptAt: undefined })
+      expect(final!.completedAt).toEqual(at(60_003))
+      expect(final!.attemptLog).toEqual(attempts)
+      expect(await storage.listAttempts('dlv_00000000000000000000000000')).toEqual([])
+    })
+
+    it('done → delivered with its completion time; never claimed again', async () => {
+      const storage = await fresh()
+      const { event } = await storage.ingest(makeEvent(), ['a', 'b'])
+      const claimed = await claim(storage, 0)
+      const ok = makeAttempt({ startedAt: at(100), durationMs: 7, statusCode: 204, responseBody: new Uint8Array(0) })
+      for (const d of claimed) expect(await storage.recordAttempt(d.leaseToken, ok, DONE)).toBe('recorded')
+      const deliveries = await storage.listDeliveries(event.id)
+      for (const d of deliveries) {
+        expect(d).toMatchObject({ status: 'delivered', attempts: 1, completedAt: at(107), nextAttemptAt: undefined, deadReason: undefined })
+      }
+      expect(await claim(storage, 10_000_000)).toEqual([])
+      expect(await storage.recordAttempt('no-such-lease', ok, DONE)).toBe('lease_lost')
+    })
+  })
+
+  /** Claims everything due for `destinationIds` at `nowMs` and records `next` for each. */
+  async function settle(storage: Storage, nowMs: number, next: NextStep, statusCode = 200): Promise<ClaimedDelivery[]> {
+    const claimed = await claim(storage, nowMs)
+    for (const d of claimed) {
+      expect(await storage.recordAttempt(d.leaseToken, makeAttempt({ startedAt: at(nowMs), statusCode }), next)).toBe('recorded')
+    }
+    return claimed
+  }
+
+  describe('deliveries: replay', () => {
+    it('requeue creates new pending deliveries (all prior destinations, or the given ones), skipping pairs still queued', async () => {
+      const storage = await fresh()
+      const { event } = await storage.ingest(makeEvent(), ['a', 'b'])
+      // Still pending: nothing to add.
+      expect(await storage.requeue(event.id, { now: at(0) })).toBe(0)
+      await settle(storage, 0, DONE)
+
+      expect(await storage.requeue(event.id, { now: at(1_000) })).toBe(2)
+      const deliveries = await storage.listDeliveries(event.id)
+      expect(deliveries).toHaveLength(4)
+      const replays = deliveries.filter((d) => d.status === 'pending')
+      expect(replays.map((d) => d.destinationId).sort()).toEqual(['a', 'b'])
+      for (const r of replays) {
+        expect(r).toMatchObject({ attempts: 0, createdAt: at(1_000), nextAttemptAt: at(1_000), attemptLog: [] })
+        const original = deliveries.find((d) => d.destinationId === r.destinationId && d.status === 'delivered')!
+        expect(r.replayOf).toBe(original.id)
+        expect(r.id).not.toBe(original.id)
+      }
+      // Queued again: a second replay adds nothing; an explicit new destination does get one.
+      expect(await storage.requeue(event.id, { now: at(1_000) })).toBe(0)
+      expect(await storage.requeue(event.id, { now: at(1_000), destinationIds: ['a', 'c'] })).toBe(1)
+      const claimed = await claim(storage, 1_000)
+      expect(claimed.map((d) => d.destinationId).sort()).toEqual(['a', 'b', 'c'])
+      expect(claimed.every((d) => d.event.id === event.id)).toBe(true)
+      expect(await storage.requeue('evt_00000000000000000000000000', { now: at(0) })).toBe(0)
+      expect(await storage.requeue(event.id, { now: at(0), destinationIds: [] })).toBe(0)
+    })
+
+    it('requeueMatching filters on source, time range, latest status and destination, in batches over a snapshot', async () => {
+      const storage = await fresh()
+      const ids: string[] = []
+      // 12 events of src-a at t=0..11 s to [x, y], 3 of src-b; x gets dead, y delivered.
+      for (let i = 0; i < 12; i++) ids.push((await storage.ingest(makeEvent({ sourceId: 'src-a', receivedAt: at(-100_000 + i * 1_000) }), ['x', 'y'])).event.id)
+      for (let i = 0; i < 3; i++) await storage.ingest(makeEvent({ sourceId: 'src-b', receivedAt: at(-100_000 + i * 1_000) }), ['x'])
+      for (const d of await claim(storage, 0, { limit: 1000 })) {
+        const next: NextStep = d.destinationId === 'x' ? { kind: 'dead', reason: 'schedule exhausted' } : DONE
+        expect(await storage.recordAttempt(d.leaseToken, makeAttempt(), next)).toBe('recorded')
+      }
+      const deadX = { sourceId: 'src-a', status: 'dead', destinationId: 'x' } as const
+      expect(await storage.countMatching(deadX)).toBe(12)
+      expect(await storage.countMatching({ status: 'dead' })).toBe(15)
+      expect(await storage.countMatching({ status: 'delivered' })).toBe(12)
+      expect(await storage.countMatching({})).toBe(27)
+      expect(await storage.countMatching({ status: 'pending' })).toBe(0)
+      const window = { sourceId: 'src-a', from: at(-98_000), to: at(-95_000) }
+      expect(await storage.countMatching(window)).toBe(6) // events 2, 3, 4 × (x, y)
+
+      // Batches of 5 over the dead x pairs of src-a; the new deliveries (also settled dead meanwhile) are never re-matched.
+      let cursor: string | undefined
+      let total = 0
+      let calls = 0
+      do {
+        const batch = await storage.requeueMatching(deadX, { limit: 5, now: at(2_000), ...(cursor ? { cursor } : {}) })
+        total += batch.requeued
+        cursor = batch.nextCursor
+        calls++
+        await settle(storage, 2_000, { kind: 'dead', reason: 'still down' })
+        expect(calls).toBeLessThan(10)
+      } while (cursor !== undefined)
+      expect(total).toBe(12)
+      for (const id of ids) {
+        const ds = await storage.listDeliveries(id)
+        expect(ds.filter((d) => d.destinationId === 'x')).toHaveLength(2)
+        expect(ds.filter((d) => d.destinationId === 'y')).toHaveLength(1)
+      }
+      // The latest x deliveries are dead again: they match once more, the old ones never.
+      expect(await storage.countMatching(deadX)).toBe(12)
+
+      const windowed = await storage.requeueMatching(window, { now: at(3_000) })
+      expect(windowed).toEqual({ requeued: 6 })
+      expect(await storage.countMatching(window)).toBe(0) // all queued now
+      await expect(storage.requeueMatching({}, { limit: 0 })).rejects.toThrow(RangeError)
+      await expect(storage.requeueMatching({}, { cursor: 'garbage!' })).rejects.toThrow(RangeError)
+    })
+  })
+
+  describe('deliveries: destinations', () => {
+    it('destinationStats counts deliveries per destination and status', async () => {
+      const storage = await fresh()
+      expect(await storage.destinationStats()).toEqual([])
+      for (let i = 0; i < 4; i++) await storage.ingest(makeEvent({ receivedAt: at(-10_000 + i) }), ['a', 'b'])
+      await storage.ingest(makeEvent({ receivedAt: at(50_000) }), ['b'])
+      const claimedA = await claim(storage, 0, { destinationIds: ['a'] })
+      await storage.recordAttempt(claimedA[0]!.leaseToken, makeAttempt(), DONE)
+      await storage.recordAttempt(claimedA[1]!.leaseToken, makeAttempt(), { kind: 'dead', reason: 'gone' })
+      await storage.recordAttempt(claimedA[2]!.leaseToken, makeAttempt(), retryAt(9_000))
+      const stats = [...(await storage.destinationStats())].sort((x, y) => x.destinationId.localeCompare(y.destinationId))
+      expect(stats).toEqual([
+        { destinationId: 'a', pending: 1, inFlight: 1, delivered: 1, dead: 1, oldestDueAt: at(9_000) },
+        { destinationId: 'b', pending: 5, inFlight: 0, delivered: 0, dead: 0, oldestDueAt: at(-10_000) },
+      ])
+    })
+
+    it('a disabled destination is never claimed until re-enabled; its state persists', async () => {
+      const storage = await fresh()
+      await storage.ingest(makeEvent(), ['gone', 'ok'])
+      expect(await storage.listDestinationStates()).toEqual([])
+      await storage.setDestinationDisabled('gone', true, { reason: 'HTTP 410 Gone', now: at(1) })
+      await storage.setDestinationDisabled('gone', true, { reason: 'HTTP 410 Gone', now: at(2) }) // idempotent
+      expect(await storage.listDestinationStates()).toEqual([
+        { destinationId: 'gone', disabled: true, disabledAt: at(1), disabledReason: 'HTTP 410 Gone' },
+      ])
+      await storage.ingest(makeEvent(), ['gone'])
+      expect((await claim(storage, 0)).map((d) => d.destinationId)).toEqual(['ok'])
+      expect(await claim(storage, 0, { destinationIds: ['gone'] })).toEqual([])
+      expect((await storage.destinationStats()).find((s) => s.destinationId === 'gone')?.pending).toBe(2)
+
+      await storage.setDestinationDisabled('gone', false)
+      expect(await storage.listDestinationStates()).toEqual([
+        { destinationId: 'gone', disabled: false, disabledAt: undefined, disabledReason: undefined },
+      ])
+      expect((await claim(storage, 0)).map((d) => d.destinationId)).toEqual(['gone', 'gone'])
     })
   })
 }

@@ -262,6 +262,41 @@ export class SqliteStorage implements Storage {
     return page(rows, limit, toStoredRejection)
   }
 
+  // Delivery methods: implemented with migration 0002 (next commit).
+  claimDue(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  recordAttempt(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  reapExpiredLeases(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  listDeliveries(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  listAttempts(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  requeue(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  requeueMatching(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  countMatching(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  destinationStats(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  setDestinationDisabled(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+  listDestinationStates(): Promise<never> {
+    return Promise.reject(new Error('not implemented yet'))
+  }
+
   /** Queues a tiny real write (the health row) into the next batch: it proves exactly the commit path ingest uses. */
   checkWritable(): Promise<void> {
     if (this.#closed) return Promise.reject(closedError())
