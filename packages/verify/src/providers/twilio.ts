@@ -162,23 +162,26 @@ function formParams(request: WebhookRequest, body: Uint8Array): string {
   // A leading '?' belongs to the first name: form parsers (WHATWG urlencoded, querystring, qs) keep it, and so do the
   // params twilio-node is handed. Only the URLSearchParams constructor drops it, because it also takes query strings.
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-  const grouped = new Map<string, string[]>()
+  const params: (readonly [name: string, value: string])[] = []
   for (const pair of text.split('&')) {
     if (pair === '') continue
     const eq = pair.indexOf('=')
-    const name = formComponent(eq === -1 ? pair : pair.slice(0, eq))
-    const value = eq === -1 ? '' : formComponent(pair.slice(eq + 1))
-    const values = grouped.get(name)
-    if (values === undefined) grouped.set(name, [value])
-    else values.push(value)
+    params.push([formComponent(eq === -1 ? pair : pair.slice(0, eq)), eq === -1 ? '' : formComponent(pair.slice(eq + 1))])
   }
+  // One sort by name then value (UTF-16 code units, as Array#sort) and dropping repeated pairs is the SDK's
+  // "names sorted, each name's distinct values sorted", without a Map and a Set per name.
+  params.sort(([nameA, valueA], [nameB, valueB]) => compare(nameA, nameB) || compare(valueA, valueB))
   let out = ''
-  for (const name of [...grouped.keys()].sort()) {
-    const values = grouped.get(name) ?? []
-    // A name sent once (the usual case) needs no de-duplication or sorting.
-    for (const value of values.length === 1 ? values : [...new Set(values)].sort()) out += name + value
+  let previous: readonly [string, string] | undefined
+  for (const param of params) {
+    if (previous === undefined || param[0] !== previous[0] || param[1] !== previous[1]) out += param[0] + param[1]
+    previous = param
   }
   return out
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 /**
