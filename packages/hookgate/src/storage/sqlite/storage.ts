@@ -14,14 +14,30 @@
  * with each other or with reads, and the queue needs no lock.
  */
 import { Buffer } from 'node:buffer'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import { createIdGenerator } from '../ids.ts'
 import {
+  MAX_RESPONSE_BODY_BYTES,
   StorageUnavailableError,
+  type AttemptRecord,
+  type ClaimedDelivery,
+  type ClaimOptions,
+  type Delivery,
+  type DeliveryStatus,
+  type DeliveryWithAttempts,
+  type DestinationState,
+  type DestinationStats,
   type IngestResult,
+  type NextStep,
+  type ReplayFilter,
+  type RequeueBatch,
+  type RequeueMatchingOptions,
+  type RequeueOptions,
+  type StoredAttempt,
   type ListQuery,
   type NewEvent,
   type NewRejection,
@@ -31,7 +47,17 @@ import {
   type StoredRejection,
 } from '../types.ts'
 import { runMigrations } from './migrations/index.ts'
+import { CLAIM_DUE, CLAIM_DUE_FOR_DESTINATION, CLAIM_DUE_FOR_DESTINATIONS } from './queries/claim-due.ts'
+import { DESTINATION_STATS } from './queries/destination-stats.ts'
+import { LIST_DESTINATION_STATES, UPSERT_DESTINATION_STATE } from './queries/destinations.ts'
+import { INSERT_DELIVERY } from './queries/insert-delivery.ts'
 import { INSERT_EVENT } from './queries/insert-event.ts'
+import { LIST_ATTEMPTS } from './queries/list-attempts.ts'
+import { LIST_ATTEMPTS_BY_EVENT, LIST_DELIVERIES_BY_EVENT } from './queries/list-deliveries-by-event.ts'
+import { COUNT_REPLAY_MATCHES, SELECT_MAX_DELIVERY_SEQ, SELECT_REPLAY_BATCH } from './queries/match-replay.ts'
+import { REAP_EXPIRED_LEASES } from './queries/reap-expired-leases.ts'
+import { INSERT_ATTEMPT, SETTLE_DELIVERY } from './queries/record-attempt.ts'
+import { SELECT_LATEST_DELIVERIES_OF_EVENT } from './queries/select-latest-deliveries-of-event.ts'
 import { INSERT_REJECTION } from './queries/insert-rejection.ts'
 import { LIST_EVENTS_BY_SOURCE } from './queries/list-events-by-source.ts'
 import { LIST_EVENTS } from './queries/list-events.ts'
@@ -66,6 +92,9 @@ const DEFAULT_MAX_BATCH_SIZE = 256
 const DEFAULT_BUSY_TIMEOUT_MS = 2_000
 const DEFAULT_LIMIT = 50
 const MAX_LIMIT = 500
+const MAX_CLAIM_LIMIT = 1000
+const DEFAULT_REPLAY_BATCH = 500
+const MAX_REPLAY_BATCH = 1000
 /** The `beforeSeq` of a first page: larger than any rowid. */
 const NO_CURSOR = Number.MAX_SAFE_INTEGER
 
@@ -96,6 +125,39 @@ interface RejectionRow {
   readonly body_sha256: string
 }
 
+interface DeliveryRow {
+  readonly seq: number
+  readonly id: string
+  readonly event_id: string
+  readonly destination_id: string
+  readonly status: DeliveryStatus
+  readonly attempts: number
+  readonly created_at: number
+  readonly next_attempt_at: number | null
+  readonly lease_token: string | null
+  readonly lease_expires_at: number | null
+  readonly last_attempt_at: number | null
+  readonly completed_at: number | null
+  readonly dead_reason: string | null
+  readonly replay_of: string | null
+}
+
+interface AttemptRow {
+  readonly seq: number
+  readonly id: string
+  readonly delivery_id: string
+  readonly attempt_number: number
+  readonly worker_id: string
+  readonly started_at: number
+  readonly duration_ms: number
+  readonly status_code: number | null
+  readonly error: string | null
+  readonly response_body: Uint8Array | null
+  readonly next_kind: NextStep['kind']
+  readonly next_at: number | null
+  readonly next_reason: string | null
+}
+
 interface EventParams {
   readonly id: string
   readonly sourceId: string
@@ -114,6 +176,8 @@ type Operation =
       readonly kind: 'event'
       readonly event: NewEvent
       readonly params: EventParams
+      /** Destination ids (distinct) that get a pending delivery when the event is new. */
+      readonly destinationIds: readonly string[]
       readonly resolve: (result: IngestResult) => void
       readonly reject: (error: unknown) => void
     }
@@ -124,6 +188,13 @@ type Operation =
       readonly reject: (error: unknown) => void
     }
   | { readonly kind: 'probe'; readonly resolve: () => void; readonly reject: (error: unknown) => void }
+  | {
+      /** Any other write (claims, attempts, replays…), run inside a savepoint of the batch. */
+      readonly kind: 'task'
+      readonly run: (s: Statements) => unknown
+      readonly resolve: (value: unknown) => void
+      readonly reject: (error: unknown) => void
+    }
 
 interface Statements {
   readonly begin: Database.Statement
@@ -138,6 +209,26 @@ interface Statements {
   readonly listRejections: Database.Statement
   readonly listRejectionsBySource: Database.Statement
   readonly touchHealth: Database.Statement
+  readonly insertDelivery: Database.Statement
+  readonly claimDue: Database.Statement
+  readonly claimDueForDestinations: Database.Statement
+  readonly claimDueForDestination: Database.Statement
+  readonly settleDelivery: Database.Statement
+  readonly insertAttempt: Database.Statement
+  readonly reapExpiredLeases: Database.Statement
+  readonly listDeliveriesByEvent: Database.Statement
+  readonly listAttemptsByEvent: Database.Statement
+  readonly listAttempts: Database.Statement
+  readonly selectLatestDeliveriesOfEvent: Database.Statement
+  readonly countReplayMatches: Database.Statement
+  readonly selectReplayBatch: Database.Statement
+  readonly selectMaxDeliverySeq: Database.Statement
+  readonly destinationStats: Database.Statement
+  readonly upsertDestinationState: Database.Statement
+  readonly listDestinationStates: Database.Statement
+  readonly savepoint: Database.Statement
+  readonly release: Database.Statement
+  readonly rollbackTo: Database.Statement
 }
 
 /** @see createSqliteStorage */
@@ -156,6 +247,8 @@ export class SqliteStorage implements Storage {
   readonly #now: () => number
   readonly #eventId: () => string
   readonly #rejectionId: () => string
+  readonly #deliveryId: () => string
+  readonly #attemptId: () => string
   #statements: Statements | undefined
   #queue: Operation[] = []
   #scheduled: NodeJS.Immediate | undefined
@@ -169,6 +262,8 @@ export class SqliteStorage implements Storage {
     this.#now = options.now ?? Date.now
     this.#eventId = createIdGenerator('evt', { now: this.#now })
     this.#rejectionId = createIdGenerator('rej', { now: this.#now })
+    this.#deliveryId = createIdGenerator('dlv', { now: this.#now })
+    this.#attemptId = createIdGenerator('att', { now: this.#now })
 
     const inMemory = options.path === ':memory:'
     try {
@@ -202,19 +297,16 @@ export class SqliteStorage implements Storage {
 
   ingest(event: NewEvent, destinationIds: readonly string[] = []): Promise<IngestResult> {
     if (this.#closed) return Promise.reject(closedError())
-    if (destinationIds.length > 0) {
-      // Deliveries have no table yet (delivery issue); failing loudly beats acknowledging an event whose
-      // deliveries were silently dropped.
-      return Promise.reject(new Error('This SQLite schema has no deliveries yet: ingest() with destinationIds is not supported'))
-    }
     let params: EventParams
+    let destinations: readonly string[]
     try {
       params = eventParams(this.#eventId(), event)
+      destinations = distinctIds(destinationIds, 'destinationIds')
     } catch (error) {
       return Promise.reject(error)
     }
     return new Promise<IngestResult>((resolve, reject) => {
-      this.#enqueue({ kind: 'event', event, params, resolve, reject })
+      this.#enqueue({ kind: 'event', event, params, destinationIds: destinations, resolve, reject })
     })
   }
 
@@ -262,39 +354,280 @@ export class SqliteStorage implements Storage {
     return page(rows, limit, toStoredRejection)
   }
 
-  // Delivery methods: implemented with migration 0002 (next commit).
-  claimDue(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
+    let params: Record<string, string | number>
+    let destinations: readonly string[] | undefined
+    try {
+      requireString(options.workerId, 'workerId')
+      if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_CLAIM_LIMIT) {
+        throw new RangeError(`limit must be an integer from 1 to ${MAX_CLAIM_LIMIT}`)
+      }
+      if (!Number.isSafeInteger(options.leaseMs) || options.leaseMs < 1) throw new RangeError('leaseMs must be a positive integer')
+      const now = timeOf(options.now, 'now')
+      destinations = options.destinationIds === undefined ? undefined : distinctIds(options.destinationIds, 'destinationIds')
+      params = {
+        now,
+        limit: options.limit,
+        leaseUntil: now + options.leaseMs,
+        // Unguessable per claim; `|| seq` makes it unique per row.
+        leasePrefix: `${randomBytes(12).toString('base64url')}.`,
+        workerId: options.workerId,
+      }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (destinations !== undefined && destinations.length === 0) return Promise.resolve([])
+    return this.#task((s) => {
+      const rows = (
+        destinations === undefined
+          ? s.claimDue.all(params)
+          : destinations.length === 1
+            ? s.claimDueForDestination.all({ ...params, destinationId: destinations[0] })
+            : s.claimDueForDestinations.all({ ...params, destinationIds: JSON.stringify(destinations) })
+      ) as DeliveryRow[]
+      rows.sort((a, b) => (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) || a.seq - b.seq)
+      return rows.map((row): ClaimedDelivery => {
+        const event = s.selectEventById.get({ id: row.event_id }) as EventRow | undefined
+        if (event === undefined) throw new Error(`Delivery ${row.id} refers to a missing event`)
+        return {
+          ...toDelivery(row),
+          status: 'in_flight',
+          leaseToken: row.lease_token!,
+          leaseExpiresAt: new Date(row.lease_expires_at!),
+          event: toStoredEvent(event),
+        }
+      })
+    })
   }
-  recordAttempt(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  recordAttempt(leaseToken: string, attempt: AttemptRecord, next: NextStep): Promise<'recorded' | 'lease_lost'> {
+    let settle: Record<string, string | number | null>
+    let attemptParams: Record<string, string | number | Uint8Array | null>
+    try {
+      requireString(leaseToken, 'leaseToken')
+      const startedAt = timeOf(attempt.startedAt, 'attempt.startedAt')
+      if (typeof attempt.durationMs !== 'number' || !Number.isFinite(attempt.durationMs) || attempt.durationMs < 0) {
+        throw new TypeError('attempt.durationMs must be a non-negative number')
+      }
+      if (attempt.statusCode !== undefined && (!Number.isInteger(attempt.statusCode) || attempt.statusCode < 100 || attempt.statusCode > 999)) {
+        throw new TypeError('attempt.statusCode must be an HTTP status or undefined')
+      }
+      optionalString(attempt.error, 'attempt.error')
+      if (attempt.responseBody !== undefined && !(attempt.responseBody instanceof Uint8Array)) {
+        throw new TypeError('attempt.responseBody must be a Uint8Array or undefined')
+      }
+      const completedAt = Math.round(startedAt + attempt.durationMs)
+      const nextAt = next.kind === 'retry' ? timeOf(next.at, 'next.at') : null
+      if (next.kind === 'dead') requireString(next.reason, 'next.reason')
+      else if (next.kind !== 'done' && next.kind !== 'retry') throw new TypeError('next.kind must be done, retry or dead')
+      settle = {
+        leaseToken,
+        status: next.kind === 'done' ? 'delivered' : next.kind === 'retry' ? 'pending' : 'dead',
+        startedAt,
+        nextAttemptAt: nextAt,
+        completedAt: next.kind === 'retry' ? null : completedAt,
+        deadReason: next.kind === 'dead' ? next.reason : null,
+      }
+      attemptParams = {
+        startedAt,
+        durationMs: attempt.durationMs,
+        statusCode: attempt.statusCode ?? null,
+        error: attempt.error ?? null,
+        // Truncated, not refused: an endless error page must not cost more than 4 KiB per attempt.
+        responseBody: attempt.responseBody === undefined ? null : attempt.responseBody.subarray(0, MAX_RESPONSE_BODY_BYTES),
+        nextKind: next.kind,
+        nextAt,
+        nextReason: next.kind === 'dead' ? next.reason : null,
+      }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#task((s) => {
+      const row = s.settleDelivery.get(settle) as { id: string; attempts: number; leased_by: string | null } | undefined
+      if (row === undefined) return 'lease_lost' as const
+      s.insertAttempt.run({
+        ...attemptParams,
+        id: this.#attemptId(),
+        deliveryId: row.id,
+        attemptNumber: row.attempts,
+        workerId: row.leased_by ?? '',
+      })
+      return 'recorded' as const
+    })
   }
-  reapExpiredLeases(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  reapExpiredLeases(now: Date): Promise<number> {
+    let nowMs: number
+    try {
+      nowMs = timeOf(now, 'now')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#task((s) => s.reapExpiredLeases.run({ now: nowMs }).changes)
   }
-  listDeliveries(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  async listDeliveries(eventId: string): Promise<readonly DeliveryWithAttempts[]> {
+    return this.#read(() => {
+      const s = this.#prepared()
+      const deliveries = s.listDeliveriesByEvent.all({ eventId }) as DeliveryRow[]
+      if (deliveries.length === 0) return []
+      const attempts = new Map<string, StoredAttempt[]>()
+      for (const row of s.listAttemptsByEvent.all({ eventId }) as AttemptRow[]) {
+        const list = attempts.get(row.delivery_id) ?? []
+        list.push(toStoredAttempt(row))
+        attempts.set(row.delivery_id, list)
+      }
+      return deliveries.map((row) => ({ ...toDelivery(row), attemptLog: attempts.get(row.id) ?? [] }))
+    })
   }
-  listAttempts(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  async listAttempts(deliveryId: string): Promise<readonly StoredAttempt[]> {
+    return this.#read(() => (this.#prepared().listAttempts.all({ deliveryId }) as AttemptRow[]).map(toStoredAttempt))
   }
-  requeue(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  requeue(eventId: string, options: RequeueOptions = {}): Promise<number> {
+    let now: number
+    let requested: readonly string[] | undefined
+    try {
+      requireString(eventId, 'eventId')
+      now = options.now === undefined ? this.#now() : timeOf(options.now, 'now')
+      requested = options.destinationIds === undefined ? undefined : distinctIds(options.destinationIds, 'destinationIds')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#task((s) => {
+      if (s.selectEventById.get({ id: eventId }) === undefined) return 0
+      const latest = new Map<string, { id: string; status: DeliveryStatus }>()
+      for (const row of s.selectLatestDeliveriesOfEvent.all({ eventId }) as { id: string; destination_id: string; status: DeliveryStatus }[]) {
+        latest.set(row.destination_id, { id: row.id, status: row.status })
+      }
+      let created = 0
+      for (const destinationId of requested ?? [...latest.keys()].sort()) {
+        const previous = latest.get(destinationId)
+        // Still queued or being attempted: it will be delivered anyway, a second copy would only duplicate it.
+        if (previous !== undefined && (previous.status === 'pending' || previous.status === 'in_flight')) continue
+        s.insertDelivery.run({ id: this.#deliveryId(), eventId, destinationId, createdAt: now, dueAt: now, replayOf: previous?.id ?? null })
+        created++
+      }
+      return created
+    })
   }
-  requeueMatching(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  requeueMatching(filter: ReplayFilter, options: RequeueMatchingOptions = {}): Promise<RequeueBatch> {
+    let match: Record<string, string | number | null>
+    let limit: number
+    let now: number
+    let cursor: { afterSeq: number; untilSeq: number } | undefined
+    try {
+      match = replayFilterParams(filter)
+      limit = options.limit ?? DEFAULT_REPLAY_BATCH
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_REPLAY_BATCH) {
+        throw new RangeError(`limit must be an integer from 1 to ${MAX_REPLAY_BATCH}`)
+      }
+      now = options.now === undefined ? this.#now() : timeOf(options.now, 'now')
+      cursor = options.cursor === undefined ? undefined : decodeReplayCursor(options.cursor)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#task((s) => {
+      const untilSeq = cursor?.untilSeq ?? (s.selectMaxDeliverySeq.get() as { seq: number }).seq
+      const rows = s.selectReplayBatch.all({ ...match, afterSeq: cursor?.afterSeq ?? 0, untilSeq, limit }) as {
+        seq: number
+        id: string
+        event_id: string
+        destination_id: string
+      }[]
+      for (const row of rows) {
+        s.insertDelivery.run({
+          id: this.#deliveryId(),
+          eventId: row.event_id,
+          destinationId: row.destination_id,
+          createdAt: now,
+          dueAt: now,
+          replayOf: row.id,
+        })
+      }
+      const batch: RequeueBatch =
+        rows.length < limit ? { requeued: rows.length } : { requeued: rows.length, nextCursor: encodeReplayCursor(rows[rows.length - 1]!.seq, untilSeq) }
+      return batch
+    })
   }
-  countMatching(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  async countMatching(filter: ReplayFilter): Promise<number> {
+    const params = replayFilterParams(filter)
+    return this.#read(() => (this.#prepared().countReplayMatches.get(params) as { n: number }).n)
   }
-  destinationStats(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  async destinationStats(): Promise<readonly DestinationStats[]> {
+    const rows = this.#read(
+      () =>
+        this.#prepared().destinationStats.all() as {
+          destination_id: string
+          pending: number
+          in_flight: number
+          delivered: number
+          dead: number
+          oldest_due_at: number | null
+        }[],
+    )
+    return rows.map((row) => ({
+      destinationId: row.destination_id,
+      pending: row.pending,
+      inFlight: row.in_flight,
+      delivered: row.delivered,
+      dead: row.dead,
+      oldestDueAt: row.oldest_due_at === null ? undefined : new Date(row.oldest_due_at),
+    }))
   }
-  setDestinationDisabled(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  setDestinationDisabled(
+    destinationId: string,
+    disabled: boolean,
+    options: { readonly reason?: string; readonly now?: Date } = {},
+  ): Promise<void> {
+    let params: Record<string, string | number | null>
+    try {
+      requireString(destinationId, 'destinationId')
+      if (typeof disabled !== 'boolean') throw new TypeError('disabled must be a boolean')
+      optionalString(options.reason, 'reason')
+      params = {
+        id: destinationId,
+        disabled: disabled ? 1 : 0,
+        disabledAt: disabled ? (options.now === undefined ? this.#now() : timeOf(options.now, 'now')) : null,
+        disabledReason: disabled ? (options.reason ?? null) : null,
+      }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#task((s) => {
+      s.upsertDestinationState.run(params)
+    })
   }
-  listDestinationStates(): Promise<never> {
-    return Promise.reject(new Error('not implemented yet'))
+
+  async listDestinationStates(): Promise<readonly DestinationState[]> {
+    const rows = this.#read(
+      () =>
+        this.#prepared().listDestinationStates.all() as {
+          id: string
+          disabled: number
+          disabled_at: number | null
+          disabled_reason: string | null
+        }[],
+    )
+    return rows.map((row) => ({
+      destinationId: row.id,
+      disabled: row.disabled === 1,
+      disabledAt: row.disabled_at === null ? undefined : new Date(row.disabled_at),
+      disabledReason: row.disabled_reason ?? undefined,
+    }))
+  }
+
+  /** Queues a write into the next group-committed batch; resolves with its result after the COMMIT. */
+  #task<T>(run: (s: Statements) => T): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError())
+    return new Promise<T>((resolve, reject) => {
+      this.#enqueue({ kind: 'task', run, resolve: resolve as (value: unknown) => void, reject })
+    })
   }
 
   /** Queues a tiny real write (the health row) into the next batch: it proves exactly the commit path ingest uses. */
@@ -329,7 +662,7 @@ export class SqliteStorage implements Storage {
     this.#queue = []
 
     const started = performance.now()
-    const results: (IngestResult | undefined)[] = new Array(batch.length)
+    const results: unknown[] = new Array(batch.length)
     let events = 0
     try {
       const s = this.#prepared()
@@ -339,10 +672,12 @@ export class SqliteStorage implements Storage {
         const op = batch[i]!
         if (op.kind === 'event') {
           events++
-          results[i] = this.#insertEvent(s, op.event, op.params)
+          results[i] = this.#insertEvent(s, op.event, op.params, op.destinationIds)
         } else if (op.kind === 'rejection') {
           rejections++
           s.insertRejection.run(op.params)
+        } else if (op.kind === 'task') {
+          results[i] = this.#runTask(s, op.run)
         } else {
           s.touchHealth.run({ checkedAt: this.#now() })
         }
@@ -361,8 +696,12 @@ export class SqliteStorage implements Storage {
     this.stats.committedEvents += events
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i]!
-      if (op.kind === 'event') op.resolve(results[i]!)
-      else op.resolve()
+      const result = results[i]
+      if (op.kind === 'event') op.resolve(result as IngestResult)
+      else if (op.kind === 'task') {
+        if (result instanceof TaskFailure) op.reject(result.error)
+        else op.resolve(result)
+      } else op.resolve()
     }
     try {
       this.#onCommit?.(batch.length, durationMs)
@@ -371,8 +710,37 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  #insertEvent(s: Statements, event: NewEvent, params: EventParams): IngestResult {
+  /**
+   * Runs one task in a savepoint: a task that throws (bad input caught late, a constraint) is undone alone and
+   * fails its own caller, not the batch. Errors that end the transaction (disk full, I/O) fail the COMMIT and so
+   * every caller, as for events.
+   */
+  #runTask(s: Statements, run: (s: Statements) => unknown): unknown {
+    s.savepoint.run()
+    try {
+      const result = run(s)
+      s.release.run()
+      return result
+    } catch (error) {
+      if (!this.#db.inTransaction) throw error
+      s.rollbackTo.run()
+      s.release.run()
+      return new TaskFailure(error)
+    }
+  }
+
+  #insertEvent(s: Statements, event: NewEvent, params: EventParams, destinationIds: readonly string[]): IngestResult {
     if (s.insertEvent.run(params).changes === 1) {
+      for (const destinationId of destinationIds) {
+        s.insertDelivery.run({
+          id: this.#deliveryId(),
+          eventId: params.id,
+          destinationId,
+          createdAt: params.receivedAt,
+          dueAt: params.receivedAt,
+          replayOf: null,
+        })
+      }
       const stored: StoredEvent = {
         id: params.id,
         sourceId: event.sourceId,
@@ -422,6 +790,26 @@ export class SqliteStorage implements Storage {
       listRejections: db.prepare(LIST_REJECTIONS),
       listRejectionsBySource: db.prepare(LIST_REJECTIONS_BY_SOURCE),
       touchHealth: db.prepare(TOUCH_HEALTH),
+      insertDelivery: db.prepare(INSERT_DELIVERY),
+      claimDue: db.prepare(CLAIM_DUE),
+      claimDueForDestinations: db.prepare(CLAIM_DUE_FOR_DESTINATIONS),
+      claimDueForDestination: db.prepare(CLAIM_DUE_FOR_DESTINATION),
+      settleDelivery: db.prepare(SETTLE_DELIVERY),
+      insertAttempt: db.prepare(INSERT_ATTEMPT),
+      reapExpiredLeases: db.prepare(REAP_EXPIRED_LEASES),
+      listDeliveriesByEvent: db.prepare(LIST_DELIVERIES_BY_EVENT),
+      listAttemptsByEvent: db.prepare(LIST_ATTEMPTS_BY_EVENT),
+      listAttempts: db.prepare(LIST_ATTEMPTS),
+      selectLatestDeliveriesOfEvent: db.prepare(SELECT_LATEST_DELIVERIES_OF_EVENT),
+      countReplayMatches: db.prepare(COUNT_REPLAY_MATCHES),
+      selectReplayBatch: db.prepare(SELECT_REPLAY_BATCH),
+      selectMaxDeliverySeq: db.prepare(SELECT_MAX_DELIVERY_SEQ),
+      destinationStats: db.prepare(DESTINATION_STATS),
+      upsertDestinationState: db.prepare(UPSERT_DESTINATION_STATE),
+      listDestinationStates: db.prepare(LIST_DESTINATION_STATES),
+      savepoint: db.prepare('SAVEPOINT task'),
+      release: db.prepare('RELEASE task'),
+      rollbackTo: db.prepare('ROLLBACK TO task'),
     }
     this.#statements = statements
     return statements
@@ -539,6 +927,93 @@ function toStoredRejection(row: RejectionRow): StoredRejection {
     headers: JSON.parse(row.headers) as Record<string, string>,
     bodySize: row.body_size,
     bodySha256: row.body_sha256,
+  }
+}
+
+/** A task's own failure, carried through the batch to its caller (see `#runTask`). */
+class TaskFailure {
+  readonly error: unknown
+  constructor(error: unknown) {
+    this.error = error
+  }
+}
+
+function distinctIds(ids: readonly string[], name: string): readonly string[] {
+  if (!Array.isArray(ids)) throw new TypeError(`${name} must be an array of strings`)
+  for (const id of ids) {
+    if (typeof id !== 'string' || id === '') throw new TypeError(`${name} must hold non-empty strings`)
+  }
+  return ids.length < 2 ? ids : [...new Set(ids)]
+}
+
+function replayFilterParams(filter: ReplayFilter): Record<string, string | number | null> {
+  optionalString(filter.sourceId, 'filter.sourceId')
+  optionalString(filter.destinationId, 'filter.destinationId')
+  optionalString(filter.status, 'filter.status')
+  return {
+    sourceId: filter.sourceId ?? null,
+    destinationId: filter.destinationId ?? null,
+    status: filter.status ?? null,
+    from: filter.from === undefined ? null : timeOf(filter.from, 'filter.from'),
+    to: filter.to === undefined ? null : timeOf(filter.to, 'filter.to'),
+  }
+}
+
+/** Opaque to clients: base64url of `<last seq>.<snapshot seq>`. */
+function encodeReplayCursor(afterSeq: number, untilSeq: number): string {
+  return Buffer.from(`${afterSeq}.${untilSeq}`, 'utf8').toString('base64url')
+}
+
+function decodeReplayCursor(cursor: string): { afterSeq: number; untilSeq: number } {
+  const match = /^([1-9][0-9]{0,15})\.([1-9][0-9]{0,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+  const afterSeq = Number(match?.[1])
+  const untilSeq = Number(match?.[2])
+  if (
+    !Number.isSafeInteger(afterSeq) ||
+    !Number.isSafeInteger(untilSeq) ||
+    afterSeq > untilSeq ||
+    encodeReplayCursor(afterSeq, untilSeq) !== cursor
+  ) {
+    throw new RangeError('Invalid cursor')
+  }
+  return { afterSeq, untilSeq }
+}
+
+function toDelivery(row: DeliveryRow): Delivery {
+  return {
+    id: row.id,
+    eventId: row.event_id,
+    destinationId: row.destination_id,
+    status: row.status,
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at),
+    nextAttemptAt: row.next_attempt_at === null ? undefined : new Date(row.next_attempt_at),
+    leaseExpiresAt: row.lease_expires_at === null ? undefined : new Date(row.lease_expires_at),
+    lastAttemptAt: row.last_attempt_at === null ? undefined : new Date(row.last_attempt_at),
+    completedAt: row.completed_at === null ? undefined : new Date(row.completed_at),
+    deadReason: row.dead_reason ?? undefined,
+    replayOf: row.replay_of ?? undefined,
+  }
+}
+
+function toStoredAttempt(row: AttemptRow): StoredAttempt {
+  const next: NextStep =
+    row.next_kind === 'retry'
+      ? { kind: 'retry', at: new Date(row.next_at!) }
+      : row.next_kind === 'dead'
+        ? { kind: 'dead', reason: row.next_reason ?? '' }
+        : { kind: 'done' }
+  return {
+    id: row.id,
+    deliveryId: row.delivery_id,
+    attemptNumber: row.attempt_number,
+    workerId: row.worker_id,
+    startedAt: new Date(row.started_at),
+    durationMs: row.duration_ms,
+    statusCode: row.status_code ?? undefined,
+    error: row.error ?? undefined,
+    responseBody: row.response_body === null ? undefined : new Uint8Array(row.response_body),
+    next,
   }
 }
 
