@@ -111,6 +111,16 @@ export const base64Of = (bytes: number): fc.Arbitrary<string> =>
   fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('base64'))
 
 /**
+ * True when `mutated` is a different string that a forgiving base64url decoder (jose's) reads as the same bytes as
+ * `original`: other unused low bits in the last character, or `=` padding. Hookgate compares signatures in their
+ * canonical encoding and refuses these (deviation non_canonical_signature).
+ */
+export function sameBytesOtherEncoding(original: string, mutated: string): boolean {
+  if (mutated === original || !/^[A-Za-z0-9_-]*={0,2}$/.test(mutated) || mutated.replace(/=+$/, '').length % 4 === 1) return false
+  return Buffer.from(mutated, 'base64url').equals(Buffer.from(original, 'base64url'))
+}
+
+/**
  * Runs an SDK verification: true when it accepts, false when it rejects with one of the errors it is
  * documented to throw (`rejects`). Anything else is rethrown, so a harness mistake cannot pass for a rejection.
  */

@@ -99,7 +99,7 @@ describe('standard-webhooks: Hookgate signs, the SDK verifies', () => {
 
 describe('standard-webhooks: differential against standardwebhooks', () => {
   it('accepts and rejects exactly what Webhook#verify does, except the documented deviations', () => {
-    const tally = runDifferential(sdkFlavour, ['webhook'], 2000)
+    const tally = runDifferential(sdkFlavour, ['webhook'], 1500)
     tally.expectSeen(
       'sdk_accepts', 'sdk_rejects', 'non_utf8_body:paired_accepts', 'non_utf8_body:paired_rejects',
       'lenient_timestamp:sdk_accepts', 'entry_without_version:sdk_accepts', 'malformed_signature_entry:sdk_accepts',
