@@ -28,6 +28,14 @@ interface TwilioConfig {
   readonly publicUrl: string | undefined
 }
 
+/** Worked out once in parse, used by signedContent and check. */
+interface TwilioData {
+  /** The URL Twilio signed. */
+  readonly url: string
+  /** Its `bodySHA256` query parameter (JSON bodies); undefined when absent. */
+  readonly bodySha256: string | null | undefined
+}
+
 /** The URL Twilio requested: the configured public base + the request's path and query, encoding untouched. */
 function signedUrl(request: { url?: string | undefined }, config: TwilioConfig): string {
   const url = request.url
@@ -204,18 +212,20 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
     return { publicUrl: publicUrl?.replace(/\/+$/, '') }
   },
   decodeKey: (secret) => hmacKey('hmac-sha1', utf8Secret(secret)),
-  parse(request) {
+  parse(request, _body, config) {
     const signature = encodedSignature('hmac-sha1', 'base64', requireHeader(request.headers, 'x-twilio-signature'), 'X-Twilio-Signature')
     const id = getHeader(request.headers, 'i-twilio-idempotency-token')
-    return id === undefined || id === '' ? { signatures: [signature] } : { signatures: [signature], id }
-  },
-  *signedContent(request, body, _envelope, config): Generator<Content, void, undefined> {
     const url = signedUrl(request, config)
-    const params = bodySha256Param(url) === undefined ? formParams(request, body) : ''
+    const data: TwilioData = { url, bodySha256: bodySha256Param(url) }
+    return id === undefined || id === '' ? { signatures: [signature], data } : { signatures: [signature], id, data }
+  },
+  *signedContent(request, body, envelope): Generator<Content, void, undefined> {
+    const { url, bodySha256 } = envelope.data as TwilioData
+    const params = bodySha256 === undefined ? formParams(request, body) : ''
     for (const candidate of candidateUrls(url)) yield [candidate + params]
   },
-  check(request, body, _envelope, config) {
-    const expected = bodySha256Param(signedUrl(request, config))
+  check(_request, body, envelope) {
+    const expected = (envelope.data as TwilioData).bodySha256
     if (expected === undefined) return
     const actual = createHash('sha256').update(body).digest('hex')
     const given = Buffer.from(expected ?? '', 'latin1')
