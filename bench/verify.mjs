@@ -10,6 +10,10 @@
  * - Both sides check the same signature over the same bytes; every single call's result is checked inside the
  *   loop (a failure aborts the run), and once before timing.
  * - Async SDKs (octokit, Shopify, jose) are awaited call by call, as a handler would.
+ * - Twilio form bodies are measured against the SDK twice: given the params parsed once outside the loop (its
+ *   natural input), and parsing them per request with `querystring.parse`, as `express.urlencoded()` does.
+ * - Floors: the preset's signed content prepared as one Buffer; Twilio JSON adds the body's SHA-256 it must check;
+ *   the JWT presets' floor (the HMAC of the signing input) is shown but not scored, their work being mostly JSON.
  * - Per row: warm up, then 5 rounds in which ours, the SDK(s) and the floor are measured one after the other
  *   (the order rotating each round) for ~0.5 s each, so machine noise hits all alike. ops/s are the median of
  *   the rounds; ratios are the median of the per-round ratios (neighbours in time share the machine's load).
