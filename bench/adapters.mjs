@@ -21,10 +21,11 @@
  *   instead of the hand-written HMAC: adapter vs hand+lib is the adapter's own cost, hand+lib vs hand the
  *   verify core's (measured on its own by the `verify` section).
  * - Per framework: warm all up, then BENCH_ADAPTER_ROUNDS rounds measuring the variants one after the other
- *   (the order rotating), BENCH_ADAPTER_SECONDS each. req/s are medians over rounds; ratios are medians of
+ *   (the order rotating), BENCH_ADAPTER_SECONDS each: many short rounds rather than a few long ones, because
+ *   on a shared machine the load changes on a scale of seconds. req/s are medians over rounds; ratios are medians of
  *   per-round ratios (neighbours in time share the machine's load).
  *
- * Knobs (environment): BENCH_ADAPTER_ROUNDS (3), BENCH_ADAPTER_SECONDS (2), BENCH_ADAPTER_CONNECTIONS (16),
+ * Knobs (environment): BENCH_ADAPTER_ROUNDS (6), BENCH_ADAPTER_SECONDS (1), BENCH_ADAPTER_CONNECTIONS (16),
  * BENCH_FILTER (comma-separated frameworks, e.g. `express,hono`).
  */
 import { Buffer } from 'node:buffer'
@@ -41,8 +42,8 @@ const FRAMEWORKS = ['node', 'express', 'fastify', 'hono', 'fetch']
 /** adapter: @hookgate/verify/<fw>; hand: hand-written HMAC route; lib: that route calling safeVerifyWebhook(). */
 const VARIANTS = ['adapter', 'hand', 'lib']
 const TARGET = 0.95
-const ROUNDS = Number(process.env.BENCH_ADAPTER_ROUNDS ?? 3)
-const SECONDS = Number(process.env.BENCH_ADAPTER_SECONDS ?? 2)
+const ROUNDS = Number(process.env.BENCH_ADAPTER_ROUNDS ?? 6)
+const SECONDS = Number(process.env.BENCH_ADAPTER_SECONDS ?? 1)
 const CONNECTIONS = Number(process.env.BENCH_ADAPTER_CONNECTIONS ?? 16)
 const WARMUP_SECONDS = 1
 const SERVER = fileURLToPath(new URL('./adapters-server.mjs', import.meta.url))
