@@ -4,15 +4,21 @@
  * `node:http` (the hot path, `listener` / `listen()`) and `fetch(Request)`:
  * - `POST /webhooks/<source id>`: verify → dedupe → durable commit → 200 (see `ingest/handler.ts`)
  * - `GET /healthz` (process up), `GET /readyz` (store writable), `GET /metrics` (Prometheus text)
- * - `GET /api/…`: the admin read API (bearer `admin.token`)
+ * - `GET /api/…`: the admin API (bearer `admin.token`), with replay
+ * - the delivery worker (`delivery/worker.ts`), unless `delivery.mode` is `ingest`: every event is forwarded to
+ *   the destinations routed to it; in `deliver` mode the instance delivers only and refuses webhooks (503)
  *
  * Shutdown (`close()`): stop accepting connections, answer new webhooks on open connections with 503, let
- * in-flight ones finish (up to `server.shutdownTimeoutMs`), then close the store, which flushes its last batch.
+ * in-flight ones finish (up to `server.shutdownTimeoutMs`), stop the worker (its attempts in flight get as long
+ * again), then close the store, which flushes its last batch.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ADMIN_PREFIX, createAdminHandler } from './admin/api.ts'
 import type { GatewayConfig } from './config.ts'
+import type { Forward } from './delivery/forwarder.ts'
+import { createRouter } from './delivery/routing.ts'
+import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts'
 import { fromFetch, toFetch } from './http/fetch.ts'
 import { fromNode, writeNode } from './http/node.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from './http/response.ts'
@@ -37,8 +43,12 @@ export interface CreateGatewayOptions {
   readonly storage?: Storage | ((hooks: StorageHooks) => Storage)
   /** Default: pino JSON lines on stdout at `config.log.level`. */
   readonly logger?: GatewayLogger
-  /** The clock for `receivedAt` and signature windows. Default: the system clock. */
+  /** The clock for `receivedAt`, signature windows and delivery schedules. Default: the system clock. */
   readonly now?: () => Date
+  /** Uniform in [0, 1), for retry jitter. Default `Math.random`. */
+  readonly random?: () => number
+  /** Replaces the HTTP forwarder of the delivery worker (tests). */
+  readonly forward?: Forward
 }
 
 /** Where the gateway listens. */
@@ -71,6 +81,8 @@ export interface Gateway {
   close(): Promise<void>
   readonly storage: Storage
   readonly metrics: GatewayMetrics
+  /** The delivery worker; `undefined` when `delivery.mode` is `ingest` or no destination is configured. */
+  readonly worker: DeliveryWorker | undefined
 }
 
 function hostForUrl(host: string): string {
@@ -102,6 +114,25 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         ? options.storage(hooks)
         : options.storage
 
+  const route = createRouter(config.destinations)
+  const mode = config.delivery.mode
+  const worker =
+    mode === 'ingest' || config.destinations.length === 0
+      ? undefined
+      : createDeliveryWorker({
+          storage,
+          destinations: config.destinations,
+          ...(config.delivery.workerId === undefined ? {} : { workerId: config.delivery.workerId }),
+          pollIntervalMs: config.delivery.pollIntervalMs,
+          leaseMarginMs: config.delivery.leaseMarginMs,
+          circuitBreaker: config.delivery.circuitBreaker,
+          logger,
+          metrics,
+          now,
+          ...(options.random === undefined ? {} : { random: options.random }),
+          ...(options.forward === undefined ? {} : { forward: options.forward }),
+        })
+
   let server: Server | undefined
   let address: ListeningAddress | undefined
   let draining = false
@@ -119,8 +150,49 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     now,
     listenHost: () => (address === undefined ? `${hostForUrl(config.server.host)}:${config.server.port}` : `${hostForUrl(address.host)}:${address.port}`),
     draining: () => draining,
+    route,
+    ...(worker === undefined ? {} : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
   })
-  const admin = config.admin === undefined ? undefined : createAdminHandler({ token: config.admin.token, storage, logger })
+  const admin =
+    config.admin === undefined
+      ? undefined
+      : createAdminHandler({
+          token: config.admin.token,
+          storage,
+          logger,
+          delivery: { destinations: config.destinations, route, worker, now },
+        })
+
+  async function renderMetrics(): Promise<CoreResponse> {
+    let gauges
+    if (config.destinations.length > 0) {
+      try {
+        const stats = new Map((await storage.destinationStats()).map((s) => [s.destinationId, s]))
+        const circuits = new Map((worker?.states() ?? []).map((s) => [s.destinationId, s]))
+        const nowMs = now().getTime()
+        gauges = config.destinations.map((d) => {
+          const backlog = stats.get(d.id)
+          const circuit = circuits.get(d.id)?.circuit
+          return {
+            destination: d.id,
+            pending: backlog?.pending ?? 0,
+            inFlight: backlog?.inFlight ?? 0,
+            dead: backlog?.dead ?? 0,
+            oldestDueAgeSeconds: backlog?.oldestDueAt === undefined ? 0 : Math.max(0, nowMs - backlog.oldestDueAt.getTime()) / 1000,
+            circuitOpen: circuit === undefined ? undefined : circuit === 'open' ? 1 : circuit === 'half_open' ? 0.5 : 0,
+          }
+        })
+      } catch (error) {
+        // Counters still render; the backlog gauges are missing from this scrape only.
+        logger.warn({ error: errorSummary(error) }, 'could not read the delivery backlog for /metrics')
+      }
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' },
+      body: metrics.render(gauges),
+    }
+  }
 
   async function readiness(): Promise<CoreResponse> {
     if (draining) return errorResponse(503, 'shutting_down', 'The gateway is shutting down.')
@@ -137,13 +209,19 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     const q = req.target.indexOf('?')
     const pathname = q === -1 ? req.target : req.target.slice(0, q)
     const sourceId = webhookSourceId(pathname)
-    if (sourceId !== undefined) return ingest(req, sourceId)
+    if (sourceId !== undefined) {
+      if (mode === 'deliver') {
+        return errorResponse(503, 'ingest_disabled', 'This instance only delivers (delivery.mode: deliver); send webhooks to an ingesting instance.', {
+          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          close: true,
+        })
+      }
+      return ingest(req, sourceId)
+    }
     const read = req.method === 'GET' || req.method === 'HEAD'
     if (pathname === '/healthz' && read) return jsonResponse(200, { status: 'ok' })
     if (pathname === '/readyz' && read) return readiness()
-    if (pathname === '/metrics' && read) {
-      return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' }, body: metrics.render() }
-    }
+    if (pathname === '/metrics' && read) return renderMetrics()
     if (pathname.startsWith(ADMIN_PREFIX) || pathname === '/api') {
       if (admin === undefined) return errorResponse(404, 'not_found', 'The admin API is disabled: set admin.token in the configuration.')
       return admin(req, pathname, new URLSearchParams(q === -1 ? '' : req.target.slice(q + 1)))
@@ -177,7 +255,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   let started: Promise<void> | undefined
   const start = (): Promise<void> => {
-    started ??= storage.migrate().then(() => undefined)
+    started ??= storage.migrate().then(() => worker?.start())
     return started
   }
 
@@ -200,6 +278,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     listener,
     storage,
     metrics,
+    worker,
     async fetch(request, info) {
       const response = await dispatch(fromFetch(request, info?.remoteAddress))
       return toFetch(response, request.method === 'HEAD')
@@ -244,6 +323,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         // Anything still open is idle or past the timeout: end it so `closed` can resolve.
         current?.closeAllConnections()
         await closed
+        await worker?.stop({ timeoutMs: config.server.shutdownTimeoutMs })
         if (ownsStorage) await storage.close()
       })()
       return closing

@@ -11,6 +11,7 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { isBuiltinProviderId, providers, type ConfiguredPreset, type ProviderFactory } from '@hookgate/verify'
+import { parseDurationMs } from './delivery/duration.ts'
 import { ConfigError } from './errors.ts'
 import { parseCidr } from './ingest/client-address.ts'
 
@@ -66,6 +67,48 @@ const sourceSchema = z.strictObject({
   toleranceSeconds: wholeNumber(1, 604_800).optional(),
 })
 
+/** A duration: `5s`, `5m`, `2h`, `1d`, `500ms` or a number of milliseconds; `max` in ms. */
+function duration(min: number, max: number) {
+  return z.unknown().transform((value, ctx) => {
+    const ms = parseDurationMs(value)
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 5s, 5m, 2h or 1d' })
+      return z.NEVER
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `must be from ${min} ms to ${max / 3_600_000} h` })
+      return z.NEVER
+    }
+    return ms
+  })
+}
+
+/** The Standard Webhooks retry schedule (after the first, immediate attempt): 8 attempts over about 28 hours. */
+export const DEFAULT_RETRY_SCHEDULE = ['5s', '5m', '30m', '2h', '5h', '10h', '10h'] as const
+
+const DELIVERY_MODES = ['all', 'ingest', 'deliver'] as const
+/** `all`: ingest and deliver; `ingest`: store events and their pending deliveries only; `deliver`: only deliver. */
+export type DeliveryMode = (typeof DELIVERY_MODES)[number]
+
+const destinationSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(SOURCE_ID, 'must be 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit'),
+  url: z.string(),
+  sources: z.array(z.string(), { error: 'must be a list of source ids' }).min(1, 'must list at least one source id'),
+  eventTypes: z.array(z.string().min(1, 'must not be empty')).min(1, 'must not be empty (omit it to deliver every event)').optional(),
+  timeoutMs: wholeNumber(1, 600_000).default(15_000),
+  signingSecret: z.string(),
+  retry: z
+    .strictObject({
+      schedule: z.array(duration(1, 7 * 86_400_000)).max(50, 'must have at most 50 steps').prefault([...DEFAULT_RETRY_SCHEDULE]),
+      jitter: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(0.2),
+      maxRetryAfter: duration(0, 7 * 86_400_000).prefault('1h'),
+    })
+    .prefault({}),
+  maxInFlight: wholeNumber(1, 10_000).default(16),
+})
+
 const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -87,6 +130,21 @@ const configSchema = z.strictObject({
   admin: z.strictObject({ token: z.string() }).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   sources: z.array(sourceSchema).min(1, 'must list at least one source'),
+  delivery: z
+    .strictObject({
+      mode: z.enum(DELIVERY_MODES).default('all'),
+      workerId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').optional(),
+      pollIntervalMs: wholeNumber(10, 600_000).default(1_000),
+      leaseMarginMs: wholeNumber(0, 3_600_000).default(30_000),
+      circuitBreaker: z
+        .strictObject({
+          failureThreshold: wholeNumber(1, 10_000).default(5),
+          cooldown: duration(1, 86_400_000).prefault('30s'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  destinations: z.array(destinationSchema).default([]),
 })
 
 /** The configuration as written (YAML/JSON, or an object): what {@link defineConfig} type-checks. */
@@ -122,6 +180,45 @@ export interface SourceConfig {
   readonly allowIps: readonly string[]
 }
 
+/** One configured destination: where matching events are POSTed, re-signed with Standard Webhooks. */
+export interface DestinationConfig {
+  readonly id: string
+  /** Absolute http(s) URL. May carry credentials: show it with `displayUrl()` only. */
+  readonly url: string
+  /** Source ids that feed it (each one configured). */
+  readonly sources: readonly string[]
+  /** Globs on the event type (`invoice.*`); `undefined` = every event. */
+  readonly eventTypes: readonly string[] | undefined
+  readonly timeoutMs: number
+  /** The `standard-webhooks` preset holding `signingSecret`, for `signWebhook`. */
+  readonly signer: ConfiguredPreset
+  readonly retry: {
+    /** Delay before each retry, in ms; its length is the number of retries after the first attempt. */
+    readonly scheduleMs: readonly number[]
+    /** Each delay is multiplied by a random factor in [1 - jitter, 1 + jitter]. */
+    readonly jitter: number
+    /** A `Retry-After` longer than this is cut to it. */
+    readonly maxRetryAfterMs: number
+  }
+  readonly maxInFlight: number
+}
+
+export interface DeliveryConfig {
+  readonly mode: DeliveryMode
+  /** Default: `<hostname>:<pid>`. */
+  readonly workerId: string | undefined
+  /** How often the worker looks for due deliveries when nothing wakes it (retries coming due, other ingesters). */
+  readonly pollIntervalMs: number
+  /** Lease = destination `timeoutMs` + this: how long a crashed worker's claims wait before another takes them. */
+  readonly leaseMarginMs: number
+  readonly circuitBreaker: {
+    /** Consecutive failed attempts that open a destination's circuit. */
+    readonly failureThreshold: number
+    /** How long an open circuit waits before one probe attempt (half-open). */
+    readonly cooldownMs: number
+  }
+}
+
 /** A validated configuration, ready for `createGateway`. */
 export interface GatewayConfig {
   readonly server: ServerConfig
@@ -129,6 +226,8 @@ export interface GatewayConfig {
   readonly admin: { readonly token: string } | undefined
   readonly log: { readonly level: LogLevel }
   readonly sources: readonly SourceConfig[]
+  readonly delivery: DeliveryConfig
+  readonly destinations: readonly DestinationConfig[]
   /** Every `${env:NAME:-fallback}` whose fallback was used (`hookgate serve` warns about secrets among them). */
   readonly fallbacks: readonly EnvFallback[]
 }
@@ -139,9 +238,13 @@ export interface EnvFallback {
   readonly variable: string
 }
 
-/** True for the paths that hold secrets: `admin.token`, `sources[i].secrets[j]`. */
+/** True for the paths that hold secrets: `admin.token`, `sources[i].secrets[j]`, `destinations[i].signingSecret`. */
 export function isSecretPath(path: string): boolean {
-  return path === 'admin.token' || /^sources\[\d+\]\.secrets(\[\d+\])?$/.test(path)
+  return (
+    path === 'admin.token' ||
+    /^sources\[\d+\]\.secrets(\[\d+\])?$/.test(path) ||
+    /^destinations\[\d+\]\.signingSecret$/.test(path)
+  )
 }
 
 export interface ParseConfigOptions {
@@ -388,6 +491,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     sources.push({ id: source.id, provider: definition.id, preset, options: Object.freeze(presetOptions), allowIps: source.allowIps })
   })
 
+  const destinations = validateDestinations(raw.destinations, new Set(raw.sources.map((source) => source.id)), issues)
+
   if (issues.length > 0 || sqlite === undefined) throw new ConfigError(issues, options.file)
   return {
     server: {
@@ -402,8 +507,86 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     admin: raw.admin === undefined ? undefined : { token: raw.admin.token },
     log: { level: raw.log.level },
     sources,
+    delivery: {
+      mode: raw.delivery.mode,
+      workerId: raw.delivery.workerId,
+      pollIntervalMs: raw.delivery.pollIntervalMs,
+      leaseMarginMs: raw.delivery.leaseMarginMs,
+      circuitBreaker: {
+        failureThreshold: raw.delivery.circuitBreaker.failureThreshold,
+        cooldownMs: raw.delivery.circuitBreaker.cooldown,
+      },
+    },
+    destinations,
     fallbacks,
   }
+}
+
+type RawDestination = z.output<typeof destinationSchema>
+
+/** Checks what the schema cannot (URLs, source references, duplicate ids, the signing secret) and builds signers. */
+function validateDestinations(raw: readonly RawDestination[], sourceIds: ReadonlySet<string>, issues: string[]): DestinationConfig[] {
+  const seen = new Map<string, number>()
+  const out: DestinationConfig[] = []
+  raw.forEach((destination, i) => {
+    const at = `destinations[${i}]`
+    let ok = true
+    const first = seen.get(destination.id)
+    if (first !== undefined) {
+      issues.push(`${at}.id: duplicate destination id "${destination.id}" (also destinations[${first}].id)`)
+      ok = false
+    } else seen.set(destination.id, i)
+
+    let url: URL | undefined
+    try {
+      url = new URL(destination.url)
+    } catch {
+      url = undefined
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      issues.push(`${at}.url: must be an absolute http or https URL such as http://127.0.0.1:9000/hooks`)
+      ok = false
+    } else if (url.hash !== '') {
+      issues.push(`${at}.url: must not have a #fragment`)
+      ok = false
+    }
+
+    destination.sources.forEach((source, j) => {
+      if (!sourceIds.has(source)) {
+        issues.push(`${at}.sources[${j}]: unknown source "${source.slice(0, 64)}" (configured: ${[...sourceIds].join(', ')})`)
+        ok = false
+      }
+    })
+
+    let signer: ConfiguredPreset | undefined
+    if (checkSecret(destination.signingSecret, `${at}.signingSecret`, issues)) {
+      if (!destination.signingSecret.startsWith('whsec_')) {
+        issues.push(`${at}.signingSecret: must be a Standard Webhooks secret: whsec_ followed by base64 (e.g. from \`openssl rand -base64 32\`)`)
+      } else {
+        try {
+          signer = providers['standard-webhooks']({ secrets: [destination.signingSecret] })
+        } catch (error) {
+          issues.push(`${at}.signingSecret: ${presetMessage(error)}`)
+        }
+      }
+    }
+    if (!ok || signer === undefined) return
+    out.push({
+      id: destination.id,
+      url: destination.url,
+      sources: destination.sources,
+      eventTypes: destination.eventTypes,
+      timeoutMs: destination.timeoutMs,
+      signer,
+      retry: {
+        scheduleMs: destination.retry.schedule,
+        jitter: destination.retry.jitter,
+        maxRetryAfterMs: destination.retry.maxRetryAfter,
+      },
+      maxInFlight: destination.maxInFlight,
+    })
+  })
+  return out
 }
 
 /**

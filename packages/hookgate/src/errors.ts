@@ -19,6 +19,8 @@ export const GATEWAY_ERROR_CODES = [
   'shutting_down',
   'unauthorized',
   'invalid_query',
+  'invalid_request',
+  'ingest_disabled',
   'internal_error',
 ] as const
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number]

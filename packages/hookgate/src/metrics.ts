@@ -12,6 +12,24 @@ export type Outcome = (typeof OUTCOMES)[number]
 /** Label used for requests to a source id that is not configured. */
 export const UNKNOWN_SOURCE_LABEL = '_unknown'
 
+/** What a delivery attempt led to (`lease_lost`: another worker had taken the delivery over meanwhile). */
+export const DELIVERY_OUTCOMES = ['delivered', 'retry', 'dead', 'lease_lost'] as const
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number]
+
+/** A destination's gauges at scrape time: backlog from the store, circuit and in-flight from this worker. */
+export interface DestinationGauges {
+  readonly destination: string
+  readonly pending: number
+  readonly inFlight: number
+  readonly dead: number
+  /** Seconds since the oldest pending delivery was due (0 when none is). */
+  readonly oldestDueAgeSeconds: number
+  /** 0 closed, 1 open, 0.5 half-open; undefined when this instance does not deliver. */
+  readonly circuitOpen: number | undefined
+}
+
+const ATTEMPT_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+const LAG_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 21_600, 86_400]
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 
@@ -72,8 +90,14 @@ export interface GatewayMetrics {
   observeIngest(source: string, seconds: number): void
   /** One group commit: how many events it held and how long it took. Wire to the storage's `onCommit`. */
   observeCommit(batchSize: number, durationMs: number): void
-  /** The exposition text for `GET /metrics`. */
-  render(): string
+  /** One delivery attempt settled: how it ended for the delivery. */
+  countDelivery(destination: string, outcome: DeliveryOutcome): void
+  /** One HTTP attempt: its result class (`2xx`…`5xx`, `timeout`, `connection_refused`, …) and duration. */
+  observeAttempt(destination: string, resultClass: string, seconds: number): void
+  /** Time from the event's arrival to its successful delivery. */
+  observeDeliveryLag(destination: string, seconds: number): void
+  /** The exposition text for `GET /metrics`; `destinations`: the gauges read just before. */
+  render(destinations?: readonly DestinationGauges[]): string
 }
 
 /** Creates an empty metrics registry. */
@@ -82,6 +106,25 @@ export function createMetrics(): GatewayMetrics {
   const ingest = new Map<string, Histogram>()
   const batchSize = new Histogram(BATCH_SIZE_BUCKETS)
   const commitSeconds = new Histogram(LATENCY_BUCKETS_SECONDS)
+  const deliveries = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
+  const attempts = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
+  const attemptSeconds = new Map<string, Histogram>()
+  const lagSeconds = new Map<string, Histogram>()
+
+  const count = (map: typeof deliveries, labels: readonly (readonly [string, string])[]): void => {
+    const key = labels.map(([, value]) => value).join('\u0000')
+    const entry = map.get(key)
+    if (entry !== undefined) entry.value += 1
+    else map.set(key, { labels, value: 1 })
+  }
+  const histogram = (map: Map<string, Histogram>, key: string, buckets: readonly number[]): Histogram => {
+    let found = map.get(key)
+    if (found === undefined) {
+      found = new Histogram(buckets)
+      map.set(key, found)
+    }
+    return found
+  }
 
   return {
     countRequest(source, outcome, reason) {
@@ -102,7 +145,17 @@ export function createMetrics(): GatewayMetrics {
       batchSize.observe(size)
       commitSeconds.observe(durationMs / 1000)
     },
-    render() {
+    countDelivery(destination, outcome) {
+      count(deliveries, [['destination', destination], ['outcome', outcome]])
+    },
+    observeAttempt(destination, resultClass, seconds) {
+      count(attempts, [['destination', destination], ['result', resultClass]])
+      histogram(attemptSeconds, destination, ATTEMPT_BUCKETS_SECONDS).observe(seconds)
+    },
+    observeDeliveryLag(destination, seconds) {
+      histogram(lagSeconds, destination, LAG_BUCKETS_SECONDS).observe(seconds)
+    },
+    render(destinations = []) {
       const lines: string[] = [
         '# HELP hookgate_requests_total Webhook requests by source, outcome and reason.',
         '# TYPE hookgate_requests_total counter',
@@ -120,7 +173,51 @@ export function createMetrics(): GatewayMetrics {
         '# HELP hookgate_commit_duration_seconds Duration of each durable commit, fsync included.',
         '# TYPE hookgate_commit_duration_seconds histogram',
         ...commitSeconds.render('hookgate_commit_duration_seconds', []),
+        '# HELP hookgate_deliveries_total Delivery attempts settled, by destination and what they led to.',
+        '# TYPE hookgate_deliveries_total counter',
       )
+      for (const { labels, value } of deliveries.values()) lines.push(`hookgate_deliveries_total{${labelText(labels)}} ${value}`)
+      lines.push(
+        '# HELP hookgate_delivery_attempts_total HTTP delivery attempts by destination and result (status class or error).',
+        '# TYPE hookgate_delivery_attempts_total counter',
+      )
+      for (const { labels, value } of attempts.values()) lines.push(`hookgate_delivery_attempts_total{${labelText(labels)}} ${value}`)
+      lines.push(
+        '# HELP hookgate_delivery_attempt_duration_seconds Duration of each delivery attempt.',
+        '# TYPE hookgate_delivery_attempt_duration_seconds histogram',
+      )
+      for (const [destination, h] of attemptSeconds) lines.push(...h.render('hookgate_delivery_attempt_duration_seconds', [['destination', destination]]))
+      lines.push(
+        '# HELP hookgate_delivery_lag_seconds Time from an event\'s arrival to its delivery (2xx).',
+        '# TYPE hookgate_delivery_lag_seconds histogram',
+      )
+      for (const [destination, h] of lagSeconds) lines.push(...h.render('hookgate_delivery_lag_seconds', [['destination', destination]]))
+      if (destinations.length > 0) {
+        lines.push(
+          '# HELP hookgate_delivery_backlog Deliveries by destination and status (pending, in_flight, dead).',
+          '# TYPE hookgate_delivery_backlog gauge',
+        )
+        for (const d of destinations) {
+          for (const [status, value] of [['pending', d.pending], ['in_flight', d.inFlight], ['dead', d.dead]] as const) {
+            lines.push(`hookgate_delivery_backlog{${labelText([['destination', d.destination], ['status', status]])}} ${value}`)
+          }
+        }
+        lines.push(
+          '# HELP hookgate_delivery_oldest_due_age_seconds How long the oldest pending delivery has been due.',
+          '# TYPE hookgate_delivery_oldest_due_age_seconds gauge',
+        )
+        for (const d of destinations) {
+          lines.push(`hookgate_delivery_oldest_due_age_seconds{${labelText([['destination', d.destination]])}} ${formatNumber(d.oldestDueAgeSeconds)}`)
+        }
+        const circuits = destinations.filter((d) => d.circuitOpen !== undefined)
+        if (circuits.length > 0) {
+          lines.push(
+            '# HELP hookgate_delivery_circuit_open Circuit breaker per destination: 0 closed, 0.5 half-open, 1 open.',
+            '# TYPE hookgate_delivery_circuit_open gauge',
+          )
+          for (const d of circuits) lines.push(`hookgate_delivery_circuit_open{${labelText([['destination', d.destination]])}} ${formatNumber(d.circuitOpen!)}`)
+        }
+      }
       return `${lines.join('\n')}\n`
     },
   }

@@ -1,13 +1,15 @@
 /**
  * @module admin/api
  * The admin read API (JSON), bearer `admin.token` required:
- * `GET /api/events?source=&limit=&cursor=`, `GET /api/events/{id}`, `GET /api/rejections?source=&limit=&cursor=`.
+ * `GET /api/events?source=&limit=&cursor=`, `GET /api/events/{id}`, `GET /api/rejections?source=&limit=&cursor=`,
+ * plus the delivery routes of `deliveries.ts` (deliveries and attempts, replay, destinations).
  * Stored payloads are customer data: every route, unknown ones included, answers 401 before anything else.
  */
 import { Buffer, isUtf8 } from 'node:buffer'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
 import { errorSummary } from '../ingest/handler.ts'
+import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
 import type { GatewayLogger } from '../logger.ts'
 import { StorageUnavailableError, type ListQuery, type Storage, type StoredEvent, type StoredRejection } from '../storage/types.ts'
 
@@ -96,12 +98,15 @@ export interface AdminOptions {
   readonly token: string
   readonly storage: Storage
   readonly logger: GatewayLogger
+  /** Enables the delivery routes. */
+  readonly delivery?: Omit<AdminDeliveryContext, 'storage'>
 }
 
 /** @internal Creates the `/api/*` handler. */
 export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pathname: string, params: URLSearchParams) => Promise<CoreResponse> {
   const expected = digest(options.token)
   const { storage, logger } = options
+  const deliveryRoutes = options.delivery === undefined ? undefined : createDeliveryRoutes({ ...options.delivery, storage })
 
   async function list<T>(query: ListQuery, load: (query: ListQuery) => Promise<{ items: readonly T[]; nextCursor?: string }>, view: (item: T) => unknown) {
     try {
@@ -116,6 +121,11 @@ export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pa
   }
 
   async function route(req: CoreRequest, pathname: string, params: URLSearchParams): Promise<CoreResponse> {
+    const delivered = await deliveryRoutes?.(req, pathname)
+    if (delivered !== undefined) return delivered
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return errorResponse(405, 'method_not_allowed', 'This admin route is read-only (GET).', { headers: { allow: 'GET, HEAD' }, close: true })
+    }
     if (pathname === '/api/events' || pathname === '/api/rejections') {
       const query = listQuery(params)
       if (typeof query === 'string') return errorResponse(400, 'invalid_query', query)
@@ -137,9 +147,6 @@ export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pa
       return errorResponse(401, 'unauthorized', 'The admin API needs "Authorization: Bearer <admin.token>".', {
         headers: { 'www-authenticate': 'Bearer realm="hookgate"' },
       })
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return errorResponse(405, 'method_not_allowed', 'The admin API is read-only (GET).', { headers: { allow: 'GET, HEAD' }, close: true })
     }
     try {
       return await route(req, pathname, params)

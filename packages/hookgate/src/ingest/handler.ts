@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { ServerConfig } from '../config.ts'
+import type { Router } from '../delivery/routing.ts'
 import type { GatewayErrorCode } from '../errors.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
 import type { GatewayLogger } from '../logger.ts'
@@ -38,6 +39,10 @@ export interface IngestContext {
   readonly listenHost: () => string
   /** True once shutdown has begun: new webhooks get 503 so the provider retries elsewhere or later. */
   readonly draining: () => boolean
+  /** The destinations an event goes to (one pending delivery each, committed with the event). */
+  readonly route?: Router
+  /** Called after a new event with deliveries was committed (wakes the in-process delivery worker). */
+  readonly onQueued?: (destinationIds: readonly string[]) => void
 }
 
 /** What a refusal records besides status and reason. */
@@ -176,6 +181,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     }
 
     const providerEventId = result.id
+    const destinationIds = context.route === undefined ? [] : context.route(source.id, result.eventType)
     try {
       const stored = await storage.ingest({
         sourceId: source.id,
@@ -186,7 +192,8 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
         receivedAt,
         headers: redactHeaders(req.headers, source.sensitiveHeaders),
         body,
-      })
+      }, destinationIds)
+      if (!stored.duplicate && destinationIds.length > 0) context.onQueued?.(destinationIds)
       const outcome: Outcome = stored.duplicate ? 'duplicate' : 'stored'
       metrics.countRequest(source.id, outcome, 'ok')
       logger.info(
