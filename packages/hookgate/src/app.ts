@@ -27,7 +27,7 @@ import { createIngestHandler, errorSummary, RETRY_AFTER_SECONDS } from './ingest
 import { createSourceTable, webhookSourceId } from './ingest/route.ts'
 import { createLogger, type GatewayLogger } from './logger.ts'
 import { createMetrics, type GatewayMetrics } from './metrics.ts'
-import { createSqliteStorage } from './storage/sqlite/index.ts'
+import { createStorageFromConfig } from './storage/from-config.ts'
 import { StorageUnavailableError, type Storage } from './storage/types.ts'
 
 /** What a storage factory is handed: the hook that feeds the commit histograms of `/metrics`. */
@@ -38,7 +38,8 @@ export interface StorageHooks {
 export interface CreateGatewayOptions {
   /**
    * The store: an instance (the caller closes it), or a factory given the commit hook (the gateway closes what
-   * it made). Default: SQLite at `config.storage.sqlite`. `start()`/`listen()` always run `migrate()` (idempotent).
+   * it made). Default: the store `config.storage` names (SQLite file or PostgreSQL schema). `start()`/`listen()`
+   * always run `migrate()` (idempotent).
    */
   readonly storage?: Storage | ((hooks: StorageHooks) => Storage)
   /** Default: pino JSON lines on stdout at `config.log.level`. */
@@ -105,10 +106,9 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   const ownsStorage = typeof options.storage !== 'object'
   const storage: Storage =
     options.storage === undefined
-      ? createSqliteStorage({
-          path: config.storage.sqlite,
+      ? createStorageFromConfig(config.storage, {
           onCommit: hooks.onCommit,
-          ...(config.storage.maxRejections === undefined ? {} : { maxRejections: config.storage.maxRejections }),
+          onError: (error) => logger.warn({ error: errorSummary(error) }, 'store connection error (calls retry on a new connection)'),
         })
       : typeof options.storage === 'function'
         ? options.storage(hooks)
@@ -254,8 +254,15 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   }
 
   let started: Promise<void> | undefined
+  let stopWaking: (() => void) | undefined
   const start = (): Promise<void> => {
-    started ??= storage.migrate().then(() => worker?.start())
+    started ??= storage.migrate().then(() => {
+      if (worker === undefined) return
+      worker.start()
+      // Other instances' ingests, reaped leases and re-enabled destinations (PostgreSQL LISTEN/NOTIFY) wake the
+      // worker at once instead of at its next poll.
+      stopWaking = storage.onWake?.(() => worker.notify())
+    })
     return started
   }
 
@@ -323,6 +330,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         // Anything still open is idle or past the timeout: end it so `closed` can resolve.
         current?.closeAllConnections()
         await closed
+        stopWaking?.()
         await worker?.stop({ timeoutMs: config.server.shutdownTimeoutMs })
         if (ownsStorage) await storage.close()
       })()

@@ -121,11 +121,20 @@ const configSchema = z.strictObject({
     })
     .prefault({}),
   storage: z
-    .strictObject({
-      sqlite: z.string().min(1, 'must not be empty').optional(),
-      postgres: z.string().optional(),
-      maxRejections: wholeNumber(1, 100_000_000).optional(),
-    })
+    .union(
+      [
+        // Shorthand: `storage: postgres://…` or `storage: ./data/hookgate.db`.
+        z.string().transform((value) => (POSTGRES_URL_SCHEME.test(value) ? { postgres: value } : { sqlite: value })),
+        z.strictObject({
+          sqlite: z.string().min(1, 'must not be empty').optional(),
+          postgres: z.string().min(1, 'must not be empty').optional(),
+          schema: z.string().optional(),
+          poolSize: wholeNumber(1, 1_000).optional(),
+          maxRejections: wholeNumber(1, 100_000_000).optional(),
+        }),
+      ],
+      { error: 'must be a mapping such as { sqlite: ./data/hookgate.db } or { postgres: postgres://… }, or that path or URL alone' },
+    )
     .prefault({ sqlite: './data/hookgate.db' }),
   admin: z.strictObject({ token: z.string() }).optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
@@ -163,11 +172,34 @@ export interface ServerConfig {
   readonly shutdownTimeoutMs: number
 }
 
-export interface StorageConfig {
+/** `storage.sqlite`: one file, one instance. */
+export interface SqliteStorageConfig {
+  readonly kind: 'sqlite'
   /** Absolute path of the SQLite file (relative paths are resolved against the config file's directory), or `:memory:`. */
   readonly sqlite: string
+  readonly postgres?: undefined
   readonly maxRejections: number | undefined
 }
+
+/** `storage.postgres`: one PostgreSQL schema shared by any number of instances. */
+export interface PostgresStorageConfig {
+  readonly kind: 'postgres'
+  /** `postgres://user:password@host:5432/database?…`. Holds a password: show it with `describeStorage()` only. */
+  readonly postgres: string
+  readonly sqlite?: undefined
+  /** Default `hookgate`. */
+  readonly schema: string
+  /** Connections per instance. Default 10. */
+  readonly poolSize: number
+  readonly maxRejections: number | undefined
+}
+
+export type StorageConfig = SqliteStorageConfig | PostgresStorageConfig
+
+const POSTGRES_URL_SCHEME = /^postgres(ql)?:\/\//i
+/** Schema names: what `createPostgresStorage` accepts (lowercase, so the name is the same quoted or not). */
+const POSTGRES_SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/
+const DEFAULT_POSTGRES_POOL_SIZE = 10
 
 /** One configured source: `POST /webhooks/<id>`. */
 export interface SourceConfig {
@@ -404,15 +436,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
   const publicUrl = validatePublicUrl(raw.server.publicUrl, issues)
   checkCidrs(raw.server.trustProxy, 'server.trustProxy', issues)
 
-  let sqlite: string | undefined
-  if (raw.storage.postgres !== undefined) {
-    issues.push('storage.postgres: PostgreSQL storage is not available in this version; use storage.sqlite')
-  } else if (raw.storage.sqlite === undefined) {
-    issues.push('storage.sqlite: is required (a file path, e.g. ./data/hookgate.db)')
-  } else {
-    const file = raw.storage.sqlite
-    sqlite = file === ':memory:' || isAbsolute(file) ? file : resolve(options.baseDir ?? process.cwd(), file)
-  }
+  const storage = validateStorage(raw.storage, options.baseDir, issues)
 
   if (raw.admin !== undefined) checkSecret(raw.admin.token, 'admin.token', issues)
 
@@ -493,7 +517,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
 
   const destinations = validateDestinations(raw.destinations, new Set(raw.sources.map((source) => source.id)), issues)
 
-  if (issues.length > 0 || sqlite === undefined) throw new ConfigError(issues, options.file)
+  if (issues.length > 0 || storage === undefined) throw new ConfigError(issues, options.file)
   return {
     server: {
       host: raw.server.host,
@@ -503,7 +527,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
       maxBodyBytes: raw.server.maxBodyBytes,
       shutdownTimeoutMs: raw.server.shutdownTimeoutMs,
     },
-    storage: { sqlite, maxRejections: raw.storage.maxRejections },
+    storage,
     admin: raw.admin === undefined ? undefined : { token: raw.admin.token },
     log: { level: raw.log.level },
     sources,
@@ -520,6 +544,53 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     destinations,
     fallbacks,
   }
+}
+
+type RawStorage = z.output<typeof configSchema>['storage']
+
+/** Exactly one of sqlite/postgres; PostgreSQL keys only with postgres. Messages never repeat the URL (it may hold a password). */
+function validateStorage(raw: RawStorage, baseDir: string | undefined, issues: string[]): StorageConfig | undefined {
+  const schema = 'schema' in raw ? raw.schema : undefined
+  const poolSize = 'poolSize' in raw ? raw.poolSize : undefined
+  const maxRejections = 'maxRejections' in raw ? raw.maxRejections : undefined
+  if (raw.postgres !== undefined && raw.sqlite !== undefined) {
+    issues.push('storage: set either sqlite (one instance, a file) or postgres (several instances), not both')
+    return undefined
+  }
+  if (raw.postgres !== undefined) {
+    let url: URL | undefined
+    try {
+      url = new URL(raw.postgres)
+    } catch {
+      url = undefined
+    }
+    let ok = true
+    if (url === undefined || !POSTGRES_URL_SCHEME.test(raw.postgres) || url.hostname === '') {
+      issues.push('storage.postgres: must be a URL such as postgres://user:password@db.example:5432/hookgate')
+      ok = false
+    }
+    if (schema !== undefined && !POSTGRES_SCHEMA.test(schema)) {
+      issues.push('storage.schema: must be 1-63 lowercase letters, digits or "_", not starting with a digit (e.g. hookgate)')
+      ok = false
+    }
+    if (!ok) return undefined
+    return {
+      kind: 'postgres',
+      postgres: raw.postgres,
+      schema: schema ?? 'hookgate',
+      poolSize: poolSize ?? DEFAULT_POSTGRES_POOL_SIZE,
+      maxRejections,
+    }
+  }
+  if (raw.sqlite === undefined) {
+    issues.push('storage.sqlite: is required (a file path, e.g. ./data/hookgate.db), or set storage.postgres')
+    return undefined
+  }
+  if (schema !== undefined) issues.push('storage.schema: only applies to storage.postgres')
+  if (poolSize !== undefined) issues.push('storage.poolSize: only applies to storage.postgres')
+  const file = raw.sqlite
+  const sqlite = file === ':memory:' || isAbsolute(file) ? file : resolve(baseDir ?? process.cwd(), file)
+  return { kind: 'sqlite', sqlite, maxRejections }
 }
 
 type RawDestination = z.output<typeof destinationSchema>

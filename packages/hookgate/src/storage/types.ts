@@ -301,6 +301,13 @@ export interface Storage {
   ): Promise<void>
   /** Destinations ever disabled or re-enabled (others are enabled). */
   listDestinationStates(): Promise<readonly DestinationState[]>
+  /**
+   * Optional: calls `listener` when deliveries may have become due through ANOTHER process or instance (an
+   * ingest, a reaped lease, a re-enabled destination), so idle workers need not wait for their next poll.
+   * PostgreSQL: LISTEN/NOTIFY. A hint only (it may fire spuriously or be missed while reconnecting): workers
+   * keep polling. Backends without it (SQLite: one process) leave it out. @returns the unsubscribe function
+   */
+  onWake?(listener: () => void): () => void
   /** Resolves when the store can commit a write now (`/readyz`). @throws StorageUnavailableError */
   checkWritable(): Promise<void>
   /** Commit-batch statistics for `/metrics`. */

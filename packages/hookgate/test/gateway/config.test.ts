@@ -30,7 +30,7 @@ describe('parseConfig accepts', () => {
   it('the minimal config, with documented defaults', () => {
     const config = parseConfig({ sources: [source()] }, { env: {}, baseDir: '/srv/hookgate' })
     expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: undefined, trustProxy: [], maxBodyBytes: 1_048_576, shutdownTimeoutMs: 10_000 })
-    expect(config.storage).toEqual({ sqlite: '/srv/hookgate/data/hookgate.db', maxRejections: undefined })
+    expect(config.storage).toEqual({ kind: 'sqlite', sqlite: '/srv/hookgate/data/hookgate.db', maxRejections: undefined })
     expect(config.admin).toBeUndefined()
     expect(config.log.level).toBe('info')
     expect(config.sources).toHaveLength(1)
@@ -196,12 +196,14 @@ describe('parseConfig refuses, naming the path', () => {
     expect(issues({ sources: [source({ id: 'has/slash' })] })[0]).toMatch(/^sources\[0\]\.id: must be 1-64 letters/)
   })
 
-  it('a bad publicUrl and the not-yet-available postgres storage', () => {
+  it('a bad publicUrl and a bad postgres URL (not echoed: it may hold a password)', () => {
     expect(issues({ server: { publicUrl: 'hooks.example.com' }, sources: [source()] })).toEqual([
       'server.publicUrl: must be an absolute http(s) URL such as https://hooks.example.com',
     ])
     expect(issues({ server: { publicUrl: 'https://h.example/?q=1' }, sources: [source()] })[0]).toMatch(/^server\.publicUrl: must not have a query/)
-    expect(issues({ storage: { postgres: 'postgres://x' }, sources: [source()] })[0]).toMatch(/^storage\.postgres: PostgreSQL storage is not available/)
+    expect(issues({ storage: { postgres: 'postgres//user:hunter2@x' }, sources: [source()] })).toEqual([
+      'storage.postgres: must be a URL such as postgres://user:password@db.example:5432/hookgate',
+    ])
   })
 
   it('YAML syntax errors with a position but without quoting the line (which may hold a secret)', () => {

@@ -10,6 +10,7 @@ import { isSecretPath, loadConfig } from '../../config.ts'
 import { ConfigError } from '../../errors.ts'
 import { errorSummary } from '../../ingest/handler.ts'
 import { createLogger } from '../../logger.ts'
+import { describeStorage } from '../../storage/from-config.ts'
 import { EXIT, print, UsageError } from '../args.ts'
 
 export const usage = `Usage: hookgate serve [--config FILE] [--host HOST] [--port PORT]
@@ -94,7 +95,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     gateway = createGateway(config, { logger })
   } catch (error) {
-    logger.error({ error: errorSummary(error), storage: config.storage.sqlite }, 'cannot open the store')
+    logger.error({ error: errorSummary(error), storage: describeStorage(config.storage) }, 'cannot open the store')
     return EXIT.failed
   }
   let address
@@ -107,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   // The address lines are printed whatever log.level says: scripts, tests and people wait for them.
   const startup = ['debug', 'trace'].includes(config.log.level) ? logger : logger.child({}, { level: 'info' })
-  startup.info({ url: address.url, host: address.host, port: address.port, config: file, storage: config.storage.sqlite }, 'hookgate listening')
+  startup.info({ url: address.url, host: address.host, port: address.port, config: file, storage: describeStorage(config.storage) }, 'hookgate listening')
   for (const endpoint of gateway.endpoints()) {
     startup.info({ source: endpoint.id, provider: endpoint.provider, url: endpoint.url }, 'source ready')
   }

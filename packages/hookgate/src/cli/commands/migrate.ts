@@ -1,0 +1,75 @@
+/**
+ * @module cli/commands/migrate
+ * `hookgate migrate [--config FILE]`: creates or upgrades the configured store's schema (SQLite file or
+ * PostgreSQL schema) and exits. `hookgate serve` migrates on start anyway; this is for deployments that run
+ * schema changes as their own step (before rolling N instances, with a role allowed to run DDL). Safe to run
+ * while instances are up and from several places at once: migrations take an advisory lock (PostgreSQL) or
+ * the write lock (SQLite) and are idempotent.
+ */
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../../config.ts'
+import { ConfigError } from '../../errors.ts'
+import { createStorageFromConfig, describeStorage } from '../../storage/from-config.ts'
+import { EXIT, print } from '../args.ts'
+
+export const usage = `Usage: hookgate migrate [--config FILE]
+
+Creates or upgrades the schema of the store named in the configuration (storage.sqlite or storage.postgres)
+and exits. "hookgate serve" does the same on start; run this as a separate deployment step when the
+instances' database role may not change the schema, or to upgrade before rolling out new instances.
+Safe to run concurrently with running instances and with other "hookgate migrate" runs.
+
+Options:
+  -c, --config FILE   configuration file, YAML or JSON (default: hookgate.yaml in the working directory)
+  -h, --help
+
+Prints one line: the store (passwords hidden) and the migrations applied. Exit 0: migrated or already up
+to date; exit 1: the store could not be reached or migrated; exit 2: invalid configuration or usage.`
+
+/** Runs the command; returns the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values.help === true) {
+    print(usage)
+    return EXIT.ok
+  }
+  const file = values.config ?? 'hookgate.yaml'
+  let config
+  try {
+    config = await loadConfig(file)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hookgate migrate: ${error.message}\n`)
+      return EXIT.usage
+    }
+    throw error
+  }
+
+  const where = describeStorage(config.storage)
+  let storage
+  try {
+    storage = createStorageFromConfig(config.storage)
+  } catch (error) {
+    process.stderr.write(`hookgate migrate: cannot open ${where}: ${message(error)}\n`)
+    return EXIT.failed
+  }
+  try {
+    const { applied } = await storage.migrate()
+    print(applied.length === 0 ? `${where}: already up to date` : `${where}: applied ${applied.join(', ')}`)
+    return EXIT.ok
+  } catch (error) {
+    process.stderr.write(`hookgate migrate: ${where}: ${message(error)}\n`)
+    return EXIT.failed
+  } finally {
+    await storage.close().catch(() => undefined)
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
