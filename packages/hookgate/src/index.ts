@@ -16,6 +16,8 @@ export {
   type GatewayConfig,
   type ServerConfig,
   type StorageConfig,
+  type SqliteStorageConfig,
+  type PostgresStorageConfig,
   type SourceConfig,
   type ParseConfigOptions,
   type EnvFallback,
@@ -26,6 +28,7 @@ export { createLogger, type GatewayLogger, type CreateLoggerOptions } from './lo
 export { createMetrics, OUTCOMES, type GatewayMetrics, type Outcome } from './metrics.ts'
 export { redactHeaders, isSensitiveHeader, REDACTED } from './redact.ts'
 export { createSqliteStorage, type SqliteStorageOptions } from './storage/sqlite/index.ts'
+export { createPostgresStorage, type PostgresStorageOptions, type PostgresStorageInstance } from './storage/postgres/index.ts'
 export {
   StorageUnavailableError,
   DELIVERY_STATUSES,
