@@ -22,10 +22,44 @@ export {
   type ParseConfigOptions,
   type EnvFallback,
   type LogLevel,
+  DEFAULT_RETRY_SCHEDULE,
+  type DestinationConfig,
+  type DeliveryConfig,
+  type DeliveryMode,
 } from './config.ts'
+export {
+  createDeliveryWorker,
+  CIRCUIT_STATES,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+  type DestinationRuntimeState,
+  type CircuitState,
+  type CircuitBreakerOptions,
+} from './delivery/worker.ts'
+export {
+  createRetryPolicy,
+  retryAfterMs,
+  ATTEMPT_ERROR_CODES,
+  type RetryPolicy,
+  type RetryPolicyOptions,
+  type RetryDecision,
+  type AttemptOutcome,
+  type AttemptErrorCode,
+} from './delivery/retry-policy.ts'
+export { createForwarder, deliveryHeaders, type Forward, type Forwarder, type ForwardResult } from './delivery/forwarder.ts'
+export { createRouter, compileGlob, type Router, type RoutableDestination } from './delivery/routing.ts'
+export { parseDurationMs } from './delivery/duration.ts'
 export { ConfigError, GATEWAY_ERROR_CODES, type GatewayErrorCode } from './errors.ts'
 export { createLogger, type GatewayLogger, type CreateLoggerOptions } from './logger.ts'
-export { createMetrics, OUTCOMES, type GatewayMetrics, type Outcome } from './metrics.ts'
+export {
+  createMetrics,
+  OUTCOMES,
+  DELIVERY_OUTCOMES,
+  type GatewayMetrics,
+  type Outcome,
+  type DeliveryOutcome,
+  type DestinationGauges,
+} from './metrics.ts'
 export { redactHeaders, isSensitiveHeader, REDACTED } from './redact.ts'
 export { createSqliteStorage, type SqliteStorageOptions } from './storage/sqlite/index.ts'
 export { createPostgresStorage, type PostgresStorageOptions, type PostgresStorageInstance } from './storage/postgres/index.ts'

@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   providers: { summary: 'list the built-in provider presets', load: () => import('./commands/providers.ts') },
   sign: { summary: "print the signature headers a provider would send for a body", load: () => import('./commands/sign.ts') },
   verify: { summary: 'verify a captured webhook request (exit 0 valid, 1 invalid)', load: () => import('./commands/verify.ts') },
+  replay: { summary: "re-deliver stored events through a gateway's admin API", load: () => import('./commands/replay.ts') },
 }
 
 function help(): string {

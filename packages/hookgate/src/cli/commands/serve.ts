@@ -6,28 +6,35 @@
  */
 import { parseArgs } from 'node:util'
 import { createGateway } from '../../app.ts'
-import { isSecretPath, loadConfig } from '../../config.ts'
+import { isSecretPath, loadConfig, type DeliveryMode } from '../../config.ts'
+import { displayUrl } from '../../delivery/forwarder.ts'
 import { ConfigError } from '../../errors.ts'
 import { errorSummary } from '../../ingest/handler.ts'
 import { createLogger } from '../../logger.ts'
 import { describeStorage } from '../../storage/from-config.ts'
 import { EXIT, print, UsageError } from '../args.ts'
 
-export const usage = `Usage: hookgate serve [--config FILE] [--host HOST] [--port PORT]
+export const usage = `Usage: hookgate serve [--config FILE] [--host HOST] [--port PORT] [--mode all|ingest|deliver]
 
 Runs the gateway: POST /webhooks/<source id> verifies, deduplicates and durably stores each webhook
-before answering 2xx. Also serves /healthz, /readyz, /metrics and the admin API (/api/…).
+before answering 2xx, and the delivery worker forwards each event to its destinations (re-signed with
+Standard Webhooks, retried, dead-lettered). Also serves /healthz, /readyz, /metrics and the admin API (/api/…).
 
 Options:
   -c, --config FILE   configuration file, YAML or JSON (default: hookgate.yaml in the working directory)
   --host HOST         listen address, overriding server.host (env HOOKGATE_HOST)
   --port PORT         listen port, overriding server.port; 0 picks a free port (env HOOKGATE_PORT)
+  --mode MODE         overrides delivery.mode: all (default), ingest (store only) or deliver (deliver only)
   -h, --help
 
 Logs are JSON lines on stdout. The first lines give the listening address ("msg":"hookgate listening",
 "url") and one line per source ("msg":"source ready", "url"), printed whatever log.level is. SIGTERM or SIGINT stops accepting requests,
 lets in-flight ones finish, flushes the store and exits 0. Exit 2: invalid configuration or usage;
 exit 1: the store or the port could not be opened.`
+
+function isDeliveryMode(value: string): value is DeliveryMode {
+  return value === 'all' || value === 'ingest' || value === 'deliver'
+}
 
 function parsePort(value: string | undefined, flag: string): number | undefined {
   if (value === undefined || value === '') return undefined
@@ -59,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       host: { type: 'string' },
       port: { type: 'string' },
+      mode: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -71,6 +79,8 @@ export async function run(argv: string[]): Promise<number> {
   const file = values.config ?? 'hookgate.yaml'
   const port = parsePort(values.port, '--port') ?? parsePort(process.env.HOOKGATE_PORT, 'HOOKGATE_PORT')
   const host = values.host ?? (process.env.HOOKGATE_HOST || undefined)
+  const mode = values.mode
+  if (mode !== undefined && !isDeliveryMode(mode)) throw new UsageError(`--mode expects all, ingest or deliver, got "${mode.slice(0, 20)}"`)
 
   let config
   try {
@@ -82,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error
   }
+  if (mode !== undefined && isDeliveryMode(mode)) config = { ...config, delivery: { ...config.delivery, mode } }
 
   const logger = createLogger({ level: config.log.level })
   for (const fallback of config.fallbacks) {
@@ -111,6 +122,12 @@ export async function run(argv: string[]): Promise<number> {
   startup.info({ url: address.url, host: address.host, port: address.port, config: file, storage: describeStorage(config.storage) }, 'hookgate listening')
   for (const endpoint of gateway.endpoints()) {
     startup.info({ source: endpoint.id, provider: endpoint.provider, url: endpoint.url }, 'source ready')
+  }
+  for (const destination of config.destinations) {
+    startup.info(
+      { destination: destination.id, url: displayUrl(destination.url), sources: destination.sources, mode: config.delivery.mode },
+      config.delivery.mode === 'ingest' ? 'destination queued only (delivery.mode: ingest)' : 'destination ready',
+    )
   }
 
   const received = await signal
