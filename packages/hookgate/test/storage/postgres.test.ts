@@ -158,7 +158,7 @@ if (POSTGRES_URL === undefined) {
       for (const [i, r] of results.entries()) expect(await storage.getEvent(r.event.id)).toEqual({ id: r.event.id, ...events[i]! })
     })
 
-    it('refuses U+0000 in text fields for its own caller only (PostgreSQL text cannot hold it); headers may hold it', async () => {
+    it('refuses U+0000 in event text fields for its own caller only (PostgreSQL text cannot hold it); headers may hold it', async () => {
       const storage = await open()
       await storage.migrate()
       const withNulHeader = makeEvent({ headers: { 'x-odd': 'a\u0000b' } })
@@ -166,13 +166,27 @@ if (POSTGRES_URL === undefined) {
         storage.ingest(makeEvent({ eventType: 'bad\u0000type' })),
         storage.ingest(withNulHeader),
         storage.ingest(makeEvent({ dedupeKey: 'k\u0000' })),
-        storage.recordRejection(makeRejection({ message: 'nul\u0000' })),
+        storage.recordRejection(makeRejection({ message: 'nul\u0000here' })),
       ])
-      expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'rejected'])
+      expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled'])
       expect((settled[0] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError)
       const stored = (settled[1] as PromiseFulfilledResult<{ event: { id: string } }>).value.event
       expect((await storage.getEvent(stored.id))?.headers).toEqual({ 'x-odd': 'a\u0000b' })
       expect(await storage.getEvent('evt_\u0000')).toBeUndefined()
+      // A rejection is a diagnostic: its free text keeps a replacement character instead.
+      expect((await storage.listRejections({})).items[0]!.message).toBe('nul\uFFFDhere')
+    })
+
+    it('a lone surrogate (no UTF-8 form) is stored as U+FFFD and answered as stored, without failing the batch', async () => {
+      const storage = await open()
+      await storage.migrate()
+      const odd = makeEvent({ eventType: 'push\ud800', providerEventId: '\udc00x', headers: { 'x-a': 'ok' } })
+      const [bad, good] = await Promise.all([storage.ingest(odd, ['d']), storage.ingest(makeEvent())])
+      expect(bad.event.eventType).toBe('push\uFFFD')
+      expect(bad.event.providerEventId).toBe('\uFFFDx')
+      expect(await storage.getEvent(bad.event.id)).toEqual(bad.event)
+      expect(await storage.getEvent(good.event.id)).toEqual(good.event)
+      expect((await storage.ingest(odd)).duplicate).toBe(true)
     })
 
     it('LISTEN/NOTIFY: another instance queuing, reaping or re-enabling wakes the subscribers, not ingest without destinations', async () => {

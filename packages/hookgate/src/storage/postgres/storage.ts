@@ -204,6 +204,29 @@ interface AttemptRow {
   readonly next_reason: string | null
 }
 
+/** One row of INSERT_EVENTS' JSON parameter. */
+interface EventInput {
+  readonly ord: number
+  readonly id: string
+  readonly source_id: string
+  readonly provider: string
+  readonly dedupe_key: string
+  readonly provider_event_id: string | null
+  readonly event_type: string | null
+  readonly received_at: string
+  readonly headers: string
+  readonly body_at: number
+  readonly body_length: number
+}
+
+/** One delivery of INSERT_EVENTS' JSON parameter. */
+interface DeliveryInput {
+  readonly ord: number
+  readonly id: string
+  readonly event_id: string
+  readonly destination_id: string
+}
+
 /** One queued ingest. Parameters are checked at enqueue time, so a bad input fails its own caller only. */
 interface IngestOperation {
   readonly event: NewEvent
@@ -340,29 +363,29 @@ export class PostgresStorage implements Storage {
 
   ingest(event: NewEvent, destinationIds: readonly string[] = []): Promise<IngestResult> {
     if (this.#closed) return Promise.reject(closedError())
-    let headersJson: string
+    let checked: { event: NewEvent; headersJson: string }
     let destinations: string[]
     try {
-      headersJson = checkEvent(event)
+      checked = checkEvent(event)
       destinations = checkDestinationIds(destinationIds)
     } catch (error) {
       return Promise.reject(error)
     }
     return new Promise<IngestResult>((resolve, reject) => {
-      this.#events.push({ event, headersJson, destinationIds: destinations, resolve, reject })
+      this.#events.push({ ...checked, destinationIds: destinations, resolve, reject })
     })
   }
 
   recordRejection(rejection: NewRejection): Promise<void> {
     if (this.#closed) return Promise.reject(closedError())
-    let headersJson: string
+    let checked: { rejection: NewRejection; headersJson: string }
     try {
-      headersJson = checkRejection(rejection)
+      checked = checkRejection(rejection)
     } catch (error) {
       return Promise.reject(error)
     }
     return new Promise<void>((resolve, reject) => {
-      this.#rejections.push({ rejection, headersJson, resolve, reject })
+      this.#rejections.push({ ...checked, resolve, reject })
     })
   }
 
@@ -655,20 +678,10 @@ export class PostgresStorage implements Storage {
     const leaders = new Map<string, number>()
     const leaderOf: number[] = new Array(batch.length)
     const ids: string[] = new Array(batch.length)
-    const params = {
-      ids: [] as string[],
-      sourceIds: [] as string[],
-      providers: [] as string[],
-      dedupeKeys: [] as string[],
-      providerEventIds: [] as (string | null)[],
-      eventTypes: [] as (string | null)[],
-      receivedAt: [] as string[],
-      headers: [] as string[],
-      bodies: [] as Buffer[],
-      deliveryIds: [] as string[],
-      deliveryEventIds: [] as string[],
-      destinationIds: [] as string[],
-    }
+    const rows: EventInput[] = []
+    const deliveries: DeliveryInput[] = []
+    const bodies: Buffer[] = []
+    let bodyAt = 0
     for (let i = 0; i < batch.length; i++) {
       const { event, headersJson, destinationIds } = batch[i]!
       const key = `${event.sourceId}\u0000${event.dedupeKey}`
@@ -681,42 +694,38 @@ export class PostgresStorage implements Storage {
       leaderOf[i] = i
       const id = this.#eventId()
       ids[i] = id
-      params.ids.push(id)
-      params.sourceIds.push(event.sourceId)
-      params.providers.push(event.provider)
-      params.dedupeKeys.push(event.dedupeKey)
-      params.providerEventIds.push(event.providerEventId ?? null)
-      params.eventTypes.push(event.eventType ?? null)
-      params.receivedAt.push(event.receivedAt.toISOString())
-      params.headers.push(headersJson)
-      params.bodies.push(bufferOf(event.body))
+      const body = bufferOf(event.body)
+      rows.push({
+        ord: rows.length,
+        id,
+        source_id: event.sourceId,
+        provider: event.provider,
+        dedupe_key: event.dedupeKey,
+        provider_event_id: event.providerEventId ?? null,
+        event_type: event.eventType ?? null,
+        received_at: event.receivedAt.toISOString(),
+        headers: headersJson,
+        body_at: bodyAt,
+        body_length: body.byteLength,
+      })
+      bodies.push(body)
+      bodyAt += body.byteLength
       for (const destinationId of destinationIds) {
-        params.deliveryIds.push(this.#deliveryId())
-        params.deliveryEventIds.push(id)
-        params.destinationIds.push(destinationId)
+        deliveries.push({ ord: deliveries.length, id: this.#deliveryId(), event_id: id, destination_id: destinationId })
       }
     }
 
-    const { rows } = await this.#query<{ id: string }>('insert-events', INSERT_EVENTS, [
-      params.ids,
-      params.sourceIds,
-      params.providers,
-      params.dedupeKeys,
-      params.providerEventIds,
-      params.eventTypes,
-      params.receivedAt,
-      params.headers,
-      params.bodies,
-      params.deliveryIds,
-      params.deliveryEventIds,
-      params.destinationIds,
+    const { rows: insertedRows } = await this.#query<{ id: string }>('insert-events', INSERT_EVENTS, [
+      JSON.stringify(rows),
+      bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies, bodyAt),
+      JSON.stringify(deliveries),
       this.#channel,
     ])
     // Committed: from here on, nothing may turn an inserted event into a failure.
     const durationMs = performance.now() - started
     this.stats.commits++
     this.stats.committedEvents += batch.length
-    const inserted = new Set(rows.map((row) => row.id))
+    const inserted = new Set(insertedRows.map((row) => row.id))
 
     const results: (IngestResult | undefined)[] = new Array(batch.length)
     const missing: number[] = []
@@ -724,7 +733,7 @@ export class PostgresStorage implements Storage {
       if (inserted.has(ids[i]!)) results[i] = { event: storedFrom(ids[i]!, batch[i]!.event), duplicate: false }
       else missing.push(i)
     }
-    let failure = new StorageUnavailableError('The event was neither inserted nor found stored; retry')
+    let failure: StorageUnavailableError | undefined
     if (missing.length > 0) {
       // Stored earlier, or by another instance while this batch waited on the unique key: read them with a new
       // snapshot. If that read fails, the inserted events stay answered (they are committed); the duplicates
@@ -741,8 +750,10 @@ export class PostgresStorage implements Storage {
     }
     for (let i = 0; i < batch.length; i++) {
       const leader = results[leaderOf[i]!]
-      if (leader === undefined) batch[i]!.reject(failure)
-      else batch[i]!.resolve(i === leaderOf[i] ? leader : { event: leader.event, duplicate: true })
+      if (leader === undefined) {
+        failure ??= new StorageUnavailableError('The event was neither inserted nor found stored; retry')
+        batch[i]!.reject(failure)
+      }       else batch[i]!.resolve(i === leaderOf[i] ? leader : { event: leader.event, duplicate: true })
     }
     this.#reportCommit(batch.length, durationMs)
   }
@@ -759,20 +770,20 @@ export class PostgresStorage implements Storage {
     const started = performance.now()
     // Only the newest `maxRejections` can survive the cap: the older ones of the batch are not even written.
     const kept = this.#maxRejections === 0 ? [] : batch.slice(-this.#maxRejections)
-    const rows = kept.map((op) => op.rejection)
-    await this.#query('insert-rejections', INSERT_REJECTIONS, [
-      kept.map(() => this.#rejectionId()),
-      rows.map((r) => r.sourceId),
-      rows.map((r) => r.receivedAt.toISOString()),
-      rows.map((r) => r.status),
-      rows.map((r) => r.reason),
-      rows.map((r) => r.message),
-      rows.map((r) => r.remoteAddress ?? null),
-      kept.map((op) => op.headersJson),
-      rows.map((r) => r.bodySize),
-      rows.map((r) => r.bodySha256),
-      this.#maxRejections - kept.length,
-    ])
+    const rows = kept.map(({ rejection: r, headersJson }, ord) => ({
+      ord,
+      id: this.#rejectionId(),
+      source_id: r.sourceId,
+      received_at: r.receivedAt.toISOString(),
+      status: r.status,
+      reason: r.reason,
+      message: r.message,
+      remote_address: r.remoteAddress ?? null,
+      headers: headersJson,
+      body_size: r.bodySize,
+      body_sha256: r.bodySha256,
+    }))
+    await this.#query('insert-rejections', INSERT_REJECTIONS, [JSON.stringify(rows), this.#maxRejections - kept.length])
     const durationMs = performance.now() - started
     this.stats.commits++
     for (const op of batch) op.resolve()
@@ -890,35 +901,86 @@ export class PostgresStorage implements Storage {
 
 /*
  * Inputs are checked before they join a batch: a value the server would refuse inside the statement would fail
- * every caller of the batch instead of the one that sent it. PostgreSQL text cannot hold U+0000, so strings
- * with it are refused here (headers are JSON text, where it is escaped, so they may hold it).
+ * every caller of the batch instead of the one that sent it.
+ * - PostgreSQL text cannot hold U+0000: strings with it are refused here (headers are JSON text, where it is
+ *   escaped, so they may hold it).
+ * - A lone UTF-16 surrogate (`"\ud800"` in a JSON body's event type, say) has no UTF-8 form: JSON.stringify
+ *   writes it as an escape the server's JSON parser refuses. It becomes U+FFFD, which is what any UTF-8 encoder
+ *   (and so the SQLite backend) stores, and the answer carries the stored form.
  */
 
-function checkEvent(event: NewEvent): string {
-  requireText(event.sourceId, 'event.sourceId')
-  requireText(event.provider, 'event.provider')
-  requireText(event.dedupeKey, 'event.dedupeKey')
-  optionalText(event.providerEventId, 'event.providerEventId')
-  optionalText(event.eventType, 'event.eventType')
-  if (!(event.body instanceof Uint8Array)) throw new TypeError('event.body must be a Uint8Array')
-  timeOf(event.receivedAt, 'event.receivedAt')
-  return headersJson(event.headers, 'event.headers')
+function checkEvent(input: NewEvent): { event: NewEvent; headersJson: string } {
+  requireText(input.sourceId, 'event.sourceId')
+  requireText(input.provider, 'event.provider')
+  requireText(input.dedupeKey, 'event.dedupeKey')
+  optionalText(input.providerEventId, 'event.providerEventId')
+  optionalText(input.eventType, 'event.eventType')
+  if (!(input.body instanceof Uint8Array)) throw new TypeError('event.body must be a Uint8Array')
+  timeOf(input.receivedAt, 'event.receivedAt')
+  checkHeaders(input.headers, 'event.headers')
+  const event =
+    hasLoneSurrogate(input.sourceId, input.provider, input.dedupeKey, input.providerEventId, input.eventType) ||
+    headersHaveLoneSurrogate(input.headers)
+      ? {
+          ...input,
+          sourceId: wellFormed(input.sourceId),
+          provider: wellFormed(input.provider),
+          dedupeKey: wellFormed(input.dedupeKey),
+          providerEventId: input.providerEventId === undefined ? undefined : wellFormed(input.providerEventId),
+          eventType: input.eventType === undefined ? undefined : wellFormed(input.eventType),
+          headers: wellFormedHeaders(input.headers),
+        }
+      : input
+  return { event, headersJson: JSON.stringify(event.headers) }
 }
 
-function checkRejection(rejection: NewRejection): string {
-  requireText(rejection.sourceId, 'rejection.sourceId')
-  requireText(rejection.reason, 'rejection.reason')
-  requireText(rejection.message, 'rejection.message')
-  requireText(rejection.bodySha256, 'rejection.bodySha256')
-  optionalText(rejection.remoteAddress, 'rejection.remoteAddress')
-  if (!Number.isSafeInteger(rejection.status) || Math.abs(rejection.status) > 2_147_483_647) {
+function checkRejection(input: NewRejection): { rejection: NewRejection; headersJson: string } {
+  requireText(input.sourceId, 'rejection.sourceId')
+  requireText(input.reason, 'rejection.reason')
+  requireString(input.message, 'rejection.message')
+  requireText(input.bodySha256, 'rejection.bodySha256')
+  optionalString(input.remoteAddress, 'rejection.remoteAddress')
+  if (!Number.isSafeInteger(input.status) || Math.abs(input.status) > 2_147_483_647) {
     throw new TypeError('rejection.status must be an integer')
   }
-  if (!Number.isSafeInteger(rejection.bodySize) || rejection.bodySize < 0) {
+  if (!Number.isSafeInteger(input.bodySize) || input.bodySize < 0) {
     throw new TypeError('rejection.bodySize must be a non-negative integer')
   }
-  timeOf(rejection.receivedAt, 'rejection.receivedAt')
-  return headersJson(rejection.headers, 'rejection.headers')
+  timeOf(input.receivedAt, 'rejection.receivedAt')
+  checkHeaders(input.headers, 'rejection.headers')
+  // A rejection is a diagnostic record: odd characters in its free text are replaced rather than refused.
+  const rejection: NewRejection = {
+    ...input,
+    sourceId: wellFormed(input.sourceId),
+    reason: wellFormed(input.reason),
+    message: wellFormed(sanitize(input.message)),
+    remoteAddress: input.remoteAddress === undefined ? undefined : wellFormed(sanitize(input.remoteAddress)),
+    headers: wellFormedHeaders(input.headers),
+  }
+  return { rejection, headersJson: JSON.stringify(rejection.headers) }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g')
+
+function hasLoneSurrogate(...texts: (string | undefined)[]): boolean {
+  return texts.some((text) => text !== undefined && LONE_SURROGATE.test(text))
+}
+
+function wellFormed(text: string): string {
+  return LONE_SURROGATE.test(text) ? text.replace(LONE_SURROGATES, '\uFFFD') : text
+}
+
+function headersHaveLoneSurrogate(headers: Readonly<Record<string, string>>): boolean {
+  for (const [name, value] of Object.entries(headers)) if (hasLoneSurrogate(name, value)) return true
+  return false
+}
+
+function wellFormedHeaders(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  if (!headersHaveLoneSurrogate(headers)) return headers
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) out[wellFormed(name)] = wellFormed(value)
+  return out
 }
 
 /** Distinct destination ids, in their first order. */
@@ -956,12 +1018,11 @@ function cleanText(text: string): string {
   return sanitize(text)
 }
 
-function headersJson(headers: Readonly<Record<string, string>>, name: string): string {
+function checkHeaders(headers: Readonly<Record<string, string>>, name: string): void {
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
     throw new TypeError(`${name} must be an object of strings`)
   }
   for (const value of Object.values(headers)) requireString(value, `${name} values`)
-  return JSON.stringify(headers)
 }
 
 function timeOf(date: Date, name: string): number {

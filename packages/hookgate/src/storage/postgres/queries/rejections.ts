@@ -4,24 +4,22 @@ const REJECTION_COLUMNS = `seq, id, source_id, received_at, status, reason, mess
 /**
  * Group commit of rejections with the cap: inserts the batch (the caller passes at most `keep` of them, the
  * newest), then deletes the older rows beyond `keep`. The DELETE reads the statement's snapshot, which does not
- * hold the rows being inserted, so it keeps the newest `$11` = keep − (rows inserted) of the OLD rows: one
+ * hold the rows being inserted, so it keeps the newest `$2` = keep − (rows inserted) of the OLD rows: one
  * backward walk of the primary key, no count. (A data-modifying CTE always runs to completion, read or not.) Two instances pruning at the same time may each keep a few more
  * than the cap until their next batch; never fewer.
  */
-export const INSERT_REJECTIONS = `-- Params: $1 text[] (ids), $2 text[] (source ids), $3 timestamptz[] (received at), $4 integer[] (statuses),
---         $5 text[] (reasons), $6 text[] (messages), $7 text[] (remote addresses, NULL elements),
---         $8 text[] (headers as JSON text), $9 bigint[] (body sizes), $10 text[] (body SHA-256 hex),
---         $11 integer (old rows to keep)
+export const INSERT_REJECTIONS = `-- Params: $1 json (array of { ord, id, source_id, received_at (ISO text), status, reason, message,
+--         remote_address, headers (JSON object as text), body_size, body_sha256 }), $2 integer (old rows to keep)
 WITH inserted AS (
   INSERT INTO {schema}.rejections (id, source_id, received_at, status, reason, message, remote_address, headers, body_size, body_sha256)
   SELECT id, source_id, received_at, status, reason, message, remote_address, headers::json, body_size, body_sha256
-  FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])
-       WITH ORDINALITY AS r (id, source_id, received_at, status, reason, message, remote_address, headers, body_size, body_sha256, ord)
+  FROM json_to_recordset($1::json) AS r (ord integer, id text, source_id text, received_at timestamptz, status integer,
+       reason text, message text, remote_address text, headers text, body_size bigint, body_sha256 text)
   ORDER BY ord
   RETURNING 1
 )
 DELETE FROM {schema}.rejections
-WHERE seq <= (SELECT seq FROM {schema}.rejections ORDER BY seq DESC OFFSET $11 LIMIT 1)`
+WHERE seq <= (SELECT seq FROM {schema}.rejections ORDER BY seq DESC OFFSET $2 LIMIT 1)`
 
 /** One page of rejections, newest first (keyset on seq, like LIST_EVENTS). */
 export const LIST_REJECTIONS = `-- Params: $1 bigint (before seq, exclusive), $2 integer (limit)
