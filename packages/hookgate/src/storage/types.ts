@@ -260,6 +260,11 @@ export interface Storage {
    * delivery to a disabled destination. Each claim gets a new `leaseToken`; no delivery is ever returned to
    * two concurrent callers (PG: `FOR UPDATE SKIP LOCKED`; SQLite: one writer).
    * @throws RangeError for a limit outside 1..1000 or a leaseMs that is not a positive integer
+   *
+   * Durability: `claimDue`, `recordAttempt` and `reapExpiredLeases` must be atomic and survive a process crash,
+   * but may be lost to an OS crash or power failure (e.g. SQLite `synchronous=NORMAL`, PG `synchronous_commit =
+   * off`): losing one only makes a delivery be sent again, never lost. `ingest`, `requeue*` and
+   * `setDestinationDisabled` are fully durable when they resolve.
    */
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>
   /**
