@@ -67,6 +67,24 @@ sources:
   #   secrets: ['\${env:TRELLO_APP_SECRET}']
   #   options:
   #     callbackUrl: https://hooks.example.com/webhooks/trello   # exactly as registered with Trello
+
+# Destinations: every verified event is forwarded (at least once) to the destinations fed by its source,
+# POSTed with its raw body and re-signed with Standard Webhooks (webhook-id / webhook-timestamp /
+# webhook-signature), so your services verify ONE scheme whatever the provider. Failures are retried on
+# the schedule (with jitter), then dead-lettered; \`hookgate replay\` sends them again.
+# destinations:
+#   - id: billing
+#     url: http://127.0.0.1:9000/hooks/billing
+#     sources: [stripe]                    # source ids that feed it
+#     eventTypes: ['invoice.*']            # optional globs on the event type (* spans dots)
+#     timeoutMs: 15000
+#     signingSecret: \${env:BILLING_WHSEC}   # whsec_ + base64, e.g. "whsec_$(openssl rand -base64 32)"
+#     retry: { schedule: [5s, 5m, 30m, 2h, 5h, 10h, 10h] }   # the default; jitter ±20%
+#     maxInFlight: 16
+#
+# delivery:
+#   mode: all                # all | ingest (store only) | deliver (deliver only); --mode overrides it
+#   circuitBreaker: { failureThreshold: 5, cooldown: 30s }
 `
 
 /** Runs the command; returns the exit code. */
