@@ -267,8 +267,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       .finally(() => {
         rt.inFlight -= 1
         attempts.delete(running)
-        // A slot is free: claim more at once if more may be due, rather than at the next tick.
-        if (rt.maybeMore) kick()
+        // Slots are free: claim more at once if more may be due, rather than at the next tick — once half of
+        // them are free, so a busy destination is refilled by a few larger claims instead of one claim (one
+        // write) per finished attempt.
+        if (rt.maybeMore && rt.inFlight <= Math.floor(rt.config.maxInFlight / 2)) kick()
       })
     attempts.add(running)
   }
