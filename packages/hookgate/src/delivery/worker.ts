@@ -193,7 +193,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       : `${outcome.code}: ${outcome.message}`
   }
 
-  async function attempt(rt: Runtime, claimed: ClaimedDelivery, probe: boolean): Promise<void> {
+  async function attempt(rt: Runtime, claimed: ClaimedDelivery, probe: boolean, onReleased: () => void): Promise<void> {
     const log = { destination: rt.config.id, deliveryId: claimed.id, eventId: claimed.eventId }
     const startedAt = now()
     const t0 = performance.now()
@@ -205,6 +205,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       result = { outcome: { kind: 'error', code: 'network_error', message: error instanceof Error ? error.message : 'forward failed' }, responseBody: undefined }
     }
     const durationMs = performance.now() - t0
+    // The HTTP exchange is over: its slot is free (maxInFlight bounds what the destination sees), even though
+    // the attempt still has to be recorded, so that commit's latency does not cap the destination's throughput.
+    release(rt)
+    onReleased()
     const endedAt = now()
     const attemptNumber = claimed.attempts + 1
     const success = isSuccess(result.outcome)
@@ -258,19 +262,27 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   }
 
+  /** Frees the slot of one HTTP exchange. */
+  function release(rt: Runtime): void {
+    rt.inFlight -= 1
+    // Slots are free: claim more at once if more may be due, rather than at the next tick — once half of them
+    // are free, so a busy destination is refilled by a few larger claims instead of one claim (one write) per
+    // finished attempt.
+    if (rt.maybeMore && rt.inFlight <= Math.floor(rt.config.maxInFlight / 2)) kick()
+  }
+
   function launch(rt: Runtime, claimed: ClaimedDelivery, probe: boolean): void {
     rt.inFlight += 1
-    const running: Promise<void> = attempt(rt, claimed, probe)
+    let released = false
+    const running: Promise<void> = attempt(rt, claimed, probe, () => {
+      released = true
+    })
       .catch((error: unknown) => {
         logger.error({ destination: rt.config.id, deliveryId: claimed.id, error: error instanceof Error ? error.message : String(error) }, 'delivery attempt failed')
       })
       .finally(() => {
-        rt.inFlight -= 1
+        if (!released) release(rt)
         attempts.delete(running)
-        // Slots are free: claim more at once if more may be due, rather than at the next tick — once half of
-        // them are free, so a busy destination is refilled by a few larger claims instead of one claim (one
-        // write) per finished attempt.
-        if (rt.maybeMore && rt.inFlight <= Math.floor(rt.config.maxInFlight / 2)) kick()
       })
     attempts.add(running)
   }
