@@ -8,6 +8,8 @@
  *   node bench/ingest-receiver.mjs express SECRET           express.raw() + HMAC: what people hand-write
  *   node bench/ingest-receiver.mjs sqlite SECRET DB_FILE    node:http + one SQLite commit per request
  *                                                           (better-sqlite3, WAL, synchronous=FULL)
+ *   node bench/ingest-receiver.mjs postgres SECRET URL SCHEMA   node:http + one PostgreSQL INSERT per request,
+ *                                                           each its own commit (pg.Pool, default size 10)
  *
  * Stops on SIGTERM.
  */
@@ -16,9 +18,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import process from 'node:process'
 
-const [mode, secret, dbFile] = process.argv.slice(2)
-if (secret === undefined || !['bare', 'express', 'sqlite'].includes(mode)) {
-  console.error('usage: node bench/ingest-receiver.mjs bare|express|sqlite SECRET [DB_FILE]')
+const [mode, secret, dbFile, pgSchema] = process.argv.slice(2)
+if (secret === undefined || !['bare', 'express', 'sqlite', 'postgres'].includes(mode)) {
+  console.error('usage: node bench/ingest-receiver.mjs bare|express|sqlite|postgres SECRET [DB_FILE | URL SCHEMA]')
   process.exit(2)
 }
 
@@ -38,7 +40,7 @@ function answer(res, status, object) {
 
 const REFUSED = { error: { code: 'invalid_signature', message: 'signature mismatch' } }
 
-/** A node:http receiver: reads the body, verifies, then `accept(req, body)` (may throw → 503). */
+/** A node:http receiver: reads the body, verifies, then `accept(req, body)` (may throw or reject → 503). */
 function nodeReceiver(accept) {
   return createServer((req, res) => {
     const chunks = []
@@ -46,12 +48,16 @@ function nodeReceiver(accept) {
     req.on('end', () => {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
       if (!signatureHolds(body, req.headers['x-hub-signature-256'])) return answer(res, 401, REFUSED)
+      const refuse = () => answer(res, 503, { error: { code: 'storage_unavailable', message: 'not stored' } })
+      let accepted
       try {
-        accept(req, body)
+        accepted = accept(req, body)
       } catch {
-        return answer(res, 503, { error: { code: 'storage_unavailable', message: 'not stored' } })
+        return refuse()
       }
-      answer(res, 200, { id: req.headers['x-github-delivery'], duplicate: false })
+      const ok = () => answer(res, 200, { id: req.headers['x-github-delivery'], duplicate: false })
+      if (accepted instanceof Promise) accepted.then(ok, refuse)
+      else ok()
     })
   })
 }
@@ -72,6 +78,20 @@ if (mode === 'bare') {
     insert.run(String(req.headers['x-github-delivery']), Date.now(), JSON.stringify(req.headers), body)
   })
   process.once('exit', () => db.close())
+} else if (mode === 'postgres') {
+  const { default: pg } = await import('pg')
+  const pool = new pg.Pool({ connectionString: dbFile })
+  pool.on('error', () => undefined)
+  const table = `"${pgSchema}".per_request_events`
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS "${pgSchema}"`)
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, delivery text NOT NULL UNIQUE, received_at timestamptz NOT NULL,
+    headers json NOT NULL, body bytea NOT NULL)`)
+  // No explicit transaction: each INSERT is its own commit (synchronous_commit on: one WAL flush each).
+  const insert = `INSERT INTO ${table} (delivery, received_at, headers, body) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery) DO NOTHING`
+  server = nodeReceiver((req, body) =>
+    pool.query({ name: 'insert', text: insert, values: [String(req.headers['x-github-delivery']), new Date(), JSON.stringify(req.headers), body] }),
+  )
 } else {
   const { default: express } = await import('express')
   const app = express()

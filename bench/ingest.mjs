@@ -17,6 +17,8 @@
  *
  * Knobs (environment): BENCH_INGEST_CONNECTIONS (50), BENCH_INGEST_SECONDS (10), BENCH_INGEST_WARMUP_SECONDS (2),
  * BENCH_INGEST_ROUNDS (1).
+ *
+ * The harness (servers, load, report helpers) is exported for `bench/postgres.mjs`, which runs the same load.
  */
 import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
@@ -38,10 +40,10 @@ function envInt(name, fallback) {
   return Number.isInteger(value) && value > 0 ? value : fallback
 }
 
-const CONNECTIONS = envInt('BENCH_INGEST_CONNECTIONS', 50)
-const SECONDS = envInt('BENCH_INGEST_SECONDS', 10)
-const WARMUP_SECONDS = envInt('BENCH_INGEST_WARMUP_SECONDS', 2)
-const ROUNDS = envInt('BENCH_INGEST_ROUNDS', 1)
+export const CONNECTIONS = envInt('BENCH_INGEST_CONNECTIONS', 50)
+export const SECONDS = envInt('BENCH_INGEST_SECONDS', 10)
+export const WARMUP_SECONDS = envInt('BENCH_INGEST_WARMUP_SECONDS', 2)
+export const ROUNDS = envInt('BENCH_INGEST_ROUNDS', 1)
 
 // Targets of issue 3.
 const BARE_SHARE_TARGET = 0.8
@@ -51,9 +53,9 @@ const RSS_TARGET_MB = 200
 
 const CLI = fileURLToPath(new URL('../packages/hookgate/dist/cli/main.js', import.meta.url))
 const RECEIVER = fileURLToPath(new URL('./ingest-receiver.mjs', import.meta.url))
-const SECRET = 'bench-github-webhook-secret-0123456789abcdef'
-const SOURCE = 'gh'
-const BODY_SIZE = 1024
+export const SECRET = 'bench-github-webhook-secret-0123456789abcdef'
+export const SOURCE = 'gh'
+export const BODY_SIZE = 1024
 
 /** A GitHub-like `push` payload padded to exactly `size` bytes. */
 function jsonBody(size) {
@@ -87,14 +89,14 @@ process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL')
 })
 
-function track(child) {
+export function track(child) {
   children.add(child)
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)))
   void exited.then(() => children.delete(child))
   return exited
 }
 
-async function stop(child, exited) {
+export async function stop(child, exited) {
   if (child.exitCode !== null || child.signalCode !== null) return exited
   child.kill('SIGTERM')
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
@@ -103,14 +105,17 @@ async function stop(child, exited) {
   return result
 }
 
-/** `hookgate serve` on a fresh SQLite file; its JSON log lines go to a file, as a service's would. */
-async function startHookgate(dir) {
+/**
+ * `hookgate serve` on a fresh SQLite file (or the given `storage` config); its JSON log lines go to a file, as a
+ * service's would.
+ */
+export async function startHookgate(dir, storage) {
   const dbPath = join(dir, 'hookgate.db')
   const configPath = join(dir, 'hookgate.json')
   const logPath = join(dir, 'hookgate.log')
   writeFileSync(
     configPath,
-    JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, storage: { sqlite: dbPath }, sources: [{ id: SOURCE, provider: 'github', secrets: [SECRET] }] }),
+    JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, storage: storage ?? { sqlite: dbPath }, sources: [{ id: SOURCE, provider: 'github', secrets: [SECRET] }] }),
   )
   const log = openSync(logPath, 'a')
   const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { stdio: ['ignore', log, 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
@@ -130,9 +135,9 @@ async function startHookgate(dir) {
   }
 }
 
-/** One of the hand-written receivers; it prints its port on its first line. */
-async function startReceiver(mode, dir) {
-  const args = [RECEIVER, mode, SECRET, ...(mode === 'sqlite' ? [join(dir, 'per-request.db')] : [])]
+/** One of the hand-written receivers (`extraArgs` replace the SQLite file); it prints its port on its first line. */
+export async function startReceiver(mode, dir, extraArgs) {
+  const args = [RECEIVER, mode, SECRET, ...(extraArgs ?? (mode === 'sqlite' ? [join(dir, 'per-request.db')] : []))]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
   const exited = track(child)
   let stderr = ''
@@ -150,7 +155,7 @@ async function startReceiver(mode, dir) {
 }
 
 /** Peak resident set size of a process in MB (10^6 bytes; Linux: VmHWM, in KiB), or undefined where /proc is missing. */
-function peakRssMb(pid) {
+export function peakRssMb(pid) {
   try {
     const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match === null ? undefined : (Number(match[1]) * 1024) / 1e6
@@ -165,7 +170,7 @@ function peakRssMb(pid) {
 let deliveries = 0
 
 /** Refuses to bench a server that does not verify: a signed request → 200, a tampered one → 401. */
-async function probe(server) {
+export async function probe(server) {
   const target = `${server.url}/webhooks/${SOURCE}`
   const signed = await fetch(target, { method: 'POST', headers: { ...headers, 'x-github-delivery': `probe-${deliveries++}` }, body })
   const tampered = Buffer.from(body)
@@ -179,7 +184,7 @@ async function probe(server) {
 }
 
 /** One autocannon run; every request gets a fresh delivery id. */
-async function load(server, seconds) {
+export async function load(server, seconds) {
   const result = await autocannon({
     url: `${server.url}/webhooks/${SOURCE}`,
     connections: CONNECTIONS,
@@ -204,19 +209,19 @@ async function load(server, seconds) {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total }
 }
 
-function median(values) {
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-function table(header, lines) {
+export function table(header, lines) {
   const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)))
   const format = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')
   return [format(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...lines.map(format)].join('\n')
 }
 
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+export const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-ingest-'))
