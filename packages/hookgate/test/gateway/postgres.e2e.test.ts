@@ -6,6 +6,8 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -161,6 +163,51 @@ if (POSTGRES_URL === undefined) {
       } finally {
         await gateway.close()
         await proxy.close()
+      }
+    })
+
+    it('an idle deliver-only instance is woken by another instance\'s ingest (LISTEN/NOTIFY), not by its 10-minute poll', async () => {
+      const schema = await testSchema(FILE)
+      const received: string[] = []
+      let arrived: (() => void) | undefined
+      const sink = createServer((req, res) => {
+        received.push(String(req.headers['webhook-id']))
+        req.resume()
+        req.on('end', () => {
+          res.writeHead(204).end()
+          arrived?.()
+        })
+      })
+      await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
+      const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/hooks`
+      const base = {
+        server: { port: 0 },
+        storage: { postgres: POSTGRES_URL!, schema, poolSize: 3 },
+        log: { level: 'silent' },
+        sources: [source],
+        destinations: [{ id: 'sink', url: sinkUrl, sources: ['gh'], signingSecret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` }],
+      }
+      const ingester = createGateway(parseConfig({ ...base, delivery: { mode: 'ingest' } }, { env: {} }))
+      const deliverer = createGateway(parseConfig({ ...base, delivery: { mode: 'deliver', pollIntervalMs: 600_000 } }, { env: {} }))
+      try {
+        await ingester.start()
+        await deliverer.start()
+        // Let the deliverer's first poll (at start) and the wake-up after its LISTEN connection pass.
+        await deliverer.worker!.idle()
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        await deliverer.worker!.idle()
+        const delivered = new Promise<void>((resolve) => (arrived = resolve))
+        const response = await ingester.fetch(new Request('http://gateway.test/webhooks/gh', signed('{"wake":1}', 'wake-1')))
+        expect(response.status).toBe(200)
+        const { id } = (await response.json()) as { id: string }
+        // Without the notification the next poll would come 10 minutes later, far past the test's timeout.
+        await delivered
+        expect(received).toEqual([id])
+      } finally {
+        await ingester.close()
+        await deliverer.close()
+        sink.closeAllConnections()
+        await new Promise((resolve) => sink.close(resolve))
       }
     })
 
