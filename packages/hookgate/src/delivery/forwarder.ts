@@ -58,6 +58,9 @@ export function deliveryHeaders(destination: DestinationConfig, delivery: Claime
     'x-hookgate-attempt': String(delivery.attempts + 1),
   }
   if (event.eventType !== undefined) headers['x-hookgate-event-type'] = event.eventType
+  // The bytes are forwarded as received: if they were compressed, the destination must be told how.
+  const encoding = event.headers['content-encoding']
+  if (encoding !== undefined) headers['content-encoding'] = encoding
   return headers
 }
 

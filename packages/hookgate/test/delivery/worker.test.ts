@@ -59,7 +59,7 @@ describe('delivery worker', () => {
     const w = worker({ storage, destinations: [d], clock })
     const body = Buffer.from('{"type":"invoice.paid","amount":12,"note":"ünïcødé ✓"}', 'utf8')
     const { event: stored } = await storage.ingest(
-      event(clock.now(), { body, eventType: 'invoice.paid', headers: { 'content-type': 'application/vnd.custom+json; charset=utf-8' } }),
+      event(clock.now(), { body, eventType: 'invoice.paid', headers: { 'content-type': 'application/vnd.custom+json; charset=utf-8', 'x-other': 'not forwarded' } }),
       ['d'],
     )
 
@@ -76,6 +76,8 @@ describe('delivery worker', () => {
     expect(got.headers['x-hookgate-provider']).toBe('github')
     expect(got.headers['x-hookgate-event-type']).toBe('invoice.paid')
     expect(got.headers['x-hookgate-attempt']).toBe('1')
+    expect(got.headers['x-other']).toBeUndefined() // provider headers stay in the store, not forwarded
+    expect(got.headers['content-encoding']).toBeUndefined()
 
     // The official library accepts it; any change to the body or the id is refused.
     const wh = new Webhook(DEST_SECRET)
