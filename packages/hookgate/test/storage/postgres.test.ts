@@ -224,6 +224,18 @@ if (POSTGRES_URL === undefined) {
       unsubscribe()
     })
 
+    it('LISTEN has a connection of its own: a pool of 1 still writes while a subscriber listens', async () => {
+      const storage = await open({ poolSize: 1, connectionTimeoutMs: 2_000 })
+      await storage.migrate()
+      let woken: (() => void) | undefined
+      const listening = new Promise<void>((resolve) => (woken = resolve))
+      storage.onWake(() => woken?.())
+      await listening
+      const { event } = await storage.ingest(makeEvent(), ['d'])
+      expect(await storage.getEvent(event.id)).toEqual(event)
+      await storage.checkWritable()
+    })
+
     describe('PostgreSQL unreachable (a TCP proxy in front of the real server)', () => {
       it('server gone: batches fail with StorageUnavailableError, checkWritable fails, and everything recovers by itself', async () => {
         const proxy = new TcpProxy(serverAddress())

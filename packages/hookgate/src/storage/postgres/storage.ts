@@ -78,19 +78,19 @@ import { SELECT_EVENT_BY_ID } from './queries/select-event-by-id.ts'
 import { SELECT_EVENTS_BY_DEDUPE_KEYS } from './queries/select-events-by-dedupe-keys.ts'
 import { TOUCH_HEALTH } from './queries/touch-health.ts'
 import { checkSchemaName, DEFAULT_SCHEMA, inSchema, lockKeys, wakeChannel } from './sql.ts'
-import { WakeListener } from './wake.ts'
+import { WakeListener, type ListenConnection } from './wake.ts'
 
 export interface PostgresStorageOptions {
   /** `postgres://user:password@host:5432/database?sslmode=…` (libpq URL syntax). Or pass `pool`. */
   readonly connectionString?: string
   /**
    * A node-postgres `Pool` you own (its settings, its `error` handler, you `end()` it). The storage borrows one
-   * of its connections for good once something subscribes to `onWake` (LISTEN).
+   * of its connections for good once something subscribes to `onWake` (LISTEN): size it accordingly.
    */
   readonly pool?: Pool
   /** The schema holding Hookgate's tables, created by `migrate()`. Default `hookgate`. */
   readonly schema?: string
-  /** Connections of the pool created from `connectionString`. Default 10. */
+  /** Connections of the pool created from `connectionString` (plus one for LISTEN once `onWake` is used). Default 10. */
   readonly poolSize?: number
   /** Rejections kept; older ones are dropped. Default 10 000. */
   readonly maxRejections?: number
@@ -296,6 +296,7 @@ export class PostgresStorage implements Storage {
     // Prepared-statement names are per connection; the schema hash keeps two storages sharing a pool apart.
     this.#statementPrefix = `hg_${this.#channel.slice(-8)}_`
 
+    let listenConfig: PoolConfig | undefined
     if (options.pool !== undefined) {
       if (options.connectionString !== undefined) throw new TypeError('Pass either pool or connectionString, not both')
       this.#pool = options.pool
@@ -320,6 +321,9 @@ export class PostgresStorage implements Storage {
       // An idle connection the server closes (restart, failover, idle timeout) makes the pool emit 'error';
       // without a listener that would be an uncaught exception. The pool already dropped the connection.
       this.#pool.on('error', (error) => this.#onError(error))
+      // LISTEN gets a connection of its own, so that it never takes one of the pool's `poolSize` (a pool of 1
+      // would otherwise have none left for writes).
+      listenConfig = config
     }
 
     this.#events = new Batcher<IngestOperation>({
@@ -338,7 +342,24 @@ export class PostgresStorage implements Storage {
       run: (batch) => this.#writeRejections(batch),
       fail: (op, error) => op.reject(toStorageError(error, 'PostgreSQL commit failed')),
     })
-    this.#wake = new WakeListener(this.#pool, this.#channel, (error) => this.#onError(error))
+    const pool = this.#pool
+    const connectListener = async (): Promise<ListenConnection> => {
+      if (listenConfig === undefined) {
+        const client = await pool.connect()
+        return { client, release: (destroy) => client.release(destroy) }
+      }
+      const client = new pg.Client(listenConfig)
+      // Until connect() settles, errors reject it; an 'error' event before the caller's listener must not crash.
+      client.on('error', () => undefined)
+      try {
+        await client.connect()
+      } catch (error) {
+        void client.end().catch(() => undefined)
+        throw error
+      }
+      return { client, release: () => void client.end().catch(() => undefined) }
+    }
+    this.#wake = new WakeListener(connectListener, this.#channel, (error) => this.#onError(error))
   }
 
   async migrate(): Promise<{ readonly applied: readonly string[] }> {

@@ -8,24 +8,31 @@
  * and subscribers are called once after every (re)connect: notifications sent while it was down are lost, so
  * the worker must look at the queue itself. A notification is only a hint; workers still poll, slowly.
  */
-import type { Pool, PoolClient } from 'pg'
+import type { ClientBase } from 'pg'
+
+/** A connection for LISTEN and how to give it back (`true`/an error: destroy it). */
+export interface ListenConnection {
+  readonly client: ClientBase
+  release(destroy?: boolean | Error): void
+}
 
 const MIN_RETRY_MS = 250
 const MAX_RETRY_MS = 10_000
 
 export class WakeListener {
-  readonly #pool: Pick<Pool, 'connect'>
+  readonly #connect: () => Promise<ListenConnection>
   readonly #channel: string
   readonly #onError: (error: Error) => void
   readonly #listeners = new Set<() => void>()
-  #client: PoolClient | undefined
+  #connection: ListenConnection | undefined
   #connecting = false
   #retryMs = MIN_RETRY_MS
   #timer: NodeJS.Timeout | undefined
   #closed = false
 
-  constructor(pool: Pick<Pool, 'connect'>, channel: string, onError: (error: Error) => void) {
-    this.#pool = pool
+  /** `connect` opens the dedicated connection (its own, not one of the pool's when the storage owns the pool). */
+  constructor(connect: () => Promise<ListenConnection>, channel: string, onError: (error: Error) => void) {
+    this.#connect = connect
     this.#channel = channel
     this.#onError = onError
   }
@@ -34,7 +41,7 @@ export class WakeListener {
   subscribe(listener: () => void): () => void {
     if (this.#closed) return () => undefined
     this.#listeners.add(listener)
-    if (this.#client === undefined && !this.#connecting && this.#timer === undefined) void this.#connect()
+    if (this.#connection === undefined && !this.#connecting && this.#timer === undefined) void this.#open()
     return () => {
       this.#listeners.delete(listener)
     }
@@ -45,12 +52,10 @@ export class WakeListener {
     this.#listeners.clear()
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
-    const client = this.#client
-    this.#client = undefined
-    if (client !== undefined) {
-      // Destroyed rather than returned: a pooled connection must not stay subscribed to the channel.
-      client.release(true)
-    }
+    const connection = this.#connection
+    this.#connection = undefined
+    // Destroyed rather than returned: a pooled connection must not stay subscribed to the channel.
+    connection?.release(true)
   }
 
   #wake(): void {
@@ -63,29 +68,29 @@ export class WakeListener {
     }
   }
 
-  async #connect(): Promise<void> {
+  async #open(): Promise<void> {
     this.#connecting = true
-    let client: PoolClient | undefined
+    let connection: ListenConnection | undefined
     try {
-      client = await this.#pool.connect()
-      const connected = client
-      // A checked-out client has no 'error' listener of the pool's: without ours, a dropped connection would
-      // be an unhandled 'error' event and crash the process.
-      connected.on('error', (error: Error) => this.#lost(connected, error))
-      connected.on('notification', (message) => {
+      connection = await this.#connect()
+      const opened = connection
+      // Without an 'error' listener a dropped connection would be an unhandled 'error' event and crash the
+      // process (a checked-out pool client has none of the pool's).
+      opened.client.on('error', (error: Error) => this.#lost(opened, error))
+      opened.client.on('notification', (message) => {
         if (message.channel === this.#channel) this.#wake()
       })
-      await connected.query(`LISTEN "${this.#channel}"`)
+      await opened.client.query(`LISTEN "${this.#channel}"`)
       if (this.#closed) {
-        connected.release(true)
+        opened.release(true)
         return
       }
-      this.#client = connected
+      this.#connection = opened
       this.#retryMs = MIN_RETRY_MS
       // Whatever was notified while nobody listened is lost: let the subscribers look for themselves.
       this.#wake()
     } catch (error) {
-      client?.release(true)
+      connection?.release(true)
       this.#onError(error instanceof Error ? error : new Error(String(error)))
       this.#retry()
     } finally {
@@ -93,10 +98,10 @@ export class WakeListener {
     }
   }
 
-  #lost(client: PoolClient, error: Error): void {
-    if (this.#client !== client) return
-    this.#client = undefined
-    client.release(error)
+  #lost(connection: ListenConnection, error: Error): void {
+    if (this.#connection !== connection) return
+    this.#connection = undefined
+    connection.release(error)
     this.#onError(error)
     this.#retry()
   }
@@ -107,7 +112,7 @@ export class WakeListener {
     this.#retryMs = Math.min(this.#retryMs * 2, MAX_RETRY_MS)
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      if (!this.#closed) void this.#connect()
+      if (!this.#closed) void this.#open()
     }, delay)
     this.#timer.unref()
   }
