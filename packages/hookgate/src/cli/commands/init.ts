@@ -39,6 +39,9 @@ server:
 storage:
   # Embedded SQLite (WAL, synchronous=FULL). A relative path is relative to this file's directory.
   sqlite: ./data/hookgate.db
+  # Several instances behind a load balancer: one PostgreSQL instead (see docs/scaling.md).
+  # postgres: \${env:DATABASE_URL}   # postgres://user:password@db.example:5432/hookgate
+  # schema: hookgate                # poolSize: 10
   # maxRejections: 10000   # refused requests kept for debugging; older ones are dropped
 
 # The admin read API (/api/events, /api/rejections) needs "Authorization: Bearer <token>".
