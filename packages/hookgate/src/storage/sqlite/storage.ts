@@ -1,14 +1,28 @@
 /**
  * @module storage/sqlite/storage
- * The embedded SQLite backend (better-sqlite3): WAL, `synchronous=FULL`, group commit.
+ * The embedded SQLite backend (better-sqlite3): WAL, every acknowledged commit fsynced, group commit.
  *
- * Why group commit: with `synchronous=FULL` every COMMIT waits for an fsync, which costs far more than the
- * inserts. `ingest()` therefore only queues its event; the queue is written in ONE `BEGIN IMMEDIATE … COMMIT`
- * on the next macrotask (`setImmediate`, i.e. after the poll phase has handed over every request that
- * arrived meanwhile) or at once when `maxBatchSize` operations are waiting. Each caller's promise settles
- * only after that COMMIT returned, so nothing is acknowledged before it is on disk; when the COMMIT (or any
- * statement of the batch) fails, the batch is rolled back and every caller in it gets a
- * `StorageUnavailableError`. The next batch simply tries again, so the store recovers without a restart.
+ * Why group commit: a durable COMMIT waits for an fsync, which costs far more than the inserts. `ingest()`
+ * therefore only queues its event; the queue is written in ONE `BEGIN IMMEDIATE … COMMIT` on the next macrotask
+ * (`setImmediate`, i.e. after the poll phase has handed over every request that arrived meanwhile) or at once
+ * when `maxBatchSize` operations are waiting. Each caller's promise settles only after that COMMIT is on disk,
+ * so nothing is acknowledged before it is durable; when the COMMIT (or any statement of the batch) fails, the
+ * batch is rolled back and every caller in it gets a `StorageUnavailableError`. The next batch simply tries
+ * again, so the store recovers without a restart.
+ *
+ * The fsync runs off the event loop (WAL files): `synchronous=FULL` would make every COMMIT fsync the WAL on
+ * the main thread — better-sqlite3 is synchronous — and at a few milliseconds per fsync the gateway would stop
+ * reading, verifying and answering requests for that long per batch. So the connection runs with
+ * `synchronous=NORMAL`, and after each COMMIT the store itself fdatasyncs the WAL file on libuv's thread pool,
+ * settling the batch's callers when that sync completes — exactly the sync FULL performs, moved off the main
+ * thread and still before any acknowledgement, while the next batch is already being written. At most one sync
+ * is in flight: commits that land meanwhile wait for the next one (a sync only covers what was written before
+ * it started), so under load one fsync covers several batches. What NORMAL keeps from FULL in WAL mode is
+ * unchanged: checkpoints sync the WAL before and the database after copying, and the WAL header is synced when
+ * the file is reused. The WAL's directory entry is synced once when the file is first synced (as SQLite does).
+ * A failed fdatasync is sticky (Linux may drop the dirty pages and report success next time): every later write
+ * fails with `StorageUnavailableError` until a restart. Without WAL (`:memory:`, a file system refusing WAL)
+ * the connection keeps `synchronous=FULL` and settles callers right after the COMMIT.
  *
  * better-sqlite3 is synchronous: a batch runs start to finish on the main thread, so batches never interleave
  * with each other or with reads, and the queue needs no lock.
@@ -23,7 +37,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
@@ -93,6 +107,17 @@ export interface SqliteStorageOptions {
   readonly onCommit?: (batchSize: number, durationMs: number) => void
   /** Clock for ids, `applied_at` and the health row (ms since epoch). Default `Date.now`. */
   readonly now?: () => number
+  /**
+   * @internal Syncs the WAL file after a commit, off the main thread (default `fs.fdatasync`); callers of a
+   * batch are settled when it calls back. Injectable so tests can hold or fail the sync.
+   */
+  readonly syncWal?: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void
+}
+
+/** A committed batch waiting for the WAL sync that makes it durable. */
+interface Unsynced {
+  settle(): void
+  fail(error: StorageUnavailableError): void
 }
 
 const DEFAULT_MAX_REJECTIONS = 10_000
@@ -264,6 +289,16 @@ export class SqliteStorage implements Storage {
   #scheduled: NodeJS.Immediate | undefined
   #synchronous: 'FULL' | 'NORMAL' = 'FULL'
   #closed = false
+  #closing: Promise<void> | undefined
+  /** The WAL file, when commits are synced off the main thread (see the module comment); else undefined. */
+  readonly #walPath: string | undefined
+  readonly #syncWal: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void
+  #walFd: number | undefined
+  #unsynced: Unsynced[] = []
+  #syncing = false
+  /** Set by a failed WAL sync: the store refuses every write from then on. */
+  #syncFailure: StorageUnavailableError | undefined
+  #onSynced: (() => void) | undefined
 
   constructor(options: SqliteStorageOptions) {
     this.#maxRejections = integerOption('maxRejections', options.maxRejections, DEFAULT_MAX_REJECTIONS, 0)
@@ -276,14 +311,18 @@ export class SqliteStorage implements Storage {
     this.#deliveryId = createIdGenerator('dlv', { now: this.#now })
     this.#attemptId = createIdGenerator('att', { now: this.#now })
 
+    this.#syncWal = options.syncWal ?? fdatasync
     const inMemory = options.path === ':memory:'
     try {
       if (!inMemory) mkdirSync(dirname(options.path), { recursive: true })
       this.#db = new Database(options.path, { timeout: busyTimeoutMs })
       // WAL: readers never block the writer, and a commit is one sequential append + fsync.
-      // FULL: the WAL is fsynced at every commit, so an acknowledged event survives power loss, not only a crash.
-      if (!inMemory) this.#db.pragma('journal_mode = WAL')
-      this.#db.pragma('synchronous = FULL')
+      const wal = !inMemory && this.#db.pragma('journal_mode = WAL', { simple: true }) === 'wal'
+      // Every acknowledged commit is fsynced, so it survives power loss, not only a crash: by SQLite itself
+      // (FULL) without WAL, by this store off the main thread with WAL (NORMAL + our sync: module comment).
+      this.#walPath = wal ? `${options.path}-wal` : undefined
+      this.#synchronous = wal ? 'NORMAL' : 'FULL'
+      this.#db.pragma(`synchronous = ${this.#synchronous}`)
       this.#db.pragma(`busy_timeout = ${busyTimeoutMs}`)
       this.#db.pragma('foreign_keys = ON')
       // Truncate the WAL back to 64 MiB after checkpoints instead of letting it keep its high-water size.
@@ -299,11 +338,21 @@ export class SqliteStorage implements Storage {
     this.#assertOpen()
     // Anything still queued was built for the old schema; write it first.
     this.#flush()
+    let applied: readonly string[]
     try {
-      return { applied: runMigrations(this.#db, undefined, this.#now) }
+      applied = runMigrations(this.#db, undefined, this.#now)
     } catch (error) {
       throw isSqliteError(error) ? new StorageUnavailableError(`Migration failed: ${describe(error)}`, { cause: error }) : error
     }
+    // Migrations commit with NORMAL: sync them once, on the spot (start-up, not the hot path).
+    if (applied.length > 0 && this.#walPath !== undefined) {
+      try {
+        fdatasyncSync(this.#openWal())
+      } catch (error) {
+        throw new StorageUnavailableError(`Cannot sync the SQLite write-ahead log after migrating: ${describe(error)}`, { cause: error })
+      }
+    }
+    return { applied }
   }
 
   ingest(event: NewEvent, destinationIds: readonly string[] = []): Promise<IngestResult> {
@@ -654,11 +703,16 @@ export class SqliteStorage implements Storage {
     })
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#flush()
-    this.#closed = true
-    this.#db.close()
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#flush()
+      this.#closed = true
+      // The last batches' callers are answered once their sync is done; only then may the file go.
+      if (this.#syncing || this.#unsynced.length > 0) await new Promise<void>((resolve) => (this.#onSynced = resolve))
+      if (this.#walFd !== undefined) closeSync(this.#walFd)
+      this.#db.close()
+    })()
+    return this.#closing
   }
 
   #enqueue(operation: Operation): void {
@@ -676,13 +730,19 @@ export class SqliteStorage implements Storage {
     const batch = this.#queue
     if (batch.length === 0) return
     this.#queue = []
+    if (this.#syncFailure !== undefined) {
+      for (const op of batch) op.reject(this.#syncFailure)
+      return
+    }
 
     const started = performance.now()
     const results: unknown[] = new Array(batch.length)
+    const durable = batch.some((op) => op.kind !== 'task' || op.durable)
     let events = 0
     try {
       const s = this.#prepared()
-      this.#setSynchronous(batch.some((op) => op.kind !== 'task' || op.durable) ? 'FULL' : 'NORMAL')
+      // With WAL the connection stays NORMAL and durable batches are synced below.
+      if (this.#walPath === undefined) this.#setSynchronous(durable ? 'FULL' : 'NORMAL')
       s.begin.run()
       let rejections = 0
       for (let i = 0; i < batch.length; i++) {
@@ -708,6 +768,15 @@ export class SqliteStorage implements Storage {
       return
     }
 
+    const settle = (): void => this.#settle(batch, results, events, started)
+    if (this.#walPath !== undefined && durable) {
+      this.#unsynced.push({ settle, fail: (error) => batch.forEach((op) => op.reject(error)) })
+      this.#syncNext()
+    } else settle()
+  }
+
+  /** Answers the callers of a committed (and, when needed, synced) batch. */
+  #settle(batch: readonly Operation[], results: readonly unknown[], events: number, started: number): void {
     const durationMs = performance.now() - started
     this.stats.commits++
     this.stats.committedEvents += events
@@ -725,6 +794,65 @@ export class SqliteStorage implements Storage {
     } catch {
       // A metrics callback must not turn a committed batch into failures.
     }
+  }
+
+  /**
+   * Starts a WAL sync covering every batch committed so far, unless one is running: its callback starts the
+   * next, for the batches committed while it ran (a sync only covers writes made before it started).
+   */
+  #syncNext(): void {
+    if (this.#syncing) return
+    const covered = this.#unsynced
+    if (covered.length === 0) {
+      this.#onSynced?.()
+      return
+    }
+    this.#unsynced = []
+    let fd: number
+    try {
+      fd = this.#openWal()
+    } catch (error) {
+      // Nothing was synced, nothing is acknowledged: the callers get 503 and their retries are answered
+      // (as duplicates) only after a later sync succeeds.
+      const failure = new StorageUnavailableError(`Cannot open the SQLite write-ahead log to sync it: ${describe(error)}`, { cause: error })
+      for (const batch of covered) batch.fail(failure)
+      this.#syncNext()
+      return
+    }
+    this.#syncing = true
+    this.#syncWal(fd, (error) => {
+      this.#syncing = false
+      if (error === null) {
+        for (const batch of covered) batch.settle()
+      } else {
+        this.#syncFailure ??= new StorageUnavailableError(
+          `Syncing the SQLite write-ahead log failed (${describe(error)}); refusing writes until the gateway is restarted`,
+          { cause: error },
+        )
+        for (const batch of [...covered, ...this.#unsynced]) batch.fail(this.#syncFailure)
+        this.#unsynced = []
+      }
+      this.#syncNext()
+    })
+  }
+
+  /** The WAL file descriptor, opened on first use; the directory entry of the WAL is synced then (once). */
+  #openWal(): number {
+    if (this.#walFd !== undefined) return this.#walFd
+    const path = this.#walPath as string
+    const fd = openSync(path, 'r')
+    try {
+      const dir = openSync(dirname(path), 'r')
+      try {
+        fsyncSync(dir)
+      } finally {
+        closeSync(dir)
+      }
+    } catch {
+      // Best effort, as in SQLite: some file systems cannot sync a directory.
+    }
+    this.#walFd = fd
+    return fd
   }
 
   /**
