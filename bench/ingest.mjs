@@ -3,8 +3,9 @@
  * `X-Hub-Signature-256`, signed ONCE; every request carries a unique `X-GitHub-Delivery`, which GitHub does not
  * sign, so the gateway's dedupe stores every request instead of answering duplicates), against:
  *
- * - `hookgate serve` — the built CLI as users run it: verify, dedupe, group commit to SQLite (WAL,
- *   synchronous=FULL), default log level (`info`: one JSON line per stored event, written to a file);
+ * - `hookgate serve` — the built CLI as users run it: verify, dedupe, group commit to SQLite (WAL; every
+ *   acknowledged commit fsynced first — by the store, off the event loop), default log level (`info`: refusals
+ *   and lifecycle lines, accepted webhooks only at `debug`), logs written to a file;
  * - a bare `node:http` receiver that only verifies the HMAC: the ceiling;
  * - an Express receiver (`express.raw()` + HMAC): what people hand-write;
  * - a `node:http` receiver that inserts each request into SQLite (WAL, synchronous=FULL) with its own commit.
@@ -33,7 +34,7 @@ import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { providers, signWebhook } from '@hookgate/verify'
 
-export const title = 'ingest over loopback: hookgate serve (durable, FULL) vs hand-written receivers (req/s, p50/p99, peak RSS)'
+export const title = 'ingest over loopback: hookgate serve (durable: fsync before 2xx) vs hand-written receivers (req/s, p50/p99, peak RSS)'
 
 function envInt(name, fallback) {
   const value = Number(process.env[name])
@@ -226,7 +227,7 @@ export const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-ingest-'))
   const servers = [
-    { id: 'hookgate', label: 'hookgate serve (verify, dedupe, group commit, FULL)', start: () => startHookgate(dir) },
+    { id: 'hookgate', label: 'hookgate serve (verify, dedupe, group commit, fsync)', start: () => startHookgate(dir) },
     { id: 'bare', label: 'node:http + HMAC, verify only (ceiling)', start: () => startReceiver('bare', dir) },
     { id: 'express', label: 'Express 5: express.raw() + HMAC', start: () => startReceiver('express', dir) },
     { id: 'sqlite', label: 'node:http + HMAC + SQLite commit per request (FULL)', start: () => startReceiver('sqlite', dir) },
