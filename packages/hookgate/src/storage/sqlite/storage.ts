@@ -27,13 +27,13 @@
  * better-sqlite3 is synchronous: a batch runs start to finish on the main thread, so batches never interleave
  * with each other or with reads, and the queue needs no lock.
  *
- * Durability of delivery bookkeeping: a batch holding ONLY claims, attempt records and reaps commits with
- * `synchronous=NORMAL` — in WAL mode that is still atomic and crash-safe (a killed process loses nothing; the
- * WAL is in the OS cache), only an OS crash or power loss may drop the last such commits. Losing one can only
- * make a delivery be sent again (its claim or its "delivered" record is gone), never lose it: at-least-once
- * holds, and each delivery saves the fsyncs that would otherwise block the event loop twice (claim, record)
- * and slow ingest down. Any batch with an event, a rejection, a probe or an admin write (replays, destination
- * state) is FULL, and a FULL commit fsyncs the whole WAL, earlier NORMAL commits included.
+ * Durability of delivery bookkeeping: a batch holding ONLY claims, attempt records and reaps is answered right
+ * after its COMMIT, without waiting for a sync — in WAL mode that is still atomic and crash-safe (a killed
+ * process loses nothing; the WAL is in the OS cache), only an OS crash or power loss may drop the last such
+ * commits. Losing one can only make a delivery be sent again (its claim or its "delivered" record is gone),
+ * never lose it: at-least-once holds, and each delivery saves two fsyncs (claim, record). Any batch with an
+ * event, a rejection, a probe or an admin write (replays, destination state) is durable: answered after the WAL
+ * sync (or, without WAL, committed with FULL), which covers the whole WAL, earlier bookkeeping commits included.
  */
 import { Buffer } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
