@@ -37,7 +37,7 @@ server:
   maxBodyBytes: 1048576    # larger bodies get 413 before they are read
 
 storage:
-  # Embedded SQLite (WAL, synchronous=FULL). A relative path is relative to this file's directory.
+  # Embedded SQLite (WAL; each event fsynced before its 2xx). A relative path is relative to this file's directory.
   sqlite: ./data/hookgate.db
   # Several instances behind a load balancer: one PostgreSQL instead (see docs/scaling.md).
   # postgres: \${env:DATABASE_URL}   # postgres://user:password@db.example:5432/hookgate
