@@ -25,6 +25,7 @@ import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg'
 import { createIdGenerator } from '../ids.ts'
+import { encodeCursor, page, pageLimit } from '../paging.ts'
 import {
   MAX_RESPONSE_BODY_BYTES,
   StorageUnavailableError,
@@ -51,6 +52,7 @@ import {
   type StoredEvent,
   type StoredRejection,
 } from '../types.ts'
+import { checkClaimLimit, checkHeaders, integerOption, optionalString, requireString, timeOf } from '../validate.ts'
 import { Batcher } from './batcher.ts'
 import { isConnectionError, runPostgresMigrations } from './migrations/index.ts'
 import { CLAIM_DUE, CLAIM_DUE_FOR_DESTINATIONS } from './queries/claim-due.ts'
@@ -123,9 +125,6 @@ const DEFAULT_MAX_BATCH_BYTES = 8 * 1_048_576
 const DEFAULT_MAX_CONCURRENT_BATCHES = 2
 const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000
 const DEFAULT_QUERY_TIMEOUT_MS = 10_000
-const DEFAULT_LIMIT = 50
-const MAX_LIMIT = 500
-const MAX_CLAIM_LIMIT = 1_000
 const DEFAULT_REPLAY_LIMIT = 500
 /** The `beforeSeq` of a first page: larger than any seq. */
 const NO_CURSOR = '9223372036854775807'
@@ -448,9 +447,7 @@ export class PostgresStorage implements Storage {
   async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
     this.#assertOpen()
     const { limit, leaseMs } = options
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CLAIM_LIMIT) {
-      throw new RangeError(`limit must be an integer from 1 to ${MAX_CLAIM_LIMIT}`)
-    }
+    checkClaimLimit(limit)
     if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) throw new RangeError('leaseMs must be a positive integer')
     requireString(options.workerId, 'workerId')
     const now = timeOf(options.now, 'now')
@@ -573,9 +570,7 @@ export class PostgresStorage implements Storage {
   async requeueMatching(filter: ReplayFilter, options: RequeueMatchingOptions = {}): Promise<RequeueBatch> {
     this.#assertOpen()
     const limit = options.limit ?? DEFAULT_REPLAY_LIMIT
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_CLAIM_LIMIT) {
-      throw new RangeError(`limit must be an integer from 1 to ${MAX_CLAIM_LIMIT}`)
-    }
+    checkClaimLimit(limit)
     const cursor = options.cursor === undefined ? undefined : decodeReplayCursor(options.cursor)
     const now = options.now === undefined ? this.#now() : timeOf(options.now, 'now')
     const match = replayFilterParams(filter)
@@ -1011,17 +1006,9 @@ function checkDestinationIds(destinationIds: readonly string[]): string[] {
   return [...new Set(destinationIds)]
 }
 
-function requireString(value: unknown, name: string): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
-}
-
 function requireText(value: unknown, name: string): asserts value is string {
   requireString(value, name)
   if (value.includes('\u0000')) throw new TypeError(`${name} must not contain U+0000 (PostgreSQL text cannot store it)`)
-}
-
-function optionalString(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string or undefined`)
 }
 
 function optionalText(value: unknown, name: string): void {
@@ -1037,19 +1024,6 @@ function sanitize(text: string): string {
 function cleanText(text: string): string {
   requireString(text, 'sourceId')
   return sanitize(text)
-}
-
-function checkHeaders(headers: Readonly<Record<string, string>>, name: string): void {
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw new TypeError(`${name} must be an object of strings`)
-  }
-  for (const value of Object.values(headers)) requireString(value, `${name} values`)
-}
-
-function timeOf(date: Date, name: string): number {
-  const ms = date instanceof Date ? date.getTime() : Number.NaN
-  if (!Number.isFinite(ms)) throw new TypeError(`${name} must be a valid Date`)
-  return ms
 }
 
 /** Timestamps go over the wire as ISO text in UTC: no dependence on the process's time zone. */
@@ -1177,26 +1151,12 @@ function toStoredAttempt(row: AttemptRow): StoredAttempt {
 
 /** Validates `limit` (1..500, default 50) and decodes the cursor into an exclusive upper bound on seq. */
 function pageBounds(query: ListQuery): { limit: number; beforeSeq: string } {
-  const limit = query.limit ?? DEFAULT_LIMIT
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new RangeError(`limit must be an integer from 1 to ${MAX_LIMIT}`)
-  }
+  const limit = pageLimit(query)
   if (query.sourceId !== undefined) requireString(query.sourceId, 'sourceId')
   return { limit, beforeSeq: query.cursor === undefined ? NO_CURSOR : decodeCursor(query.cursor) }
 }
 
-/** Rows were fetched with `limit + 1`: the extra one only tells that another page exists. */
-function page<Row extends { readonly seq: string }, T>(rows: Row[], limit: number, map: (row: Row) => T): Page<T> {
-  const items = rows.slice(0, limit).map(map)
-  if (rows.length <= limit) return { items }
-  return { items, nextCursor: encodeCursor(rows[limit - 1]!.seq) }
-}
-
-/** Opaque to clients: base64url of the last row's seq (a bigint, kept as its decimal text). */
-function encodeCursor(seq: string): string {
-  return Buffer.from(seq, 'utf8').toString('base64url')
-}
-
+/** The seq of a cursor from `encodeCursor` (a bigint, kept as its decimal text). */
 function decodeCursor(cursor: string): string {
   if (typeof cursor !== 'string') throw new RangeError('Invalid cursor')
   const text = Buffer.from(cursor, 'base64url').toString('utf8')
@@ -1232,12 +1192,6 @@ function replayFilterParams(filter: ReplayFilter): (string | null)[] {
     from === undefined ? null : iso(timeOf(from, 'from')),
     to === undefined ? null : iso(timeOf(to, 'to')),
   ]
-}
-
-function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}`)
-  return value
 }
 
 function asError(error: unknown): Error {

@@ -42,6 +42,7 @@ import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import { createIdGenerator } from '../ids.ts'
+import { encodeCursor, page, pageLimit } from '../paging.ts'
 import {
   MAX_RESPONSE_BODY_BYTES,
   StorageUnavailableError,
@@ -68,6 +69,7 @@ import {
   type StoredEvent,
   type StoredRejection,
 } from '../types.ts'
+import { checkClaimLimit, checkHeaders, integerOption, optionalString, requireString, timeOf } from '../validate.ts'
 import { runMigrations } from './migrations/index.ts'
 import { CLAIM_DUE, CLAIM_DUE_FOR_DESTINATION, CLAIM_DUE_FOR_DESTINATIONS } from './queries/claim-due.ts'
 import { DESTINATION_STATS } from './queries/destination-stats.ts'
@@ -123,9 +125,6 @@ interface Unsynced {
 const DEFAULT_MAX_REJECTIONS = 10_000
 const DEFAULT_MAX_BATCH_SIZE = 256
 const DEFAULT_BUSY_TIMEOUT_MS = 2_000
-const DEFAULT_LIMIT = 50
-const MAX_LIMIT = 500
-const MAX_CLAIM_LIMIT = 1000
 const DEFAULT_REPLAY_BATCH = 500
 const MAX_REPLAY_BATCH = 1000
 /** The `beforeSeq` of a first page: larger than any rowid. */
@@ -419,9 +418,7 @@ export class SqliteStorage implements Storage {
     let destinations: readonly string[] | undefined
     try {
       requireString(options.workerId, 'workerId')
-      if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_CLAIM_LIMIT) {
-        throw new RangeError(`limit must be an integer from 1 to ${MAX_CLAIM_LIMIT}`)
-      }
+      checkClaimLimit(options.limit)
       if (!Number.isSafeInteger(options.leaseMs) || options.leaseMs < 1) throw new RangeError('leaseMs must be a positive integer')
       const now = timeOf(options.now, 'now')
       destinations = options.destinationIds === undefined ? undefined : distinctIds(options.destinationIds, 'destinationIds')
@@ -1030,26 +1027,9 @@ function rejectionParams(id: string, rejection: NewRejection): Record<string, st
   }
 }
 
-function requireString(value: unknown, name: string): void {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
-}
-
-function optionalString(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string or undefined`)
-}
-
 function headersJson(headers: Readonly<Record<string, string>>, name: string): string {
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
-    throw new TypeError(`${name} must be an object of strings`)
-  }
-  for (const value of Object.values(headers)) requireString(value, `${name} values`)
+  checkHeaders(headers, name)
   return JSON.stringify(headers)
-}
-
-function timeOf(date: Date, name: string): number {
-  const ms = date instanceof Date ? date.getTime() : Number.NaN
-  if (!Number.isFinite(ms)) throw new TypeError(`${name} must be a valid Date`)
-  return ms
 }
 
 function toStoredEvent(row: EventRow): StoredEvent {
@@ -1171,37 +1151,17 @@ function toStoredAttempt(row: AttemptRow): StoredAttempt {
 
 /** Validates `limit` (1..500, default 50) and decodes the cursor into an exclusive upper bound on seq. */
 function pageBounds(query: ListQuery): { limit: number; beforeSeq: number } {
-  const limit = query.limit ?? DEFAULT_LIMIT
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new RangeError(`limit must be an integer from 1 to ${MAX_LIMIT}`)
-  }
+  const limit = pageLimit(query)
   return { limit, beforeSeq: query.cursor === undefined ? NO_CURSOR : decodeCursor(query.cursor) }
 }
 
-/** Rows were fetched with `limit + 1`: the extra one only tells that another page exists. */
-function page<Row extends { readonly seq: number }, T>(rows: Row[], limit: number, map: (row: Row) => T): Page<T> {
-  const items = rows.slice(0, limit).map(map)
-  if (rows.length <= limit) return { items }
-  return { items, nextCursor: encodeCursor(rows[limit - 1]!.seq) }
-}
-
-/** Opaque to clients: base64url of the last row's seq. */
-function encodeCursor(seq: number): string {
-  return Buffer.from(String(seq), 'utf8').toString('base64url')
-}
-
+/** The seq of a cursor from `encodeCursor` (a safe integer). */
 function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8')
   const seq = /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : Number.NaN
   // Re-encoding must give the same string: rejects padding, stray characters and non-canonical forms.
   if (!Number.isSafeInteger(seq) || encodeCursor(seq) !== cursor) throw new RangeError('Invalid cursor')
   return seq
-}
-
-function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}`)
-  return value
 }
 
 function isSqliteError(error: unknown): boolean {
