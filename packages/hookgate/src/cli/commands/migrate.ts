@@ -7,10 +7,9 @@
  * the write lock (SQLite) and are idempotent.
  */
 import { parseArgs } from 'node:util'
-import { loadConfig } from '../../config.ts'
-import { ConfigError } from '../../errors.ts'
 import { createStorageFromConfig, describeStorage } from '../../storage/from-config.ts'
 import { EXIT, print } from '../args.ts'
+import { loadConfigOrReport } from '../config-file.ts'
 
 export const usage = `Usage: hookgate migrate [--config FILE]
 
@@ -39,16 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.ok
   }
   const file = values.config ?? 'hookgate.yaml'
-  let config
-  try {
-    config = await loadConfig(file)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`hookgate migrate: ${error.message}\n`)
-      return EXIT.usage
-    }
-    throw error
-  }
+  const config = await loadConfigOrReport(file, 'migrate')
+  if (config === undefined) return EXIT.usage
 
   const where = describeStorage(config.storage)
   let storage

@@ -6,13 +6,13 @@
  */
 import { parseArgs } from 'node:util'
 import { createGateway } from '../../app.ts'
-import { isSecretPath, loadConfig, type DeliveryMode } from '../../config.ts'
+import { isSecretPath, type DeliveryMode } from '../../config.ts'
 import { displayUrl } from '../../delivery/forwarder.ts'
-import { ConfigError } from '../../errors.ts'
 import { errorSummary } from '../../ingest/handler.ts'
 import { createLogger } from '../../logger.ts'
 import { describeStorage } from '../../storage/from-config.ts'
 import { EXIT, print, UsageError } from '../args.ts'
+import { loadConfigOrReport } from '../config-file.ts'
 
 export const usage = `Usage: hookgate serve [--config FILE] [--host HOST] [--port PORT] [--mode all|ingest|deliver]
 
@@ -82,16 +82,8 @@ export async function run(argv: string[]): Promise<number> {
   const mode = values.mode
   if (mode !== undefined && !isDeliveryMode(mode)) throw new UsageError(`--mode expects all, ingest or deliver, got "${mode.slice(0, 20)}"`)
 
-  let config
-  try {
-    config = await loadConfig(file)
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`hookgate serve: ${error.message}\n`)
-      return EXIT.usage
-    }
-    throw error
-  }
+  let config = await loadConfigOrReport(file, 'serve')
+  if (config === undefined) return EXIT.usage
   if (mode !== undefined && isDeliveryMode(mode)) config = { ...config, delivery: { ...config.delivery, mode } }
 
   const logger = createLogger({ level: config.log.level })
