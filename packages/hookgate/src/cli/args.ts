@@ -46,6 +46,22 @@ export function providerFactory(id: string | undefined, command: string): Provid
 }
 
 /**
+ * The provider (the one positional) and the `--secret` values of a command that signs or verifies. Every secret
+ * is registered with {@link markSecret} before anything is checked, so no usage error can echo one back.
+ * @throws UsageError for more than one positional, or a missing or unknown provider.
+ */
+export function providerAndSecrets(
+  command: string,
+  positionals: readonly string[],
+  secretValues: string[] | undefined,
+): { factory: ProviderFactory<object>; secrets: string[] } {
+  for (const secret of secretValues ?? []) markSecret(secret)
+  if (positionals.length > 1) throw new UsageError(`${command} takes one provider, got ${positionals.length} arguments`)
+  const factory = providerFactory(positionals[0], command)
+  return { factory, secrets: secretValues ?? [] }
+}
+
+/**
  * Parses repeated `--option key=value` flags against the preset's option keys. A value is taken as JSON when
  * it parses (numbers, booleans, arrays, `"quoted strings"`), else as the literal string, so
  * `callbackUrl=https://…` needs no quoting while `requiredClaims=["exp"]` is an array.

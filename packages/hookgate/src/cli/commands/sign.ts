@@ -7,11 +7,10 @@ import { parseArgs } from 'node:util'
 import { signWebhook } from '@hookgate/verify'
 import {
   EXIT,
-  markSecret,
   parseProviderOptions,
   parseUnixSeconds,
   print,
-  providerFactory,
+  providerAndSecrets,
   readBytes,
   UsageError,
 } from '../args.ts'
@@ -58,10 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     print(usage)
     return EXIT.ok
   }
-  for (const secret of values.secret ?? []) markSecret(secret)
-  if (positionals.length > 1) throw new UsageError(`sign takes one provider, got ${positionals.length} arguments`)
-  const factory = providerFactory(positionals[0], 'sign')
-  const secrets = values.secret ?? []
+  const { factory, secrets } = providerAndSecrets('sign', positionals, values.secret)
   if (secrets.length === 0) throw new UsageError('sign needs --secret')
   if (secrets.length > 1) throw new UsageError('sign signs with one --secret; give it once')
   const options = parseProviderOptions(values.option, factory)

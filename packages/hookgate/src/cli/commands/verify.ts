@@ -8,12 +8,11 @@ import { parseArgs } from 'node:util'
 import { safeVerifyWebhook, type VerifyResult } from '@hookgate/verify'
 import {
   EXIT,
-  markSecret,
   parsePositiveSeconds,
   parseProviderOptions,
   parseUnixSeconds,
   print,
-  providerFactory,
+  providerAndSecrets,
   readBytes,
   UsageError,
 } from '../args.ts'
@@ -137,10 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     print(usage)
     return EXIT.ok
   }
-  for (const secret of values.secret ?? []) markSecret(secret)
-  if (positionals.length > 1) throw new UsageError(`verify takes one provider, got ${positionals.length} arguments`)
-  const factory = providerFactory(positionals[0], 'verify')
-  const secrets = values.secret ?? []
+  const { factory, secrets } = providerAndSecrets('verify', positionals, values.secret)
   if (secrets.length === 0) throw new UsageError('verify needs --secret (repeat it to try several)')
   if (values.body === undefined) throw new UsageError('verify needs --body FILE (or - for stdin): the body exactly as received')
   if (values.body === '-' && values['headers-file'] === '-') {
