@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { EXIT, providerAndSecrets, scrub, UsageError } from '../src/cli/args.ts'
+import { EXIT, printedUsage, providerAndSecrets, scrub, UsageError } from '../src/cli/args.ts'
 import { run as migrate } from '../src/cli/commands/migrate.ts'
 import { run as serve } from '../src/cli/commands/serve.ts'
 import { run as sign } from '../src/cli/commands/sign.ts'
@@ -45,6 +45,20 @@ describe('providerAndSecrets', () => {
     expect(scrub('x never-echo-me x')).toBe('x *** x')
     expect(() => providerAndSecrets('sign', [], undefined)).toThrow(/^sign needs a provider: one of /)
     expect(() => providerAndSecrets('sign', ['nope'], undefined)).toThrow(/^unknown provider "nope"; known providers: /)
+  })
+})
+
+describe('printedUsage', () => {
+  it('prints the usage and exits 0 on --help, before any other check', async () => {
+    expect(await sign(['--help', 'a', 'b'])).toBe(EXIT.ok)
+    expect(stdout.join('')).toMatch(/^Usage: hookgate sign /)
+    stdout = []
+    expect(await migrate(['-h', '--config', join(dir, 'missing.yaml')])).toBe(EXIT.ok)
+    expect(stdout.join('')).toMatch(/^Usage: hookgate migrate /)
+    stdout = []
+    expect(printedUsage(undefined, 'nothing')).toBe(false)
+    expect(printedUsage(false, 'nothing')).toBe(false)
+    expect(stdout).toEqual([])
   })
 })
 

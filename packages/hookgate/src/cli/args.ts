@@ -137,6 +137,16 @@ export function isPresetOptionError(error: unknown): error is TypeError {
   return error instanceof TypeError && error.message.startsWith('[@hookgate/verify]')
 }
 
+/**
+ * `-h, --help`: prints the command's usage on stdout when the flag is set. True when it did, and the command
+ * should then exit with `EXIT.ok` without looking at its other arguments.
+ */
+export function printedUsage(help: boolean | undefined, usage: string): boolean {
+  if (help !== true) return false
+  print(usage)
+  return true
+}
+
 /** Writes lines to stdout. */
 export function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)

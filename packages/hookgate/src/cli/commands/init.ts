@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { EXIT, print, UsageError } from '../args.ts'
+import { EXIT, print, printedUsage, UsageError } from '../args.ts'
 
 export const usage = `Usage: hookgate init [FILE] [--force]
 
@@ -102,10 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: true,
   })
-  if (values.help === true) {
-    print(usage)
-    return EXIT.ok
-  }
+  if (printedUsage(values.help, usage)) return EXIT.ok
   if (positionals.length > 1) throw new UsageError('init takes one file name at most')
   if (positionals.length === 1 && values.config !== undefined) throw new UsageError('give the file either as an argument or with --config, not both')
   const file = positionals[0] ?? values.config ?? 'hookgate.yaml'

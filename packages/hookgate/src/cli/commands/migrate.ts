@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util'
 import { createStorageFromConfig, describeStorage } from '../../storage/from-config.ts'
-import { EXIT, print } from '../args.ts'
+import { EXIT, print, printedUsage } from '../args.ts'
 import { loadConfigOrReport } from '../config-file.ts'
 
 export const usage = `Usage: hookgate migrate [--config FILE]
@@ -33,10 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   })
-  if (values.help === true) {
-    print(usage)
-    return EXIT.ok
-  }
+  if (printedUsage(values.help, usage)) return EXIT.ok
   const file = values.config ?? 'hookgate.yaml'
   const config = await loadConfigOrReport(file, 'migrate')
   if (config === undefined) return EXIT.usage

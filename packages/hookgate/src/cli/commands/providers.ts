@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { providers } from '@hookgate/verify'
-import { EXIT, print } from '../args.ts'
+import { EXIT, print, printedUsage } from '../args.ts'
 
 export const usage = `Usage: hookgate providers [--json]
 
@@ -55,10 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   })
-  if (values.help === true) {
-    print(usage)
-    return EXIT.ok
-  }
+  if (printedUsage(values.help, usage)) return EXIT.ok
   const rows = providerRows()
   print(values.json === true ? JSON.stringify(rows, null, 2) : table(rows))
   return EXIT.ok

@@ -11,7 +11,7 @@ import { displayUrl } from '../../delivery/forwarder.ts'
 import { errorSummary } from '../../ingest/handler.ts'
 import { createLogger } from '../../logger.ts'
 import { describeStorage } from '../../storage/from-config.ts'
-import { EXIT, print, UsageError } from '../args.ts'
+import { EXIT, printedUsage, UsageError } from '../args.ts'
 import { loadConfigOrReport } from '../config-file.ts'
 
 export const usage = `Usage: hookgate serve [--config FILE] [--host HOST] [--port PORT] [--mode all|ingest|deliver]
@@ -72,10 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: false,
   })
-  if (values.help === true) {
-    print(usage)
-    return EXIT.ok
-  }
+  if (printedUsage(values.help, usage)) return EXIT.ok
   const file = values.config ?? 'hookgate.yaml'
   const port = parsePort(values.port, '--port') ?? parsePort(process.env.HOOKGATE_PORT, 'HOOKGATE_PORT')
   const host = values.host ?? (process.env.HOOKGATE_HOST || undefined)

@@ -10,6 +10,7 @@ import {
   parseProviderOptions,
   parseUnixSeconds,
   print,
+  printedUsage,
   providerAndSecrets,
   readBytes,
   UsageError,
@@ -53,10 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: true,
   })
-  if (values.help === true) {
-    print(usage)
-    return EXIT.ok
-  }
+  if (printedUsage(values.help, usage)) return EXIT.ok
   const { factory, secrets } = providerAndSecrets('sign', positionals, values.secret)
   if (secrets.length === 0) throw new UsageError('sign needs --secret')
   if (secrets.length > 1) throw new UsageError('sign signs with one --secret; give it once')

@@ -12,6 +12,7 @@ import {
   parseProviderOptions,
   parseUnixSeconds,
   print,
+  printedUsage,
   providerAndSecrets,
   readBytes,
   UsageError,
@@ -132,10 +133,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
     allowPositionals: true,
   })
-  if (values.help === true) {
-    print(usage)
-    return EXIT.ok
-  }
+  if (printedUsage(values.help, usage)) return EXIT.ok
   const { factory, secrets } = providerAndSecrets('verify', positionals, values.secret)
   if (secrets.length === 0) throw new UsageError('verify needs --secret (repeat it to try several)')
   if (values.body === undefined) throw new UsageError('verify needs --body FILE (or - for stdin): the body exactly as received')
