@@ -12,13 +12,13 @@
  *   20% (target: ≥ 80% of the healthy figure).
  *
  * Every request is signed for real (GitHub HMAC) with its own delivery id; `hookgate serve` is the built CLI with
- * its default settings (SQLite WAL + synchronous=FULL, group commit, log level info to a file).
+ * its default settings (SQLite WAL, fsync before each answer, group commit, JSON logs to a file).
  * Knobs: BENCH_DELIVERY_SECONDS (10), BENCH_DELIVERY_WARMUP_SECONDS (2), BENCH_DELIVERY_RATE (200),
  * BENCH_DELIVERY_CONNECTIONS (50).
  */
 import { Buffer } from 'node:buffer'
-import { fork, spawn } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { fork } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { providers, signWebhook } from '@hookgate/verify'
-import { integer, peakRssMb, stop, table, track } from './ingest.mjs'
+import { integer, peakRssMb, SECRET, SOURCE, startHookgate, stop, table, track } from './ingest.mjs'
 
 export const title = 'delivery end to end over loopback: provider request → destination receipt (latency, deliveries/s), ingest with a destination down'
 
@@ -44,9 +44,7 @@ const RATE = envInt('BENCH_DELIVERY_RATE', 200)
 const CONNECTIONS = envInt('BENCH_DELIVERY_CONNECTIONS', 50)
 const DOWN_SHARE_TARGET = 0.8
 
-const CLI = fileURLToPath(new URL('../packages/hookgate/dist/cli/main.js', import.meta.url))
 const SINK = fileURLToPath(new URL('./delivery-sink.mjs', import.meta.url))
-const SECRET = 'bench-github-webhook-secret-0123456789abcdef'
 const DEST_SECRET = `whsec_${Buffer.from('hookgate-bench-destination-key-!').toString('base64')}`
 const BODY_SIZE = 1024
 const github = providers.github({ secrets: [SECRET] })
@@ -97,40 +95,15 @@ async function closedPort() {
   return port
 }
 
-async function startGateway(dir, name, destinations) {
-  const dbPath = join(dir, `${name}.db`)
-  const configPath = join(dir, `${name}.json`)
-  const logPath = join(dir, `${name}.log`)
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      server: { host: '127.0.0.1', port: 0 },
-      storage: { sqlite: dbPath },
-      sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }],
-      destinations: destinations.map((d) => ({ sources: ['gh'], signingSecret: DEST_SECRET, timeoutMs: 5000, ...d })),
-    }),
-  )
-  const log = openSync(logPath, 'a')
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { stdio: ['ignore', log, 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
-  closeSync(log)
-  const exited = track(child)
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    const line = readFileSync(logPath, 'utf8')
-      .split('\n')
-      .find((text) => text.includes('"hookgate listening"'))
-    if (line !== undefined) return { child, exited, url: JSON.parse(line).url, dbPath }
-    if (child.exitCode !== null) throw new Error(`bench: hookgate serve exited (${child.exitCode}): ${stderr}`)
-    if (Date.now() > deadline) throw new Error(`bench: hookgate serve did not start within 20 s: ${stderr}`)
-    await delay(50)
-  }
+/** `hookgate serve` with the bench's GitHub source feeding `destinations` (re-signed with DEST_SECRET). */
+function startGateway(dir, name, destinations) {
+  const routed = destinations.map((d) => ({ sources: [SOURCE], signingSecret: DEST_SECRET, timeoutMs: 5000, ...d }))
+  return startHookgate(dir, undefined, { name, extra: { destinations: routed } })
 }
 
 async function load(gateway, options) {
   const result = await autocannon({
-    url: `${gateway.url}/webhooks/gh`,
+    url: `${gateway.url}/webhooks/${SOURCE}`,
     method: 'POST',
     duration: options.seconds,
     connections: options.connections,

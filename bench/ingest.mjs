@@ -107,16 +107,22 @@ export async function stop(child, exited) {
 }
 
 /**
- * `hookgate serve` on a fresh SQLite file (or the given `storage` config); its JSON log lines go to a file, as a
- * service's would.
+ * `hookgate serve` on a fresh SQLite file (or the given `storage` config), with one GitHub source `SOURCE`; its JSON
+ * log lines go to a file, as a service's would. `name` prefixes the files (several gateways in one dir); `extra`
+ * adds config keys (e.g. `destinations`).
  */
-export async function startHookgate(dir, storage) {
-  const dbPath = join(dir, 'hookgate.db')
-  const configPath = join(dir, 'hookgate.json')
-  const logPath = join(dir, 'hookgate.log')
+export async function startHookgate(dir, storage, { name = 'hookgate', extra = {} } = {}) {
+  const dbPath = join(dir, `${name}.db`)
+  const configPath = join(dir, `${name}.json`)
+  const logPath = join(dir, `${name}.log`)
   writeFileSync(
     configPath,
-    JSON.stringify({ server: { host: '127.0.0.1', port: 0 }, storage: storage ?? { sqlite: dbPath }, sources: [{ id: SOURCE, provider: 'github', secrets: [SECRET] }] }),
+    JSON.stringify({
+      server: { host: '127.0.0.1', port: 0 },
+      storage: storage ?? { sqlite: dbPath },
+      sources: [{ id: SOURCE, provider: 'github', secrets: [SECRET] }],
+      ...extra,
+    }),
   )
   const log = openSync(logPath, 'a')
   const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { stdio: ['ignore', log, 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
