@@ -7,7 +7,7 @@
 import { Buffer } from 'node:buffer'
 import { fail } from '../errors.ts'
 import { defineProvider, field, optionError, stringOption } from '../define.ts'
-import { jwtConfig, jwtDefinition, type JwtConfig } from './jwt.ts'
+import { jwtConfig, jwtDefinition, type Claims, type JwtConfig } from './jwt.ts'
 
 export const TRIVIALSEC_ISSUER = 'https://www.trivialsec.com'
 export const TRIVIALSEC_SUBJECT = 'urn:uuid:bc6e2cd5-1f59-487f-b05b-49946bd078b2'
@@ -18,12 +18,43 @@ export const TRIVIALSEC_EVENT_NAMES = Object.freeze([
 ] as const)
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-// RFC 3339 date-time: a date, a time and an offset (Z or ±hh:mm).
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/
+// An ISO 8601 date-time: a date, a time, optional fractional seconds and an optional offset (Z or ±hh:mm).
+// Without an offset the time is UTC: the provider's own model stamps naive datetimes as UTC (issue 9).
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-]\d{2}:\d{2})?$/
+
+/** Milliseconds since the epoch, or NaN when `value` is not such a date-time. A naive time is read as UTC, never local. */
+function trivialsecTime(value: unknown): number {
+  const match = typeof value === 'string' ? DATE_TIME.exec(value) : null
+  if (match === null) return Number.NaN
+  const [, date, time, offset] = match
+  return Date.parse(`${date}T${time}${offset === undefined ? 'Z' : offset.toUpperCase()}`)
+}
 
 export interface TrivialsecOptions {
   /** Your Trivial Security account id: the audience is `urn:trivialsec:webhook:client_endpoint:<account>`. */
   readonly account: string
+}
+
+/**
+ * The payload rules, and the token's `eid` binding when `claims` are given (signing has none yet); returns the
+ * authenticated id and timestamp. Throws a Failure for the first broken rule.
+ */
+function checkedPayload(body: Uint8Array, claims?: Claims): { eventId: string; timestamp: number } {
+  const payload = payloadOf(body)
+  const eventId = payload.event_id
+  if (typeof eventId !== 'string' || !UUID.test(eventId)) fail('invalid_payload', 'The payload\'s event_id is not a UUID.')
+  if (claims !== undefined && claims.eid !== `urn:uuid:${eventId}`) {
+    fail('claim_mismatch', 'The token\'s eid claim does not name this payload\'s event_id.')
+  }
+  const eventName = payload.event_name
+  if (typeof eventName !== 'string' || !(TRIVIALSEC_EVENT_NAMES as readonly string[]).includes(eventName)) {
+    fail('invalid_payload', 'The payload\'s event_name is not a known Trivial Security event.')
+  }
+  const time = trivialsecTime(payload.timestamp)
+  if (!Number.isFinite(time)) fail('invalid_payload', 'The payload\'s timestamp is not an ISO 8601 date-time (offset optional: UTC when absent).')
+  const inner = payload.payload
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) fail('invalid_payload', 'The payload\'s payload field is not an object.')
+  return { eventId, timestamp: time / 1000 }
 }
 
 function payloadOf(body: Uint8Array): Record<string, unknown> {
@@ -39,7 +70,8 @@ function payloadOf(body: Uint8Array): Record<string, unknown> {
 
 /**
  * Trivial Security. Required claims iat, nbf, exp, aud, iss, sub with 3 s leeway; the payload is validated
- * (`event_id` a UUID, `event_name` a known event, `timestamp` an RFC 3339 date-time, `payload` an object).
+ * (`event_id` a UUID, `event_name` a known event, `timestamp` an ISO 8601 date-time — UTC when it has no offset —,
+ * `payload` an object).
  * The verified timestamp is the payload's `timestamp`, normalised to UTC.
  */
 export const trivialsec = defineProvider<TrivialsecOptions, JwtConfig>(
@@ -63,38 +95,19 @@ export const trivialsec = defineProvider<TrivialsecOptions, JwtConfig>(
       })
     },
     signClaims(input, config) {
-      const eventId = field(payloadOfSafe(input.body), 'event_id')
-      return {
-        iss: config.issuer,
-        aud: config.audience,
-        sub: config.subject,
-        ...(eventId === undefined ? {} : { eid: `urn:uuid:${eventId}` }),
+      // Never sign what verification would refuse: the payload rules run first, as a usage error.
+      let eventId: string
+      try {
+        eventId = checkedPayload(input.body).eventId
+      } catch (error) {
+        throw optionError('trivialsec', `cannot sign this body: ${(error as Error).message}`)
       }
+      return { iss: config.issuer, aud: config.audience, sub: config.subject, eid: `urn:uuid:${eventId}` }
     },
     checkPayload(claims, body) {
-      const payload = payloadOf(body)
-      const eventId = payload.event_id
-      if (typeof eventId !== 'string' || !UUID.test(eventId)) fail('invalid_payload', 'The payload\'s event_id is not a UUID.')
-      if (claims.eid !== `urn:uuid:${eventId}`) fail('claim_mismatch', 'The token\'s eid claim does not name this payload\'s event_id.')
-      const eventName = payload.event_name
-      if (typeof eventName !== 'string' || !(TRIVIALSEC_EVENT_NAMES as readonly string[]).includes(eventName)) {
-        fail('invalid_payload', 'The payload\'s event_name is not a known Trivial Security event.')
-      }
-      const timestamp = payload.timestamp
-      const time = typeof timestamp === 'string' && DATE_TIME.test(timestamp) ? Date.parse(timestamp) : Number.NaN
-      if (!Number.isFinite(time)) fail('invalid_payload', 'The payload\'s timestamp is not an RFC 3339 date-time.')
-      const inner = payload.payload
-      if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) fail('invalid_payload', 'The payload\'s payload field is not an object.')
-      return { id: eventId, timestamp: time / 1000 }
+      const { eventId, timestamp } = checkedPayload(body, claims)
+      return { id: eventId, timestamp }
     },
     eventType: (context) => field(context.payload(), 'event_name'),
   }),
 )
-
-function payloadOfSafe(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(body).toString('utf8'))
-  } catch {
-    return undefined
-  }
-}

@@ -146,7 +146,8 @@ describe('trivialsec: refusals with their reasons', () => {
       validBody({ event_name: 'report_exploded' }),
       validBody({ event_name: undefined }),
       validBody({ timestamp: '2026-11-23 noon' }),
-      validBody({ timestamp: '2026-11-23T11:59:58' }),
+      validBody({ timestamp: '2026-11-23T11:59:58+0000' }),
+      validBody({ timestamp: '2026-11-23T11:59' }),
       validBody({ timestamp: 1764000000 }),
       validBody({ payload: [] }),
       validBody({ payload: 'x' }),
@@ -162,7 +163,9 @@ describe('trivialsec: refusals with their reasons', () => {
 // ---------------------------------------------------------------------------------------------
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+// ISO 8601 with the offset optional: the provider's model stamps naive datetimes as UTC (issue 9).
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$/
+const utcMs = (value: string) => Date.parse(/([Zz]|[+-]\d{2}:\d{2})$/.test(value) ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`)
 
 /** The payload rules from the provider's documentation: the expected reason, or undefined when the payload is fine. */
 function payloadVerdict(body: string, eid: unknown): 'invalid_payload' | 'claim_mismatch' | undefined {
@@ -177,7 +180,7 @@ function payloadVerdict(body: string, eid: unknown): 'invalid_payload' | 'claim_
   if (typeof p.event_id !== 'string' || !UUID.test(p.event_id)) return 'invalid_payload'
   if (eid !== `urn:uuid:${p.event_id}`) return 'claim_mismatch'
   if (typeof p.event_name !== 'string' || !(TRIVIALSEC_EVENT_NAMES as readonly string[]).includes(p.event_name)) return 'invalid_payload'
-  if (typeof p.timestamp !== 'string' || !RFC3339.test(p.timestamp) || Number.isNaN(Date.parse(p.timestamp))) return 'invalid_payload'
+  if (typeof p.timestamp !== 'string' || !ISO_DATE_TIME.test(p.timestamp) || Number.isNaN(utcMs(p.timestamp))) return 'invalid_payload'
   if (typeof p.payload !== 'object' || p.payload === null || Array.isArray(p.payload)) return 'invalid_payload'
   return undefined
 }
