@@ -32,7 +32,7 @@ export type VerificationFailureReason = (typeof VERIFICATION_FAILURE_REASONS)[nu
  * 401 when it is well formed but not authentic or no longer fresh.
  */
 export const REASON_STATUS: Readonly<Record<VerificationFailureReason, 400 | 401>> = {
-  missing_signature: 401,
+  missing_signature: 400,
   malformed_signature: 400,
   unsupported_algorithm: 400,
   signature_mismatch: 401,

@@ -95,7 +95,7 @@ describe('reading', () => {
   it('lists rejections', async () => {
     const rejections = await gw.admin('/api/rejections?source=a')
     expect(rejections.body.items).toHaveLength(1)
-    expect(rejections.body.items[0]).toMatchObject({ sourceId: 'a', status: 401, reason: 'missing_signature', bodySize: 2, remoteAddress: '127.0.0.1' })
+    expect(rejections.body.items[0]).toMatchObject({ sourceId: 'a', status: 400, reason: 'missing_signature', bodySize: 2, remoteAddress: '127.0.0.1' })
     expect((await gw.admin('/api/rejections?source=b')).body.items).toEqual([])
   })
 

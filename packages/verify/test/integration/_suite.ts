@@ -235,7 +235,7 @@ export function defineAdapterSuite(harness: AdapterHarness): void {
       expect(reply.text).not.toContain(headers['x-hub-signature-256'])
     })
 
-    it('answers 400 malformed_signature, 401 missing_signature and 401 timestamp_too_old', async () => {
+    it('answers 400 malformed_signature, 400 missing_signature and 401 timestamp_too_old', async () => {
       await withServer(harness, { preset: github() }, async (port) => {
         const malformed = await send(port, '/hooks/github', {
           headers: { ...(await githubHeaders(githubBody)), 'x-hub-signature-256': 'sha256=not-hex' },
@@ -243,7 +243,7 @@ export function defineAdapterSuite(harness: AdapterHarness): void {
         })
         expect([malformed.status, malformed.json.error.code]).toEqual([400, 'malformed_signature'])
         const missing = await send(port, '/hooks/github', { headers: { 'content-type': 'application/json' }, body: githubBody })
-        expect([missing.status, missing.json.error.code]).toEqual([401, 'missing_signature'])
+        expect([missing.status, missing.json.error.code]).toEqual([400, 'missing_signature'])
       })
       const stale = await withServer(harness, { preset: providers.stripe({ secrets: [SECRETS.stripe] }), now: clock(T + 3600) }, (port) =>
         send(port, '/hooks/stripe', { headers: stripeHeaders(stripeBody), body: stripeBody }),
