@@ -207,7 +207,7 @@ export interface SourceConfig {
   readonly provider: string
   /** The preset with its secrets decoded and options checked. */
   readonly preset: ConfiguredPreset
-  /** The preset options in effect (defaults such as Trello's `callbackUrl` filled in). */
+  /** The preset options in effect (defaults such as Trello's `callbackUrl`, its preset's sourceUrlOption, filled in). */
   readonly options: Readonly<Record<string, unknown>>
   readonly allowIps: readonly string[]
 }
@@ -483,13 +483,14 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
         presetOptions[key] = value
       }
     }
-    // Trello signs the callback URL it was given: default it to where this source is served, when that is known.
-    if (definition.id === 'trello' && presetOptions.callbackUrl === undefined) {
+    // Providers that sign the URL they were given (Trello's callbackUrl): default it to where this source is served.
+    const urlOption = definition.sourceUrlOption
+    if (urlOption !== undefined && presetOptions[urlOption] === undefined) {
       if (publicUrl === undefined) {
-        issues.push(`${at}.options.callbackUrl: required for trello (the URL exactly as registered with Trello) unless server.publicUrl is set`)
+        issues.push(`${at}.options.${urlOption}: required for ${definition.id} (the URL exactly as registered with the provider) unless server.publicUrl is set`)
         optionsOk = false
       } else {
-        presetOptions.callbackUrl = `${publicUrl}/webhooks/${source.id}`
+        presetOptions[urlOption] = `${publicUrl}/webhooks/${source.id}`
       }
     }
     if (!optionsOk) return

@@ -13,6 +13,7 @@ export const GATEWAY_ERROR_CODES = [
   'not_found',
   'unknown_source',
   'method_not_allowed',
+  'invalid_handshake',
   'payload_too_large',
   'ip_not_allowed',
   'storage_unavailable',

@@ -5,28 +5,31 @@
  * ever reach the database or a log line (threat: a leaked backup or log lets anyone replay or impersonate).
  */
 import type { IncomingHttpHeaders } from 'node:http'
+import { providers } from '@hookgate/verify'
 
 /** What a redacted value is replaced by. */
 export const REDACTED = '[redacted]'
 
-/** Headers redacted by exact (lower-case) name: credentials and signature headers whose names give no hint. */
+/**
+ * Headers redacted by exact (lower-case) name: credentials, and every signature header a built-in preset declares
+ * (Trello's `x-trello-webhook` says nothing of what it holds). Sources add their configured preset's own.
+ */
 const EXACT_NAMES: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',
   'set-cookie',
-  // Trello's signature header does not say "signature".
-  'x-trello-webhook',
   'x-api-key',
   'api-key',
+  ...Object.values(providers).flatMap(({ definition }) => (Array.isArray(definition.signatureHeaders) ? definition.signatureHeaders : [])),
 ])
 
 /**
  * Any header whose name contains one of these is redacted: `stripe-signature`, `x-hub-signature-256`,
- * `x-twilio-signature`, `webhook-signature`, `svix-signature`, `x-slack-signature`, `x-shopify-hmac-sha256`,
- * `x-gitlab-token`, `x-webhook-secret`, … Erring on the side of redaction costs a debugging hint at worst.
+ * `x-twilio-signature`, `paypal-transmission-sig`, `x-gitlab-token`, `x-webhook-secret`, `x-api_key`, … Erring on
+ * the side of redaction costs a debugging hint at worst.
  */
-const NAME_PARTS: readonly string[] = ['signature', 'token', 'secret', 'password', 'passwd', 'hmac', 'apikey', 'api-key', 'credential']
+const NAME_PARTS: readonly string[] = ['sig', 'token', 'secret', 'password', 'passwd', 'hmac', 'key', 'auth', 'cookie', 'credential']
 
 /** True when a header's value must never be stored or logged. @param name any case */
 export function isSensitiveHeader(name: string): boolean {

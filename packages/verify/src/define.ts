@@ -42,6 +42,51 @@ export interface VerifiedContext {
   text(): string
 }
 
+/** What the gateway (or an adapter) answers to a handshake instead of storing the request. */
+export interface HandshakeAnswer {
+  readonly status: number
+  readonly contentType?: string
+  readonly body: string
+}
+
+/**
+ * An endpoint check a provider makes, declared by its preset so that only that provider's sources answer it.
+ * `probe` serves unsigned requests (Trello's HEAD, Meta's GET hub.challenge) before verification; `reply` serves
+ * signed ones (Slack url_verification, Zoom url_validation) only after the signature holds.
+ */
+export interface Handshake<Config = unknown> {
+  /** One line for listings and docs. */
+  readonly description: string
+  /** Methods other than POST the provider probes with (`HEAD`, `GET`). */
+  readonly probeMethods?: readonly string[]
+  probe?(request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }, config: Config): HandshakeAnswer | undefined
+  reply?(context: VerifiedContext, config: Config, key: Key): HandshakeAnswer | undefined
+}
+
+/** How the shared property, malformed-input and fuzz tests drive a preset (derived by the family factories). */
+export interface TestProfile {
+  /** Options besides `secrets` needed to configure the preset in tests. */
+  readonly options?: Readonly<Record<string, unknown>>
+  /** The form of secret the provider issues; asymmetric kinds mean a private key in tests (it can sign and verify). */
+  readonly secretKind: 'text' | 'base64' | 'hex' | 'whsec' | 'ed25519' | 'ecdsa-p256' | 'rsa'
+  /** The signature header, lower-case. */
+  readonly signatureHeader: string
+  readonly encoding: 'hex' | 'base64' | 'base64url' | 'utf8'
+  /** Text in the header before the signature (a prefix, or a `t=…,v1=` list head). */
+  readonly signatureStart: 'prefix' | 'list' | 'none'
+  readonly prefix?: string
+  /** How the signing time travels, when it does. */
+  readonly time?: { readonly seconds: number; readonly where: { readonly header: string } | 'in-signature'; readonly unit: 's' | 'ms' }
+  /** A header whose value is covered by the signature. */
+  readonly signedIdHeader?: string
+  /** Whether the body is signed (tokens are not bound to the body). */
+  readonly bodySigned: boolean
+  /** The URL that is signed: the request's or the one configured in an option. */
+  readonly url?: 'request' | 'config'
+  /** Every header the preset reads. */
+  readonly relatedHeaders: readonly string[]
+}
+
 /** Options every preset takes. */
 export interface BaseOptions {
   /** One secret, or several during a rotation: any one matching passes. */
@@ -81,6 +126,17 @@ export interface ProviderDefinition<Options extends object = object, Config = un
   check?(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config, nowSeconds: number): Partial<Pick<Envelope, 'id' | 'timestamp'>> | void
   /** Headers the provider would send for this message. */
   sign(input: SignInput, key: Key, config: Config): Record<string, string>
+  /** Every header that carries a signature, token or key material (lower-case): redacted wherever requests are kept. */
+  readonly signatureHeaders: readonly string[] | ((config: Config) => readonly string[])
+  /** The endpoint check the provider makes, if any. */
+  readonly handshake?: Handshake<Config>
+  /**
+   * An option naming the URL the provider signs (Trello's `callbackUrl`): the gateway fills it with the source's
+   * public URL when it knows it.
+   */
+  readonly sourceUrlOption?: string
+  /** How the shared test suites drive this preset; presets without one have a hand-written entry in the tests. */
+  readonly profile?: TestProfile
   eventId?(context: VerifiedContext, config: Config): string | undefined
   eventType?(context: VerifiedContext, config: Config): string | undefined
 }
@@ -129,6 +185,12 @@ export function defineProvider<Options extends object, Config>(
     return Object.freeze({ id: definition.id, definition: definition as ProviderDefinition<object, unknown>, keys, toleranceSeconds: tolerance, config })
   }
   return Object.assign(factory, { definition: definition as ProviderDefinition<object, unknown> })
+}
+
+/** The headers of a configured preset that carry signatures, tokens or keys (lower-case): what must be redacted. */
+export function signatureHeadersOf(preset: ConfiguredPreset): readonly string[] {
+  const headers = preset.definition.signatureHeaders
+  return typeof headers === 'function' ? headers(preset.config) : headers
 }
 
 /** Secret → UTF-8 bytes (the default decoding: the secret text is the key). */

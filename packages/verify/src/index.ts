@@ -3,7 +3,7 @@
  * Webhook signature verification on the raw bytes, one preset per provider, no dependencies.
  */
 export { providers, isBuiltinProviderId, type BuiltinProviderId } from './providers/index.ts'
-export { verifyWebhook, safeVerifyWebhook, signWebhook, VerifiedWebhook } from './verify.ts'
+export { verifyWebhook, safeVerifyWebhook, signWebhook, probeHandshake, VerifiedWebhook } from './verify.ts'
 export type { VerifyOptions, VerifyResult, VerificationFailure, SignMessage } from './verify.ts'
 export { fromFetchRequest, type WebhookRequest, type HeadersLike } from './request.ts'
 export {
@@ -17,9 +17,18 @@ export {
   type WebhookErrorCode,
   type AnyWebhookError,
 } from './errors.ts'
-export { defineProvider, type ProviderDefinition, type ProviderFactory, type ConfiguredPreset, type BaseOptions, type Secret, type Envelope } from './define.ts'
+export {
+  defineProvider,
+  signatureHeadersOf,
+  type Handshake,
+  type HandshakeAnswer,
+  type TestProfile,
+  type ProviderDefinition, type ProviderFactory, type ConfiguredPreset, type BaseOptions, type Secret, type Envelope } from './define.ts'
 export { TRELLO_SOURCE_IPS, type TrelloOptions } from './providers/trello.ts'
 export { twilioBodySha256, type TwilioOptions } from './providers/twilio.ts'
 export type { HmacOptions } from './providers/hmac-sha256.ts'
 export type { JwtOptions } from './providers/jwt.ts'
 export { TRIVIALSEC_EVENT_NAMES, type TrivialsecOptions } from './providers/trivialsec.ts'
+export { signedPreset, signedDefinition, type SignedSpec, type SignedConfig, type SignedAlgorithm, type SecretForm } from './families/signed.ts'
+export { tokenPreset, type TokenSpec } from './families/token.ts'
+export type { FieldSource } from './families/fields.ts'

@@ -6,9 +6,9 @@
 import { Buffer } from 'node:buffer'
 import { randomUUID } from 'node:crypto'
 import { Failure, WebhookVerificationError, type VerificationFailureReason } from './errors.ts'
-import type { ConfiguredPreset, Envelope, VerifiedContext } from './define.ts'
+import type { ConfiguredPreset, Envelope, HandshakeAnswer, VerifiedContext } from './define.ts'
 import type { HeadersLike, WebhookRequest } from './request.ts'
-import { verifySignature } from './schemes/index.ts'
+import { verifySignature, type Key } from './schemes/index.ts'
 
 export interface VerifyOptions {
   /** The clock (injectable for tests and for re-checking captured requests). Default: now. */
@@ -25,18 +25,28 @@ export class VerifiedWebhook {
   readonly #preset: ConfiguredPreset
   readonly #headers: HeadersLike
   readonly #envelope: Envelope
+  readonly #key: Key
   // Built on first use: most callers never ask for id/eventType, and this runs once per request.
   #context: VerifiedContext | undefined
   #payload: { value: unknown } | undefined
 
   /** @internal */
-  constructor(preset: ConfiguredPreset, headers: HeadersLike, rawBody: Uint8Array, envelope: Envelope) {
+  constructor(preset: ConfiguredPreset, headers: HeadersLike, rawBody: Uint8Array, envelope: Envelope, key: Key) {
     this.provider = preset.id
     this.rawBody = rawBody
     this.timestamp = envelope.timestamp === undefined ? undefined : new Date(envelope.timestamp * 1000)
     this.#preset = preset
     this.#headers = headers
     this.#envelope = envelope
+    this.#key = key
+  }
+
+  /**
+   * The answer this request expects instead of being processed, when it is the provider's signed endpoint check
+   * (Slack url_verification, Zoom endpoint.url_validation, Discord PING…); undefined for an ordinary webhook.
+   */
+  handshake(): HandshakeAnswer | undefined {
+    return this.#preset.definition.handshake?.reply?.(this.#verifiedContext(), this.#preset.config, this.#key)
   }
 
   /** The provider's delivery or event id (what the gateway deduplicates on), when the provider sends one. */
@@ -122,18 +132,18 @@ function run(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyO
   if (preset.toleranceSeconds !== undefined) checkWindow(envelope.timestamp, preset.toleranceSeconds, nowSeconds)
   const contents = definition.signedContent(request, body, envelope, preset.config)
   // Try every pair even after a miss; stop at the first match. Nothing tells which key or candidate came closest.
-  let matched = false
+  let matched: Key | undefined
   search: for (const content of contents) {
     for (const key of preset.keys) {
       for (const signature of envelope.signatures) {
         if (verifySignature(key, content, signature)) {
-          matched = true
+          matched = key
           break search
         }
       }
     }
   }
-  if (!matched) {
+  if (matched === undefined) {
     throw new Failure(
       'signature_mismatch',
       'No signature matched. Are you passing the raw request body exactly as received? ' +
@@ -142,7 +152,7 @@ function run(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyO
     )
   }
   const found = definition.check?.(request, body, envelope, preset.config, nowSeconds)
-  return new VerifiedWebhook(preset, request.headers, body, found ? { ...envelope, ...found } : envelope)
+  return new VerifiedWebhook(preset, request.headers, body, found ? { ...envelope, ...found } : envelope, matched)
 }
 
 function toFailure(preset: ConfiguredPreset, failure: Failure): VerificationFailure {
@@ -173,6 +183,21 @@ export function verifyWebhook(preset: ConfiguredPreset, request: WebhookRequest,
   const result = safeVerifyWebhook(preset, request, options)
   if (!result.ok) throw result.error
   return result
+}
+
+/**
+ * The answer to an unsigned endpoint probe the preset's provider makes (Trello's `HEAD`, Meta's `GET hub.challenge`),
+ * or undefined when the request is not one. Never answers for a preset that declares no such probe.
+ */
+export function probeHandshake(preset: ConfiguredPreset, request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }): HandshakeAnswer | undefined {
+  const handshake = preset.definition.handshake
+  if (handshake?.probe === undefined || !(handshake.probeMethods ?? []).includes(request.method.toUpperCase())) return undefined
+  try {
+    return handshake.probe(request, preset.config)
+  } catch (error) {
+    if (error instanceof Failure) return undefined
+    throw error
+  }
 }
 
 /** A message to sign with {@link signWebhook}. */

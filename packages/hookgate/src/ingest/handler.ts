@@ -1,8 +1,9 @@
 /**
  * @module ingest/handler
  * The ingest pipeline for `/webhooks/<source id>`, one step after the other:
- * route (404) → method (405; Trello `HEAD` → 200) → IP allowlist (403) → body, capped while streaming (413)
- * → signature (400/401 + reason) → Slack challenge → dedupe → durable commit → 200 `{ id, duplicate }`.
+ * route (404) → method (405; a probe the source's preset declares, e.g. Trello's `HEAD`, is answered) → IP allowlist
+ * (403) → body, capped while streaming (413) → signature (400/401 + reason) → a signed handshake the preset declares
+ * (Slack url_verification) is answered, not stored → dedupe → durable commit → 200 `{ id, duplicate }`.
  *
  * The allowlist runs before the body is read: a refused sender costs no body bytes. Nothing is acknowledged
  * before `storage.ingest` has resolved, i.e. before the commit is on disk; when the store cannot commit the
@@ -22,7 +23,9 @@ import { declaredLength } from './body.ts'
 import { resolveClient, type AddressMatcher, type ClientInfo } from './client-address.ts'
 import { dedupeKey, sha256Hex } from './dedupe.ts'
 import type { RoutedSource } from './route.ts'
-import { answersHead, requestUrl, slackChallenge, verifyRequest } from './verify.ts'
+import { Buffer } from 'node:buffer'
+import { probeHandshake, type HandshakeAnswer } from '@hookgate/verify'
+import { requestUrl, verifyRequest } from './verify.ts'
 
 /** Seconds a provider is asked to wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 5
@@ -112,9 +115,10 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       )
     }
 
-    const head = req.method === 'HEAD' && answersHead(source)
-    if (req.method !== 'POST' && !head) {
-      const allow = answersHead(source) ? 'POST, HEAD' : 'POST'
+    const probeMethods = source.preset.definition.handshake?.probeMethods ?? []
+    const probing = req.method !== 'POST' && probeMethods.includes(req.method)
+    if (req.method !== 'POST' && !probing) {
+      const allow = ['POST', ...probeMethods].join(', ')
       return done(
         await refuse(source, req, client, receivedAt, 405, 'method_not_allowed', `Webhooks are delivered with POST (allowed: ${allow}).`, unread, {
           headers: { allow },
@@ -131,9 +135,15 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       )
     }
 
-    if (head) {
+    if (probing) {
+      // An unsigned endpoint check (Trello's HEAD, Meta's GET hub.challenge): answered as the preset says, never stored.
+      const url = requestUrl(req.target, req.headers, client, server.publicUrl, context.listenHost())
+      const answer = probeHandshake(source.preset, { method: req.method, url, headers: req.distinctHeaders })
+      if (answer === undefined) {
+        return done(await refuse(source, req, client, receivedAt, 400, 'invalid_handshake', `This ${req.method} request is not the endpoint check ${source.provider} makes.`, unread, { close: true }))
+      }
       metrics.countRequest(source.id, 'handshake', 'ok')
-      return done({ status: 200, headers: {}, body: undefined, close: true })
+      return done(handshakeResponse(answer, req.method === 'HEAD'))
     }
 
     const read = await req.readBody(server.maxBodyBytes)
@@ -172,12 +182,12 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       return done(await refuse(source, req, client, receivedAt, result.error.status, result.reason, result.message, { size: body.byteLength, sha256: sha256Hex(body) }))
     }
 
-    const challenge = slackChallenge(source, result)
-    if (challenge !== undefined) {
-      // Slack's endpoint check: answered, never stored.
+    const answer = result.handshake()
+    if (answer !== undefined) {
+      // The provider's signed endpoint check (Slack url_verification…): answered, never stored.
       metrics.countRequest(source.id, 'handshake', 'ok')
-      logger.info({ source: source.id }, 'slack url_verification answered')
-      return done(jsonResponse(200, { challenge }))
+      logger.info({ source: source.id, provider: source.provider }, 'handshake answered')
+      return done(handshakeResponse(answer, false))
     }
 
     const providerEventId = result.id
@@ -220,6 +230,11 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
   }
 
   return (req, sourceId) => handle(req, sourceId, performance.now())
+}
+
+function handshakeResponse(answer: HandshakeAnswer, head: boolean): CoreResponse {
+  const headers: Record<string, string> = answer.contentType === undefined ? {} : { 'content-type': answer.contentType }
+  return { status: answer.status, headers, body: head ? undefined : Buffer.from(answer.body, 'utf8'), close: head }
 }
 
 /** An error as logged: name, code and message (which, by the library's rule, hold no secrets), no stack noise. */

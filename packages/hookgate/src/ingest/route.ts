@@ -2,6 +2,7 @@
  * @module ingest/route
  * `/webhooks/<source id>` → the configured source, with its allowlist compiled once.
  */
+import { signatureHeadersOf } from '@hookgate/verify'
 import type { SourceConfig } from '../config.ts'
 import { createAddressMatcher, type AddressMatcher } from './client-address.ts'
 
@@ -15,8 +16,8 @@ export interface RoutedSource extends SourceConfig {
   /** Compiled `allowIps` (empty: every address). */
   readonly allow: AddressMatcher
   /**
-   * Header names to redact besides the built-in list: the signature/token header configured with the `header`
-   * option of the generic presets (`hmac-sha256`, `jwt`), whose name may say nothing (`X-Mac`).
+   * Header names to redact besides the built-in list: the ones the source's preset declares, including a header
+   * configured with the `header` option of the generic presets (`hmac-sha256`, `jwt`), whose name may say nothing.
    */
   readonly sensitiveHeaders: ReadonlySet<string>
 }
@@ -25,12 +26,11 @@ export interface RoutedSource extends SourceConfig {
 export function createSourceTable(sources: readonly SourceConfig[]): ReadonlyMap<string, RoutedSource> {
   const table = new Map<string, RoutedSource>()
   for (const source of sources) {
-    const header = source.options.header
     table.set(source.id, {
       ...source,
       path: WEBHOOKS_PREFIX + source.id,
       allow: createAddressMatcher(source.allowIps),
-      sensitiveHeaders: new Set(typeof header === 'string' ? [header.toLowerCase()] : []),
+      sensitiveHeaders: new Set(signatureHeadersOf(source.preset).map((name) => name.toLowerCase())),
     })
   }
   return table

@@ -172,7 +172,7 @@ describe('parseConfig refuses, naming the path', () => {
   it('an option the preset does not take, and Trello without a callback URL', () => {
     expect(issues({ sources: [source({ options: { header: 'x' } })] })).toEqual(['sources[0].options.header: unknown option (github takes no options)'])
     expect(issues({ sources: [{ id: 'b', provider: 'trello', secrets: [SECRET] }] })).toEqual([
-      'sources[0].options.callbackUrl: required for trello (the URL exactly as registered with Trello) unless server.publicUrl is set',
+      'sources[0].options.callbackUrl: required for trello (the URL exactly as registered with the provider) unless server.publicUrl is set',
     ])
   })
 

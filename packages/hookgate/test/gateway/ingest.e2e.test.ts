@@ -73,15 +73,27 @@ describe('routing, methods and handshakes', () => {
     expect((await gw.admin('/api/events?source=board')).body.items).toEqual([])
   })
 
-  it('echoes Slack\'s url_verification challenge after verification, stores nothing; unsigned → 401', async () => {
+  it('echoes Slack\'s url_verification challenge after verification, stores nothing; unsigned → 400', async () => {
     const body = JSON.stringify({ token: 'legacy', challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' })
     const ok = await fetch(`${gw.url}/webhooks/slack`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(slack, { body }) }, body })
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' })
     const unsigned = await fetch(`${gw.url}/webhooks/slack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-    expect(unsigned.status).toBe(401)
+    expect(unsigned.status).toBe(400)
     expect(((await unsigned.json()) as any).error.code).toBe('missing_signature')
     expect((await gw.admin('/api/events?source=slack')).body.items).toEqual([])
+  })
+
+  it('answers a handshake only for the preset that declares it: a signed url_verification body to another source is stored', async () => {
+    const preset = providers['hmac-sha256']({ secrets: ['custom-mac-secret-0123456789ab'], header: 'X-Mac', prefix: '' })
+    const body = JSON.stringify({ type: 'url_verification', challenge: 'not-for-this-source' })
+    const response = await fetch(`${gw.url}/webhooks/mac`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(preset, { body }) }, body })
+    expect(response.status).toBe(200)
+    const answer = (await response.json()) as { id: string; duplicate: boolean }
+    expect(answer).toMatchObject({ duplicate: false })
+    expect((await gw.admin(`/api/events/${answer.id}`)).body.body).toBe(body)
+    // And no source but Trello's answers HEAD.
+    expect((await fetch(`${gw.url}/webhooks/mac`, { method: 'HEAD' })).status).toBe(405)
   })
 
   it('stores a non-UTF-8 body byte-exact and returns it as base64', async () => {
@@ -323,7 +335,7 @@ describe('fetch adapter', () => {
       const { id } = (await ok.json()) as { id: string }
       expect((await gw.admin(`/api/events/${id}`)).body.body).toBe(body)
       const bad = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', { method: 'POST', body }))
-      expect(bad.status).toBe(401)
+      expect(bad.status).toBe(400)
       const refused = await gw.gateway.fetch(new Request('http://gateway.local/api/events'))
       expect(refused.status).toBe(401)
     } finally {

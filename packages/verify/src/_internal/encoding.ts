@@ -5,10 +5,13 @@ const HEX = /^(?:[0-9a-f]{2})+$/
 // Padded base64 is this plus a length that is a multiple of 4 (checked apart: twice as fast as one grouped regex).
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 const BASE64URL = /^[A-Za-z0-9_-]*$/
+// Tokens sent as is (`X-Gitlab-Token`): visible ASCII and spaces only, as a header value can carry them faithfully.
+const TEXT = /^[\x20-\x7e]+$/
 
-export type SignatureEncoding = 'hex' | 'base64' | 'base64url'
+/** `utf8` is for tokens sent as is, not for MACs. */
+export type SignatureEncoding = 'hex' | 'base64' | 'base64url' | 'utf8'
 
-/** True when `value` is non-empty, canonical lower-case hex / padded base64 / unpadded base64url. */
+/** True when `value` is non-empty, canonical lower-case hex / padded base64 / unpadded base64url / printable text. */
 export function isEncoded(value: string, encoding: SignatureEncoding): boolean {
   if (value.length === 0) return false
   switch (encoding) {
@@ -18,6 +21,8 @@ export function isEncoded(value: string, encoding: SignatureEncoding): boolean {
       return value.length % 4 === 0 && BASE64.test(value)
     case 'base64url':
       return BASE64URL.test(value) && value.length % 4 !== 1
+    case 'utf8':
+      return TEXT.test(value)
   }
 }
 

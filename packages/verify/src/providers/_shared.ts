@@ -31,32 +31,3 @@ export function unixSeconds(value: string | undefined, header: string): number {
   if (!/^\d{1,12}$/.test(value)) fail('malformed_signature', `The timestamp in ${header} is not a whole number of seconds.`)
   return Number(value)
 }
-
-/**
- * Parses `t=<unix>,v1=<hex>[,v1=<hex>…]` (Stripe, Calendly). Unknown keys (v0, future schemes) are skipped:
- * only `v1` counts, so a downgraded scheme cannot be smuggled in.
- */
-export function parseTimestampedList(value: string, header: string): { timestamp: number; signatures: Signature[] } {
-  let timestamp: string | undefined
-  const signatures: Signature[] = []
-  // Scanned with indexOf rather than split/slice: this runs on every request (see bench/verify.mjs).
-  for (let start = 0; start <= value.length; ) {
-    let end = value.indexOf(',', start)
-    if (end === -1) end = value.length
-    const eq = value.indexOf('=', start)
-    if (eq <= start || eq > end) fail('malformed_signature', `The ${header} header is not a list of key=value pairs.`)
-    const key = value.slice(start, eq)
-    const itemValue = value.slice(eq + 1, end)
-    start = end + 1
-    if (key === 't') {
-      if (timestamp !== undefined) fail('malformed_signature', `The ${header} header has more than one t= timestamp.`)
-      timestamp = itemValue
-    } else if (key === 'v1') {
-      if (signatures.length === MAX_SIGNATURES) fail('malformed_signature', `The ${header} header has more than ${MAX_SIGNATURES} signatures.`)
-      signatures.push(encodedSignature('hmac-sha256', 'hex', itemValue, header))
-    }
-  }
-  if (timestamp === undefined) fail('timestamp_missing', `The ${header} header has no t= timestamp.`)
-  if (signatures.length === 0) fail('missing_signature', `The ${header} header has no v1= signature.`)
-  return { timestamp: unixSeconds(timestamp, header), signatures }
-}

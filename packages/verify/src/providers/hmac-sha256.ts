@@ -116,6 +116,7 @@ export const hmacSha256 = defineProvider<HmacOptions, HmacConfig>({
   scheme: 'configurable header (default X-Hub-Signature-256: sha256=<hex>) — HMAC of the raw body',
   docsUrl: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries',
   optionKeys: ['header', 'prefix', 'encoding', 'digest', 'idHeader', 'eventTypeHeader'],
+  signatureHeaders: (config) => [config.header],
   mismatchHint: 'Check the secret, the digest (sha1/sha256/sha512) and the encoding (hex/base64) the sender uses.',
   configure: (options) => hmacConfig('hmac-sha256', options, { header: 'X-Hub-Signature-256', encoding: 'hex' }),
   ...bodyHmac,

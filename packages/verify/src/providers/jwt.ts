@@ -169,6 +169,7 @@ export function jwtDefinition<Options extends object, Config extends JwtConfig>(
   const { signClaims, checkPayload, ...info } = base
   return {
     ...info,
+    signatureHeaders: (config) => [config.header],
     decodeKey: (secret, config) => hmacKey(SUPPORTED[config.alg], utf8Secret(secret)),
     parse(request, _body, config) {
       const jwt = parseJwt(request.headers, config)

@@ -15,6 +15,7 @@ export const shopify = defineProvider<object, HmacConfig>({
   scheme: 'X-Shopify-Hmac-Sha256 — HMAC-SHA256 base64 of the body',
   docsUrl: 'https://shopify.dev/docs/apps/build/webhooks/subscribe/https',
   optionKeys: [],
+  signatureHeaders: ['x-shopify-hmac-sha256', 'shopify-hmac-sha256'],
   mismatchHint:
     'Use the app\'s client secret (API secret key). Test webhooks sent from the store admin ("Send test notification") are signed with a different key.',
   configure: () => ({

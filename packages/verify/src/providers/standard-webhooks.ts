@@ -92,6 +92,7 @@ function create(id: 'standard-webhooks' | 'svix', name: string, prefixes: readon
     docsUrl: id === 'svix' ? 'https://docs.svix.com/receiving/verifying-payloads/how-manual' : 'https://www.standardwebhooks.com/',
     toleranceSeconds: 300,
     optionKeys: [],
+    signatureHeaders: headerSets.map((set) => set.signature),
     mismatchHint: 'Use the endpoint\'s signing secret (whsec_…, base64 after the prefix); a Stripe whsec_ secret is a different thing.',
     configure: () => ({ headerSets, provider: id }),
     decodeKey,

@@ -36,6 +36,13 @@ export const trello = defineProvider<TrelloOptions, { callbackUrl: string }>({
   scheme: 'X-Trello-Webhook — HMAC-SHA1 base64 of body + callback URL',
   docsUrl: 'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/',
   optionKeys: ['callbackUrl'],
+  signatureHeaders: ['x-trello-webhook'],
+  sourceUrlOption: 'callbackUrl',
+  handshake: {
+    description: 'HEAD request when the webhook is created: answered 200',
+    probeMethods: ['HEAD'],
+    probe: (request) => (request.method === 'HEAD' ? { status: 200, body: '' } : undefined),
+  },
   mismatchHint:
     'Use the application\'s API secret (not the API key or a token), and set callbackUrl to the URL exactly as registered with Trello.',
   configure: (options) => ({ callbackUrl: stringOption('trello', options, 'callbackUrl', true) }),

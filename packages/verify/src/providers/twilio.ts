@@ -14,6 +14,7 @@ import { hmacKey } from '../schemes/hmac.ts'
 import { signContent, type Content } from '../schemes/index.ts'
 import type { WebhookRequest } from '../request.ts'
 import { encodedSignature, requireHeader } from './_shared.ts'
+import { publicRequestUrl } from '../families/url.ts'
 
 export interface TwilioOptions {
   /**
@@ -38,12 +39,7 @@ interface TwilioData {
 
 /** The URL Twilio requested: the configured public base + the request's path and query, encoding untouched. */
 function signedUrl(request: { url?: string | undefined }, config: TwilioConfig): string {
-  const url = request.url
-  if (url === undefined) throw new TypeError('[@hookgate/verify] twilio: the request has no url; Twilio signs the full URL')
-  if (config.publicUrl === undefined) return url
-  const start = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0].length ?? 0
-  const pathAndQuery = url.slice(start)
-  return config.publicUrl + (pathAndQuery.startsWith('/') || pathAndQuery === '' ? pathAndQuery : `/${pathAndQuery}`)
+  return publicRequestUrl('twilio', request.url, config.publicUrl)
 }
 
 // URL variants exactly as twilio-node's validateRequest tries them (it splits with a regex so the
@@ -202,6 +198,7 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
   scheme: 'X-Twilio-Signature — HMAC-SHA1 base64 of URL + sorted form params (JSON: URL with bodySHA256)',
   docsUrl: 'https://www.twilio.com/docs/usage/webhooks/webhooks-security',
   optionKeys: ['publicUrl'],
+  signatureHeaders: ['x-twilio-signature'],
   mismatchHint:
     'Use the account\'s primary Auth Token (not an API key secret). Twilio signs the exact public URL it called: behind a proxy or tunnel set publicUrl (https, host and port as configured in Twilio).',
   configure(options) {

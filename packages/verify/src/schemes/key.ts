@@ -2,12 +2,20 @@
 import type { KeyObject } from 'node:crypto'
 import type { SignatureEncoding } from '../_internal/encoding.ts'
 
-export type KeyAlgorithm = 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512' | 'ed25519'
+export type KeyAlgorithm =
+  | 'hmac-sha1'
+  | 'hmac-sha256'
+  | 'hmac-sha512'
+  | 'ed25519'
+  | 'ecdsa-p256-sha256'
+  | 'rsa-sha256'
+  /** A shared token sent as is (GitLab's X-Gitlab-Token, basic auth): compared, never MACed. */
+  | 'token'
 
 /** A verification (and, where possible, signing) key. Built once, when the preset is configured. */
 export interface Key {
   readonly alg: KeyAlgorithm
-  /** Secret key for HMAC; public or private key for Ed25519 (a private key can also sign). */
+  /** Secret key for HMAC and tokens; public or private key for asymmetric schemes (a private key can also sign). */
   readonly key: KeyObject
 }
 

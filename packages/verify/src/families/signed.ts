@@ -1,0 +1,356 @@
+/**
+ * @module families/signed
+ * The family most providers belong to: a signature (HMAC, Ed25519, ECDSA or RSA) over a template of request parts
+ * — `{body}`, `{timestamp}`, `{id}`, `{url}`, `{method}` and literal text — carried in one header, alone, after a
+ * prefix, or in a `t=…,v1=…` list. A preset is a plain {@link SignedSpec}; the template is written once and used
+ * both to verify and to sign.
+ * @example
+ * export const linear = signedPreset({
+ *   id: 'linear', name: 'Linear', docsUrl: '…', mismatchHint: '…',
+ *   algorithm: 'hmac-sha256', signed: '{body}',
+ *   signature: { header: 'Linear-Signature', encoding: 'hex' },
+ *   id: { header: 'Linear-Delivery' }, eventType: { header: 'Linear-Event' },
+ * })
+ */
+import { Buffer } from 'node:buffer'
+import { fail } from '../errors.ts'
+import { decodeStrict } from '../_internal/encoding.ts'
+import { getHeader } from '../_internal/headers.ts'
+import {
+  defineProvider,
+  optionError,
+  stringOption,
+  type Handshake,
+  type ProviderDefinition,
+  type ProviderFactory,
+  type Secret,
+  type TestProfile,
+  type VerifiedContext,
+} from '../define.ts'
+import { keyFits, parseKeyText, type AsymmetricAlgorithm } from '../schemes/asymmetric.ts'
+import { hmacKey } from '../schemes/hmac.ts'
+import { signContent, type Content, type Key, type KeyAlgorithm, type Signature } from '../schemes/index.ts'
+import type { WebhookRequest } from '../request.ts'
+import { encodedSignature, MAX_SIGNATURES, requireHeader } from '../providers/_shared.ts'
+import { fieldSources, readField, type FieldSource } from './fields.ts'
+import { publicRequestUrl } from './url.ts'
+
+
+export type SignedAlgorithm = 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512' | AsymmetricAlgorithm
+
+/** How a text secret becomes HMAC key bytes. */
+export type SecretForm = 'utf8' | 'base64' | 'hex' | 'whsec'
+
+export interface SignedSpec<Config extends SignedConfig = SignedConfig> {
+  readonly id: string
+  readonly name: string
+  readonly docsUrl: string
+  /** Added to a `signature_mismatch` message: the mistakes people make with this provider. */
+  readonly mismatchHint: string
+  readonly algorithm: SignedAlgorithm
+  /** The signed content, e.g. `{body}`, `v0:{timestamp}:{body}`, `{id}.{timestamp}.{body}`, `{url}{body}`. */
+  readonly signed: string
+  readonly signature: {
+    readonly header: string
+    readonly encoding: 'hex' | 'base64' | 'base64url'
+    /** Text before the signature, e.g. `sha256=`; a different `<algo>=` there is reported as unsupported_algorithm. */
+    readonly prefix?: string
+    /** Accept upper-case hex too (compared lower-cased: same bytes). */
+    readonly anyHexCase?: boolean
+    /**
+     * A list of `key=value` items (Stripe style `t=…,v1=…`): the item separator, the key whose values are signatures
+     * (several allowed), and the key that carries the timestamp when the time travels in this header.
+     */
+    readonly list?: { readonly separator: string; readonly key: string; readonly timestampKey?: string }
+  }
+  /** The signing time: in its own header (or in the list's `timestampKey`), in seconds or milliseconds. */
+  readonly timestamp?: { readonly header?: string; readonly unit?: 's' | 'ms'; readonly toleranceSeconds: number }
+  /** Header that carries `{id}` when the template signs one; also the delivery id. */
+  readonly idHeader?: string
+  /** The provider's delivery/event id, for deduplication (default: `idHeader`). */
+  readonly eventId?: FieldSource | readonly FieldSource[]
+  readonly eventType?: FieldSource | readonly FieldSource[]
+  /** HMAC secrets: how the text is turned into key bytes. Default `utf8`. Ignored for public-key schemes. */
+  readonly secret?: SecretForm
+  /**
+   * `{url}` is the URL the provider called (the request's, or `publicUrl` + path) unless this names an option that
+   * holds the URL as registered with the provider (`notificationUrl`); the gateway fills that option from the
+   * source's public URL.
+   */
+  readonly urlOption?: string
+  readonly handshake?: Handshake<Config>
+  /** Headers besides the signature header that carry secrets or signatures (redacted). */
+  readonly extraSignatureHeaders?: readonly string[]
+  /** Options for the test suites when the preset needs more than secrets. */
+  readonly testOptions?: Readonly<Record<string, unknown>>
+  /** The form of secret the provider issues, for tests (default from `secret` and `algorithm`). */
+  readonly testSecretKind?: TestProfile['secretKind']
+}
+
+export interface SignedConfig {
+  /** The signed URL from `urlOption`, when the preset has one. */
+  readonly url: string | undefined
+  /** `publicUrl`: the origin the provider calls, when `{url}` is the request's URL. */
+  readonly publicUrl: string | undefined
+  /** Any other option value, for handshakes. */
+  readonly options: Readonly<Record<string, unknown>>
+}
+
+type Part = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'body' | 'timestamp' | 'id' | 'url' | 'method' }
+
+const PLACEHOLDER = /\{(body|timestamp|id|url|method)\}/g
+
+function parseTemplate(id: string, template: string): readonly Part[] {
+  const parts: Part[] = []
+  let last = 0
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    if (match.index > last) parts.push({ kind: 'text', text: template.slice(last, match.index) })
+    parts.push({ kind: match[1] as 'body' })
+    last = match.index + match[0].length
+  }
+  if (last < template.length) parts.push({ kind: 'text', text: template.slice(last) })
+  if (/\{[a-z]+\}/.test(parts.map((p) => (p.kind === 'text' ? p.text : '')).join(''))) {
+    throw new TypeError(`[@hookgate/verify] ${id}: unknown placeholder in signed template ${JSON.stringify(template)}`)
+  }
+  return parts
+}
+
+/** Values the template's placeholders take: from the request when verifying, from the message when signing. */
+interface PartValues {
+  readonly body: Uint8Array
+  readonly timestamp: string | undefined
+  readonly id: string | undefined
+  readonly url: string | undefined
+  readonly method: string
+}
+
+function content(parts: readonly Part[], values: PartValues): Content {
+  return parts.map((part) => {
+    if (part.kind === 'text') return part.text
+    if (part.kind === 'body') return values.body
+    return values[part.kind] ?? ''
+  })
+}
+
+/** Data carried from parse to signedContent. */
+interface SignedData {
+  readonly timestampText: string | undefined
+  readonly id: string | undefined
+}
+
+const KEY_ALGORITHM: Record<SignedAlgorithm, KeyAlgorithm> = {
+  'hmac-sha1': 'hmac-sha1',
+  'hmac-sha256': 'hmac-sha256',
+  'hmac-sha512': 'hmac-sha512',
+  ed25519: 'ed25519',
+  'ecdsa-p256-sha256': 'ecdsa-p256-sha256',
+  'rsa-sha256': 'rsa-sha256',
+}
+
+function isAsymmetric(alg: SignedAlgorithm): alg is AsymmetricAlgorithm {
+  return alg === 'ed25519' || alg === 'ecdsa-p256-sha256' || alg === 'rsa-sha256'
+}
+
+/** Secret text → HMAC key bytes in the provider's form. @internal */
+export function secretBytes(provider: string, secret: Secret, form: SecretForm): Uint8Array {
+  if (secret instanceof Uint8Array) return secret
+  switch (form) {
+    case 'utf8':
+      return Buffer.from(secret, 'utf8')
+    case 'hex': {
+      const bytes = decodeStrict(secret.toLowerCase(), 'hex')
+      if (bytes === undefined) throw optionError(provider, 'the secret must be hex, as the provider issues it')
+      return bytes
+    }
+    case 'base64':
+    case 'whsec': {
+      const text = form === 'whsec' ? secret.replace(/^whsec_/, '') : secret
+      const bytes = decodeStrict(text, 'base64') ?? decodeStrict(text, 'base64url')
+      if (bytes === undefined || bytes.length === 0) throw optionError(provider, 'the secret must be base64, as the provider issues it')
+      return bytes
+    }
+  }
+}
+
+function timestampFrom(text: string | undefined, label: string, unit: 's' | 'ms'): number {
+  if (text === undefined || text.length === 0) fail('timestamp_missing', `The ${label} carries no timestamp.`)
+  const digits = unit === 'ms' ? /^\d{1,15}$/ : /^\d{1,12}$/
+  if (!digits.test(text)) fail('malformed_signature', `The timestamp in ${label} is not a whole number of ${unit === 'ms' ? 'milliseconds' : 'seconds'}.`)
+  return unit === 'ms' ? Number(text) / 1000 : Number(text)
+}
+
+/** Builds the preset factory for a {@link SignedSpec}. */
+export function signedPreset<Options extends object = object>(spec: SignedSpec): ProviderFactory<Options> {
+  return defineProvider<Options, SignedConfig>(signedDefinition(spec))
+}
+
+/** The definition behind {@link signedPreset}, for presets that add code around it. */
+export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, SignedConfig> {
+  const parts = parseTemplate(spec.id, spec.signed)
+  const uses = new Set(parts.map((p) => p.kind))
+  const sig = spec.signature
+  const header = sig.header.toLowerCase()
+  const list = sig.list
+  const timestampHeader = spec.timestamp?.header?.toLowerCase()
+  const unit = spec.timestamp?.unit ?? 's'
+  const idHeader = spec.idHeader?.toLowerCase()
+  const alg = KEY_ALGORITHM[spec.algorithm]
+  const eventIdSources = spec.eventId === undefined ? (spec.idHeader === undefined ? [] : [{ header: spec.idHeader }]) : fieldSources(spec.eventId)
+  const eventTypeSources = fieldSources(spec.eventType)
+  if (spec.timestamp !== undefined && timestampHeader === undefined && list?.timestampKey === undefined) {
+    throw new TypeError(`[@hookgate/verify] ${spec.id}: a timestamp needs a header or a list timestampKey`)
+  }
+  if (uses.has('id') && idHeader === undefined) throw new TypeError(`[@hookgate/verify] ${spec.id}: {id} needs idHeader`)
+  const urlFromRequest = uses.has('url') && spec.urlOption === undefined
+  const optionKeys = [...(spec.urlOption === undefined ? [] : [spec.urlOption]), ...(urlFromRequest ? ['publicUrl'] : [])]
+
+  function signaturesOf(value: string): { signatures: Signature[]; timestampText?: string } {
+    const label = sig.header
+    const one = (text: string): Signature => {
+      const mac = sig.anyHexCase === true && sig.encoding === 'hex' ? text.toLowerCase() : text
+      return encodedSignature(alg, sig.encoding, mac, label)
+    }
+    if (list === undefined) {
+      const prefix = sig.prefix ?? ''
+      if (!value.startsWith(prefix)) {
+        const algo = /^([A-Za-z0-9-]{1,16})=/.exec(value)?.[1]
+        if (algo !== undefined && prefix.endsWith('=')) {
+          fail('unsupported_algorithm', `The ${label} header uses "${algo}", but ${spec.name} signs with "${prefix.slice(0, -1)}".`)
+        }
+        fail('malformed_signature', `The ${label} header does not start with "${prefix}".`)
+      }
+      return { signatures: [one(value.slice(prefix.length))] }
+    }
+    const signatures: Signature[] = []
+    let timestampText: string | undefined
+    for (const item of value.split(list.separator)) {
+      const eq = item.indexOf('=')
+      if (eq <= 0) fail('malformed_signature', `The ${label} header is not a list of key=value items.`)
+      // Not trimmed: the providers' SDKs split on the separator and `=` only.
+      const key = item.slice(0, eq)
+      const itemValue = item.slice(eq + 1)
+      if (key === list.timestampKey) {
+        if (timestampText !== undefined) fail('malformed_signature', `The ${label} header has more than one ${key}= timestamp.`)
+        timestampText = itemValue
+      } else if (key === list.key) {
+        if (signatures.length === MAX_SIGNATURES) fail('malformed_signature', `The ${label} header has more than ${MAX_SIGNATURES} signatures.`)
+        signatures.push(one(itemValue))
+      }
+    }
+    if (list.timestampKey !== undefined && timestampText === undefined) fail('timestamp_missing', `The ${label} header has no ${list.timestampKey}= timestamp.`)
+    if (signatures.length === 0) fail('missing_signature', `The ${label} header has no ${list.key}= signature.`)
+    return timestampText === undefined ? { signatures } : { signatures, timestampText }
+  }
+
+  function urlOf(request: { url?: string | undefined }, config: SignedConfig): string | undefined {
+    if (!uses.has('url')) return undefined
+    if (config.url !== undefined) return config.url
+    return publicRequestUrl(spec.id, request.url, config.publicUrl)
+  }
+
+  function headerLabel(name: string): string {
+    return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
+  }
+
+  const profile: TestProfile = {
+    ...(spec.testOptions === undefined ? {} : { options: spec.testOptions }),
+    secretKind:
+      spec.testSecretKind ??
+      (spec.algorithm === 'ed25519' ? 'ed25519' : spec.algorithm === 'ecdsa-p256-sha256' ? 'ecdsa-p256' : spec.algorithm === 'rsa-sha256' ? 'rsa' : spec.secret === 'utf8' || spec.secret === undefined ? 'text' : spec.secret),
+    signatureHeader: header,
+    encoding: sig.encoding,
+    signatureStart: list !== undefined ? 'list' : (sig.prefix ?? '') !== '' ? 'prefix' : 'none',
+    ...(sig.prefix === undefined || sig.prefix === '' ? {} : { prefix: sig.prefix }),
+    ...(spec.timestamp === undefined
+      ? {}
+      : { time: { seconds: spec.timestamp.toleranceSeconds, where: timestampHeader === undefined ? 'in-signature' : { header: timestampHeader }, unit } }),
+    ...(uses.has('id') && idHeader !== undefined ? { signedIdHeader: idHeader } : {}),
+    bodySigned: uses.has('body'),
+    ...(uses.has('url') ? { url: spec.urlOption === undefined ? 'request' : 'config' } : {}),
+    relatedHeaders: [header, ...(timestampHeader === undefined ? [] : [timestampHeader]), ...(idHeader === undefined ? [] : [idHeader])],
+  }
+
+  return {
+    id: spec.id,
+    name: spec.name,
+    scheme: `${sig.header} — ${schemeLabel(spec.algorithm)} ${sig.encoding} of \`${spec.signed.replaceAll('{', '').replaceAll('}', '')}\``,
+    docsUrl: spec.docsUrl,
+    ...(spec.timestamp === undefined ? {} : { toleranceSeconds: spec.timestamp.toleranceSeconds }),
+    optionKeys,
+    mismatchHint: spec.mismatchHint,
+    signatureHeaders: [header, ...(spec.extraSignatureHeaders ?? []).map((h) => h.toLowerCase())],
+    ...(spec.handshake === undefined ? {} : { handshake: spec.handshake }),
+    ...(spec.urlOption === undefined ? {} : { sourceUrlOption: spec.urlOption }),
+    profile,
+    configure(options) {
+      const url = spec.urlOption === undefined ? undefined : stringOption(spec.id, options, spec.urlOption, true)
+      const publicUrl = urlFromRequest ? stringOption(spec.id, options, 'publicUrl') : undefined
+      if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(publicUrl)) {
+        throw optionError(spec.id, 'option `publicUrl` must be an http(s) origin with an optional path, without query')
+      }
+      return { url, publicUrl: publicUrl?.replace(/\/+$/, ''), options: options as Readonly<Record<string, unknown>> }
+    },
+    decodeKey(secret): Key {
+      if (!isAsymmetric(spec.algorithm)) {
+        return hmacKey(spec.algorithm, secretBytes(spec.id, secret, spec.secret ?? 'utf8'))
+      }
+      const key = typeof secret === 'string' ? parseKeyText(spec.algorithm, secret) : undefined
+      if (key === undefined || !keyFits(spec.algorithm, key)) {
+        throw optionError(spec.id, `the key must be ${schemeLabel(spec.algorithm)} key text (PEM, JWK, base64 DER${spec.algorithm === 'ed25519' ? ' or 32 raw bytes in hex/base64' : ''})`)
+      }
+      return { alg, key }
+    },
+    parse(request: WebhookRequest) {
+      const { signatures, timestampText: listTimestamp } = signaturesOf(requireHeader(request.headers, header))
+      const timestampText = timestampHeader === undefined ? listTimestamp : getHeader(request.headers, timestampHeader)
+      const timestamp = spec.timestamp === undefined ? undefined : timestampFrom(timestampText, timestampHeader === undefined ? `${sig.header} header` : `${headerLabel(timestampHeader)} header`, unit)
+      const id = idHeader === undefined ? undefined : getHeader(request.headers, idHeader)
+      if (uses.has('id') && (id === undefined || id === '')) fail('missing_signature', `The ${spec.idHeader} header is missing; it is part of what ${spec.name} signs.`)
+      // The number, not the text as sent: the providers' SDKs parse it and sign `String(number)` (a leading zero drops).
+      const data: SignedData = { timestampText: timestamp === undefined ? undefined : String(unit === 'ms' ? Math.round(timestamp * 1000) : timestamp), id }
+      return {
+        signatures,
+        data,
+        ...(timestamp === undefined ? {} : { timestamp }),
+        ...(id === undefined || id === '' ? {} : { id }),
+      }
+    },
+    signedContent(request, body, envelope, config) {
+      const data = envelope.data as SignedData
+      return [content(parts, { body, timestamp: data.timestampText, id: data.id, url: urlOf(request, config), method: (request.method ?? 'POST').toUpperCase() })]
+    },
+    sign(input, key, config) {
+      const timestampText = unit === 'ms' ? String(input.timestamp * 1000) : String(input.timestamp)
+      const signature = signContent(key, content(parts, { body: input.body, timestamp: timestampText, id: input.id, url: urlOf(input, config), method: input.method.toUpperCase() }), sig.encoding)
+      const headers: Record<string, string> = {}
+      if (list === undefined) {
+        headers[headerLabel(header)] = (sig.prefix ?? '') + signature
+      } else {
+        const head = list.timestampKey === undefined || timestampHeader !== undefined ? '' : `${list.timestampKey}=${timestampText}${list.separator}`
+        headers[headerLabel(header)] = `${head}${list.key}=${signature}`
+      }
+      if (timestampHeader !== undefined && spec.timestamp !== undefined) headers[headerLabel(timestampHeader)] = timestampText
+      if (uses.has('id') && idHeader !== undefined) headers[headerLabel(idHeader)] = input.id
+      return headers
+    },
+    ...(eventIdSources.length === 0 ? {} : { eventId: (context: VerifiedContext) => readField(context, eventIdSources) }),
+    ...(eventTypeSources.length === 0 ? {} : { eventType: (context: VerifiedContext) => readField(context, eventTypeSources) }),
+  }
+}
+
+function schemeLabel(alg: SignedAlgorithm): string {
+  switch (alg) {
+    case 'hmac-sha1':
+      return 'HMAC-SHA1'
+    case 'hmac-sha256':
+      return 'HMAC-SHA256'
+    case 'hmac-sha512':
+      return 'HMAC-SHA512'
+    case 'ed25519':
+      return 'Ed25519'
+    case 'ecdsa-p256-sha256':
+      return 'ECDSA P-256 SHA-256'
+    case 'rsa-sha256':
+      return 'RSA SHA-256'
+  }
+}
