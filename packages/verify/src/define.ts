@@ -76,7 +76,7 @@ export interface TestProfile {
   readonly signatureStart: 'prefix' | 'list' | 'none'
   readonly prefix?: string
   /** How the signing time travels, when it does. */
-  readonly time?: { readonly seconds: number; readonly where: { readonly header: string } | 'in-signature'; readonly unit: 's' | 'ms' }
+  readonly time?: { readonly seconds: number; readonly where: { readonly header: string } | 'in-signature'; readonly unit: 's' | 'ms' | 'iso' }
   /** A header whose value is covered by the signature. */
   readonly signedIdHeader?: string
   /** Whether the body is signed (tokens are not bound to the body). */

@@ -32,3 +32,4 @@ export { TRIVIALSEC_EVENT_NAMES, type TrivialsecOptions } from './providers/triv
 export { signedPreset, signedDefinition, type SignedSpec, type SignedConfig, type SignedAlgorithm, type SecretForm } from './families/signed.ts'
 export { tokenPreset, type TokenSpec } from './families/token.ts'
 export type { FieldSource } from './families/fields.ts'
+export { standardWebhooksPreset, type StandardWebhooksSpec } from './providers/standard-webhooks.ts'

@@ -36,7 +36,7 @@ import { fieldSources, readField, type FieldSource } from './fields.ts'
 import { publicRequestUrl } from './url.ts'
 
 
-export type SignedAlgorithm = 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512' | AsymmetricAlgorithm
+export type SignedAlgorithm = 'hmac-md5' | 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512' | AsymmetricAlgorithm
 
 /** How a text secret becomes HMAC key bytes. */
 export type SecretForm = 'utf8' | 'base64' | 'hex' | 'whsec'
@@ -63,8 +63,11 @@ export interface SignedSpec<Config extends SignedConfig = SignedConfig> {
      */
     readonly list?: { readonly separator: string; readonly key: string; readonly timestampKey?: string }
   }
-  /** The signing time: in its own header (or in the list's `timestampKey`), in seconds or milliseconds. */
-  readonly timestamp?: { readonly header?: string; readonly unit?: 's' | 'ms'; readonly toleranceSeconds: number }
+  /**
+   * The signing time: in its own header (or in the list's `timestampKey`), as Unix seconds, milliseconds, or an
+   * ISO 8601 date-time (signed as sent; UTC when it has no offset).
+   */
+  readonly timestamp?: { readonly header?: string; readonly unit?: 's' | 'ms' | 'iso'; readonly toleranceSeconds: number }
   /** Header that carries `{id}` when the template signs one; also the delivery id. */
   readonly idHeader?: string
   /** The provider's delivery/event id, for deduplication (default: `idHeader`). */
@@ -79,6 +82,8 @@ export interface SignedSpec<Config extends SignedConfig = SignedConfig> {
    */
   readonly urlOption?: string
   readonly handshake?: Handshake<Config>
+  /** Option names a handshake reads (Meta's `verifyToken`): accepted by the gateway's config, kept in `config.options`. */
+  readonly handshakeOptions?: readonly string[]
   /** Headers besides the signature header that carry secrets or signatures (redacted). */
   readonly extraSignatureHeaders?: readonly string[]
   /** Options for the test suites when the preset needs more than secrets. */
@@ -139,6 +144,7 @@ interface SignedData {
 }
 
 const KEY_ALGORITHM: Record<SignedAlgorithm, KeyAlgorithm> = {
+  'hmac-md5': 'hmac-md5',
   'hmac-sha1': 'hmac-sha1',
   'hmac-sha256': 'hmac-sha256',
   'hmac-sha512': 'hmac-sha512',
@@ -172,8 +178,18 @@ export function secretBytes(provider: string, secret: Secret, form: SecretForm):
   }
 }
 
-function timestampFrom(text: string | undefined, label: string, unit: 's' | 'ms'): number {
+// ISO 8601 date-time with optional fraction and offset; a time without an offset is UTC, never the machine's zone.
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)([Zz]|[+-]\d{2}:?\d{2})?$/
+
+function timestampFrom(text: string | undefined, label: string, unit: 's' | 'ms' | 'iso'): number {
   if (text === undefined || text.length === 0) fail('timestamp_missing', `The ${label} carries no timestamp.`)
+  if (unit === 'iso') {
+    const match = ISO_TIME.exec(text)
+    const offset = match?.[3]
+    const ms = match === null ? Number.NaN : Date.parse(`${match[1]}T${match[2]}${offset === undefined ? 'Z' : offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset.toUpperCase()}`)
+    if (!Number.isFinite(ms)) fail('malformed_signature', `The timestamp in ${label} is not an ISO 8601 date-time.`)
+    return ms / 1000
+  }
   const digits = unit === 'ms' ? /^\d{1,15}$/ : /^\d{1,12}$/
   if (!digits.test(text)) fail('malformed_signature', `The timestamp in ${label} is not a whole number of ${unit === 'ms' ? 'milliseconds' : 'seconds'}.`)
   return unit === 'ms' ? Number(text) / 1000 : Number(text)
@@ -202,7 +218,7 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
   }
   if (uses.has('id') && idHeader === undefined) throw new TypeError(`[@hookgate/verify] ${spec.id}: {id} needs idHeader`)
   const urlFromRequest = uses.has('url') && spec.urlOption === undefined
-  const optionKeys = [...(spec.urlOption === undefined ? [] : [spec.urlOption]), ...(urlFromRequest ? ['publicUrl'] : [])]
+  const optionKeys = [...(spec.urlOption === undefined ? [] : [spec.urlOption]), ...(urlFromRequest ? ['publicUrl'] : []), ...(spec.handshakeOptions ?? [])]
 
   function signaturesOf(value: string): { signatures: Signature[]; timestampText?: string } {
     const label = sig.header
@@ -306,8 +322,10 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
       const timestamp = spec.timestamp === undefined ? undefined : timestampFrom(timestampText, timestampHeader === undefined ? `${sig.header} header` : `${headerLabel(timestampHeader)} header`, unit)
       const id = idHeader === undefined ? undefined : getHeader(request.headers, idHeader)
       if (uses.has('id') && (id === undefined || id === '')) fail('missing_signature', `The ${spec.idHeader} header is missing; it is part of what ${spec.name} signs.`)
-      // The number, not the text as sent: the providers' SDKs parse it and sign `String(number)` (a leading zero drops).
-      const data: SignedData = { timestampText: timestamp === undefined ? undefined : String(unit === 'ms' ? Math.round(timestamp * 1000) : timestamp), id }
+      // Numbers are signed as the number, not the text as sent: the providers' SDKs parse them and sign `String(n)`
+      // (a leading zero drops). ISO times are signed as sent.
+      const signedTime = timestamp === undefined ? undefined : unit === 'iso' ? timestampText : String(unit === 'ms' ? Math.round(timestamp * 1000) : timestamp)
+      const data: SignedData = { timestampText: signedTime, id }
       return {
         signatures,
         data,
@@ -320,7 +338,7 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
       return [content(parts, { body, timestamp: data.timestampText, id: data.id, url: urlOf(request, config), method: (request.method ?? 'POST').toUpperCase() })]
     },
     sign(input, key, config) {
-      const timestampText = unit === 'ms' ? String(input.timestamp * 1000) : String(input.timestamp)
+      const timestampText = unit === 'ms' ? String(input.timestamp * 1000) : unit === 'iso' ? new Date(input.timestamp * 1000).toISOString() : String(input.timestamp)
       const signature = signContent(key, content(parts, { body: input.body, timestamp: timestampText, id: input.id, url: urlOf(input, config), method: input.method.toUpperCase() }), sig.encoding)
       const headers: Record<string, string> = {}
       if (list === undefined) {
@@ -340,6 +358,8 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
 
 function schemeLabel(alg: SignedAlgorithm): string {
   switch (alg) {
+    case 'hmac-md5':
+      return 'HMAC-MD5'
     case 'hmac-sha1':
       return 'HMAC-SHA1'
     case 'hmac-sha256':

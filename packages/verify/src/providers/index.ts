@@ -10,6 +10,10 @@ import { stripe } from './stripe.ts'
 import { trello } from './trello.ts'
 import { trivialsec } from './trivialsec.ts'
 import { twilio } from './twilio.ts'
+import { bodyHmacAI } from './catalog/body-hmac-a-i.ts'
+import { bodyHmacJZ } from './catalog/body-hmac-j-z.ts'
+import { publicKeyAndTokens } from './catalog/public-key-and-tokens.ts'
+import { timestamped } from './catalog/timestamped.ts'
 
 /**
  * Every built-in preset. `providers.<id>(options)` returns a configured preset for {@link verifyWebhook}.
@@ -28,6 +32,10 @@ export const providers = Object.freeze({
   slack,
   shopify,
   github,
+  ...bodyHmacAI,
+  ...bodyHmacJZ,
+  ...timestamped,
+  ...publicKeyAndTokens,
 })
 
 export type BuiltinProviderId = keyof typeof providers

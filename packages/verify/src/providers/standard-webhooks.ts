@@ -28,6 +28,8 @@ interface SwConfig {
    */
   readonly headerSets: readonly [HeaderSet, ...HeaderSet[]]
   readonly provider: string
+  /** `whsec`: base64 after an optional `whsec_` prefix (the spec); `utf8`: the secret text itself is the key (Polar). */
+  readonly secret: 'whsec' | 'utf8'
 }
 
 function headerNames(prefix: string): HeaderSet {
@@ -61,6 +63,7 @@ function decodeKey(secret: Secret, config: SwConfig): Key {
     if (raw.length !== 32 && raw.length !== 64) throw optionError(config.provider, 'a whsk_ secret key must be 32 or 64 bytes')
     return ed25519PrivateKey(raw)
   }
+  if (config.secret === 'utf8') return hmacKey('hmac-sha256', Buffer.from(secret, 'utf8'))
   const text = secret.startsWith('whsec_') ? secret.slice(6) : secret
   return hmacKey('hmac-sha256', decodeBase64Key(config.provider, text, 'the secret (whsec_…)'))
 }
@@ -82,19 +85,52 @@ function parseSignatures(value: string, header: string): Signature[] {
   return signatures
 }
 
-function create(id: 'standard-webhooks' | 'svix', name: string, prefixes: readonly [string, ...string[]]) {
+/** A sender on the Standard Webhooks scheme (Clerk, Resend, OpenAI, Polar, …), declared as data. */
+export interface StandardWebhooksSpec {
+  readonly id: string
+  readonly name: string
+  readonly docsUrl: string
+  /** Header prefixes tried in order: `['webhook']`, or `['svix', 'webhook']` for Svix-sent webhooks. */
+  readonly headerPrefixes: readonly [string, ...string[]]
+  /** How the secret becomes the key. Default `whsec`. */
+  readonly secret?: 'whsec' | 'utf8'
+  readonly mismatchHint?: string
+  /** Body field of the event type. Default `type`. */
+  readonly eventTypeField?: string
+}
+
+/** Builds a Standard Webhooks preset: `{id}.{timestamp}.{body}`, `v1,<base64>` (HMAC-SHA256) or `v1a` (Ed25519), ±300 s. */
+export function standardWebhooksPreset(spec: StandardWebhooksSpec) {
+  const { id, name, headerPrefixes: prefixes } = spec
   const label = prefixes[0]
   const headerSets = prefixes.map(headerNames) as [HeaderSet, ...HeaderSet[]]
+  const secretForm = spec.secret ?? 'whsec'
+  const eventTypeField = spec.eventTypeField ?? 'type'
   return defineProvider<object, SwConfig>({
     id,
     name,
     scheme: `${label}-signature v1,<base64> (HMAC-SHA256) / v1a (Ed25519) of \`id.timestamp.body\``,
-    docsUrl: id === 'svix' ? 'https://docs.svix.com/receiving/verifying-payloads/how-manual' : 'https://www.standardwebhooks.com/',
+    docsUrl: spec.docsUrl,
     toleranceSeconds: 300,
     optionKeys: [],
     signatureHeaders: headerSets.map((set) => set.signature),
-    mismatchHint: 'Use the endpoint\'s signing secret (whsec_…, base64 after the prefix); a Stripe whsec_ secret is a different thing.',
-    configure: () => ({ headerSets, provider: id }),
+    mismatchHint:
+      spec.mismatchHint ??
+      (secretForm === 'whsec'
+        ? 'Use the endpoint\'s signing secret (whsec_…, base64 after the prefix); a Stripe whsec_ secret is a different thing.'
+        : `Use the endpoint's webhook secret exactly as ${name} shows it (the text is the key; it is not base64-decoded).`),
+    profile: {
+      secretKind: secretForm === 'whsec' ? 'whsec' : 'text',
+      signatureHeader: headerSets[0].signature,
+      encoding: 'base64',
+      signatureStart: 'prefix',
+      prefix: 'v1,',
+      time: { seconds: 300, where: { header: headerSets[0].timestamp }, unit: 's' },
+      signedIdHeader: headerSets[0].id,
+      bodySigned: true,
+      relatedHeaders: headerSets.flatMap((set) => [set.signature, set.id, set.timestamp]),
+    },
+    configure: () => ({ headerSets, provider: id, secret: secretForm }),
     decodeKey,
     parse(request, _body, config) {
       const set = headerSet(request.headers, config)
@@ -117,11 +153,21 @@ function create(id: 'standard-webhooks' | 'svix', name: string, prefixes: readon
         [`${label}-signature`]: `${version},${signContent(key, content, 'base64')}`,
       }
     },
-    eventType: (context) => field(context.payload(), 'type'),
+    eventType: (context) => field(context.payload(), ...eventTypeField.split('.')),
   })
 }
 
 /** Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`); ±300 s. */
-export const standardWebhooks = create('standard-webhooks', 'Standard Webhooks', ['webhook'])
+export const standardWebhooks = standardWebhooksPreset({
+  id: 'standard-webhooks',
+  name: 'Standard Webhooks',
+  docsUrl: 'https://www.standardwebhooks.com/',
+  headerPrefixes: ['webhook'],
+})
 /** Svix (and Clerk, Resend, … built on it): `svix-*` headers, falling back to `webhook-*` as the svix SDK does. */
-export const svix = create('svix', 'Svix', ['svix', 'webhook'])
+export const svix = standardWebhooksPreset({
+  id: 'svix',
+  name: 'Svix',
+  docsUrl: 'https://docs.svix.com/receiving/verifying-payloads/how-manual',
+  headerPrefixes: ['svix', 'webhook'],
+})

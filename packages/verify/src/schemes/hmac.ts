@@ -4,12 +4,13 @@ import { Buffer } from 'node:buffer'
 import type { Content, Key, KeyAlgorithm, Signature } from './key.ts'
 
 const DIGEST: Partial<Record<KeyAlgorithm, string>> = {
+  'hmac-md5': 'md5',
   'hmac-sha1': 'sha1',
   'hmac-sha256': 'sha256',
   'hmac-sha512': 'sha512',
 }
 
-export function hmacKey(alg: 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512', secret: Uint8Array): Key {
+export function hmacKey(alg: 'hmac-md5' | 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512', secret: Uint8Array): Key {
   return { alg, key: createSecretKey(secret) }
 }
 

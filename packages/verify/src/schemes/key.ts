@@ -3,6 +3,8 @@ import type { KeyObject } from 'node:crypto'
 import type { SignatureEncoding } from '../_internal/encoding.ts'
 
 export type KeyAlgorithm =
+  /** Still used by Patreon; weak, but the provider's choice. */
+  | 'hmac-md5'
   | 'hmac-sha1'
   | 'hmac-sha256'
   | 'hmac-sha512'
