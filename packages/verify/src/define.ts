@@ -72,9 +72,14 @@ export interface TestProfile {
   /** The signature header, lower-case. */
   readonly signatureHeader: string
   readonly encoding: 'hex' | 'base64' | 'base64url' | 'utf8'
-  /** Text in the header before the signature (a prefix, or a `t=…,v1=` list head). */
+  /** Where the signature starts in its header: after a prefix, after the last `<key>=` of a list, or at once. */
   readonly signatureStart: 'prefix' | 'list' | 'none'
+  /** The prefix, or the list's `<key>=`. */
   readonly prefix?: string
+  /** The list key that carries the timestamp (`t`), when the time travels in the signature header. */
+  readonly timestampKey?: string
+  /** Upper-case hex is accepted as the same bytes. */
+  readonly anyHexCase?: boolean
   /** How the signing time travels, when it does. */
   readonly time?: { readonly seconds: number; readonly where: { readonly header: string } | 'in-signature'; readonly unit: 's' | 'ms' | 'iso' }
   /** A header whose value is covered by the signature. */

@@ -68,6 +68,8 @@ interface Case {
 }
 
 const ALL = Object.keys(providers) as BuiltinProviderId[]
+/** DER-encoded ECDSA signatures vary in length: length-shaped expectations do not hold for them. */
+const FIXED_LENGTH = ALL.filter((id) => PRESET_CASES[id].variableLength !== true)
 const cases: Case[] = []
 
 function request(b: Base, headers: HeadersLike, rawBody: unknown = b.body): RawRequest {
@@ -121,14 +123,14 @@ each(ALL, 'MAC replaced by NUL bytes of equal length', 'malformed_signature', (b
 each(ALL, 'MAC as latin-1 twins of equal length (U+01xx)', 'malformed_signature', (b) => withSignature(b, b.head + twins(b.mac)))
 each(ALL, 'MAC of accented letters of equal length', 'malformed_signature', (b) => withSignature(b, b.head + 'é'.repeat(b.mac.length)))
 each(ALL, 'MAC of emoji (multi-unit characters)', 'malformed_signature', (b) => withSignature(b, b.head + '🔑'.repeat(b.mac.length / 2)))
-each(ALL, 'MAC truncated by one character', byEncoding('malformed_signature', 'malformed_signature', 'signature_mismatch'), (b) =>
+each(FIXED_LENGTH, 'MAC truncated by one character', byEncoding('malformed_signature', 'malformed_signature', 'signature_mismatch'), (b) =>
   withSignature(b, b.head + b.mac.slice(0, -1)),
 )
 each(ALL, 'MAC truncated to a shorter valid encoding', 'signature_mismatch', (b) => withSignature(b, b.head + b.mac.slice(0, b.c.encoding === 'hex' ? -2 : -4)))
-each(ALL, 'MAC doubled', byEncoding('signature_mismatch', 'malformed_signature', 'signature_mismatch'), (b) => withSignature(b, b.head + b.mac + b.mac))
+each(FIXED_LENGTH, 'MAC doubled', byEncoding('signature_mismatch', 'malformed_signature', 'signature_mismatch'), (b) => withSignature(b, b.head + b.mac + b.mac))
 // Where the MAC is the whole header, an empty MAC is an empty header.
 each(ALL, 'MAC empty', (b) => (b.head === '' ? 'missing_signature' : 'malformed_signature'), (b) => withSignature(b, b.head))
-each(ALL, 'MAC in upper case', byEncoding('malformed_signature', 'signature_mismatch', 'signature_mismatch'), (b) =>
+each(ALL.filter((id) => PRESET_CASES[id].anyHexCase !== true), 'MAC in upper case', byEncoding('malformed_signature', 'signature_mismatch', 'signature_mismatch'), (b) =>
   withSignature(b, b.head + b.mac.toUpperCase()),
 )
 each(ALL, 'MAC with an inner space', byEncoding('malformed_signature', 'malformed_signature', 'malformed_signature'), (b) =>

@@ -5,8 +5,8 @@ const HEX = /^(?:[0-9a-f]{2})+$/
 // Padded base64 is this plus a length that is a multiple of 4 (checked apart: twice as fast as one grouped regex).
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 const BASE64URL = /^[A-Za-z0-9_-]*$/
-// Tokens sent as is (`X-Gitlab-Token`): visible ASCII and spaces only, as a header value can carry them faithfully.
-const TEXT = /^[\x20-\x7e]+$/
+// Tokens sent as is (`X-Gitlab-Token`): visible ASCII only (no spaces), as a header value carries them faithfully.
+const TEXT = /^[\x21-\x7e]+$/
 
 /** `utf8` is for tokens sent as is, not for MACs. */
 export type SignatureEncoding = 'hex' | 'base64' | 'base64url' | 'utf8'

@@ -276,7 +276,9 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
     signatureHeader: header,
     encoding: sig.encoding,
     signatureStart: list !== undefined ? 'list' : (sig.prefix ?? '') !== '' ? 'prefix' : 'none',
-    ...(sig.prefix === undefined || sig.prefix === '' ? {} : { prefix: sig.prefix }),
+    ...(list !== undefined ? { prefix: `${list.key}=` } : sig.prefix === undefined || sig.prefix === '' ? {} : { prefix: sig.prefix }),
+    ...(list?.timestampKey === undefined ? {} : { timestampKey: list.timestampKey }),
+    ...(sig.anyHexCase === true ? { anyHexCase: true } : {}),
     ...(spec.timestamp === undefined
       ? {}
       : { time: { seconds: spec.timestamp.toleranceSeconds, where: timestampHeader === undefined ? 'in-signature' : { header: timestampHeader }, unit } }),

@@ -2,20 +2,22 @@
  * @module test/support/presets
  * One description per built-in preset: how to configure it, what a realistic message looks like, and
  * which parts of a request are signed. The property, malformed and fuzz tests are written once against
- * this table; `Record<BuiltinProviderId, …>` makes a new preset without an entry a type error.
+ * this table. The presets that need code have a hand-written entry; every other preset's entry is derived from
+ * the test profile its family declares, so a new preset is covered without editing the suites.
  */
 import { Buffer } from 'node:buffer'
-import { createHash, createHmac } from 'node:crypto'
+import { createHash, createHmac, generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
 import {
   providers,
   TRIVIALSEC_EVENT_NAMES,
   type BuiltinProviderId,
   type ConfiguredPreset,
+  type ProviderFactory,
   type Secret,
 } from '@hookgate/verify'
 
-export type MacEncoding = 'hex' | 'base64' | 'base64url'
+export type MacEncoding = 'hex' | 'base64' | 'base64url' | 'utf8'
 
 /** A message to sign. `params` is kept for Twilio form bodies, which are signed as decoded params. */
 export interface Message {
@@ -27,7 +29,7 @@ export interface Message {
 
 /** How the signing time travels and is checked. */
 export type TimeRule =
-  | { readonly kind: 'window'; readonly seconds: number; readonly where: { header: string } | 'in-signature' }
+  | { readonly kind: 'window'; readonly seconds: number; readonly where: { header: string } | 'in-signature'; readonly unit?: 's' | 'ms' | 'iso'; readonly key?: string }
   | { readonly kind: 'token'; readonly lifetimeSeconds: number; readonly leewaySeconds: number }
   | undefined
 
@@ -54,10 +56,18 @@ export interface PresetCase {
   readonly time: TimeRule
   /** Header holding an id covered by the signature (Standard Webhooks), if any. */
   readonly signedIdHeader?: string
-  /** How the body is bound to the signature. */
-  readonly body: 'bytes' | 'twilio' | 'event-id'
+  /** How the body is bound to the signature (`unbound`: a shared token, which does not cover the body). */
+  readonly body: 'bytes' | 'twilio' | 'event-id' | 'unbound'
   /** The URL that is signed: the request's (Twilio) or the configured callback (Trello). */
   readonly url?: 'request' | 'config'
+  /** For `url: 'config'`: the preset configured with that URL. */
+  configUrl?(secrets: Secret | readonly Secret[], url: string): ConfiguredPreset
+  /** Upper-case hex is accepted as the same bytes. */
+  readonly anyHexCase?: boolean
+  /** ECDSA signatures vary in length (DER), so length-based expectations do not apply. */
+  readonly variableLength?: boolean
+  /** Scale of the property tests' run counts: derived entries run fewer (their family is shared and proven). */
+  readonly runScale: number
   /** Every header the preset reads (fuzzed). */
   readonly relatedHeaders: readonly string[]
 }
@@ -175,7 +185,7 @@ export const TRIVIALSEC_ACCOUNT = 'acct-1234'
 const tol = (toleranceSeconds: number | undefined) => (toleranceSeconds === undefined ? {} : { toleranceSeconds })
 
 /** The table. Keys are exactly the provider ids. */
-export const PRESET_CASES: Readonly<Record<BuiltinProviderId, PresetCase>> = {
+const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
   trello: {
     id: 'trello',
     make: (secrets) => providers.trello({ secrets, callbackUrl: TRELLO_CALLBACK }),
@@ -192,6 +202,7 @@ export const PRESET_CASES: Readonly<Record<BuiltinProviderId, PresetCase>> = {
     body: 'bytes',
     url: 'config',
     relatedHeaders: ['x-trello-webhook'],
+    configUrl: (secrets, callbackUrl) => providers.trello({ secrets, callbackUrl }),
   },
   'hmac-sha256': {
     id: 'hmac-sha256',
@@ -377,6 +388,74 @@ export const PRESET_CASES: Readonly<Record<BuiltinProviderId, PresetCase>> = {
     relatedHeaders: ['x-hub-signature-256', 'x-github-delivery', 'x-github-event'],
   },
 }
+
+/** Key pairs made once (RSA generation is slow); the private key signs, and verifies as its public half. */
+const PRIVATE_KEYS = {
+  ed25519: [0, 1].map(() => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+  'ecdsa-p256': [0, 1].map(() => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+  rsa: [0, 1].map(() => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+}
+
+const randomBytesSecret = (encoding: 'base64' | 'hex') => fc.uint8Array({ minLength: 16, maxLength: 48 }).map((bytes) => Buffer.from(bytes).toString(encoding))
+
+/** The entry of a preset whose family declares a test profile. */
+function derivedCase(id: string): PresetCase {
+  const factory = (providers as Record<string, ProviderFactory<object>>)[id]!
+  const profile = factory.definition.profile
+  if (profile === undefined) throw new Error(`${id}: neither a hand-written test entry nor a test profile`)
+  const options = profile.options ?? {}
+  const urlOption = factory.definition.sourceUrlOption
+  const make = (secrets: Secret | readonly Secret[], toleranceSeconds?: number) =>
+    factory({ ...options, ...(urlOption === undefined ? {} : { [urlOption]: TRELLO_CALLBACK }), secrets, ...tol(toleranceSeconds) })
+  const kind = profile.secretKind
+  const asymmetric = kind === 'ed25519' || kind === 'ecdsa-p256' || kind === 'rsa'
+  const secret: fc.Arbitrary<string> = asymmetric
+    ? fc.constantFrom(...PRIVATE_KEYS[kind])
+    : kind === 'whsec'
+      ? whsecSecret
+      : kind === 'base64' || kind === 'hex'
+        ? randomBytesSecret(kind)
+        : textSecret.filter((s) => s.length >= 2)
+  const secretBytes = (text: string): Uint8Array =>
+    kind === 'whsec' ? whsecBytes(text) : kind === 'base64' ? new Uint8Array(Buffer.from(text, 'base64')) : kind === 'hex' ? new Uint8Array(Buffer.from(text, 'hex')) : utf8(text)
+  const fixedSecret = asymmetric ? PRIVATE_KEYS[kind][0]! : kind === 'whsec' ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' : kind === 'base64' ? 'c2VjcmV0LWtleS1ieXRlcy0wMTIzNDU2Nzg5' : kind === 'hex' ? '0123456789abcdef0123456789abcdef' : `${id}-signing-secret-4f2a`
+  const byRequestUrl = profile.url === 'request'
+  const prefix = profile.prefix ?? ''
+  return {
+    id: id as BuiltinProviderId,
+    make,
+    secret,
+    secretBytes,
+    fixedSecret,
+    message: byRequestUrl ? fc.tuple(webhookUrl, anyBody).map(([url, body]) => ({ url, body })) : anyBody.map((body) => ({ body })),
+    fixedMessage: byRequestUrl ? { body: FIXED_JSON, url: 'https://hooks.example.com/in/x?y=1' } : { body: FIXED_JSON },
+    signatureHeader: profile.signatureHeader,
+    encoding: profile.encoding,
+    split: profile.signatureStart === 'list' ? afterLast(prefix) : profile.signatureStart === 'prefix' ? afterPrefix(prefix) : whole,
+    // A token's auth scheme (`Bearer `) is case-insensitive, like HTTP's: mutations start after it.
+    mutableFrom: profile.encoding === 'utf8' ? () => prefix.length : fromStart,
+    time: profile.time === undefined ? undefined : { kind: 'window', seconds: profile.time.seconds, where: profile.time.where, unit: profile.time.unit, ...(profile.signatureStart === 'list' ? { key: profile.timestampKey } : {}) },
+    ...(profile.signedIdHeader === undefined ? {} : { signedIdHeader: profile.signedIdHeader }),
+    body: profile.bodySigned ? 'bytes' : 'unbound',
+    ...(profile.url === undefined ? {} : { url: profile.url }),
+    ...(urlOption === undefined ? {} : { configUrl: (secrets: Secret | readonly Secret[], url: string) => factory({ ...options, [urlOption]: url, secrets }) }),
+    ...(profile.anyHexCase === true ? { anyHexCase: true } : {}),
+    ...(kind === 'ecdsa-p256' ? { variableLength: true } : {}),
+    relatedHeaders: profile.relatedHeaders,
+    runScale: 0.25,
+  }
+}
+
+/** The table: every key of `providers`, hand-written where the preset needs code, derived otherwise. */
+export const PRESET_CASES = Object.fromEntries(
+  Object.keys(providers).map((id) => {
+    const hand = HAND_WRITTEN[id]
+    return [id, hand === undefined ? derivedCase(id) : { ...hand, runScale: 1 }]
+  }),
+) as Readonly<Record<BuiltinProviderId, PresetCase>>
+
+/** A property test's run count for a case. */
+export const runs = (c: PresetCase, numRuns: number): number => Math.max(5, Math.round(numRuns * c.runScale))
 
 /** Lower-cases a signed header record (what node:http hands over). */
 export function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
