@@ -102,6 +102,30 @@ export const bodyHmacAI = {
     eventId: [{ body: 'originalDeliveryId' }, { body: 'deliveryId' }],
     eventType: { body: 'type' },
   }),
+  /** Checkout.com (workflow webhooks): `Cko-Signature`, hex HMAC-SHA256 of the body with the webhook action's key. */
+  'checkout-com': signedPreset({
+    id: 'checkout-com',
+    name: 'Checkout.com',
+    docsUrl: 'https://www.checkout.com/docs/developer-resources/webhooks/manage-webhooks/set-up-your-webhook-receiver',
+    mismatchHint: 'Use the signature key set in the workflow\'s webhook action, not the secret API key or the optional Authorization header value.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'Cko-Signature', encoding: 'hex' },
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
+  }),
+  /** CircleCI: `circleci-signature: v1=<hex>` (a comma list; only v1 counts), HMAC-SHA256 of the body. */
+  circleci: signedPreset({
+    id: 'circleci',
+    name: 'CircleCI',
+    docsUrl: 'https://circleci.com/docs/webhooks/',
+    mismatchHint: 'Use the webhook\'s secret token (set on the webhook in Project Settings), not a CircleCI API token.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'circleci-signature', encoding: 'hex', list: { separator: ',', key: 'v1' } },
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
+  }),
   /** ClickUp: `X-Signature`, hex HMAC-SHA256 of the body with the `webhook.secret` from the create response. */
   clickup: signedPreset({
     id: 'clickup',
@@ -152,6 +176,17 @@ export const bodyHmacAI = {
       probe: dropboxChallenge,
     },
   }),
+  /** Expo (EAS build and submit webhooks): `expo-signature: sha1=<hex>`, HMAC-SHA1 of the body. */
+  expo: signedPreset({
+    id: 'expo',
+    name: 'Expo (EAS)',
+    docsUrl: 'https://docs.expo.dev/eas/webhooks/',
+    mismatchHint: 'Use the signing secret given to eas webhook:create (at least 16 characters), not an Expo access token.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'expo-signature', encoding: 'hex', prefix: 'sha1=' },
+    eventId: { body: 'id' },
+  }),
   /** GoCardless: `Webhook-Signature`, hex HMAC-SHA256 of the body (gocardless-nodejs `webhooks.parse`). */
   gocardless: signedPreset({
     id: 'gocardless',
@@ -162,6 +197,17 @@ export const bodyHmacAI = {
     signed: '{body}',
     signature: { header: 'Webhook-Signature', encoding: 'hex' },
     eventId: { body: 'meta.webhook_id' },
+  }),
+  /** Heroku app webhooks: `Heroku-Webhook-Hmac-SHA256`, base64 HMAC-SHA256 of the body with the subscription secret. */
+  heroku: signedPreset({
+    id: 'heroku',
+    name: 'Heroku',
+    docsUrl: 'https://devcenter.heroku.com/articles/app-webhooks',
+    mismatchHint: 'Use the secret given when the webhook subscription was created (heroku webhooks:add --secret, or the one returned), not an API key.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'Heroku-Webhook-Hmac-SHA256', encoding: 'base64' },
+    eventId: { header: 'Heroku-Webhook-Id' },
   }),
   /** Intercom: `X-Hub-Signature: sha1=<hex>`, HMAC-SHA1 of the body with the app's client secret. */
   intercom: signedPreset({
