@@ -176,6 +176,18 @@ export const bodyHmacAI = {
       probe: dropboxChallenge,
     },
   }),
+  /** Dwolla: `X-Request-Signature-SHA-256`, hex HMAC-SHA256 of the body with the subscription secret. */
+  dwolla: signedPreset({
+    id: 'dwolla',
+    name: 'Dwolla',
+    docsUrl: 'https://developers.dwolla.com/docs/balance/webhooks/process-validate',
+    mismatchHint: 'Use the secret you passed when creating the webhook subscription, not the API key or secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Request-Signature-SHA-256', encoding: 'hex' },
+    eventId: { body: 'id' },
+    eventType: { body: 'topic' },
+  }),
   /** Expo (EAS build and submit webhooks): `expo-signature: sha1=<hex>`, HMAC-SHA1 of the body. */
   expo: signedPreset({
     id: 'expo',
@@ -197,6 +209,17 @@ export const bodyHmacAI = {
     signed: '{body}',
     signature: { header: 'Webhook-Signature', encoding: 'hex' },
     eventId: { body: 'meta.webhook_id' },
+  }),
+  /** Help Scout (Mailbox webhooks): `X-HelpScout-Signature`, base64 HMAC-SHA1 of the body; event in `X-HelpScout-Event`. */
+  'help-scout': signedPreset({
+    id: 'help-scout',
+    name: 'Help Scout',
+    docsUrl: 'https://developer.helpscout.com/webhooks/',
+    mismatchHint: 'Use the secret key entered in the Webhooks app settings, not an API key or an app secret for callback signatures.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'X-HelpScout-Signature', encoding: 'base64' },
+    eventType: { header: 'X-HelpScout-Event' },
   }),
   /** Heroku app webhooks: `Heroku-Webhook-Hmac-SHA256`, base64 HMAC-SHA256 of the body with the subscription secret. */
   heroku: signedPreset({
