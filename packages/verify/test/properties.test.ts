@@ -98,6 +98,7 @@ const replacement: fc.Arbitrary<(original: string) => string> = fc.oneof(
 
 /** A secret differing from `secret` in one place: the closest possible wrong secret. */
 function nearMiss(c: PresetCase, secret: string): string {
+  if (c.nearMiss !== undefined) return c.nearMiss(secret)
   if (secret.startsWith('whsec_')) {
     const bytes = Buffer.from(c.secretBytes(secret))
     bytes[0] = (bytes[0] ?? 0) ^ 0x01

@@ -66,6 +66,8 @@ export interface PresetCase {
   readonly anyHexCase?: boolean
   /** ECDSA signatures vary in length (DER), so length-based expectations do not apply. */
   readonly variableLength?: boolean
+  /** The closest wrong secret, where dropping a character would not give a usable secret (base64, hex, keys). */
+  nearMiss?(secret: string): string
   /** Scale of the property tests' run counts: derived entries run fewer (their family is shared and proven). */
   readonly runScale: number
   /** Every header the preset reads (fuzzed). */
@@ -442,6 +444,11 @@ function derivedCase(id: string): PresetCase {
     ...(profile.anyHexCase === true ? { anyHexCase: true } : {}),
     ...(kind === 'ecdsa-p256' ? { variableLength: true } : {}),
     relatedHeaders: profile.relatedHeaders,
+    ...(asymmetric
+      ? { nearMiss: (key: string) => PRIVATE_KEYS[kind].find((other) => other !== key)! }
+      : kind === 'base64' || kind === 'hex'
+        ? { nearMiss: (text: string) => { const bytes = Buffer.from(text, kind); bytes[0] = (bytes[0] ?? 0) ^ 1; return bytes.toString(kind) } }
+        : {}),
     runScale: 0.25,
   }
 }
