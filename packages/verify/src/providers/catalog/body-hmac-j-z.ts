@@ -5,8 +5,16 @@
  */
 import type { ProviderFactory } from '../../define.ts'
 import { Buffer } from 'node:buffer'
-import { timingSafeEqual } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { signedPreset } from '../../families/signed.ts'
+
+/** The first configured secret as key bytes (text is UTF-8), for handshakes that sign a challenge. */
+function firstSecret(options: Readonly<Record<string, unknown>>): Uint8Array | undefined {
+  const secrets = options['secrets']
+  const first: unknown = Array.isArray(secrets) ? secrets[0] : secrets
+  if (typeof first === 'string') return Buffer.from(first, 'utf8')
+  return first instanceof Uint8Array ? first : undefined
+}
 
 /** Constant-time text comparison (a handshake token). */
 function sameText(a: string, b: string): boolean {
@@ -128,6 +136,29 @@ export const bodyHmacJZ = {
     eventId: { body: 'id' },
     eventType: { body: 'type' },
   }),
+  /**
+   * Nylas v3. Activating a destination sends `GET ?challenge=…`: answered 200 with the challenge exactly as sent, as
+   * plain text. Nylas can compress bodies (gzip) when configured to: the signature is checked over the bytes received.
+   */
+  nylas: signedPreset({
+    id: 'nylas',
+    name: 'Nylas',
+    docsUrl: 'https://developer.nylas.com/docs/v3/notifications/webhooks/',
+    mismatchHint: 'Use the webhook_secret returned when the destination was created (or last rotated), not the API key.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Nylas-Signature', encoding: 'hex' },
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
+    handshake: {
+      description: 'GET ?challenge=…: answered with the challenge as plain text',
+      probeMethods: ['GET'],
+      probe(request) {
+        const challenge = new URL(request.url, 'http://localhost').searchParams.get('challenge')
+        return challenge === null ? undefined : { status: 200, contentType: 'text/plain', body: challenge }
+      },
+    },
+  }),
   onfido: signedPreset({
     id: 'onfido',
     name: 'Onfido',
@@ -140,6 +171,18 @@ export const bodyHmacJZ = {
     eventId: { body: 'payload.object.id' },
     eventType: { body: 'payload.action' },
     extraSignatureHeaders: ['X-Signature'],
+  }),
+  /** PagerDuty v3 webhooks. During a secret rotation the header lists one `v1=` signature per secret. */
+  pagerduty: signedPreset({
+    id: 'pagerduty',
+    name: 'PagerDuty',
+    docsUrl: 'https://developer.pagerduty.com/docs/webhooks/webhook-signatures/',
+    mismatchHint: 'Use the secret returned when the webhook subscription was created, not an API key or integration key.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-PagerDuty-Signature', encoding: 'hex', list: { separator: ',', key: 'v1' } },
+    eventId: { body: 'event.id' },
+    eventType: { body: 'event.event_type' },
   }),
   plain: signedPreset({
     id: 'plain',
@@ -173,6 +216,21 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Razorpay-Signature', encoding: 'hex' },
     idHeader: 'X-Razorpay-Event-Id',
     eventType: { body: 'event' },
+  }),
+  /**
+   * Sentry integration platform. Sentry-Hook-Timestamp is not signed, so it is not checked; Sentry's sample signs
+   * JSON.stringify(body), which equals the compact body Sentry sends: the raw body is what is verified here.
+   */
+  sentry: signedPreset({
+    id: 'sentry',
+    name: 'Sentry',
+    docsUrl: 'https://docs.sentry.io/organization/integrations/integration-platform/webhooks/',
+    mismatchHint: 'Use the integration\'s Client Secret (Settings > Custom Integrations), not an auth token or DSN.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'Sentry-Hook-Signature', encoding: 'hex' },
+    idHeader: 'Request-ID',
+    eventType: { header: 'Sentry-Hook-Resource' },
   }),
   /** Square. Signs the notification URL as registered on the subscription, then the body. */
   square: signedPreset({
@@ -210,6 +268,46 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Viber-Content-Signature', encoding: 'hex' },
     // message_token is a JSON number above 2^53: not usable as an id once parsed.
     eventType: { body: 'event' },
+  }),
+  /**
+   * WooCommerce. The algorithm is a filter in WooCommerce (woocommerce_webhook_hash_algorithm, default sha256): a
+   * store that changed it is not covered. The ping sent when a webhook is saved is unsigned and is refused.
+   */
+  woocommerce: signedPreset({
+    id: 'woocommerce',
+    name: 'WooCommerce',
+    docsUrl: 'https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks',
+    mismatchHint: 'Use the secret set on the webhook (WooCommerce > Settings > Advanced > Webhooks), not the REST API consumer secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-WC-Webhook-Signature', encoding: 'base64' },
+    idHeader: 'X-WC-Webhook-Delivery-ID',
+    eventType: { header: 'X-WC-Webhook-Topic' },
+  }),
+  /**
+   * X (Twitter) Account Activity / webhooks. The Challenge-Response Check, `GET ?crc_token=…` at registration and
+   * then periodically, is answered with `{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}`
+   * computed with the first configured secret.
+   */
+  'x-twitter': signedPreset({
+    id: 'x-twitter',
+    name: 'X (Twitter)',
+    docsUrl: 'https://docs.x.com/x-api/webhooks/quickstart',
+    mismatchHint: 'Use the app\'s consumer secret (API Key Secret), not the bearer token or a user access token.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Twitter-Webhooks-Signature', encoding: 'base64', prefix: 'sha256=' },
+    handshake: {
+      description: 'CRC GET ?crc_token=…: answered with response_token = sha256= + base64 HMAC-SHA256 of the token with the consumer secret',
+      probeMethods: ['GET'],
+      probe(request, config) {
+        const token = new URL(request.url, 'http://localhost').searchParams.get('crc_token')
+        const secret = firstSecret(config.options)
+        if (token === null || secret === undefined) return undefined
+        const responseToken = `sha256=${createHmac('sha256', secret).update(token, 'utf8').digest('base64')}`
+        return { status: 200, contentType: 'application/json', body: JSON.stringify({ response_token: responseToken }) }
+      },
+    },
   }),
   /**
    * Xero. "Intent to receive": signed test deliveries with an empty `events` array must get 200 with an empty body
