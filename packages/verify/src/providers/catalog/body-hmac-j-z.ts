@@ -184,6 +184,28 @@ export const bodyHmacJZ = {
     eventId: { body: 'event.id' },
     eventType: { body: 'event.event_type' },
   }),
+  /** Patreon. HMAC-MD5 is what Patreon signs with; X-Patreon-Event names the trigger. */
+  patreon: signedPreset({
+    id: 'patreon',
+    name: 'Patreon',
+    docsUrl: 'https://docs.patreon.com/#webhooks',
+    mismatchHint: 'Use the secret shown for this webhook on the Patreon portal (My Webhooks), not the client secret or a creator token.',
+    algorithm: 'hmac-md5',
+    signed: '{body}',
+    signature: { header: 'X-Patreon-Signature', encoding: 'hex' },
+    eventType: { header: 'X-Patreon-Event' },
+  }),
+  /** Paystack (the x-paystack-signature scheme). The key is the integration's secret key (sk_live_… / sk_test_…). */
+  paystack: signedPreset({
+    id: 'paystack',
+    name: 'Paystack',
+    docsUrl: 'https://paystack.com/docs/payments/webhooks/',
+    mismatchHint: 'Use the secret key of the same mode as the event (sk_test_… for test events, sk_live_… for live ones), not the public key.',
+    algorithm: 'hmac-sha512',
+    signed: '{body}',
+    signature: { header: 'X-Paystack-Signature', encoding: 'hex' },
+    eventType: { body: 'event' },
+  }),
   plain: signedPreset({
     id: 'plain',
     name: 'Plain',
@@ -232,6 +254,18 @@ export const bodyHmacJZ = {
     idHeader: 'Request-ID',
     eventType: { header: 'Sentry-Hook-Resource' },
   }),
+  /** SonarQube / SonarCloud project or global webhooks with a secret. */
+  sonarqube: signedPreset({
+    id: 'sonarqube',
+    name: 'SonarQube',
+    docsUrl: 'https://docs.sonarsource.com/sonarqube-server/latest/project-administration/webhooks/',
+    mismatchHint: 'Use the secret set on the webhook (Administration > Webhooks), not a user token.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Sonar-Webhook-HMAC-SHA256', encoding: 'hex' },
+    eventId: { body: 'taskId' },
+    eventType: { body: 'status' },
+  }),
   /** Square. Signs the notification URL as registered on the subscription, then the body. */
   square: signedPreset({
     id: 'square',
@@ -247,6 +281,53 @@ export const bodyHmacJZ = {
     extraSignatureHeaders: ['X-Square-Signature'],
     testOptions: { notificationUrl: 'https://example.com/webhooks/square' },
   }),
+  /** Squarespace. The subscription secret is hex and is used hex-decoded, as the docs require. */
+  squarespace: signedPreset({
+    id: 'squarespace',
+    name: 'Squarespace',
+    docsUrl: 'https://developers.squarespace.com/webhooks/verifying-notifications',
+    mismatchHint: 'Use the hexadecimal secret returned when the webhook subscription was created or its secret rotated.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'Squarespace-Signature', encoding: 'hex' },
+    secret: 'hex',
+    eventId: { body: 'id' },
+    eventType: { body: 'topic' },
+  }),
+  /** Tally form webhooks with a signing secret. */
+  tally: signedPreset({
+    id: 'tally',
+    name: 'Tally',
+    docsUrl: 'https://tally.so/help/webhooks',
+    mismatchHint: 'Use the signing secret set on the form\'s webhook (Integrations > Webhooks).',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'Tally-Signature', encoding: 'base64' },
+    eventId: { body: 'eventId' },
+    eventType: { body: 'eventType' },
+  }),
+  /** HCP Terraform / Terraform Enterprise generic notifications with a token; the creation-time check is signed too. */
+  'terraform-cloud': signedPreset({
+    id: 'terraform-cloud',
+    name: 'HCP Terraform',
+    docsUrl: 'https://developer.hashicorp.com/terraform/cloud-docs/api-docs/notification-configurations#notification-authenticity',
+    mismatchHint: 'Use the token set on the notification configuration, not an API token.',
+    algorithm: 'hmac-sha512',
+    signed: '{body}',
+    signature: { header: 'X-TFE-Notification-Signature', encoding: 'hex' },
+    eventType: { body: 'notifications.0.trigger' },
+  }),
+  todoist: signedPreset({
+    id: 'todoist',
+    name: 'Todoist',
+    docsUrl: 'https://developer.todoist.com/sync/v9/#webhooks',
+    mismatchHint: 'Use the app\'s client_secret (App Management console), not a user API token.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Todoist-Hmac-SHA256', encoding: 'base64' },
+    idHeader: 'X-Todoist-Delivery-ID',
+    eventType: { body: 'event_name' },
+  }),
   typeform: signedPreset({
     id: 'typeform',
     name: 'Typeform',
@@ -257,6 +338,18 @@ export const bodyHmacJZ = {
     signature: { header: 'Typeform-Signature', encoding: 'base64', prefix: 'sha256=' },
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
+  }),
+  /** Vercel account and integration webhooks. */
+  vercel: signedPreset({
+    id: 'vercel',
+    name: 'Vercel',
+    docsUrl: 'https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks',
+    mismatchHint: 'Use the webhook\'s secret (account webhooks) or the integration\'s Client Secret (integration webhooks), not an access token.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'X-Vercel-Signature', encoding: 'hex' },
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
   }),
   viber: signedPreset({
     id: 'viber',
@@ -273,6 +366,17 @@ export const bodyHmacJZ = {
    * WooCommerce. The algorithm is a filter in WooCommerce (woocommerce_webhook_hash_algorithm, default sha256): a
    * store that changed it is not covered. The ping sent when a webhook is saved is unsigned and is refused.
    */
+  /** Webex (Webhooks API) with a secret set on the webhook. */
+  webex: signedPreset({
+    id: 'webex',
+    name: 'Webex',
+    docsUrl: 'https://developer.webex.com/docs/receive-and-verify-webhooks',
+    mismatchHint: 'Use the secret set when the webhook was registered, not the bot or integration access token.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'X-Spark-Signature', encoding: 'hex' },
+    eventType: { body: 'resource' },
+  }),
   woocommerce: signedPreset({
     id: 'woocommerce',
     name: 'WooCommerce',
