@@ -96,3 +96,14 @@ describe('pagerduty: the docs\' JavaScript verifier agrees', () => {
     }
   })
 })
+
+describe('worldline: GET with X-GCS-Webhooks-Endpoint-Verification', () => {
+  const preset = providers.worldline({ secrets: ['k'] })
+  it('answers the header value as plain text', () => {
+    const answer = probeHandshake(preset, { method: 'GET', url: '/worldline', headers: { 'X-GCS-Webhooks-Endpoint-Verification': 'a1b2c3-verification' } })
+    expect(answer).toEqual({ status: 200, contentType: 'text/plain', body: 'a1b2c3-verification' })
+  })
+  it('ignores GETs without the header', () => {
+    expect(probeHandshake(preset, get('/worldline'))).toBeUndefined()
+  })
+})

@@ -6,6 +6,7 @@
 import type { ProviderFactory } from '../../define.ts'
 import { Buffer } from 'node:buffer'
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { getHeader } from '../../_internal/headers.ts'
 import { signedPreset } from '../../families/signed.ts'
 
 /** The first configured secret as key bytes (text is UTF-8), for handshakes that sign a challenge. */
@@ -35,6 +36,18 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Hub-Signature', encoding: 'hex', prefix: 'sha256=' },
     idHeader: 'X-Atlassian-Webhook-Identifier',
     eventType: { body: 'webhookEvent' },
+  }),
+  /** LaunchDarkly webhooks with "Sign this webhook" and a secret. */
+  launchdarkly: signedPreset({
+    id: 'launchdarkly',
+    name: 'LaunchDarkly',
+    docsUrl: 'https://launchdarkly.com/docs/home/infrastructure/webhooks',
+    mismatchHint: 'Use the secret set on the webhook (Integrations > Webhooks, "Sign this webhook"), not an API access token or SDK key.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-LD-Signature', encoding: 'hex' },
+    eventId: { body: '_id' },
+    eventType: { body: 'kind' },
   }),
   'lemon-squeezy': signedPreset({
     id: 'lemon-squeezy',
@@ -228,6 +241,16 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Pusher-Signature', encoding: 'hex' },
     eventType: { body: 'events.0.name' },
   }),
+  /** Intuit QuickBooks Online. The key is the app's webhook verifier token. */
+  quickbooks: signedPreset({
+    id: 'quickbooks',
+    name: 'QuickBooks Online',
+    docsUrl: 'https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/managing-webhooks-notifications',
+    mismatchHint: 'Use the Verifier Token shown on the app\'s Webhooks page, not the client secret or an OAuth token.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'Intuit-Signature', encoding: 'base64' },
+  }),
   razorpay: signedPreset({
     id: 'razorpay',
     name: 'Razorpay',
@@ -298,7 +321,7 @@ export const bodyHmacJZ = {
   tally: signedPreset({
     id: 'tally',
     name: 'Tally',
-    docsUrl: 'https://tally.so/help/webhooks',
+    docsUrl: 'https://developers.tally.so/api-reference/endpoint/webhooks/post',
     mismatchHint: 'Use the signing secret set on the form\'s webhook (Integrations > Webhooks).',
     algorithm: 'hmac-sha256',
     signed: '{body}',
@@ -393,6 +416,30 @@ export const bodyHmacJZ = {
    * then periodically, is answered with `{"response_token": "sha256=" + base64(HMAC-SHA256(consumer secret, crc_token))}`
    * computed with the first configured secret.
    */
+  /**
+   * Worldline (Direct / Online Payments; Connect uses the same headers). X-GCS-KeyId names the key: configure every
+   * secret key in use, any one that matches passes. Registering the endpoint sends a GET with
+   * X-GCS-Webhooks-Endpoint-Verification, answered with that value as plain text.
+   */
+  worldline: signedPreset({
+    id: 'worldline',
+    name: 'Worldline',
+    docsUrl: 'https://docs.direct.worldline-solutions.com/en/integration/how-to-integrate/webhooks',
+    mismatchHint: 'Use the webhooks secret key whose id is in X-GCS-KeyId (Merchant Portal > Developer > Webhooks), not the API secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-GCS-Signature', encoding: 'base64' },
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
+    handshake: {
+      description: 'GET with X-GCS-Webhooks-Endpoint-Verification: answered with its value as plain text',
+      probeMethods: ['GET'],
+      probe(request) {
+        const value = getHeader(request.headers, 'x-gcs-webhooks-endpoint-verification')
+        return value === undefined ? undefined : { status: 200, contentType: 'text/plain', body: value }
+      },
+    },
+  }),
   'x-twitter': signedPreset({
     id: 'x-twitter',
     name: 'X (Twitter)',
