@@ -3,9 +3,9 @@
  * Presets declared as data (see docs/adding-a-provider.md). Each entry is confirmed against the provider's docs
  * and, where one exists, its official SDK; its vector file is test/vectors/<id>.json.
  */
-import type { ProviderFactory } from '../../define.ts'
 import { Buffer } from 'node:buffer'
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { ProviderFactory } from '../../define.ts'
 import { getHeader } from '../../_internal/headers.ts'
 import { signedPreset } from '../../families/signed.ts'
 
