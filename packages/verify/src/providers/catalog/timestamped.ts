@@ -4,5 +4,133 @@
  * and, where one exists, its official SDK; its vector file is test/vectors/<id>.json.
  */
 import type { ProviderFactory } from '../../define.ts'
+import { signedPreset } from '../../families/signed.ts'
 
-export const timestamped = {} satisfies Record<string, ProviderFactory<object>>
+export const timestamped = {
+  /** Airwallex: `x-signature` = hex HMAC-SHA256 of `x-timestamp` (ms) + body. */
+  airwallex: signedPreset({
+    id: 'airwallex',
+    name: 'Airwallex',
+    docsUrl: 'https://www.airwallex.com/docs/developer-tools/webhooks/listen-for-webhook-events',
+    mismatchHint: 'Use the secret of this notification URL (Developer > Webhooks), not an API key; sign the raw body.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}{body}',
+    signature: { header: 'x-signature', encoding: 'hex' },
+    timestamp: { header: 'x-timestamp', unit: 'ms', toleranceSeconds: 300 },
+    eventId: { body: 'id' },
+    eventType: { body: 'name' },
+  }),
+  /** Akeneo PIM Events API: `X-Akeneo-Request-Signature` = hex HMAC-SHA256 of `timestamp.body`. */
+  akeneo: signedPreset({
+    id: 'akeneo',
+    name: 'Akeneo PIM (Events API)',
+    docsUrl: 'https://api.akeneo.com/events-documentation/security.html',
+    mismatchHint: 'Use the secret of the event subscription (connection) in Akeneo, not the API client secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'X-Akeneo-Request-Signature', encoding: 'hex' },
+    timestamp: { header: 'X-Akeneo-Request-Timestamp', toleranceSeconds: 300 },
+    eventType: { body: 'events.0.action' },
+  }),
+  /** Cashfree Payments: `x-webhook-signature` = base64 HMAC-SHA256 of `x-webhook-timestamp` (ms) + body. */
+  cashfree: signedPreset({
+    id: 'cashfree',
+    name: 'Cashfree Payments',
+    docsUrl: 'https://www.cashfree.com/docs/payments/online/webhooks/signature-verification',
+    mismatchHint: 'Use the PG client secret key (or the partner API key for partner webhooks), not the client id.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}{body}',
+    signature: { header: 'x-webhook-signature', encoding: 'base64' },
+    timestamp: { header: 'x-webhook-timestamp', unit: 'ms', toleranceSeconds: 300 },
+    eventType: { body: 'type' },
+  }),
+  /** ElevenLabs: `ElevenLabs-Signature: t=<s>,v0=<hex>` over `t.body`; the SDK allows 30 minutes. */
+  elevenlabs: signedPreset({
+    id: 'elevenlabs',
+    name: 'ElevenLabs',
+    docsUrl: 'https://elevenlabs.io/docs/product-guides/administration/webhooks',
+    mismatchHint: 'Use the webhook\'s HMAC secret shown when the webhook was created, not the xi-api-key.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'ElevenLabs-Signature', encoding: 'hex', list: { separator: ',', key: 'v0', timestampKey: 't' } },
+    timestamp: { toleranceSeconds: 1800 },
+    eventType: { body: 'type' },
+  }),
+  /** Mux: `Mux-Signature: t=<s>,v1=<hex>` over `t.body` (Stripe's format); 300 s. */
+  mux: signedPreset({
+    id: 'mux',
+    name: 'Mux',
+    docsUrl: 'https://docs.mux.com/core/verify-webhook-signatures',
+    mismatchHint: 'Use the webhook signing secret from Settings > Webhooks, not the API access token.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'Mux-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    timestamp: { toleranceSeconds: 300 },
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
+  }),
+  /** Orb: `X-Orb-Signature: v1=<hex>[ v1=…]` over `v1:<X-Orb-Timestamp>:body`; the timestamp is ISO 8601 without a zone (UTC). */
+  orb: signedPreset({
+    id: 'orb',
+    name: 'Orb',
+    docsUrl: 'https://docs.withorb.com/guides/integrations-and-exports/webhooks',
+    mismatchHint: 'Use the webhook secret of this endpoint (the text itself is the key), not an Orb API key.',
+    algorithm: 'hmac-sha256',
+    signed: 'v1:{timestamp}:{body}',
+    signature: { header: 'X-Orb-Signature', encoding: 'hex', list: { separator: ' ', key: 'v1' } },
+    timestamp: { header: 'X-Orb-Timestamp', unit: 'iso', toleranceSeconds: 300 },
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
+  }),
+  /** Paddle Billing: `Paddle-Signature: ts=<s>;h1=<hex>` over `ts:body`; the SDK allows 5 s. */
+  paddle: signedPreset({
+    id: 'paddle',
+    name: 'Paddle Billing',
+    docsUrl: 'https://developer.paddle.com/webhooks/signature-verification',
+    mismatchHint: 'Use the endpoint secret key of this notification destination (pdl_ntfset_…), not an API key; Paddle Classic is a different scheme.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}:{body}',
+    signature: { header: 'Paddle-Signature', encoding: 'hex', list: { separator: ';', key: 'h1', timestampKey: 'ts' } },
+    timestamp: { toleranceSeconds: 5 },
+    eventId: { body: 'event_id' },
+    eventType: { body: 'event_type' },
+  }),
+  /** Retell AI: `x-retell-signature: v=<ms>,d=<hex>` over body + v; ±5 minutes. The key is the API key with the webhook badge. */
+  retell: signedPreset({
+    id: 'retell',
+    name: 'Retell AI',
+    docsUrl: 'https://docs.retellai.com/features/secure-webhook',
+    mismatchHint: 'Use the Retell API key that has the webhook badge in the dashboard (the API key is the signing key).',
+    algorithm: 'hmac-sha256',
+    signed: '{body}{timestamp}',
+    signature: { header: 'x-retell-signature', encoding: 'hex', anyHexCase: true, list: { separator: ',', key: 'd', timestampKey: 'v' } },
+    timestamp: { unit: 'ms', toleranceSeconds: 300 },
+    eventType: { body: 'event' },
+  }),
+  /** Sanity: `sanity-webhook-signature: t=<ms>,v1=<base64url, no padding>` over `t.body`. */
+  sanity: signedPreset({
+    id: 'sanity',
+    name: 'Sanity',
+    docsUrl: 'https://www.sanity.io/docs/webhooks',
+    mismatchHint: 'Use the secret set on the GROQ-powered webhook in sanity.io/manage (the text itself is the key).',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'sanity-webhook-signature', encoding: 'base64url', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    timestamp: { unit: 'ms', toleranceSeconds: 300 },
+    eventId: { header: 'idempotency-key' },
+    eventType: { header: 'sanity-operation' },
+  }),
+  /** WorkOS: `WorkOS-Signature: t=<ms>, v1=<hex>` over `t.body`; the SDK allows 180 s. */
+  workos: signedPreset({
+    id: 'workos',
+    name: 'WorkOS',
+    docsUrl: 'https://workos.com/docs/events/data-syncing/webhooks',
+    mismatchHint: 'Use the webhook endpoint\'s secret from the WorkOS dashboard, not the API key (sk_…).',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'WorkOS-Signature', encoding: 'hex', list: { separator: ', ', key: 'v1', timestampKey: 't' } },
+    timestamp: { unit: 'ms', toleranceSeconds: 180 },
+    eventId: { body: 'id' },
+    eventType: { body: 'event' },
+  }),
+} satisfies Record<string, ProviderFactory<object>>
