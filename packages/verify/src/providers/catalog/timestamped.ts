@@ -32,6 +32,18 @@ export const timestamped = {
     timestamp: { header: 'X-Akeneo-Request-Timestamp', toleranceSeconds: 300 },
     eventType: { body: 'events.0.action' },
   }),
+  /** Buildkite: `X-Buildkite-Signature: timestamp=<s>,signature=<hex>` over `timestamp.body`, keyed with the webhook token. */
+  buildkite: signedPreset({
+    id: 'buildkite',
+    name: 'Buildkite',
+    docsUrl: 'https://buildkite.com/docs/apis/webhooks/pipelines#webhook-signature',
+    mismatchHint: 'Use the webhook\'s Token value as the secret, and choose "X-Buildkite-Signature" (not the plain X-Buildkite-Token) in the webhook settings.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'X-Buildkite-Signature', encoding: 'hex', list: { separator: ',', key: 'signature', timestampKey: 'timestamp' } },
+    timestamp: { toleranceSeconds: 300 },
+    eventType: { header: 'X-Buildkite-Event' },
+  }),
   /** Cashfree Payments: `x-webhook-signature` = base64 HMAC-SHA256 of `x-webhook-timestamp` (ms) + body. */
   cashfree: signedPreset({
     id: 'cashfree',
@@ -43,6 +55,19 @@ export const timestamped = {
     signature: { header: 'x-webhook-signature', encoding: 'base64' },
     timestamp: { header: 'x-webhook-timestamp', unit: 'ms', toleranceSeconds: 300 },
     eventType: { body: 'type' },
+  }),
+  /** Customer.io reporting webhooks: `X-CIO-Signature` = hex HMAC-SHA256 of `v0:<X-CIO-Timestamp>:body`. */
+  'customer-io': signedPreset({
+    id: 'customer-io',
+    name: 'Customer.io (reporting webhooks)',
+    docsUrl: 'https://customer.io/docs/api/webhooks/#section/Securely-Verifying-Requests',
+    mismatchHint: 'Use the reporting webhook\'s signing key (Data & Integrations > Reporting Webhooks), not an App or Track API key.',
+    algorithm: 'hmac-sha256',
+    signed: 'v0:{timestamp}:{body}',
+    signature: { header: 'X-CIO-Signature', encoding: 'hex' },
+    timestamp: { header: 'X-CIO-Timestamp', toleranceSeconds: 300 },
+    eventId: { body: 'event_id' },
+    eventType: { body: 'metric' },
   }),
   /** ElevenLabs: `ElevenLabs-Signature: t=<s>,v0=<hex>` over `t.body`; the SDK allows 30 minutes. */
   elevenlabs: signedPreset({
@@ -107,6 +132,18 @@ export const timestamped = {
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
     eventType: { body: 'event' },
   }),
+  /** Revolut: `Revolut-Signature: v1=<hex>[,v1=…]` over `v1.<Revolut-Request-Timestamp (ms)>.body`; 5 minutes. */
+  revolut: signedPreset({
+    id: 'revolut',
+    name: 'Revolut (Business & Merchant)',
+    docsUrl: 'https://developer.revolut.com/docs/guides/accept-payments/tutorials/work-with-webhooks/verify-the-payload-signature',
+    mismatchHint: 'Use the webhook\'s signing secret (wsk_…, the text itself is the key), not the API key; after a rotation both secrets sign until the old one expires.',
+    algorithm: 'hmac-sha256',
+    signed: 'v1.{timestamp}.{body}',
+    signature: { header: 'Revolut-Signature', encoding: 'hex', list: { separator: ',', key: 'v1' } },
+    timestamp: { header: 'Revolut-Request-Timestamp', unit: 'ms', toleranceSeconds: 300 },
+    eventType: { body: 'event' },
+  }),
   /** Sanity: `sanity-webhook-signature: t=<ms>,v1=<base64url, no padding>` over `t.body`. */
   sanity: signedPreset({
     id: 'sanity',
@@ -120,6 +157,18 @@ export const timestamped = {
     eventId: { header: 'idempotency-key' },
     eventType: { header: 'sanity-operation' },
   }),
+  /** Tailscale: `Tailscale-Webhook-Signature: t=<s>,v1=<hex>` over `t.body`; the body is a JSON array of events. */
+  tailscale: signedPreset({
+    id: 'tailscale',
+    name: 'Tailscale',
+    docsUrl: 'https://tailscale.com/kb/1213/webhooks',
+    mismatchHint: 'Use the webhook secret shown once when the endpoint was added (tskey-webhook-…), not an API access token.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'Tailscale-Webhook-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    timestamp: { toleranceSeconds: 300 },
+    eventType: { body: '0.type' },
+  }),
   /** WorkOS: `WorkOS-Signature: t=<ms>, v1=<hex>` over `t.body`; the SDK allows 180 s. */
   workos: signedPreset({
     id: 'workos',
@@ -132,5 +181,31 @@ export const timestamped = {
     timestamp: { unit: 'ms', toleranceSeconds: 180 },
     eventId: { body: 'id' },
     eventType: { body: 'event' },
+  }),
+  /** Zendesk: `X-Zendesk-Webhook-Signature` = base64 HMAC-SHA256 of the ISO 8601 `…-Signature-Timestamp` + body. */
+  zendesk: signedPreset({
+    id: 'zendesk',
+    name: 'Zendesk',
+    docsUrl: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
+    mismatchHint: 'Use the webhook\'s signing secret as shown (the text is the key; it is not base64-decoded). Test requests sent before the webhook exists are signed with Zendesk\'s static test secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}{body}',
+    signature: { header: 'X-Zendesk-Webhook-Signature', encoding: 'base64' },
+    timestamp: { header: 'X-Zendesk-Webhook-Signature-Timestamp', unit: 'iso', toleranceSeconds: 300 },
+    eventId: { header: 'X-Zendesk-Webhook-Invocation-Id' },
+    eventType: { body: 'type' },
+  }),
+  /** Zoho Payments: `X-Zoho-Webhook-Signature: t=<ms>,v=<hex>` over `t.body`. */
+  'zoho-payments': signedPreset({
+    id: 'zoho-payments',
+    name: 'Zoho Payments',
+    docsUrl: 'https://www.zoho.com/in/payments/developerdocs/webhooks/verification/',
+    mismatchHint: 'Use the signing key generated when the webhook was configured, not an OAuth token.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'X-Zoho-Webhook-Signature', encoding: 'hex', list: { separator: ',', key: 'v', timestampKey: 't' } },
+    timestamp: { unit: 'ms', toleranceSeconds: 300 },
+    eventId: { body: 'event_id' },
+    eventType: { body: 'event_type' },
   }),
 } satisfies Record<string, ProviderFactory<object>>
