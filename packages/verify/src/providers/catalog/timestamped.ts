@@ -4,7 +4,9 @@
  * and, where one exists, its official SDK; its vector file is test/vectors/<id>.json.
  */
 import type { ProviderFactory } from '../../define.ts'
+import { getHeader } from '../../_internal/headers.ts'
 import { signedPreset } from '../../families/signed.ts'
+import { signContent } from '../../schemes/index.ts'
 
 export const timestamped = {
   /** Airwallex: `x-signature` = hex HMAC-SHA256 of `x-timestamp` (ms) + body. */
@@ -169,6 +171,31 @@ export const timestamped = {
     timestamp: { toleranceSeconds: 300 },
     eventType: { body: '0.type' },
   }),
+  /**
+   * Twitch EventSub (webhook transport): `Twitch-Eventsub-Message-Signature: sha256=<hex>` over message id + timestamp
+   * (RFC 3339, as sent) + body; 10 minutes. The subscription's `webhook_callback_verification` is answered with the
+   * raw challenge as text/plain.
+   */
+  twitch: signedPreset({
+    id: 'twitch',
+    name: 'Twitch EventSub',
+    docsUrl: 'https://dev.twitch.tv/docs/eventsub/handling-webhook-events/',
+    mismatchHint: 'Use the `secret` you passed when creating the EventSub subscription, not the app\'s client secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{id}{timestamp}{body}',
+    signature: { header: 'Twitch-Eventsub-Message-Signature', encoding: 'hex', prefix: 'sha256=' },
+    timestamp: { header: 'Twitch-Eventsub-Message-Timestamp', unit: 'iso', toleranceSeconds: 600 },
+    idHeader: 'Twitch-Eventsub-Message-Id',
+    eventType: { header: 'Twitch-Eventsub-Subscription-Type' },
+    handshake: {
+      description: 'webhook_callback_verification (signed): answered with the raw challenge as text/plain, not stored',
+      reply(context) {
+        if (getHeader(context.headers, 'twitch-eventsub-message-type') !== 'webhook_callback_verification') return undefined
+        const { challenge } = (context.payload() ?? {}) as { challenge?: unknown }
+        return typeof challenge === 'string' ? { status: 200, contentType: 'text/plain', body: challenge } : undefined
+      },
+    },
+  }),
   /** WorkOS: `WorkOS-Signature: t=<ms>, v1=<hex>` over `t.body`; the SDK allows 180 s. */
   workos: signedPreset({
     id: 'workos',
@@ -207,5 +234,29 @@ export const timestamped = {
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
+  }),
+  /**
+   * Zoom: `x-zm-signature: v0=<hex>` over `v0:<x-zm-request-timestamp>:body` (the Secret Token as key). The signed
+   * `endpoint.url_validation` is answered with `{plainToken, encryptedToken: hex HMAC-SHA256(Secret Token, plainToken)}`.
+   */
+  zoom: signedPreset({
+    id: 'zoom',
+    name: 'Zoom',
+    docsUrl: 'https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events',
+    mismatchHint: 'Use the app\'s Secret Token (Features > Access > Event Subscriptions), not the deprecated Verification Token or the OAuth client secret.',
+    algorithm: 'hmac-sha256',
+    signed: 'v0:{timestamp}:{body}',
+    signature: { header: 'x-zm-signature', encoding: 'hex', prefix: 'v0=' },
+    timestamp: { header: 'x-zm-request-timestamp', toleranceSeconds: 300 },
+    eventType: { body: 'event' },
+    handshake: {
+      description: 'endpoint.url_validation (signed): answered with plainToken and its HMAC (encryptedToken), not stored',
+      reply(context, _config, key) {
+        const { event, payload } = (context.payload() ?? {}) as { event?: unknown; payload?: { plainToken?: unknown } }
+        const plainToken = payload?.plainToken
+        if (event !== 'endpoint.url_validation' || typeof plainToken !== 'string') return undefined
+        return { status: 200, contentType: 'application/json', body: JSON.stringify({ plainToken, encryptedToken: signContent(key, [plainToken], 'hex') }) }
+      },
+    },
   }),
 } satisfies Record<string, ProviderFactory<object>>
