@@ -64,3 +64,23 @@ describe('twitch webhook_callback_verification', () => {
     expect(verified.handshake()).toBeUndefined()
   })
 })
+
+describe('front x-front-challenge', () => {
+  // https://dev.frontapp.com/docs/application-webhooks#application-webhook-validation
+  const secret = 'front_app_secret_demo_1a2b'
+  const ts = '1700000000000'
+  const body = '{"type":"sync","authorization":{"id":"cmp_abc"}}'
+  const signature = createHmac('sha256', secret).update(`${ts}:${body}`).digest('base64')
+
+  it('answers the signed validation request with the challenge', () => {
+    const headers = { 'x-front-request-timestamp': ts, 'x-front-signature': signature, 'x-front-challenge': 'a5ef9c1e-3f' }
+    const verified = verifyWebhook(providers.front({ secrets: secret }), { method: 'POST', headers, rawBody: body }, { now: NOW })
+    expect(verified.handshake()).toEqual({ status: 200, contentType: 'text/plain', body: 'a5ef9c1e-3f' })
+  })
+
+  it('has no answer for an event without the challenge header', () => {
+    const headers = { 'x-front-request-timestamp': ts, 'x-front-signature': signature }
+    const verified = verifyWebhook(providers.front({ secrets: secret }), { method: 'POST', headers, rawBody: body }, { now: NOW })
+    expect(verified.handshake()).toBeUndefined()
+  })
+})

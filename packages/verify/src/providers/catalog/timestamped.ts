@@ -83,6 +83,29 @@ export const timestamped = {
     timestamp: { toleranceSeconds: 1800 },
     eventType: { body: 'type' },
   }),
+  /**
+   * Front application webhooks: `x-front-signature` = base64 HMAC-SHA256 of `<x-front-request-timestamp (ms)>:` + body, keyed
+   * with the app secret. The signed validation request that carries `x-front-challenge` is answered with the challenge.
+   */
+  front: signedPreset({
+    id: 'front',
+    name: 'Front (application webhooks)',
+    docsUrl: 'https://dev.frontapp.com/docs/application-webhooks',
+    mismatchHint: 'Use the App secret from Developers > your app (Basic information), not the OAuth client secret; legacy rule webhooks (HMAC-SHA1 of the body) are a different scheme.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}:{body}',
+    signature: { header: 'x-front-signature', encoding: 'base64' },
+    timestamp: { header: 'x-front-request-timestamp', unit: 'ms', toleranceSeconds: 300 },
+    eventId: { body: 'payload.id' },
+    eventType: { body: 'type' },
+    handshake: {
+      description: 'x-front-challenge on the (signed) validation request: answered 200 with the challenge as text/plain, not stored',
+      reply(context) {
+        const challenge = getHeader(context.headers, 'x-front-challenge')
+        return challenge === undefined || challenge === '' ? undefined : { status: 200, contentType: 'text/plain', body: challenge }
+      },
+    },
+  }),
   /** Mux: `Mux-Signature: t=<s>,v1=<hex>` over `t.body` (Stripe's format); 300 s. */
   mux: signedPreset({
     id: 'mux',
@@ -195,6 +218,18 @@ export const timestamped = {
         return typeof challenge === 'string' ? { status: 200, contentType: 'text/plain', body: challenge } : undefined
       },
     },
+  }),
+  /** Webflow: `x-webflow-signature` = hex HMAC-SHA256 of `<x-webflow-timestamp (ms)>:` + body, keyed with the OAuth app's client secret (or the webhook secret). */
+  webflow: signedPreset({
+    id: 'webflow',
+    name: 'Webflow',
+    docsUrl: 'https://developers.webflow.com/data/docs/working-with-webhooks',
+    mismatchHint: 'Use the OAuth application\'s client secret (or the secret of a webhook created in the dashboard); webhooks created with a site API token before signing was added carry no signature.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}:{body}',
+    signature: { header: 'x-webflow-signature', encoding: 'hex' },
+    timestamp: { header: 'x-webflow-timestamp', unit: 'ms', toleranceSeconds: 300 },
+    eventType: { body: 'triggerType' },
   }),
   /** WorkOS: `WorkOS-Signature: t=<ms>, v1=<hex>` over `t.body`; the SDK allows 180 s. */
   workos: signedPreset({
