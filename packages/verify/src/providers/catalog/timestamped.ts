@@ -106,6 +106,17 @@ export const timestamped = {
       },
     },
   }),
+  /** Ghost: `X-Ghost-Signature: sha256=<hex>, t=<ms>` over body + t (the timestamp appended, no separator). */
+  ghost: signedPreset({
+    id: 'ghost',
+    name: 'Ghost',
+    docsUrl: 'https://ghost.org/docs/webhooks/',
+    mismatchHint: 'Use the secret set on the custom integration\'s webhook in Ghost Admin (Settings > Integrations), not the Admin or Content API key.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}{timestamp}',
+    signature: { header: 'X-Ghost-Signature', encoding: 'hex', list: { separator: ', ', key: 'sha256', timestampKey: 't' } },
+    timestamp: { unit: 'ms', toleranceSeconds: 300 },
+  }),
   /** Mux: `Mux-Signature: t=<s>,v1=<hex>` over `t.body` (Stripe's format); 300 s. */
   mux: signedPreset({
     id: 'mux',
@@ -181,6 +192,21 @@ export const timestamped = {
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
     eventId: { header: 'idempotency-key' },
     eventType: { header: 'sanity-operation' },
+  }),
+  /**
+   * TabaPay: `X-HMAC-Signature: t=<s>,v1=<hex>[,v2=<hex>]` over `t.body`; v2 is the previous secret's signature during
+   * the 48 h rotation (configure both secrets: v1 is checked against each). Delivery id: `Idempotency-Key`.
+   */
+  tabapay: signedPreset({
+    id: 'tabapay',
+    name: 'TabaPay',
+    docsUrl: 'https://developers.tabapay.com/reference/verifying-webhook-signatures',
+    mismatchHint: 'Use the webhook signing secret returned by POST /v2/clients/{ClientID}/webhooks/secrets (shown once); after a rotation add the new secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'X-HMAC-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    timestamp: { toleranceSeconds: 300 },
+    eventId: { header: 'Idempotency-Key' },
   }),
   /** Tailscale: `Tailscale-Webhook-Signature: t=<s>,v1=<hex>` over `t.body`; the body is a JSON array of events. */
   tailscale: signedPreset({
