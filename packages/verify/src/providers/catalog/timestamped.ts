@@ -220,6 +220,18 @@ export const timestamped = {
     timestamp: { toleranceSeconds: 300 },
     eventType: { body: '0.type' },
   }),
+  /** TikTok for Developers: `TikTok-Signature: t=<s>,s=<hex>` over `t.body`, keyed with the app's client secret. */
+  tiktok: signedPreset({
+    id: 'tiktok',
+    name: 'TikTok for Developers',
+    docsUrl: 'https://developers.tiktok.com/doc/webhooks-verification',
+    mismatchHint: 'Use the app\'s client secret from the TikTok Developer Portal (not the client key); TikTok Shop webhooks are a different scheme.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'TikTok-Signature', encoding: 'hex', list: { separator: ',', key: 's', timestampKey: 't' } },
+    timestamp: { toleranceSeconds: 300 },
+    eventType: { body: 'event' },
+  }),
   /**
    * Twitch EventSub (webhook transport): `Twitch-Eventsub-Message-Signature: sha256=<hex>` over message id + timestamp
    * (RFC 3339, as sent) + body; 10 minutes. The subscription's `webhook_callback_verification` is answered with the
