@@ -58,6 +58,20 @@ export const timestamped = {
     timestamp: { header: 'x-webhook-timestamp', unit: 'ms', toleranceSeconds: 300 },
     eventType: { body: 'type' },
   }),
+  /** Close CRM: `close-sig-hash` = hex HMAC-SHA256 of `close-sig-timestamp` + body, keyed with the hex-decoded `signature_key`. */
+  close: signedPreset({
+    id: 'close',
+    name: 'Close CRM',
+    docsUrl: 'https://developer.close.com/topics/webhooks/',
+    mismatchHint: 'Use the subscription\'s signature_key (64 hex characters, returned when the webhook subscription was created), not an API key.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}{body}',
+    signature: { header: 'close-sig-hash', encoding: 'hex' },
+    timestamp: { header: 'close-sig-timestamp', toleranceSeconds: 300 },
+    secret: 'hex',
+    eventId: { body: 'event.id' },
+    eventType: { body: 'event.object_type' },
+  }),
   /** Customer.io reporting webhooks: `X-CIO-Signature` = hex HMAC-SHA256 of `v0:<X-CIO-Timestamp>:body`. */
   'customer-io': signedPreset({
     id: 'customer-io',
