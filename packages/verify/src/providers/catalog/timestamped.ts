@@ -97,6 +97,18 @@ export const timestamped = {
     timestamp: { toleranceSeconds: 1800 },
     eventType: { body: 'type' },
   }),
+  /** Frame.io (V4 and legacy): `X-Frameio-Signature: v0=<hex>` over `v0:<X-Frameio-Request-Timestamp>:body`; 5 minutes. */
+  frameio: signedPreset({
+    id: 'frameio',
+    name: 'Frame.io',
+    docsUrl: 'https://developer.adobe.com/frameio/guides/Webhooks/#security',
+    mismatchHint: 'Use the signing secret returned once in the webhook\'s create response, not the OAuth client secret or a developer token.',
+    algorithm: 'hmac-sha256',
+    signed: 'v0:{timestamp}:{body}',
+    signature: { header: 'X-Frameio-Signature', encoding: 'hex', prefix: 'v0=' },
+    timestamp: { header: 'X-Frameio-Request-Timestamp', toleranceSeconds: 300 },
+    eventType: { body: 'type' },
+  }),
   /**
    * Front application webhooks: `x-front-signature` = base64 HMAC-SHA256 of `<x-front-request-timestamp (ms)>:` + body, keyed
    * with the app secret. The signed validation request that carries `x-front-challenge` is answered with the challenge.
