@@ -101,7 +101,7 @@ export const timestamped = {
   frameio: signedPreset({
     id: 'frameio',
     name: 'Frame.io',
-    docsUrl: 'https://developer.adobe.com/frameio/guides/Webhooks/#security',
+    docsUrl: 'https://developer.frame.io/platform/v4/docs/guides/webhooks',
     mismatchHint: 'Use the signing secret returned once in the webhook\'s create response, not the OAuth client secret or a developer token.',
     algorithm: 'hmac-sha256',
     signed: 'v0:{timestamp}:{body}',
@@ -218,6 +218,21 @@ export const timestamped = {
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
     eventId: { header: 'idempotency-key' },
     eventType: { header: 'sanity-operation' },
+  }),
+  /**
+   * Sinch Conversation API: `x-sinch-webhook-signature` = base64 HMAC-SHA256 of body + `.` + nonce + `.` + timestamp (s), the
+   * nonce and timestamp in their own headers. Only `x-sinch-webhook-signature-algorithm: HmacSHA256` webhooks verify here.
+   */
+  sinch: signedPreset({
+    id: 'sinch',
+    name: 'Sinch Conversation API',
+    docsUrl: 'https://developers.sinch.com/docs/conversation/callbacks/#validating-callback-requests',
+    mismatchHint: 'Use the secret set on the Conversation API webhook (not the app\'s access key secret); webhooks configured for HmacSHA512 are not supported by this preset.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}.{id}.{timestamp}',
+    signature: { header: 'x-sinch-webhook-signature', encoding: 'base64' },
+    timestamp: { header: 'x-sinch-webhook-signature-timestamp', toleranceSeconds: 300 },
+    idHeader: 'x-sinch-webhook-signature-nonce',
   }),
   /**
    * TabaPay: `X-HMAC-Signature: t=<s>,v1=<hex>[,v2=<hex>]` over `t.body`; v2 is the previous secret's signature during
