@@ -47,8 +47,8 @@ export function timeOf(date: Date, name: string): number {
 }
 
 /** Milliseconds since the epoch of an optional `now` (default: the store's clock). */
-export function nowOf(date: Date | undefined, clock: () => number, name = 'now'): number {
-  return date === undefined ? clock() : timeOf(date, name)
+export function nowOf(date: Date | undefined, clock: () => number): number {
+  return date === undefined ? clock() : timeOf(date, 'now')
 }
 
 /** Throws a `RangeError` unless `value` is an integer from 1 to `max`. */

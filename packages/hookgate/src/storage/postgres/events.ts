@@ -7,7 +7,8 @@ import { MAX_SEQ, page } from '../domain/cursors.ts'
 import { checkIngest, checkListQuery, checkRejection } from '../domain/inputs.ts'
 import { toStoredEvent, toStoredRejection } from '../domain/rows.ts'
 import { requireString } from '../domain/validate.ts'
-import type { EventLog } from '../types.ts'
+import type { QueryResultRow } from 'pg'
+import type { EventLog, ListQuery, Page } from '../types.ts'
 import type { PostgresContext } from './context.ts'
 import { LIST_EVENTS, LIST_EVENTS_BY_SOURCE } from './queries/list-events.ts'
 import { LIST_REJECTIONS, LIST_REJECTIONS_BY_SOURCE } from './queries/rejections.ts'
@@ -16,6 +17,21 @@ import { decodeEventRow, decodeRejectionRow, toPgText, type PgEventRow, type PgR
 
 export function createPostgresEventLog(ctx: PostgresContext): EventLog {
   const { db, queue } = ctx
+  /** One page, newest first, with the named statement for all sources or the one for one source. */
+  async function listPage<Row extends QueryResultRow & { readonly seq: string }, T>(
+    query: ListQuery,
+    all: readonly [name: string, sql: string],
+    bySource: readonly [name: string, sql: string],
+    map: (row: Row) => T,
+  ): Promise<Page<T>> {
+    ctx.assertOpen()
+    const { limit, sourceId, beforeSeq } = checkListQuery(query)
+    const bounds = [String(beforeSeq ?? MAX_SEQ), limit + 1]
+    const { rows } =
+      sourceId === undefined ? await db.query<Row>(...all, bounds) : await db.query<Row>(...bySource, [toPgText(sourceId), ...bounds])
+    return page(rows, limit, map)
+  }
+
   return {
     async ingest(event, destinationIds = []) {
       ctx.assertOpen()
@@ -36,26 +52,14 @@ export function createPostgresEventLog(ctx: PostgresContext): EventLog {
       return rows[0] === undefined ? undefined : toStoredEvent(decodeEventRow(rows[0]))
     },
 
-    async listEvents(query) {
-      ctx.assertOpen()
-      const { limit, sourceId, beforeSeq } = checkListQuery(query)
-      const bounds = [String(beforeSeq ?? MAX_SEQ), limit + 1]
-      const { rows } =
-        sourceId === undefined
-          ? await db.query<PgEventRow>('list-events', LIST_EVENTS, bounds)
-          : await db.query<PgEventRow>('list-events-by-source', LIST_EVENTS_BY_SOURCE, [toPgText(sourceId), ...bounds])
-      return page(rows.map(decodeEventRow), limit, toStoredEvent)
-    },
+    listEvents: (query) =>
+      listPage(query, ['list-events', LIST_EVENTS], ['list-events-by-source', LIST_EVENTS_BY_SOURCE], (row: PgEventRow) =>
+        toStoredEvent(decodeEventRow(row)),
+      ),
 
-    async listRejections(query) {
-      ctx.assertOpen()
-      const { limit, sourceId, beforeSeq } = checkListQuery(query)
-      const bounds = [String(beforeSeq ?? MAX_SEQ), limit + 1]
-      const { rows } =
-        sourceId === undefined
-          ? await db.query<PgRejectionRow>('list-rejections', LIST_REJECTIONS, bounds)
-          : await db.query<PgRejectionRow>('list-rejections-by-source', LIST_REJECTIONS_BY_SOURCE, [toPgText(sourceId), ...bounds])
-      return page(rows.map(decodeRejectionRow), limit, toStoredRejection)
-    },
+    listRejections: (query) =>
+      listPage(query, ['list-rejections', LIST_REJECTIONS], ['list-rejections-by-source', LIST_REJECTIONS_BY_SOURCE], (row: PgRejectionRow) =>
+        toStoredRejection(decodeRejectionRow(row)),
+      ),
   }
 }

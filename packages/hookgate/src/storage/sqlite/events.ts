@@ -7,7 +7,8 @@ import { MAX_SEQ, page } from '../domain/cursors.ts'
 import { checkIngest, checkListQuery, checkRejection, type CheckedIngest } from '../domain/inputs.ts'
 import { storedEventOf, toStoredEvent, toStoredRejection } from '../domain/rows.ts'
 import { requireString } from '../domain/validate.ts'
-import type { EventLog, IngestResult } from '../types.ts'
+import type { Statement } from 'better-sqlite3'
+import type { EventLog, IngestResult, ListQuery, Page } from '../types.ts'
 import type { SqliteContext } from './context.ts'
 import { deliveryParams, eventParams, rejectionParams, type SqliteEventRow, type SqliteRejectionRow } from './rows.ts'
 import type { Statements } from './statements.ts'
@@ -29,6 +30,22 @@ export function createSqliteEventLog(ctx: SqliteContext, maxRejections: number):
     const row = s.selectEventByDedupeKey.get({ sourceId, dedupeKey }) as SqliteEventRow | undefined
     if (row === undefined) throw new Error('Event insert was ignored but no stored event matches its dedupe key')
     return { event: toStoredEvent(row), duplicate: true }
+  }
+
+  /** One page, newest first: `statements` picks the statement for all sources and the one for one source. */
+  function listPage<Row extends { readonly seq: number }, T>(
+    query: ListQuery,
+    statements: (s: Statements) => readonly [all: Statement, bySource: Statement],
+    map: (row: Row) => T,
+  ): Page<T> {
+    queue.assertOpen()
+    const { limit, sourceId, beforeSeq } = checkListQuery(query)
+    const params = { beforeSeq: beforeSeq ?? MAX_SEQ, limit: limit + 1 }
+    const rows = queue.read((s) => {
+      const [all, bySource] = statements(s)
+      return (sourceId === undefined ? all.all(params) : bySource.all({ ...params, sourceId })) as Row[]
+    })
+    return page(rows, limit, map)
   }
 
   return {
@@ -58,24 +75,11 @@ export function createSqliteEventLog(ctx: SqliteContext, maxRejections: number):
     },
 
     async listEvents(query) {
-      queue.assertOpen()
-      const { limit, sourceId, beforeSeq } = checkListQuery(query)
-      const params = { beforeSeq: beforeSeq ?? MAX_SEQ, limit: limit + 1 }
-      const rows = queue.read(
-        (s) => (sourceId === undefined ? s.listEvents.all(params) : s.listEventsBySource.all({ ...params, sourceId })) as SqliteEventRow[],
-      )
-      return page(rows, limit, toStoredEvent)
+      return listPage(query, (s) => [s.listEvents, s.listEventsBySource], (row: SqliteEventRow) => toStoredEvent(row))
     },
 
     async listRejections(query) {
-      queue.assertOpen()
-      const { limit, sourceId, beforeSeq } = checkListQuery(query)
-      const params = { beforeSeq: beforeSeq ?? MAX_SEQ, limit: limit + 1 }
-      const rows = queue.read(
-        (s) =>
-          (sourceId === undefined ? s.listRejections.all(params) : s.listRejectionsBySource.all({ ...params, sourceId })) as SqliteRejectionRow[],
-      )
-      return page(rows, limit, toStoredRejection)
+      return listPage(query, (s) => [s.listRejections, s.listRejectionsBySource], (row: SqliteRejectionRow) => toStoredRejection(row))
     },
   }
 }
