@@ -84,3 +84,20 @@ function encode(time: number, randomPart: Uint8Array): string {
   }
   return out
 }
+
+/** The id generators of one store: `evt_`, `rej_`, `dlv_` and `att_`, all on the store's clock. */
+export interface StoreIds {
+  readonly event: () => string
+  readonly rejection: () => string
+  readonly delivery: () => string
+  readonly attempt: () => string
+}
+
+export function createStoreIds(now: () => number): StoreIds {
+  return {
+    event: createIdGenerator('evt', { now }),
+    rejection: createIdGenerator('rej', { now }),
+    delivery: createIdGenerator('dlv', { now }),
+    attempt: createIdGenerator('att', { now }),
+  }
+}

@@ -232,20 +232,31 @@ export interface DestinationState {
   readonly disabledReason: string | undefined
 }
 
-export interface Storage {
-  readonly dialect: 'sqlite' | 'postgres'
-  /** Creates or upgrades the schema. Idempotent. */
-  migrate(): Promise<{ readonly applied: readonly string[] }>
+/*
+ * ─── The contract, in parts ──────────────────────────────────────────────────────────────────────────────────
+ * `Storage` joins five small interfaces, so a consumer can say which part it needs (the delivery worker a
+ * `DeliveryQueue`, the replay API a `Replay`) and a backend can be read part by part.
+ */
+
+/** Events and rejected requests, as received: the durable log the gateway acknowledges from. */
+export interface EventLog {
   /**
    * Durably stores the event (resolves only after the commit is on disk) — or, for a duplicate
    * (sourceId, dedupeKey), returns the stored one. Implementations batch concurrent calls into one
    * transaction (group commit). `destinationIds`: one pending delivery each (due at `event.receivedAt`), in
-   * the same commit; repeated ids count once. A duplicate event creates no deliveries.
+   * the same commit; repeated ids count once. A duplicate event creates no deliveries. Every string is
+   * accepted in the event's text fields (U+0000 included) and read back as given; a lone UTF-16 surrogate,
+   * which no database can store, becomes U+FFFD, in the answer too.
    * @throws StorageUnavailableError when the commit fails
+   * @throws TypeError for a malformed event or destination id (empty, or holding U+0000)
    */
   ingest(event: NewEvent, destinationIds?: readonly string[]): Promise<IngestResult>
-  /** Records a rejection; keeps at most `maxRejections` (oldest dropped) so a flood cannot fill the disk. */
+  /**
+   * Records a rejection; keeps at most `maxRejections` (oldest dropped) so a flood cannot fill the disk.
+   * U+0000 in `message` and `remoteAddress` (free text for people) is stored as U+FFFD.
+   */
   recordRejection(rejection: NewRejection): Promise<void>
+  /** @throws TypeError when `id` is not a string */
   getEvent(id: string): Promise<StoredEvent | undefined>
   /**
    * Newest first, keyset-paginated (never OFFSET): no event is skipped or repeated while new ones arrive.
@@ -254,6 +265,10 @@ export interface Storage {
   listEvents(query: ListQuery): Promise<Page<StoredEvent>>
   /** Like `listEvents`. @throws RangeError as `listEvents` */
   listRejections(query: ListQuery): Promise<Page<StoredRejection>>
+}
+
+/** Deliveries leased by workers, attempted, and settled by the retry policy's decision. */
+export interface DeliveryQueue {
   /**
    * Leases up to `limit` deliveries that are due: `pending` with `nextAttemptAt <= now`, or `in_flight` whose
    * lease expired (`leaseExpiresAt <= now`: its worker is presumed dead). Earliest due first. Never returns a
@@ -271,6 +286,8 @@ export interface Storage {
    * Records one attempt and the policy's decision, atomically, if `leaseToken` is still the delivery's lease
    * (it is released by the first `recordAttempt`, a reap or a re-claim). On `lease_lost` nothing is stored.
    * `retry` → pending due at `next.at`; `done` → delivered; `dead` → dead with `next.reason`.
+   * @throws TypeError for a lease token that is not a string, a status code outside 100..999 or another
+   *   malformed attempt or decision
    */
   recordAttempt(leaseToken: string, attempt: AttemptRecord, next: NextStep): Promise<'recorded' | 'lease_lost'>
   /** Returns every `in_flight` delivery whose lease expired at `now` to `pending`, due at once. @returns how many */
@@ -280,6 +297,17 @@ export interface Storage {
   /** Oldest first; empty for an unknown delivery. */
   listAttempts(deliveryId: string): Promise<readonly StoredAttempt[]>
   /**
+   * Optional: calls `listener` when deliveries may have become due through ANOTHER process or instance (an
+   * ingest, a reaped lease, a re-enabled destination), so idle workers need not wait for their next poll.
+   * PostgreSQL: LISTEN/NOTIFY. A hint only (it may fire spuriously or be missed while reconnecting): workers
+   * keep polling. Backends without it (SQLite: one process) leave it out. @returns the unsubscribe function
+   */
+  onWake?(listener: () => void): () => void
+}
+
+/** Re-delivery: new pending deliveries for settled pairs, never a rewrite of history. */
+export interface Replay {
+  /**
    * Replay: a new pending delivery, due at `now`, for each requested destination of the event — except where the
    * pair's latest delivery is still pending or in flight (it will be delivered anyway). @returns deliveries created
    * (0 for an unknown event)
@@ -288,11 +316,16 @@ export interface Storage {
   /**
    * Bulk replay in batches: for each (event, destination) pair whose LATEST delivery is delivered or dead and
    * matches `filter`, a new pending delivery due at `now`. Walk `nextCursor` until absent.
-   * @throws RangeError for a limit outside 1..1000 or a cursor this store did not issue
+   * @throws RangeError for a limit outside 1..1000, a `filter.status` that is no delivery status or a cursor this
+   *   store did not issue
    */
   requeueMatching(filter: ReplayFilter, options?: RequeueMatchingOptions): Promise<RequeueBatch>
-  /** How many pairs `requeueMatching(filter)` would requeue now (progress bars). */
+  /** How many pairs `requeueMatching(filter)` would requeue now (progress bars). @throws RangeError as it */
   countMatching(filter: ReplayFilter): Promise<number>
+}
+
+/** Per-destination backlog and the persistent enabled/disabled state. */
+export interface DestinationStates {
   /** Delivery counts per destination and status (backlog), for `/metrics` and `GET /api/destinations`. */
   destinationStats(): Promise<readonly DestinationStats[]>
   /**
@@ -306,17 +339,24 @@ export interface Storage {
   ): Promise<void>
   /** Destinations ever disabled or re-enabled (others are enabled). */
   listDestinationStates(): Promise<readonly DestinationState[]>
-  /**
-   * Optional: calls `listener` when deliveries may have become due through ANOTHER process or instance (an
-   * ingest, a reaped lease, a re-enabled destination), so idle workers need not wait for their next poll.
-   * PostgreSQL: LISTEN/NOTIFY. A hint only (it may fire spuriously or be missed while reconnecting): workers
-   * keep polling. Backends without it (SQLite: one process) leave it out. @returns the unsubscribe function
-   */
-  onWake?(listener: () => void): () => void
+}
+
+/** Schema, health and shutdown of a store. */
+export interface StorageLifecycle {
+  readonly dialect: 'sqlite' | 'postgres'
+  /** Creates or upgrades the schema. Idempotent. */
+  migrate(): Promise<{ readonly applied: readonly string[] }>
   /** Resolves when the store can commit a write now (`/readyz`). @throws StorageUnavailableError */
   checkWritable(): Promise<void>
   /** Commit-batch statistics for `/metrics`. */
   readonly stats: { readonly commits: number; readonly committedEvents: number }
-  /** Flushes pending batches, then closes. */
+  /** Flushes pending batches, then closes. Every later call rejects with `StorageUnavailableError`. */
   close(): Promise<void>
 }
+
+/**
+ * THE storage contract: every part, implemented by each backend and checked by `test/storage/suite.ts`.
+ * Every method refuses bad input the same way in every backend (`TypeError` for a wrong type, `RangeError`
+ * for a value out of range), before anything is written.
+ */
+export interface Storage extends EventLog, DeliveryQueue, Replay, DestinationStates, StorageLifecycle {}

@@ -166,6 +166,45 @@ if (POSTGRES_URL === undefined) {
       }
     })
 
+    it('a verified webhook whose id and type contain U+0000 is stored, deduplicated and read back as sent (issue 12)', async () => {
+      const schema = await testSchema(FILE)
+      const stripeSecret = 'whsec_stripe-secret-for-the-nul-test'
+      const config = parseConfig(
+        {
+          server: { port: 0 },
+          storage: { postgres: POSTGRES_URL!, schema, poolSize: 2 },
+          log: { level: 'silent' },
+          admin: { token: ADMIN_TOKEN },
+          sources: [{ id: 'st', provider: 'stripe', secrets: [stripeSecret] }],
+        },
+        { env: {} },
+      )
+      const gateway = createGateway(config)
+      const stripe = providers.stripe({ secrets: [stripeSecret] })
+      const body = '{"id":"evt_\\u0000nul","type":"invoice.\\u0000paid","object":"event"}'
+      const send = (): Promise<Response> =>
+        gateway.fetch(
+          new Request('http://gateway.test/webhooks/st', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...signWebhook(stripe, { body }) },
+            body,
+          }),
+        )
+      try {
+        await gateway.start()
+        const first = await send()
+        expect(first.status).toBe(200)
+        const { id } = (await first.json()) as { id: string }
+        expect(await (await send()).json()).toEqual({ id, duplicate: true })
+        const event = await gateway.fetch(
+          new Request(`http://gateway.test/api/events/${id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+        )
+        expect(await event.json()).toMatchObject({ id, providerEventId: 'evt_\u0000nul', eventType: 'invoice.\u0000paid' })
+      } finally {
+        await gateway.close()
+      }
+    })
+
     it('an idle deliver-only instance is woken by another instance\'s ingest (LISTEN/NOTIFY), not by its 10-minute poll', async () => {
       const schema = await testSchema(FILE)
       const received: string[] = []

@@ -158,21 +158,24 @@ if (POSTGRES_URL === undefined) {
       for (const [i, r] of results.entries()) expect(await storage.getEvent(r.event.id)).toEqual({ id: r.event.id, ...events[i]! })
     })
 
-    it('refuses U+0000 in event text fields for its own caller only (PostgreSQL text cannot hold it); headers may hold it', async () => {
-      const storage = await open()
+    it('stores U+0000 in event text fields escaped with U+FFFF (text cannot hold it) and reads them back as given (issue 12)', async () => {
+      const schema = await testSchema(FILE)
+      const storage = await open({ schema })
       await storage.migrate()
-      const withNulHeader = makeEvent({ headers: { 'x-odd': 'a\u0000b' } })
-      const settled = await Promise.allSettled([
-        storage.ingest(makeEvent({ eventType: 'bad\u0000type' })),
-        storage.ingest(withNulHeader),
-        storage.ingest(makeEvent({ dedupeKey: 'k\u0000' })),
-        storage.recordRejection(makeRejection({ message: 'nul\u0000here' })),
+      const nul = makeEvent({ dedupeKey: 'k\u0000', providerEventId: 'k\u0000', eventType: 'bad\u0000type' })
+      // U+FFFF is the escape character: a key holding it never collides with an escaped U+0000.
+      const escapeLookalike = makeEvent({ dedupeKey: 'k\uFFFF0', providerEventId: undefined, eventType: '\uFFFF\uFFFF' })
+      const [a, b] = await Promise.all([storage.ingest(nul), storage.ingest(escapeLookalike)])
+      expect([a.duplicate, b.duplicate]).toEqual([false, false])
+      expect(await storage.getEvent(a.event.id)).toEqual({ id: a.event.id, ...nul })
+      expect(await storage.getEvent(b.event.id)).toEqual({ id: b.event.id, ...escapeLookalike })
+      const { rows } = await adminPool().query(`SELECT dedupe_key, event_type FROM "${schema}".events ORDER BY seq`)
+      expect(rows).toEqual([
+        { dedupe_key: 'k\uFFFF0', event_type: 'bad\uFFFF0type' },
+        { dedupe_key: 'k\uFFFF\uFFFF0', event_type: '\uFFFF\uFFFF\uFFFF\uFFFF' },
       ])
-      expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled'])
-      expect((settled[0] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError)
-      const stored = (settled[1] as PromiseFulfilledResult<{ event: { id: string } }>).value.event
-      expect((await storage.getEvent(stored.id))?.headers).toEqual({ 'x-odd': 'a\u0000b' })
-      expect(await storage.getEvent('evt_\u0000')).toBeUndefined()
+      expect((await storage.ingest(nul)).duplicate).toBe(true)
+      await storage.recordRejection(makeRejection({ message: 'nul\u0000here' }))
       // A rejection is a diagnostic: its free text keeps a replacement character instead.
       expect((await storage.listRejections({})).items[0]!.message).toBe('nul\uFFFDhere')
     })

@@ -380,6 +380,7 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
     })
 
     defineDeliveryCases(fresh)
+    defineInputCases(fresh)
 
     describe('health and lifecycle', () => {
       it('checkWritable() resolves on a healthy store', async () => {
@@ -680,6 +681,23 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       expect(await storage.requeue(event.id, { now: at(0), destinationIds: [] })).toBe(0)
     })
 
+    it('requeue skips a pair whose latest delivery is in flight, and so do countMatching and requeueMatching', async () => {
+      const storage = await fresh()
+      const { event } = await storage.ingest(makeEvent({ sourceId: 'src-flight' }), ['a', 'b'])
+      await settle(storage, 0, { kind: 'dead', reason: 'down' })
+      expect(await storage.requeue(event.id, { now: at(1_000) })).toBe(2)
+      const [leased] = await claim(storage, 1_000, { destinationIds: ['a'] })
+      expect(leased!.status).toBe('in_flight')
+      // a: in flight (its worker will record the outcome); b: pending. Neither gets another delivery.
+      expect(await storage.requeue(event.id, { now: at(2_000) })).toBe(0)
+      expect(await storage.requeue(event.id, { now: at(2_000), destinationIds: ['a'] })).toBe(0)
+      expect(await storage.countMatching({ sourceId: 'src-flight' })).toBe(0)
+      expect(await storage.requeueMatching({ sourceId: 'src-flight' }, { now: at(2_000) })).toEqual({ requeued: 0 })
+      expect(await storage.recordAttempt(leased!.leaseToken, makeAttempt(), { kind: 'dead', reason: 'still down' })).toBe('recorded')
+      expect(await storage.requeue(event.id, { now: at(3_000), destinationIds: ['a'] })).toBe(1)
+      expect((await storage.listDeliveries(event.id)).filter((d) => d.destinationId === 'a')).toHaveLength(3)
+    })
+
     it('requeueMatching filters on source, time range, latest status and destination, in batches over a snapshot', async () => {
       const storage = await fresh()
       const ids: string[] = []
@@ -764,6 +782,194 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
         { destinationId: 'gone', disabled: false, disabledAt: undefined, disabledReason: undefined },
       ])
       expect((await claim(storage, 0)).map((d) => d.destinationId)).toEqual(['gone', 'gone'])
+    })
+  })
+}
+
+type ErrorClass = typeof TypeError | typeof RangeError
+
+/** A call with bad input: rejected (never thrown synchronously) with exactly this error class and message. */
+async function expectRefused(call: () => Promise<unknown>, type: ErrorClass, message: string): Promise<void> {
+  const settled = call().then(
+    () => undefined,
+    (error: unknown) => error,
+  )
+  const error = await settled
+  expect(error, message).toBeInstanceOf(type)
+  expect(error).not.toBeInstanceOf(StorageUnavailableError)
+  expect((error as Error).message).toBe(message)
+}
+
+/** Input checks (issue 10): every contract method refuses the same bad input the same way in every backend. */
+function defineInputCases(fresh: (options?: StorageFactoryOptions) => Promise<Storage>): void {
+  const bad = <T>(value: unknown): T => value as T
+  const ok: NextStep = { kind: 'done' }
+
+  describe('bad input: refused the same way by every backend, nothing written', () => {
+    it('event log: ingest, recordRejection, getEvent, listEvents, listRejections', async () => {
+      const storage = await fresh()
+      const cases: [() => Promise<unknown>, ErrorClass, string][] = [
+        [() => storage.ingest(makeEvent({ sourceId: bad(42) })), TypeError, 'event.sourceId must be a string'],
+        [() => storage.ingest(makeEvent({ provider: bad(null) })), TypeError, 'event.provider must be a string'],
+        [() => storage.ingest(makeEvent({ dedupeKey: bad(undefined) })), TypeError, 'event.dedupeKey must be a string'],
+        [() => storage.ingest(makeEvent({ providerEventId: bad(7) })), TypeError, 'event.providerEventId must be a string or undefined'],
+        [() => storage.ingest(makeEvent({ eventType: bad(null) })), TypeError, 'event.eventType must be a string or undefined'],
+        [() => storage.ingest(makeEvent({ body: bad('text') })), TypeError, 'event.body must be a Uint8Array'],
+        [() => storage.ingest(makeEvent({ receivedAt: new Date(Number.NaN) })), TypeError, 'event.receivedAt must be a valid Date'],
+        [() => storage.ingest(makeEvent({ headers: bad({ a: 1 }) })), TypeError, 'event.headers values must be a string'],
+        [() => storage.ingest(makeEvent({ headers: bad(['a']) })), TypeError, 'event.headers must be an object of strings'],
+        [() => storage.ingest(makeEvent(), bad('d')), TypeError, 'destinationIds must be an array of strings'],
+        [() => storage.ingest(makeEvent(), ['']), TypeError, 'destinationIds[] must not be empty'],
+        [() => storage.ingest(makeEvent(), ['d\u0000']), TypeError, 'destinationIds[] must not contain U+0000'],
+        [() => storage.ingest(makeEvent(), [bad(1)]), TypeError, 'destinationIds[] must be a string'],
+        [() => storage.recordRejection(makeRejection({ sourceId: bad(1) })), TypeError, 'rejection.sourceId must be a string'],
+        [() => storage.recordRejection(makeRejection({ reason: 'x\u0000' })), TypeError, 'rejection.reason must not contain U+0000'],
+        [() => storage.recordRejection(makeRejection({ message: bad(1) })), TypeError, 'rejection.message must be a string'],
+        [() => storage.recordRejection(makeRejection({ bodySha256: bad(1) })), TypeError, 'rejection.bodySha256 must be a string'],
+        [() => storage.recordRejection(makeRejection({ remoteAddress: bad(1) })), TypeError, 'rejection.remoteAddress must be a string or undefined'],
+        [() => storage.recordRejection(makeRejection({ status: 401.5 })), TypeError, 'rejection.status must be an integer'],
+        [() => storage.recordRejection(makeRejection({ status: 2 ** 31 })), TypeError, 'rejection.status must be an integer'],
+        [() => storage.recordRejection(makeRejection({ bodySize: -1 })), TypeError, 'rejection.bodySize must be a non-negative integer'],
+        [() => storage.recordRejection(makeRejection({ receivedAt: bad('now') })), TypeError, 'rejection.receivedAt must be a valid Date'],
+        [() => storage.getEvent(bad(42)), TypeError, 'id must be a string'],
+        [() => storage.listEvents({ limit: 0 }), RangeError, 'limit must be an integer from 1 to 500'],
+        [() => storage.listEvents({ sourceId: bad(5) }), TypeError, 'sourceId must be a string or undefined'],
+        [() => storage.listEvents({ cursor: bad(5) }), RangeError, 'Invalid cursor'],
+        [() => storage.listEvents({ cursor: Buffer.from('12345678901234567890').toString('base64url') }), RangeError, 'Invalid cursor'],
+        [() => storage.listRejections({ limit: 501 }), RangeError, 'limit must be an integer from 1 to 500'],
+        [() => storage.listRejections({ cursor: 'MA' }), RangeError, 'Invalid cursor'],
+      ]
+      for (const [call, type, message] of cases) await expectRefused(call, type, message)
+      expect((await storage.listEvents({})).items).toEqual([])
+      expect((await storage.listRejections({})).items).toEqual([])
+      expect(await storage.destinationStats()).toEqual([])
+    })
+
+    it('delivery queue: claimDue, recordAttempt, reapExpiredLeases, listDeliveries, listAttempts', async () => {
+      const storage = await fresh()
+      const { event } = await storage.ingest(makeEvent(), ['d'])
+      const claimOptions = { workerId: 'w1', limit: 10, leaseMs: 1_000, now: at(0) }
+      const [leased] = await storage.claimDue(claimOptions)
+      const token = leased!.leaseToken
+      const attempt = makeAttempt()
+      const cases: [() => Promise<unknown>, ErrorClass, string][] = [
+        [() => storage.claimDue({ ...claimOptions, workerId: bad(1) }), TypeError, 'workerId must be a string'],
+        [() => storage.claimDue({ ...claimOptions, workerId: 'w\u0000' }), TypeError, 'workerId must not contain U+0000'],
+        [() => storage.claimDue({ ...claimOptions, limit: 1_001 }), RangeError, 'limit must be an integer from 1 to 1000'],
+        [() => storage.claimDue({ ...claimOptions, leaseMs: 0 }), RangeError, 'leaseMs must be a positive integer'],
+        [() => storage.claimDue({ ...claimOptions, now: bad(0) }), TypeError, 'now must be a valid Date'],
+        [() => storage.claimDue({ ...claimOptions, destinationIds: [''] }), TypeError, 'destinationIds[] must not be empty'],
+        // Issue 10 drifts: a lease token that is not a string, and a status code outside 100..999.
+        [() => storage.recordAttempt(bad(42), attempt, ok), TypeError, 'leaseToken must be a string'],
+        [() => storage.recordAttempt(bad(undefined), attempt, ok), TypeError, 'leaseToken must be a string'],
+        [() => storage.recordAttempt(token, { ...attempt, statusCode: 42 }, ok), TypeError, 'attempt.statusCode must be an HTTP status (100-999) or undefined'],
+        [() => storage.recordAttempt(token, { ...attempt, statusCode: 1_000 }, ok), TypeError, 'attempt.statusCode must be an HTTP status (100-999) or undefined'],
+        [() => storage.recordAttempt(token, { ...attempt, statusCode: 200.5 }, ok), TypeError, 'attempt.statusCode must be an HTTP status (100-999) or undefined'],
+        [() => storage.recordAttempt(token, { ...attempt, startedAt: new Date(Number.NaN) }, ok), TypeError, 'attempt.startedAt must be a valid Date'],
+        [() => storage.recordAttempt(token, { ...attempt, durationMs: -1 }, ok), TypeError, 'attempt.durationMs must be a non-negative number'],
+        [() => storage.recordAttempt(token, { ...attempt, error: bad(1) }, ok), TypeError, 'attempt.error must be a string or undefined'],
+        [() => storage.recordAttempt(token, { ...attempt, responseBody: bad('x') }, ok), TypeError, 'attempt.responseBody must be a Uint8Array or undefined'],
+        [() => storage.recordAttempt(token, attempt, bad({ kind: 'later' })), TypeError, 'next.kind must be done, retry or dead'],
+        [() => storage.recordAttempt(token, attempt, { kind: 'retry', at: bad(5) }), TypeError, 'next.at must be a valid Date'],
+        [() => storage.recordAttempt(token, attempt, { kind: 'dead', reason: bad(5) }), TypeError, 'next.reason must be a string'],
+        [() => storage.reapExpiredLeases(new Date(Number.NaN)), TypeError, 'now must be a valid Date'],
+        [() => storage.listDeliveries(bad(1)), TypeError, 'eventId must be a string'],
+        [() => storage.listAttempts(bad(1)), TypeError, 'deliveryId must be a string'],
+      ]
+      for (const [call, type, message] of cases) await expectRefused(call, type, message)
+      // Nothing was recorded: the lease still holds, and a well-formed token that was never issued is lease_lost.
+      expect(await storage.listAttempts(leased!.id)).toEqual([])
+      expect(await storage.recordAttempt('never-issued\u0000', attempt, ok)).toBe('lease_lost')
+      expect(await storage.recordAttempt(token, attempt, ok)).toBe('recorded')
+      expect((await storage.listDeliveries(event.id)).map((d) => d.status)).toEqual(['delivered'])
+    })
+
+    it('replay and destinations: requeue, requeueMatching, countMatching, setDestinationDisabled', async () => {
+      const storage = await fresh()
+      const { event } = await storage.ingest(makeEvent(), ['d'])
+      const listCursor = (await Promise.all([storage.ingest(makeEvent()), storage.ingest(makeEvent())]), (await storage.listEvents({ limit: 1 })).nextCursor!)
+      const cases: [() => Promise<unknown>, ErrorClass, string][] = [
+        [() => storage.requeue(bad(1)), TypeError, 'eventId must be a string'],
+        [() => storage.requeue(event.id, { now: bad('soon') }), TypeError, 'now must be a valid Date'],
+        [() => storage.requeue(event.id, { destinationIds: ['ok', ''] }), TypeError, 'destinationIds[] must not be empty'],
+        // Issue 10 drifts: the status filter is validated, and one batch limit (1..1000) for every backend.
+        [() => storage.requeueMatching({ status: bad('nope') }), RangeError, 'filter.status must be one of pending, in_flight, delivered, dead'],
+        [() => storage.countMatching({ status: bad('DEAD') }), RangeError, 'filter.status must be one of pending, in_flight, delivered, dead'],
+        [() => storage.requeueMatching({}, { limit: 1_001 }), RangeError, 'limit must be an integer from 1 to 1000'],
+        [() => storage.requeueMatching({}, { limit: 0 }), RangeError, 'limit must be an integer from 1 to 1000'],
+        [() => storage.requeueMatching({}, { cursor: listCursor }), RangeError, 'Invalid cursor'],
+        [() => storage.requeueMatching({}, { cursor: Buffer.from('r1.9.3').toString('base64url') }), RangeError, 'Invalid cursor'],
+        [() => storage.requeueMatching({}, { now: new Date(Number.NaN) }), TypeError, 'now must be a valid Date'],
+        [() => storage.countMatching({ sourceId: bad(1) }), TypeError, 'filter.sourceId must be a string or undefined'],
+        [() => storage.countMatching({ destinationId: 'd\u0000' }), TypeError, 'filter.destinationId must not contain U+0000'],
+        [() => storage.countMatching({ from: bad('yesterday') }), TypeError, 'filter.from must be a valid Date'],
+        [() => storage.countMatching({ to: new Date(Number.NaN) }), TypeError, 'filter.to must be a valid Date'],
+        [() => storage.setDestinationDisabled('', true), TypeError, 'destinationId must not be empty'],
+        [() => storage.setDestinationDisabled(bad(1), true), TypeError, 'destinationId must be a string'],
+        [() => storage.setDestinationDisabled('d', bad('yes')), TypeError, 'disabled must be a boolean'],
+        [() => storage.setDestinationDisabled('d', true, { reason: bad(410) }), TypeError, 'reason must be a string or undefined'],
+        [() => storage.setDestinationDisabled('d', true, { now: new Date(Number.NaN) }), TypeError, 'now must be a valid Date'],
+      ]
+      for (const [call, type, message] of cases) await expectRefused(call, type, message)
+      expect(await storage.listDestinationStates()).toEqual([])
+      expect(await storage.listDeliveries(event.id)).toHaveLength(1)
+      // The largest batch is accepted by every backend.
+      expect(await storage.requeueMatching({}, { limit: 1_000 })).toEqual({ requeued: 0 })
+    })
+  })
+
+  describe('text a database cannot store as is (issue 12)', () => {
+    it('U+0000 in every text field of a verified event is stored and read back as given, and deduplicated exactly', async () => {
+      const storage = await fresh()
+      const event = makeEvent({
+        sourceId: 'src\u0000nul',
+        provider: 'p\u0000',
+        dedupeKey: 'evt_\u0000a',
+        providerEventId: 'evt_\u0000a',
+        eventType: 'invoice\u0000paid',
+        headers: { 'x-nul': 'a\u0000b' },
+      })
+      const first = await storage.ingest(event, ['d'])
+      expect(first).toEqual({ duplicate: false, event: stored(first.event.id, event) })
+      expect(await storage.getEvent(first.event.id)).toEqual(first.event)
+      expect(await storage.ingest(event)).toEqual({ duplicate: true, event: first.event })
+      // Keys a lossy replacement or a careless escape would confuse with it are other events.
+      for (const dedupeKey of ['evt_\uFFFDa', 'evt_\uFFFF0a', 'evt_a', 'evt_\u0000\u0000a']) {
+        expect((await storage.ingest(makeEvent({ sourceId: event.sourceId, dedupeKey }))).duplicate).toBe(false)
+      }
+      const bySource = await storage.listEvents({ sourceId: 'src\u0000nul' })
+      expect(bySource.items.map((e) => e.dedupeKey).sort()).toEqual(['evt_\u0000\u0000a', 'evt_\u0000a', 'evt_\uFFFDa', 'evt_\uFFFF0a', 'evt_a'].sort())
+      expect((await storage.listEvents({ sourceId: 'src' })).items).toEqual([])
+      const [claimed] = await storage.claimDue({ workerId: 'w', limit: 10, leaseMs: 1_000, now: at(0) })
+      expect(claimed!.event).toEqual(first.event)
+      expect(await storage.recordAttempt(claimed!.leaseToken, makeAttempt(), { kind: 'dead', reason: 'gone' })).toBe('recorded')
+      expect(await storage.countMatching({ sourceId: 'src\u0000nul' })).toBe(1)
+      expect(await storage.requeueMatching({ sourceId: 'src\u0000nul' }, { now: at(1) })).toEqual({ requeued: 1 })
+    })
+
+    it('free text kept for people (attempt error, dead reason, rejection message, disable reason) turns U+0000 into U+FFFD', async () => {
+      const storage = await fresh()
+      await storage.ingest(makeEvent(), ['d'])
+      const [claimed] = await storage.claimDue({ workerId: 'w', limit: 10, leaseMs: 1_000, now: at(0) })
+      const attempt = makeAttempt({ statusCode: undefined, error: 'reset\u0000by peer', responseBody: undefined })
+      expect(await storage.recordAttempt(claimed!.leaseToken, attempt, { kind: 'dead', reason: 'no\u0000way' })).toBe('recorded')
+      const [delivery] = await storage.listDeliveries(claimed!.eventId)
+      expect(delivery!.deadReason).toBe('no\uFFFDway')
+      expect(delivery!.attemptLog[0]).toMatchObject({ error: 'reset\uFFFDby peer', next: { kind: 'dead', reason: 'no\uFFFDway' } })
+      await storage.recordRejection(makeRejection({ message: 'm\u0000', remoteAddress: 'r\u0000' }))
+      expect((await storage.listRejections({})).items[0]).toMatchObject({ message: 'm\uFFFD', remoteAddress: 'r\uFFFD' })
+      await storage.setDestinationDisabled('d', true, { reason: 'gone\u0000', now: at(0) })
+      expect((await storage.listDestinationStates())[0]!.disabledReason).toBe('gone\uFFFD')
+    })
+
+    it('a lone surrogate (no UTF-8 form) becomes U+FFFD, in the answer as in what is read later', async () => {
+      const storage = await fresh()
+      const odd = makeEvent({ eventType: 'push\ud800', providerEventId: '\udc00x', headers: { 'x-a': 'b\ud800' } })
+      const [result, good] = await Promise.all([storage.ingest(odd), storage.ingest(makeEvent())])
+      expect(result.event).toMatchObject({ eventType: 'push\uFFFD', providerEventId: '\uFFFDx', headers: { 'x-a': 'b\uFFFD' } })
+      expect(await storage.getEvent(result.event.id)).toEqual(result.event)
+      expect(await storage.getEvent(good.event.id)).toEqual(good.event)
+      expect((await storage.ingest(odd)).duplicate).toBe(true)
     })
   })
 }

@@ -1,0 +1,38 @@
+/**
+ * @module storage/postgres/destinations
+ * Destination backlog and state of the PostgreSQL backend. Re-enabling a destination wakes the workers of
+ * every instance (its pending deliveries are due at once). Internal.
+ */
+import { checkDestinationChange } from '../domain/inputs.ts'
+import { toDestinationState, toDestinationStats, type DestinationStateRow, type DestinationStatsRow } from '../domain/rows.ts'
+import type { DestinationStates } from '../types.ts'
+import type { PostgresContext } from './context.ts'
+import { DESTINATION_STATS, DISABLE_DESTINATION, ENABLE_DESTINATION, LIST_DESTINATION_STATES } from './queries/destinations.ts'
+import { iso } from './rows.ts'
+
+export function createPostgresDestinationStates(ctx: PostgresContext): DestinationStates {
+  const { db } = ctx
+  return {
+    async destinationStats() {
+      ctx.assertOpen()
+      const { rows } = await db.query<DestinationStatsRow>('destination-stats', DESTINATION_STATS, [])
+      return rows.map(toDestinationStats)
+    },
+
+    async setDestinationDisabled(destinationId, disabled, options = {}) {
+      ctx.assertOpen()
+      const change = checkDestinationChange(destinationId, disabled, options, ctx.now)
+      if (change.disabledAtMs === null) {
+        await db.query('enable-destination', ENABLE_DESTINATION, [change.destinationId, db.channel])
+      } else {
+        await db.query('disable-destination', DISABLE_DESTINATION, [change.destinationId, iso(change.disabledAtMs), change.reason])
+      }
+    },
+
+    async listDestinationStates() {
+      ctx.assertOpen()
+      const { rows } = await db.query<DestinationStateRow>('list-destination-states', LIST_DESTINATION_STATES, [])
+      return rows.map(toDestinationState)
+    },
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * @module storage/sqlite/destinations
+ * Destination backlog and state of the SQLite backend. Internal.
+ */
+import { checkDestinationChange } from '../domain/inputs.ts'
+import { toDestinationState, toDestinationStats, type DestinationStateRow, type DestinationStatsRow } from '../domain/rows.ts'
+import type { DestinationStates } from '../types.ts'
+import type { SqliteContext } from './context.ts'
+
+export function createSqliteDestinationStates(ctx: SqliteContext): DestinationStates {
+  const { queue } = ctx
+  return {
+    async destinationStats() {
+      queue.assertOpen()
+      return queue.read((s) => s.destinationStats.all() as DestinationStatsRow[]).map(toDestinationStats)
+    },
+
+    async setDestinationDisabled(destinationId, disabled, options = {}) {
+      queue.assertOpen()
+      const change = checkDestinationChange(destinationId, disabled, options, ctx.now)
+      const params = {
+        id: change.destinationId,
+        disabled: change.disabled ? 1 : 0,
+        disabledAt: change.disabledAtMs,
+        disabledReason: change.reason,
+      }
+      await queue.write({ durable: true, isolated: true, run: (s) => void s.upsertDestinationState.run(params) })
+    },
+
+    async listDestinationStates() {
+      queue.assertOpen()
+      return queue.read((s) => s.listDestinationStates.all() as DestinationStateRow[]).map(toDestinationState)
+    },
+  }
+}
