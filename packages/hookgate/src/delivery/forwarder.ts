@@ -4,21 +4,26 @@
  * the destination with Standard Webhooks, so every destination verifies ONE scheme whatever the provider was:
  * - `webhook-id`: the Hookgate event id, the same on every attempt and replay (the destination's dedupe key)
  * - `webhook-timestamp`, `webhook-signature`: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
- * - `x-hookgate-source`, `x-hookgate-provider`, `x-hookgate-event-type`, `x-hookgate-delivery`, `x-hookgate-attempt`
+ * - `x-hookgate-source`, `x-hookgate-provider`, `x-hookgate-event-type`, `x-hookgate-delivery`, `x-hookgate-attempt`,
+ *   percent-encoded where needed (`header-value.ts`): an event type from a payload can hold any character
  *
  * `node:http`/`node:https` rather than `fetch`: redirects are never followed (a 3xx is just a status), the
  * timeout covers the whole exchange (connect, headers and body), at most 4 KiB of the answer is read, and
  * connection errors keep their errno (refused vs reset vs DNS). One keep-alive agent per destination, sized
  * to its `maxInFlight`, so a slow destination's sockets never starve another's.
  *
+ * A failure of ours while building the request (a header Node refuses, a signing error) is the outcome
+ * `internal_error`: the destination was never contacted, so the worker does not count it against its circuit.
+ *
  * Destinations come from the operator's configuration, not from requests, so there is no SSRF guard here:
  * loopback and private addresses are legitimate targets.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { signWebhook } from '@hookgate/verify'
 import type { DestinationConfig } from '../config.ts'
 import { MAX_RESPONSE_BODY_BYTES, type ClaimedDelivery } from '../storage/types.ts'
+import { encodeHeaderValue } from './header-value.ts'
 import type { AttemptErrorCode, AttemptOutcome } from './retry-policy.ts'
 
 /** What one attempt observed. */
@@ -52,12 +57,12 @@ export function deliveryHeaders(destination: DestinationConfig, delivery: Claime
     'webhook-id': event.id,
     'webhook-timestamp': signed['webhook-timestamp']!,
     'webhook-signature': signed['webhook-signature']!,
-    'x-hookgate-source': event.sourceId,
-    'x-hookgate-provider': event.provider,
+    'x-hookgate-source': encodeHeaderValue(event.sourceId),
+    'x-hookgate-provider': encodeHeaderValue(event.provider),
     'x-hookgate-delivery': delivery.id,
     'x-hookgate-attempt': String(delivery.attempts + 1),
   }
-  if (event.eventType !== undefined) headers['x-hookgate-event-type'] = event.eventType
+  if (event.eventType !== undefined) headers['x-hookgate-event-type'] = encodeHeaderValue(event.eventType)
   // The bytes are forwarded as received: if they were compressed, the destination must be told how.
   const encoding = event.headers['content-encoding']
   if (encoding !== undefined) headers['content-encoding'] = encoding
@@ -100,6 +105,7 @@ function errorMessage(code: AttemptErrorCode, error: unknown): string {
     connection_reset: 'connection reset before a complete answer',
     dns_error: 'the host name did not resolve',
     network_error: 'network error',
+    internal_error: 'the gateway could not build the request',
   }[code]
   return errno === undefined ? text : `${text} (${errno})`
 }
@@ -129,6 +135,7 @@ export function createForwarder(): Forwarder {
       let retryAfter: string | undefined
       const chunks: Buffer[] = []
       let received = 0
+      let timer: NodeJS.Timeout | undefined
 
       const body = (): Uint8Array => {
         const all = Buffer.concat(chunks)
@@ -154,11 +161,18 @@ export function createForwarder(): Forwarder {
         return
       }
       const https = url.protocol === 'https:'
-      const headers = deliveryHeaders(destination, delivery, now)
-      headers['content-length'] = String(delivery.event.body.byteLength)
-
-      const req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: agentFor(destination, https) })
-      const timer = setTimeout(() => {
+      let req: ClientRequest
+      try {
+        const headers = deliveryHeaders(destination, delivery, now)
+        headers['content-length'] = String(delivery.event.body.byteLength)
+        // Throws before any socket is opened when a header value is not sendable (ERR_INVALID_CHAR).
+        req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: agentFor(destination, https) })
+      } catch (error) {
+        const detail = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error)
+        finish({ outcome: { kind: 'error', code: 'internal_error', message: `the gateway could not build the request (${detail}); the destination was not contacted` }, responseBody: undefined })
+        return
+      }
+      timer = setTimeout(() => {
         fail('timeout', undefined)
         req.destroy()
       }, destination.timeoutMs)
