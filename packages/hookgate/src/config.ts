@@ -307,6 +307,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out
 }
 
+/** Secret paths plus the PostgreSQL URL (its password), whose text config errors never repeat. */
+function holdsSecret(path: string): boolean {
+  return isSecretPath(path) || path === 'storage' || path === 'storage.postgres'
+}
+
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g
 const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/
 
@@ -328,7 +333,10 @@ function interpolate(
       if (match === '$${') return '${'
       const ref = ENV_REFERENCE.exec(inner ?? '')
       if (ref === null) {
-        issues.push(`${formatPath(path)}: "\${${(inner ?? '').slice(0, 40)}}" is not a valid reference; write \${env:NAME} or \${env:NAME:-default}`)
+        const at = formatPath(path)
+        // A secret may contain "${" by chance: its text is never echoed (not even the part after "${").
+        const what = holdsSecret(at) ? 'a "${" in this secret (its text is not shown)' : `"\${${(inner ?? '').slice(0, 40)}}"`
+        issues.push(`${at}: ${what} is not a valid reference; write \${env:NAME} or \${env:NAME:-default}, or $\${ for a literal "\${"`)
         return ''
       }
       const [, name = '', fallback] = ref
