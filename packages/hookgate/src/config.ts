@@ -11,6 +11,7 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { isBuiltinProviderId, providers, type ConfiguredPreset, type ProviderFactory } from '@hookgate/verify'
+import { isRefusedAddress } from './delivery/address-policy.ts'
 import { parseDurationMs } from './delivery/duration.ts'
 import { ConfigError } from './errors.ts'
 import { parseCidr } from './ingest/client-address.ts'
@@ -107,6 +108,7 @@ const destinationSchema = z.strictObject({
     })
     .prefault({}),
   maxInFlight: wholeNumber(1, 10_000).default(16),
+  allowLinkLocal: z.boolean({ error: 'must be true or false' }).default(false),
 })
 
 const configSchema = z.strictObject({
@@ -233,6 +235,8 @@ export interface DestinationConfig {
     readonly maxRetryAfterMs: number
   }
   readonly maxInFlight: number
+  /** Allow link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, …), refused by default. */
+  readonly allowLinkLocal: boolean
 }
 
 export interface DeliveryConfig {
@@ -629,6 +633,11 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
       issues.push(`${at}.url: must not have a #fragment`)
       ok = false
     }
+    if (url !== undefined && !destination.allowLinkLocal && isRefusedAddress(url.hostname)) {
+      // The URL parser has already turned 2852039166 or 0xa9fea9fe into 169.254.169.254.
+      issues.push(`${at}.url: ${url.hostname} is a link-local or cloud-metadata address; set allowLinkLocal: true on this destination if it is really the target`)
+      ok = false
+    }
 
     destination.sources.forEach((source, j) => {
       if (!sourceIds.has(source)) {
@@ -663,6 +672,7 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
         maxRetryAfterMs: destination.retry.maxRetryAfter,
       },
       maxInFlight: destination.maxInFlight,
+      allowLinkLocal: destination.allowLinkLocal,
     })
   })
   return out

@@ -15,14 +15,17 @@
  * A failure of ours while building the request (a header Node refuses, a signing error) is the outcome
  * `internal_error`: the destination was never contacted, so the worker does not count it against its circuit.
  *
- * Destinations come from the operator's configuration, not from requests, so there is no SSRF guard here:
- * loopback and private addresses are legitimate targets.
+ * Destinations come from the operator's configuration, so loopback and private addresses are legitimate
+ * targets; link-local and cloud-metadata addresses are refused at connect time unless the destination sets
+ * `allowLinkLocal` (`address-policy.ts`).
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { isIP, type LookupFunction } from 'node:net'
 import { signWebhook } from '@hookgate/verify'
 import type { DestinationConfig } from '../config.ts'
 import { MAX_RESPONSE_BODY_BYTES, type ClaimedDelivery } from '../storage/types.ts'
+import { ADDRESS_REFUSED, addressRefusedError, guardedLookup, isRefusedAddress } from './address-policy.ts'
 import { encodeHeaderValue } from './header-value.ts'
 import type { AttemptErrorCode, AttemptOutcome } from './retry-policy.ts'
 
@@ -91,12 +94,16 @@ function errorCode(error: unknown): AttemptErrorCode {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'dns_error'
+    case ADDRESS_REFUSED:
+      return 'address_refused'
     default:
       return 'network_error'
   }
 }
 
 function errorMessage(code: AttemptErrorCode, error: unknown): string {
+  // Our own message: it names the refused address, which is what the operator needs to see.
+  if (code === 'address_refused' && error instanceof Error) return error.message
   const errno = (error as NodeJS.ErrnoException | null)?.code
   // Our own words plus the errno: Node's messages name the address, never credentials, but keep it short anyway.
   const text = {
@@ -106,22 +113,38 @@ function errorMessage(code: AttemptErrorCode, error: unknown): string {
     dns_error: 'the host name did not resolve',
     network_error: 'network error',
     internal_error: 'the gateway could not build the request',
+    address_refused: 'link-local or cloud-metadata address refused',
   }[code]
   return errno === undefined ? text : `${text} (${errno})`
+}
+
+export interface ForwarderOptions {
+  /** The resolver under the address policy. Default `dns.lookup` (tests inject one). */
+  readonly lookup?: LookupFunction
 }
 
 /**
  * Creates a forwarder with one keep-alive agent per destination.
  * @example const { forward } = createForwarder(); const result = await forward(destination, claimed, new Date())
  */
-export function createForwarder(): Forwarder {
+export function createForwarder(options: ForwarderOptions = {}): Forwarder {
   const agents = new Map<string, HttpAgent>()
+  const resolve = options.lookup
+  const guarded = guardedLookup(resolve)
 
   function agentFor(destination: DestinationConfig, https: boolean): HttpAgent {
     const key = `${destination.id}\u0000${https ? 's' : ''}`
     let agent = agents.get(key)
     if (agent === undefined) {
-      const options = { keepAlive: true, maxSockets: destination.maxInFlight, maxFreeSockets: destination.maxInFlight, timeout: 60_000 }
+      // The policy runs in the agent's lookup: on the address of every new connection, after DNS.
+      const lookup = destination.allowLinkLocal ? resolve : guarded
+      const options = {
+        keepAlive: true,
+        maxSockets: destination.maxInFlight,
+        maxFreeSockets: destination.maxInFlight,
+        timeout: 60_000,
+        ...(lookup === undefined ? {} : { lookup }),
+      }
       agent = https ? new HttpsAgent(options) : new HttpAgent(options)
       agents.set(key, agent)
     }
@@ -161,6 +184,12 @@ export function createForwarder(): Forwarder {
         return
       }
       const https = url.protocol === 'https:'
+      // An IP literal is connected to without a lookup, so the policy is applied to it here, before any socket.
+      const literal = url.hostname.replace(/^\[(.*)\]$/, '$1')
+      if (!destination.allowLinkLocal && isIP(literal) !== 0 && isRefusedAddress(literal)) {
+        fail('address_refused', addressRefusedError(literal, literal))
+        return
+      }
       let req: ClientRequest
       try {
         const headers = deliveryHeaders(destination, delivery, now)

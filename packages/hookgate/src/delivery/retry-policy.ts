@@ -22,10 +22,19 @@
 import type { NextStep } from '../storage/types.ts'
 
 /**
- * Why an attempt got no HTTP answer. `internal_error`: the gateway failed before contacting the destination
+ * Why an attempt got no HTTP answer. `address_refused`: the destination's address is link-local or cloud
+ * metadata (refused unless the destination sets `allowLinkLocal`). `internal_error`: the gateway failed before contacting the destination
  * (it could not build the request); it says nothing about the destination.
  */
-export const ATTEMPT_ERROR_CODES = ['timeout', 'connection_refused', 'connection_reset', 'dns_error', 'network_error', 'internal_error'] as const
+export const ATTEMPT_ERROR_CODES = [
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  'dns_error',
+  'address_refused',
+  'network_error',
+  'internal_error',
+] as const
 export type AttemptErrorCode = (typeof ATTEMPT_ERROR_CODES)[number]
 
 /** What an attempt produced: a status (with its `Retry-After`), or an error when no answer came. */
