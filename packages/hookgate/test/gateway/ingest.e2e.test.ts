@@ -73,13 +73,13 @@ describe('routing, methods and handshakes', () => {
     expect((await gw.admin('/api/events?source=board')).body.items).toEqual([])
   })
 
-  it('echoes Slack\'s url_verification challenge after verification, stores nothing; unsigned → 401', async () => {
+  it('echoes Slack\'s url_verification challenge after verification, stores nothing; unsigned → 400', async () => {
     const body = JSON.stringify({ token: 'legacy', challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' })
     const ok = await fetch(`${gw.url}/webhooks/slack`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(slack, { body }) }, body })
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' })
     const unsigned = await fetch(`${gw.url}/webhooks/slack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-    expect(unsigned.status).toBe(401)
+    expect(unsigned.status).toBe(400)
     expect(((await unsigned.json()) as any).error.code).toBe('missing_signature')
     expect((await gw.admin('/api/events?source=slack')).body.items).toEqual([])
   })
@@ -322,8 +322,8 @@ describe('fetch adapter', () => {
       expect(ok.status).toBe(200)
       const { id } = (await ok.json()) as { id: string }
       expect((await gw.admin(`/api/events/${id}`)).body.body).toBe(body)
-      const bad = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', { method: 'POST', body }))
-      expect(bad.status).toBe(401)
+      const unsigned = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', { method: 'POST', body }))
+      expect(unsigned.status).toBe(400)
       const refused = await gw.gateway.fetch(new Request('http://gateway.local/api/events'))
       expect(refused.status).toBe(401)
     } finally {
