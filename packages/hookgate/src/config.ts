@@ -29,6 +29,14 @@ export const MIN_SECRET_LENGTH = 16
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576
 const MAX_MAX_BODY_BYTES = 64 * 1_048_576
 
+/**
+ * Default `server.maxConnections`: open connections at most; past it new ones are closed on accept. Far above
+ * what providers open, far below the file-descriptor limit Node runs with.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 10_000
+/** Default `server.maxConnectionsPerClient` (per remote address; trusted proxies are exempt). */
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256
+
 /** Source ids are URL path segments: `/webhooks/<id>`. */
 const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
@@ -120,6 +128,11 @@ const configSchema = z.strictObject({
       trustProxy: z.array(z.string()).default([]),
       maxBodyBytes: wholeNumber(1, MAX_MAX_BODY_BYTES).default(DEFAULT_MAX_BODY_BYTES),
       shutdownTimeoutMs: wholeNumber(0, 600_000).default(10_000),
+      shutdownGrace: duration(0, 600_000).prefault('1s'),
+      headersTimeout: duration(1, 600_000).prefault('10s'),
+      bodyTimeout: duration(1, 3_600_000).prefault('30s'),
+      maxConnections: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS),
+      maxConnectionsPerClient: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
     })
     .prefault({}),
   storage: z
@@ -172,6 +185,19 @@ export interface ServerConfig {
   readonly maxBodyBytes: number
   /** How long a shutdown waits for in-flight requests before cutting connections. */
   readonly shutdownTimeoutMs: number
+  /**
+   * At shutdown, how long open keep-alive connections are kept (within `shutdownTimeoutMs`) so that a request
+   * already on its way is answered 503 with `Connection: close` rather than reset. Default 1 s.
+   */
+  readonly shutdownGraceMs: number
+  /** From a connection's opening (or a request's first byte on a kept-alive one) to the end of its headers. Default 10 s. */
+  readonly headersTimeoutMs: number
+  /** From the end of the headers to the end of the body. Default 30 s. */
+  readonly bodyTimeoutMs: number
+  /** Open connections at most; more are closed on accept. */
+  readonly maxConnections: number
+  /** Open connections per remote address at most (trusted proxies exempt); more are closed on accept. */
+  readonly maxConnectionsPerClient: number
 }
 
 /** `storage.sqlite`: one file, one instance. */
@@ -538,6 +564,11 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
       trustProxy: raw.server.trustProxy,
       maxBodyBytes: raw.server.maxBodyBytes,
       shutdownTimeoutMs: raw.server.shutdownTimeoutMs,
+      shutdownGraceMs: raw.server.shutdownGrace,
+      headersTimeoutMs: raw.server.headersTimeout,
+      bodyTimeoutMs: raw.server.bodyTimeout,
+      maxConnections: raw.server.maxConnections,
+      maxConnectionsPerClient: raw.server.maxConnectionsPerClient,
     },
     storage,
     admin: raw.admin === undefined ? undefined : { token: raw.admin.token },

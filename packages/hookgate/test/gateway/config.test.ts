@@ -29,7 +29,19 @@ function issues(input: unknown, env: Record<string, string> = {}): readonly stri
 describe('parseConfig accepts', () => {
   it('the minimal config, with documented defaults', () => {
     const config = parseConfig({ sources: [source()] }, { env: {}, baseDir: '/srv/hookgate' })
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: undefined, trustProxy: [], maxBodyBytes: 1_048_576, shutdownTimeoutMs: 10_000 })
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      publicUrl: undefined,
+      trustProxy: [],
+      maxBodyBytes: 1_048_576,
+      shutdownTimeoutMs: 10_000,
+      shutdownGraceMs: 1_000,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 30_000,
+      maxConnections: 10_000,
+      maxConnectionsPerClient: 256,
+    })
     expect(config.storage).toEqual({ kind: 'sqlite', sqlite: '/srv/hookgate/data/hookgate.db', maxRejections: undefined })
     expect(config.admin).toBeUndefined()
     expect(config.log.level).toBe('info')
