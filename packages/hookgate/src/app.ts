@@ -8,12 +8,14 @@
  * - the delivery worker (`delivery/worker.ts`), unless `delivery.mode` is `ingest`: every event is forwarded to
  *   the destinations routed to it; in `deliver` mode the instance delivers only and refuses webhooks (503)
  *
- * Shutdown (`close()`): stop accepting connections, answer new webhooks on open connections with 503, let
- * in-flight ones finish (up to `server.shutdownTimeoutMs`), stop the worker (its attempts in flight get as long
+ * Shutdown (`close()`): stop accepting connections but keep the open ones, answer every request on them with
+ * 503 and `Connection: close` (a request already on its way on a keep-alive connection is answered, not
+ * reset), let in-flight ones finish (up to `server.shutdownTimeoutMs`; open connections get at least
+ * `server.shutdownGraceMs` within it), close what is left, stop the worker (its attempts in flight get as long
  * again), then close the store, which flushes its last batch.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { Server as NetServer, type AddressInfo, type Socket } from 'node:net'
 import { ADMIN_PREFIX, createAdminHandler } from './admin/api.ts'
 import type { GatewayConfig } from './config.ts'
 import type { Forward } from './delivery/forwarder.ts'
@@ -21,6 +23,7 @@ import { createRouter } from './delivery/routing.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts'
 import { fromFetch, toFetch } from './http/fetch.ts'
 import { fromNode, writeNode } from './http/node.ts'
+import { createNodeServer } from './http/node-server.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from './http/response.ts'
 import { createAddressMatcher } from './ingest/client-address.ts'
 import { createIngestHandler, errorSummary, RETRY_AFTER_SECONDS } from './ingest/handler.ts'
@@ -138,12 +141,16 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   let draining = false
   let closing: Promise<void> | undefined
   let inFlight = 0
-  let idle: (() => void) | undefined
+  /** Open connections of the listening server (kept through a shutdown's grace). */
+  const connections = new Set<Socket>()
+  /** Called when a request settles or a connection closes during a shutdown. */
+  let progress: (() => void) | undefined
 
+  const trustProxy = createAddressMatcher(config.server.trustProxy)
   const ingest = createIngestHandler({
     sources: createSourceTable(config.sources),
     server: config.server,
-    trustProxy: createAddressMatcher(config.server.trustProxy),
+    trustProxy,
     storage,
     logger,
     metrics,
@@ -231,7 +238,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   function settled(): void {
     inFlight -= 1
-    if (inFlight === 0) idle?.()
+    progress?.()
   }
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
@@ -244,7 +251,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       }
     }
     res.once('close', release)
-    dispatch(fromNode(req)).then(
+    dispatch(fromNode(req, config.server.bodyTimeoutMs)).then(
       (response) => writeNode(res, draining ? { ...response, close: true } : response, req.method === 'HEAD'),
       (error: unknown) => {
         logger.error({ error: errorSummary(error) }, 'request failed')
@@ -266,18 +273,34 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     return started
   }
 
+  /**
+   * Waits until no request is in flight and either no connection is open or the grace is over; at
+   * `shutdownTimeoutMs` it cuts whatever is still open.
+   */
   async function drain(): Promise<void> {
-    if (inFlight === 0) return
+    const graceMs = Math.min(config.server.shutdownGraceMs, config.server.shutdownTimeoutMs)
     await new Promise<void>((resolve) => {
+      let graceOver = graceMs === 0
+      const finish = (): void => {
+        clearTimeout(grace)
+        clearTimeout(timer)
+        progress = undefined
+        resolve()
+      }
+      const check = (): void => {
+        if (inFlight === 0 && (graceOver || connections.size === 0)) finish()
+      }
+      const grace = setTimeout(() => {
+        graceOver = true
+        check()
+      }, graceMs)
       const timer = setTimeout(() => {
         logger.warn({ inFlight }, 'shutdown timeout: closing connections with requests still in flight')
         server?.closeAllConnections()
-        resolve()
+        finish()
       }, config.server.shutdownTimeoutMs)
-      idle = () => {
-        clearTimeout(timer)
-        resolve()
-      }
+      progress = check
+      check()
     })
   }
 
@@ -296,9 +319,14 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       await start()
       const host = listenOptions.host ?? config.server.host
       const port = listenOptions.port ?? config.server.port
-      const created = createServer(listener)
-      // A body must arrive within 30 s: slow-drip clients (slowloris) cannot hold connections for ever.
-      created.requestTimeout = 30_000
+      const created = createNodeServer(listener, { server: config.server, trustProxy, logger, metrics })
+      created.on('connection', (socket: Socket) => {
+        connections.add(socket)
+        socket.once('close', () => {
+          connections.delete(socket)
+          progress?.()
+        })
+      })
       server = created
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject)
@@ -319,15 +347,13 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       closing ??= (async () => {
         draining = true
         const current = server
+        // Stop accepting, keeping open connections: http.Server#close would also destroy the idle keep-alive
+        // ones at once, and a request already on its way on one would meet a reset instead of a 503.
         const closed =
-          current === undefined
-            ? Promise.resolve()
-            : new Promise<void>((resolve) => {
-                current.close(() => resolve())
-                current.closeIdleConnections()
-              })
+          current === undefined ? Promise.resolve() : new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()))
         await drain()
-        // Anything still open is idle or past the timeout: end it so `closed` can resolve.
+        // Now http.Server#close: it ends the idle connections and Node's timeout checks; then cut anything left.
+        current?.close()
         current?.closeAllConnections()
         await closed
         stopWaking?.()

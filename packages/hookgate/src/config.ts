@@ -11,6 +11,7 @@ import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { isBuiltinProviderId, providers, type ConfiguredPreset, type ProviderFactory } from '@hookgate/verify'
+import { isRefusedAddress } from './delivery/address-policy.ts'
 import { parseDurationMs } from './delivery/duration.ts'
 import { ConfigError } from './errors.ts'
 import { parseCidr } from './ingest/client-address.ts'
@@ -27,6 +28,14 @@ export const MIN_SECRET_LENGTH = 16
  * real events are a few KiB; raise it per deployment). */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576
 const MAX_MAX_BODY_BYTES = 64 * 1_048_576
+
+/**
+ * Default `server.maxConnections`: open connections at most; past it new ones are closed on accept. Far above
+ * what providers open, far below the file-descriptor limit Node runs with.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 10_000
+/** Default `server.maxConnectionsPerClient` (per remote address; trusted proxies are exempt). */
+export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256
 
 /** Source ids are URL path segments: `/webhooks/<id>`. */
 const SOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
@@ -107,6 +116,7 @@ const destinationSchema = z.strictObject({
     })
     .prefault({}),
   maxInFlight: wholeNumber(1, 10_000).default(16),
+  allowLinkLocal: z.boolean({ error: 'must be true or false' }).default(false),
 })
 
 const configSchema = z.strictObject({
@@ -118,6 +128,11 @@ const configSchema = z.strictObject({
       trustProxy: z.array(z.string()).default([]),
       maxBodyBytes: wholeNumber(1, MAX_MAX_BODY_BYTES).default(DEFAULT_MAX_BODY_BYTES),
       shutdownTimeoutMs: wholeNumber(0, 600_000).default(10_000),
+      shutdownGrace: duration(0, 600_000).prefault('1s'),
+      headersTimeout: duration(1, 600_000).prefault('10s'),
+      bodyTimeout: duration(1, 3_600_000).prefault('30s'),
+      maxConnections: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS),
+      maxConnectionsPerClient: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
     })
     .prefault({}),
   storage: z
@@ -170,6 +185,19 @@ export interface ServerConfig {
   readonly maxBodyBytes: number
   /** How long a shutdown waits for in-flight requests before cutting connections. */
   readonly shutdownTimeoutMs: number
+  /**
+   * At shutdown, how long open keep-alive connections are kept (within `shutdownTimeoutMs`) so that a request
+   * already on its way is answered 503 with `Connection: close` rather than reset. Default 1 s.
+   */
+  readonly shutdownGraceMs: number
+  /** From a connection's opening (or a request's first byte on a kept-alive one) to the end of its headers. Default 10 s. */
+  readonly headersTimeoutMs: number
+  /** From the end of the headers to the end of the body. Default 30 s. */
+  readonly bodyTimeoutMs: number
+  /** Open connections at most; more are closed on accept. */
+  readonly maxConnections: number
+  /** Open connections per remote address at most (trusted proxies exempt); more are closed on accept. */
+  readonly maxConnectionsPerClient: number
 }
 
 /** `storage.sqlite`: one file, one instance. */
@@ -233,6 +261,8 @@ export interface DestinationConfig {
     readonly maxRetryAfterMs: number
   }
   readonly maxInFlight: number
+  /** Allow link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10, …), refused by default. */
+  readonly allowLinkLocal: boolean
 }
 
 export interface DeliveryConfig {
@@ -307,6 +337,11 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out
 }
 
+/** Secret paths plus the PostgreSQL URL (its password), whose text config errors never repeat. */
+function holdsSecret(path: string): boolean {
+  return isSecretPath(path) || path === 'storage' || path === 'storage.postgres'
+}
+
 const REFERENCE = /\$\$\{|\$\{([^}]*)\}/g
 const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/
 
@@ -328,7 +363,10 @@ function interpolate(
       if (match === '$${') return '${'
       const ref = ENV_REFERENCE.exec(inner ?? '')
       if (ref === null) {
-        issues.push(`${formatPath(path)}: "\${${(inner ?? '').slice(0, 40)}}" is not a valid reference; write \${env:NAME} or \${env:NAME:-default}`)
+        const at = formatPath(path)
+        // A secret may contain "${" by chance: its text is never echoed (not even the part after "${").
+        const what = holdsSecret(at) ? 'a "${" in this secret (its text is not shown)' : `"\${${(inner ?? '').slice(0, 40)}}"`
+        issues.push(`${at}: ${what} is not a valid reference; write \${env:NAME} or \${env:NAME:-default}, or $\${ for a literal "\${"`)
         return ''
       }
       const [, name = '', fallback] = ref
@@ -527,6 +565,11 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
       trustProxy: raw.server.trustProxy,
       maxBodyBytes: raw.server.maxBodyBytes,
       shutdownTimeoutMs: raw.server.shutdownTimeoutMs,
+      shutdownGraceMs: raw.server.shutdownGrace,
+      headersTimeoutMs: raw.server.headersTimeout,
+      bodyTimeoutMs: raw.server.bodyTimeout,
+      maxConnections: raw.server.maxConnections,
+      maxConnectionsPerClient: raw.server.maxConnectionsPerClient,
     },
     storage,
     admin: raw.admin === undefined ? undefined : { token: raw.admin.token },
@@ -622,6 +665,11 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
       issues.push(`${at}.url: must not have a #fragment`)
       ok = false
     }
+    if (url !== undefined && !destination.allowLinkLocal && isRefusedAddress(url.hostname)) {
+      // The URL parser has already turned 2852039166 or 0xa9fea9fe into 169.254.169.254.
+      issues.push(`${at}.url: ${url.hostname} is a link-local or cloud-metadata address; set allowLinkLocal: true on this destination if it is really the target`)
+      ok = false
+    }
 
     destination.sources.forEach((source, j) => {
       if (!sourceIds.has(source)) {
@@ -656,6 +704,7 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
         maxRetryAfterMs: destination.retry.maxRetryAfter,
       },
       maxInFlight: destination.maxInFlight,
+      allowLinkLocal: destination.allowLinkLocal,
     })
   })
   return out

@@ -23,6 +23,10 @@ export const GATEWAY_ERROR_CODES = [
   'invalid_request',
   'ingest_disabled',
   'internal_error',
+  'request_timeout',
+  'headers_too_large',
+  'malformed_request',
+  'expectation_failed',
 ] as const
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number]
 

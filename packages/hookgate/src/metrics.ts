@@ -16,6 +16,10 @@ export const UNKNOWN_SOURCE_LABEL = '_unknown'
 export const DELIVERY_OUTCOMES = ['delivered', 'retry', 'dead', 'lease_lost'] as const
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number]
 
+/** Why a connection was closed on accept. */
+export const CONNECTION_REFUSALS = ['max_connections', 'per_client'] as const
+export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number]
+
 /** A destination's gauges at scrape time: backlog from the store, circuit and in-flight from this worker. */
 export interface DestinationGauges {
   readonly destination: string
@@ -96,6 +100,10 @@ export interface GatewayMetrics {
   observeAttempt(destination: string, resultClass: string, seconds: number): void
   /** Time from the event's arrival to its successful delivery. */
   observeDeliveryLag(destination: string, seconds: number): void
+  /** A connection closed on accept: past `server.maxConnections`, or past `server.maxConnectionsPerClient`. */
+  countConnectionRefused(reason: ConnectionRefusal): void
+  /** A request answered by the HTTP layer before the gateway saw it (parse error, timeout, …): its error code. */
+  countClientError(code: string): void
   /** The exposition text for `GET /metrics`; `destinations`: the gauges read just before. */
   render(destinations?: readonly DestinationGauges[]): string
 }
@@ -110,6 +118,8 @@ export function createMetrics(): GatewayMetrics {
   const attempts = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
   const attemptSeconds = new Map<string, Histogram>()
   const lagSeconds = new Map<string, Histogram>()
+  const refusedConnections = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
+  const clientErrors = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
 
   const count = (map: typeof deliveries, labels: readonly (readonly [string, string])[]): void => {
     const key = labels.map(([, value]) => value).join('\u0000')
@@ -155,6 +165,12 @@ export function createMetrics(): GatewayMetrics {
     observeDeliveryLag(destination, seconds) {
       histogram(lagSeconds, destination, LAG_BUCKETS_SECONDS).observe(seconds)
     },
+    countConnectionRefused(reason) {
+      count(refusedConnections, [['reason', reason]])
+    },
+    countClientError(code) {
+      count(clientErrors, [['code', code]])
+    },
     render(destinations = []) {
       const lines: string[] = [
         '# HELP hookgate_requests_total Webhook requests by source, outcome and reason.',
@@ -192,6 +208,16 @@ export function createMetrics(): GatewayMetrics {
         '# TYPE hookgate_delivery_lag_seconds histogram',
       )
       for (const [destination, h] of lagSeconds) lines.push(...h.render('hookgate_delivery_lag_seconds', [['destination', destination]]))
+      lines.push(
+        '# HELP hookgate_connections_refused_total Connections closed on accept, by cap (max_connections, per_client).',
+        '# TYPE hookgate_connections_refused_total counter',
+      )
+      for (const { labels, value } of refusedConnections.values()) lines.push(`hookgate_connections_refused_total{${labelText(labels)}} ${value}`)
+      lines.push(
+        '# HELP hookgate_client_errors_total Requests answered before reaching a handler (malformed, timed out, …), by error code.',
+        '# TYPE hookgate_client_errors_total counter',
+      )
+      for (const { labels, value } of clientErrors.values()) lines.push(`hookgate_client_errors_total{${labelText(labels)}} ${value}`)
       if (destinations.length > 0) {
         lines.push(
           '# HELP hookgate_delivery_backlog Deliveries by destination and status (pending, in_flight, dead).',

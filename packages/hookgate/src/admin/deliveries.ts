@@ -87,6 +87,7 @@ async function readJson(req: CoreRequest): Promise<{ ok: true; value: Record<str
   const read = await req.readBody(MAX_BODY_BYTES)
   if (read.kind === 'too_large') return { ok: false, response: errorResponse(413, 'payload_too_large', 'The request body is too large.', { close: true }) }
   if (read.kind === 'aborted') return { ok: false, response: errorResponse(400, 'invalid_request', 'The request body ended early.', { close: true }) }
+  if (read.kind === 'timeout') return { ok: false, response: errorResponse(408, 'request_timeout', 'The request body did not arrive in time.', { close: true }) }
   const text = read.body.toString('utf8').trim()
   if (text === '') return { ok: true, value: {} }
   let value: unknown

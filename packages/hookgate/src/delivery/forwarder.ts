@@ -4,21 +4,29 @@
  * the destination with Standard Webhooks, so every destination verifies ONE scheme whatever the provider was:
  * - `webhook-id`: the Hookgate event id, the same on every attempt and replay (the destination's dedupe key)
  * - `webhook-timestamp`, `webhook-signature`: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`
- * - `x-hookgate-source`, `x-hookgate-provider`, `x-hookgate-event-type`, `x-hookgate-delivery`, `x-hookgate-attempt`
+ * - `x-hookgate-source`, `x-hookgate-provider`, `x-hookgate-event-type`, `x-hookgate-delivery`, `x-hookgate-attempt`,
+ *   percent-encoded where needed (`header-value.ts`): an event type from a payload can hold any character
  *
  * `node:http`/`node:https` rather than `fetch`: redirects are never followed (a 3xx is just a status), the
  * timeout covers the whole exchange (connect, headers and body), at most 4 KiB of the answer is read, and
  * connection errors keep their errno (refused vs reset vs DNS). One keep-alive agent per destination, sized
  * to its `maxInFlight`, so a slow destination's sockets never starve another's.
  *
- * Destinations come from the operator's configuration, not from requests, so there is no SSRF guard here:
- * loopback and private addresses are legitimate targets.
+ * A failure of ours while building the request (a header Node refuses, a signing error) is the outcome
+ * `internal_error`: the destination was never contacted, so the worker does not count it against its circuit.
+ *
+ * Destinations come from the operator's configuration, so loopback and private addresses are legitimate
+ * targets; link-local and cloud-metadata addresses are refused at connect time unless the destination sets
+ * `allowLinkLocal` (`address-policy.ts`).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { isIP, type LookupFunction } from 'node:net'
 import { signWebhook } from '@hookgate/verify'
 import type { DestinationConfig } from '../config.ts'
 import { MAX_RESPONSE_BODY_BYTES, type ClaimedDelivery } from '../storage/types.ts'
+import { ADDRESS_REFUSED, addressRefusedError, guardedLookup, isRefusedAddress } from './address-policy.ts'
+import { encodeHeaderValue } from './header-value.ts'
 import type { AttemptErrorCode, AttemptOutcome } from './retry-policy.ts'
 
 /** What one attempt observed. */
@@ -52,12 +60,12 @@ export function deliveryHeaders(destination: DestinationConfig, delivery: Claime
     'webhook-id': event.id,
     'webhook-timestamp': signed['webhook-timestamp']!,
     'webhook-signature': signed['webhook-signature']!,
-    'x-hookgate-source': event.sourceId,
-    'x-hookgate-provider': event.provider,
+    'x-hookgate-source': encodeHeaderValue(event.sourceId),
+    'x-hookgate-provider': encodeHeaderValue(event.provider),
     'x-hookgate-delivery': delivery.id,
     'x-hookgate-attempt': String(delivery.attempts + 1),
   }
-  if (event.eventType !== undefined) headers['x-hookgate-event-type'] = event.eventType
+  if (event.eventType !== undefined) headers['x-hookgate-event-type'] = encodeHeaderValue(event.eventType)
   // The bytes are forwarded as received: if they were compressed, the destination must be told how.
   const encoding = event.headers['content-encoding']
   if (encoding !== undefined) headers['content-encoding'] = encoding
@@ -86,12 +94,16 @@ function errorCode(error: unknown): AttemptErrorCode {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return 'dns_error'
+    case ADDRESS_REFUSED:
+      return 'address_refused'
     default:
       return 'network_error'
   }
 }
 
 function errorMessage(code: AttemptErrorCode, error: unknown): string {
+  // Our own message: it names the refused address, which is what the operator needs to see.
+  if (code === 'address_refused' && error instanceof Error) return error.message
   const errno = (error as NodeJS.ErrnoException | null)?.code
   // Our own words plus the errno: Node's messages name the address, never credentials, but keep it short anyway.
   const text = {
@@ -100,22 +112,39 @@ function errorMessage(code: AttemptErrorCode, error: unknown): string {
     connection_reset: 'connection reset before a complete answer',
     dns_error: 'the host name did not resolve',
     network_error: 'network error',
+    internal_error: 'the gateway could not build the request',
+    address_refused: 'link-local or cloud-metadata address refused',
   }[code]
   return errno === undefined ? text : `${text} (${errno})`
+}
+
+export interface ForwarderOptions {
+  /** The resolver under the address policy. Default `dns.lookup` (tests inject one). */
+  readonly lookup?: LookupFunction
 }
 
 /**
  * Creates a forwarder with one keep-alive agent per destination.
  * @example const { forward } = createForwarder(); const result = await forward(destination, claimed, new Date())
  */
-export function createForwarder(): Forwarder {
+export function createForwarder(options: ForwarderOptions = {}): Forwarder {
   const agents = new Map<string, HttpAgent>()
+  const resolve = options.lookup
+  const guarded = guardedLookup(resolve)
 
   function agentFor(destination: DestinationConfig, https: boolean): HttpAgent {
     const key = `${destination.id}\u0000${https ? 's' : ''}`
     let agent = agents.get(key)
     if (agent === undefined) {
-      const options = { keepAlive: true, maxSockets: destination.maxInFlight, maxFreeSockets: destination.maxInFlight, timeout: 60_000 }
+      // The policy runs in the agent's lookup: on the address of every new connection, after DNS.
+      const lookup = destination.allowLinkLocal ? resolve : guarded
+      const options = {
+        keepAlive: true,
+        maxSockets: destination.maxInFlight,
+        maxFreeSockets: destination.maxInFlight,
+        timeout: 60_000,
+        ...(lookup === undefined ? {} : { lookup }),
+      }
       agent = https ? new HttpsAgent(options) : new HttpAgent(options)
       agents.set(key, agent)
     }
@@ -129,6 +158,7 @@ export function createForwarder(): Forwarder {
       let retryAfter: string | undefined
       const chunks: Buffer[] = []
       let received = 0
+      let timer: NodeJS.Timeout | undefined
 
       const body = (): Uint8Array => {
         const all = Buffer.concat(chunks)
@@ -154,11 +184,24 @@ export function createForwarder(): Forwarder {
         return
       }
       const https = url.protocol === 'https:'
-      const headers = deliveryHeaders(destination, delivery, now)
-      headers['content-length'] = String(delivery.event.body.byteLength)
-
-      const req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: agentFor(destination, https) })
-      const timer = setTimeout(() => {
+      // An IP literal is connected to without a lookup, so the policy is applied to it here, before any socket.
+      const literal = url.hostname.replace(/^\[(.*)\]$/, '$1')
+      if (!destination.allowLinkLocal && isIP(literal) !== 0 && isRefusedAddress(literal)) {
+        fail('address_refused', addressRefusedError(literal, literal))
+        return
+      }
+      let req: ClientRequest
+      try {
+        const headers = deliveryHeaders(destination, delivery, now)
+        headers['content-length'] = String(delivery.event.body.byteLength)
+        // Throws before any socket is opened when a header value is not sendable (ERR_INVALID_CHAR).
+        req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: agentFor(destination, https) })
+      } catch (error) {
+        const detail = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error)
+        finish({ outcome: { kind: 'error', code: 'internal_error', message: `the gateway could not build the request (${detail}); the destination was not contacted` }, responseBody: undefined })
+        return
+      }
+      timer = setTimeout(() => {
         fail('timeout', undefined)
         req.destroy()
       }, destination.timeoutMs)

@@ -13,14 +13,28 @@
  *   is never earlier than it asks, but a longer wait than `maxRetryAfterMs` is cut to that cap, so a
  *   destination cannot park its deliveries for ever.
  * - When the schedule is used up → dead (dead-lettered; a replay can send it again).
+ * - `internal_error` (the gateway could not build the request) → dead at once: the same event would fail the
+ *   same way on every retry; the reason says so, and a replay sends it once the cause is fixed.
  *
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md (retry schedule)
  * @see https://www.rfc-editor.org/rfc/rfc9110#field.retry-after
  */
 import type { NextStep } from '../storage/types.ts'
 
-/** Why an attempt got no HTTP answer. */
-export const ATTEMPT_ERROR_CODES = ['timeout', 'connection_refused', 'connection_reset', 'dns_error', 'network_error'] as const
+/**
+ * Why an attempt got no HTTP answer. `address_refused`: the destination's address is link-local or cloud
+ * metadata (refused unless the destination sets `allowLinkLocal`). `internal_error`: the gateway failed before contacting the destination
+ * (it could not build the request); it says nothing about the destination.
+ */
+export const ATTEMPT_ERROR_CODES = [
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  'dns_error',
+  'address_refused',
+  'network_error',
+  'internal_error',
+] as const
 export type AttemptErrorCode = (typeof ATTEMPT_ERROR_CODES)[number]
 
 /** What an attempt produced: a status (with its `Retry-After`), or an error when no answer came. */
@@ -82,6 +96,11 @@ export function isSuccess(outcome: AttemptOutcome): boolean {
   return outcome.kind === 'response' && outcome.statusCode >= 200 && outcome.statusCode < 300
 }
 
+/** True when the gateway itself failed before contacting the destination: not the destination's failure. */
+export function isInternalFailure(outcome: AttemptOutcome): boolean {
+  return outcome.kind === 'error' && outcome.code === 'internal_error'
+}
+
 /** A short description for logs and dead reasons: `HTTP 503`, `timeout`. */
 export function describeOutcome(outcome: AttemptOutcome): string {
   return outcome.kind === 'response' ? `HTTP ${outcome.statusCode}` : outcome.code
@@ -111,6 +130,12 @@ export function createRetryPolicy(options: RetryPolicyOptions): RetryPolicy {
         return {
           next: { kind: 'dead', reason: 'the destination answered 410 Gone; it is disabled until re-enabled' },
           disableDestination: true,
+        }
+      }
+      if (outcome.kind === 'error' && outcome.code === 'internal_error') {
+        return {
+          next: { kind: 'dead', reason: `the gateway could not build the request (${outcome.message}); replay the event once the cause is fixed` },
+          disableDestination: false,
         }
       }
       const base = schedule[attemptNumber - 1]

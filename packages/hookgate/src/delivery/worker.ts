@@ -25,7 +25,7 @@ import type { GatewayLogger } from '../logger.ts'
 import type { GatewayMetrics } from '../metrics.ts'
 import type { ClaimedDelivery, Storage } from '../storage/types.ts'
 import { createForwarder, displayUrl, type Forward, type ForwardResult } from './forwarder.ts'
-import { createRetryPolicy, describeOutcome, isSuccess, outcomeClass, type RetryPolicy } from './retry-policy.ts'
+import { createRetryPolicy, describeOutcome, isInternalFailure, isSuccess, outcomeClass, type RetryPolicy } from './retry-policy.ts'
 
 /** `closed`: normal; `open`: nothing is sent until the cooldown ends; `half_open`: one probe attempt allowed. */
 export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const
@@ -201,8 +201,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     try {
       result = await forward(rt.config, claimed, startedAt)
     } catch (error) {
-      // A forwarder never rejects; if one does, it is a failed attempt all the same.
-      result = { outcome: { kind: 'error', code: 'network_error', message: error instanceof Error ? error.message : 'forward failed' }, responseBody: undefined }
+      // A forwarder never rejects; if one does, the fault is ours, not the destination's.
+      result = { outcome: { kind: 'error', code: 'internal_error', message: `the forwarder failed: ${error instanceof Error ? error.message : String(error)}` }, responseBody: undefined }
     }
     const durationMs = performance.now() - t0
     // The HTTP exchange is over: its slot is free (maxInFlight bounds what the destination sees), even though
@@ -215,7 +215,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const decision = rt.policy.decide(attemptNumber, result.outcome, endedAt, random)
     metrics?.observeAttempt(rt.config.id, outcomeClass(result.outcome), durationMs / 1000)
     if (probe) rt.probing = false
-    onResult(rt, success, endedAt)
+    // Our own failure (the request could not even be built) says nothing about the destination: its circuit
+    // is left as it was, so one bad event cannot pause the deliveries of every other.
+    if (isInternalFailure(result.outcome)) logger.error({ ...log, error: attemptError(rt, result) }, 'could not build a delivery request; the destination was not contacted')
+    else onResult(rt, success, endedAt)
 
     let recorded: 'recorded' | 'lease_lost'
     try {

@@ -8,8 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readNodeBody } from '../ingest/body.ts'
 import type { CoreRequest, CoreResponse } from './response.ts'
 
-/** @internal */
-export function fromNode(req: IncomingMessage): CoreRequest {
+/** @internal `bodyTimeoutMs`: how long the body may take once the handler starts reading it. */
+export function fromNode(req: IncomingMessage, bodyTimeoutMs: number): CoreRequest {
   return {
     method: req.method ?? 'GET',
     target: req.url ?? '/',
@@ -18,7 +18,7 @@ export function fromNode(req: IncomingMessage): CoreRequest {
       return req.headersDistinct
     },
     peerAddress: req.socket.remoteAddress,
-    readBody: (limit) => readNodeBody(req, limit),
+    readBody: (limit) => readNodeBody(req, limit, bodyTimeoutMs),
   }
 }
 

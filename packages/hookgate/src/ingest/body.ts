@@ -2,7 +2,9 @@
  * @module ingest/body
  * Reads a request body as raw bytes with a size cap enforced while streaming: the read stops at the first
  * chunk past the limit, so an oversized (or endless chunked) body never sits in memory. A declared
- * `Content-Length` above the limit is refused before a single body byte is read.
+ * `Content-Length` above the limit is refused before a single body byte is read. A `node:http` body must also
+ * arrive within `server.bodyTimeout` of the read's start (a provider sends its body at once; a slow drip is
+ * a client holding a connection).
  */
 import { Buffer } from 'node:buffer'
 import type { IncomingMessage } from 'node:http'
@@ -13,6 +15,8 @@ export type BodyResult =
   | { readonly kind: 'too_large'; readonly bytesRead: number }
   /** The client went away, or the stream failed, before the end of the body. */
   | { readonly kind: 'aborted' }
+  /** The body did not arrive within the time allowed (the request is left paused; answer with `Connection: close`). */
+  | { readonly kind: 'timeout'; readonly bytesRead: number }
 
 /** The declared `Content-Length`, when it is a plain decimal number. */
 export function declaredLength(value: string | readonly string[] | undefined): number | undefined {
@@ -21,18 +25,23 @@ export function declaredLength(value: string | readonly string[] | undefined): n
 }
 
 /**
- * Reads a `node:http` request body, stopping past `limit` bytes.
- * On `too_large` the request is left paused: the caller answers 413 with `Connection: close`, so the rest
- * is never read.
+ * Reads a `node:http` request body, stopping past `limit` bytes or after `timeoutMs`.
+ * On `too_large` and `timeout` the request is left paused: the caller answers with `Connection: close`, so
+ * the rest is never read.
  */
-export function readNodeBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
   const declared = declaredLength(req.headers['content-length'])
   if (declared !== undefined && declared > limit) return Promise.resolve({ kind: 'too_large', bytesRead: 0 })
   if (req.readableEnded) return Promise.resolve({ kind: 'ok', body: Buffer.alloc(0) })
   return new Promise<BodyResult>((resolve) => {
     const chunks: Buffer[] = []
     let size = 0
+    const timer = setTimeout(() => {
+      req.pause()
+      finish({ kind: 'timeout', bytesRead: size })
+    }, timeoutMs)
     const finish = (result: BodyResult): void => {
+      clearTimeout(timer)
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onAbort)

@@ -151,6 +151,12 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       metrics.countRequest(source.id, 'error', 'client_aborted')
       return done(errorResponse(400, 'invalid_payload', 'The request body ended before its declared length.', { close: true }))
     }
+    if (read.kind === 'timeout') {
+      metrics.countRequest(source.id, 'error', 'request_timeout')
+      return done(
+        errorResponse(408, 'request_timeout', `The body did not arrive within server.bodyTimeout (${server.bodyTimeoutMs} ms).`, { close: true }),
+      )
+    }
     if (read.kind === 'too_large') {
       const size = Math.max(unread.size, read.bytesRead)
       return done(

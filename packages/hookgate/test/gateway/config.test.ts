@@ -29,7 +29,19 @@ function issues(input: unknown, env: Record<string, string> = {}): readonly stri
 describe('parseConfig accepts', () => {
   it('the minimal config, with documented defaults', () => {
     const config = parseConfig({ sources: [source()] }, { env: {}, baseDir: '/srv/hookgate' })
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, publicUrl: undefined, trustProxy: [], maxBodyBytes: 1_048_576, shutdownTimeoutMs: 10_000 })
+    expect(config.server).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      publicUrl: undefined,
+      trustProxy: [],
+      maxBodyBytes: 1_048_576,
+      shutdownTimeoutMs: 10_000,
+      shutdownGraceMs: 1_000,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 30_000,
+      maxConnections: 10_000,
+      maxConnectionsPerClient: 256,
+    })
     expect(config.storage).toEqual({ kind: 'sqlite', sqlite: '/srv/hookgate/data/hookgate.db', maxRejections: undefined })
     expect(config.admin).toBeUndefined()
     expect(config.log.level).toBe('info')
@@ -125,7 +137,25 @@ describe('parseConfig refuses, naming the path', () => {
   })
 
   it('a malformed reference', () => {
-    expect(issues({ sources: [source({ secrets: ['${NAME}'] })] })[0]).toMatch(/^sources\[0\]\.secrets\[0\]: "\$\{NAME\}" is not a valid reference/)
+    expect(issues({ server: { host: '${NAME}' }, sources: [source()] })[0]).toMatch(/^server\.host: "\$\{NAME\}" is not a valid reference/)
+  })
+
+  it('a malformed reference in a secret, without echoing any of the secret (issue 12)', () => {
+    const secret = 'Zq8-${unique-secret-text-9f3b7c1e}-tail'
+    const whsec = `whsec_\${${Buffer.from('unique-signing-key-text-42').toString('base64')}}`
+    const found = issues({
+      admin: { token: secret },
+      sources: [source({ secrets: [SECRET, secret] })],
+      destinations: [{ id: 'd', url: 'http://127.0.0.1:9/h', sources: ['gh'], signingSecret: whsec }],
+      storage: { postgres: 'postgres://u:p${ass-word-text}@db.example/hookgate' },
+    })
+    expect(found).toEqual([
+      'admin.token: a "${" in this secret (its text is not shown) is not a valid reference; write ${env:NAME} or ${env:NAME:-default}, or $${ for a literal "${"',
+      expect.stringMatching(/^sources\[0\]\.secrets\[1\]: a "\$\{" in this secret \(its text is not shown\)/),
+      expect.stringMatching(/^destinations\[0\]\.signingSecret: a "\$\{" in this secret/),
+      expect.stringMatching(/^storage\.postgres: a "\$\{" in this secret/),
+    ])
+    for (const text of ['unique-secret', '9f3b7c1e', 'dW5pcXVl', 'ass-word']) expect(found.join('\n')).not.toContain(text)
   })
 
   it('an empty secret list, an empty secret and a too-short secret', () => {

@@ -334,8 +334,8 @@ describe('fetch adapter', () => {
       expect(ok.status).toBe(200)
       const { id } = (await ok.json()) as { id: string }
       expect((await gw.admin(`/api/events/${id}`)).body.body).toBe(body)
-      const bad = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', { method: 'POST', body }))
-      expect(bad.status).toBe(400)
+      const unsigned = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', { method: 'POST', body }))
+      expect(unsigned.status).toBe(400)
       const refused = await gw.gateway.fetch(new Request('http://gateway.local/api/events'))
       expect(refused.status).toBe(401)
     } finally {

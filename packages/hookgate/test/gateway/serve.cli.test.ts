@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connect, type Socket } from 'node:net'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { providers, signWebhook } from '@hookgate/verify'
@@ -53,6 +54,59 @@ async function serve(config: string, env: Record<string, string>, sources: numbe
     void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)))
   })
   return { child, url, lines, exited, output: () => stdout + stderr }
+}
+
+interface RawResponse {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+/** HTTP/1.1 over one raw socket: `next()` resolves with the next whole response (Content-Length framed). */
+function keepAliveClient(socket: Socket) {
+  let buffer = Buffer.alloc(0)
+  let waiting: (() => void) | undefined
+  const state = { reset: false }
+  socket.on('data', (chunk: Buffer) => {
+    buffer = Buffer.concat([buffer, chunk])
+    waiting?.()
+  })
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') state.reset = true
+  })
+  const closed = new Promise<void>((resolve) => socket.once('close', () => {
+    waiting?.()
+    resolve()
+  }))
+  function parse(): RawResponse | undefined {
+    const end = buffer.indexOf('\r\n\r\n')
+    if (end === -1) return undefined
+    const [statusLine = '', ...lines] = buffer.subarray(0, end).toString('latin1').split('\r\n')
+    const headers: Record<string, string> = {}
+    for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim()
+    const length = Number(headers['content-length'] ?? 0)
+    if (buffer.length < end + 4 + length) return undefined
+    const body = buffer.subarray(end + 4, end + 4 + length).toString('utf8')
+    buffer = buffer.subarray(end + 4 + length)
+    return { status: Number(statusLine.split(' ')[1]), headers, body }
+  }
+  return {
+    socket,
+    closed,
+    get reset() {
+      return state.reset
+    },
+    async next(): Promise<RawResponse> {
+      for (;;) {
+        const response = parse()
+        if (response !== undefined) return response
+        if (socket.destroyed) throw new Error(`the connection closed without a complete response (reset: ${state.reset})`)
+        await new Promise<void>((resolve) => {
+          waiting = resolve
+        })
+      }
+    },
+  }
 }
 
 describe('hookgate serve', () => {
@@ -103,6 +157,36 @@ describe('hookgate serve', () => {
     } finally {
       await storage.close()
     }
+  })
+
+  it('SIGTERM: a late request on a kept-alive connection gets 503 shutting_down with Connection: close, not a reset (issue 12)', async () => {
+    const config = join(dir, 'late.yaml')
+    writeFileSync(config, "server:\n  port: 0\nstorage:\n  sqlite: ./data/late.db\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n")
+    const server = await serve(config, { GH_SECRET: SECRET }, 1)
+    const { hostname, port } = new URL(server.url)
+    const client = keepAliveClient(connect({ host: hostname, port: Number(port) }))
+    client.socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`)
+    expect((await client.next()).status).toBe(200)
+
+    const shuttingDown = new Promise<void>((resolve) => {
+      createInterface({ input: server.child.stdout }).on('line', (line) => {
+        if ((JSON.parse(line) as LogLine).msg === 'shutting down') resolve()
+      })
+    })
+    server.child.kill('SIGTERM')
+    await shuttingDown
+    // The connection was idle when the signal came; the request arrives on it afterwards.
+    const body = '{"late":true}'
+    const headers = Object.entries(signWebhook(providers.github({ secrets: [SECRET] }), { body })).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+    client.socket.write(`POST /webhooks/gh HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n${headers}Content-Length: ${body.length}\r\n\r\n${body}`)
+    const late = await client.next()
+    expect(late.status).toBe(503)
+    expect(late.headers.connection).toBe('close')
+    expect(late.headers['retry-after']).toBe('5')
+    expect(JSON.parse(late.body)).toEqual({ error: { code: 'shutting_down', message: expect.any(String) } })
+    await client.closed
+    expect(client.reset).toBe(false)
+    expect(await server.exited).toBe(0)
   })
 
   it('prints the address lines even at log.level error (scripts wait for them)', async () => {

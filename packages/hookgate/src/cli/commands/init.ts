@@ -35,6 +35,14 @@ server:
   # Proxies (CIDRs) whose X-Forwarded-For / -Proto / -Host headers are believed. Empty: none.
   trustProxy: []
   maxBodyBytes: 1048576    # larger bodies get 413 before they are read
+  # Providers send a webhook at once: slow or silent clients are cut (408) instead of holding connections.
+  headersTimeout: 10s      # from a connection's opening (or a request's first byte) to the end of its headers
+  bodyTimeout: 30s         # from the end of the headers to the end of the body
+  # Connections past a cap are closed on accept, so one client's idle sockets cannot starve the others.
+  maxConnections: 10000
+  maxConnectionsPerClient: 256   # per remote address; proxies in trustProxy are exempt
+  shutdownTimeoutMs: 10000 # SIGTERM: how long in-flight requests may take to finish
+  shutdownGrace: 1s        # SIGTERM: open keep-alive connections are kept this long; late requests get 503
 
 storage:
   # Embedded SQLite (WAL; each event fsynced before its 2xx). A relative path is relative to this file's directory.
@@ -84,6 +92,7 @@ sources:
 #     signingSecret: \${env:BILLING_WHSEC}   # whsec_ + base64, e.g. "whsec_$(openssl rand -base64 32)"
 #     retry: { schedule: [5s, 5m, 30m, 2h, 5h, 10h, 10h] }   # the default; jitter ±20%
 #     maxInFlight: 16
+#     allowLinkLocal: false                # true to allow 169.254.0.0/16, fe80::/10 and cloud metadata addresses
 #
 # delivery:
 #   mode: all                # all | ingest (store only) | deliver (deliver only); --mode overrides it
