@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { fail } from '../../errors.ts'
 import { getHeader } from '../../_internal/headers.ts'
-import { defineProvider, field, stringOption, type ProviderFactory } from '../../define.ts'
+import { defineProvider, field, stringOption, type ProviderDefinition } from '../../define.ts'
 import { signedPreset } from '../../families/signed.ts'
 import { tokenPreset } from '../../families/token.ts'
 import { jwtConfig, jwtDefinition, type JwtConfig } from '../jwt.ts'
@@ -103,6 +103,44 @@ const upstashQstash = defineProvider<UpstashQstashOptions, JwtConfig & { readonl
   }),
 )
 
+/** Vonage: `Authorization: Bearer <JWT>` (HS256, the account's signature secret), `payload_hash` = SHA-256 of the body. */
+const vonage = defineProvider<object, JwtConfig>({
+  ...jwtDefinition<object, JwtConfig>({
+    id: 'vonage',
+    name: 'Vonage (signed webhooks)',
+    scheme: 'Authorization: Bearer <JWT> — HS256 with the signature secret, payload_hash = SHA-256 of the body',
+    docsUrl: 'https://developer.vonage.com/en/messages/concepts/signed-webhooks',
+    optionKeys: [],
+    mismatchHint: 'Use the account\'s Signature secret (Dashboard → Settings), not the API secret; the signature method setting does not apply to Messages webhooks (always HS256).',
+    configure: () => jwtConfig('vonage', { algorithm: 'HS256', requiredClaims: ['iat'] }),
+    signClaims: (input) => ({ iss: 'Vonage', jti: input.id, payload_hash: sha256(input.body, 'hex') }),
+    checkPayload(claims, body) {
+      // The docs make the body check optional; it is what binds the token to this body, so it is always made.
+      const given = typeof claims.payload_hash === 'string' ? claims.payload_hash.toLowerCase() : ''
+      if (!sameText(given, sha256(body, 'hex'))) {
+        fail('claim_mismatch', 'The token\'s payload_hash claim does not match the body\'s SHA-256: the body was changed or re-serialised.')
+      }
+    },
+    eventType: (context) => field(context.payload(), 'status') ?? field(context.payload(), 'message_type'),
+  }),
+  // The token carries no exp: its iat is the signing time, held to the usual window (the docs advise rejecting stale tokens).
+  toleranceSeconds: 300,
+})
+
+const supabaseBase = standardWebhooksPreset({
+  id: 'supabase',
+  name: 'Supabase Auth Hooks',
+  docsUrl: 'https://supabase.com/docs/guides/auth/auth-hooks',
+  headerPrefixes: ['webhook'],
+  mismatchHint: 'Use the hook secret generated for this Auth Hook (v1,whsec_…), not the service role key or the JWT secret.',
+}).definition
+
+/** Supabase Auth Hooks (HTTP): Standard Webhooks; the dashboard shows the secret as `v1,whsec_<base64>`, accepted as is. */
+const supabase = defineProvider<object, unknown>({
+  ...supabaseBase,
+  decodeKey: (secret, config) => supabaseBase.decodeKey(typeof secret === 'string' ? secret.replace(/^v1,/, '') : secret, config),
+})
+
 // ---------------------------------------------------------------------------------------------------------------
 // Tokens with a handshake
 // ---------------------------------------------------------------------------------------------------------------
@@ -185,6 +223,19 @@ export const publicKeyAndTokens = {
     docsUrl: 'https://docs.dodopayments.com/developer-resources/webhooks',
     headerPrefixes: ['webhook'],
   }),
+  fathom: standardWebhooksPreset({
+    id: 'fathom',
+    name: 'Fathom',
+    docsUrl: 'https://developers.fathom.ai/webhooks',
+    // The docs name webhook-*; the SDK's verifyWebhook is the svix library, which also reads svix-*.
+    headerPrefixes: ['webhook', 'svix'],
+  }),
+  folk: standardWebhooksPreset({
+    id: 'folk',
+    name: 'folk',
+    docsUrl: 'https://developer.folk.app/webhooks/handle-deliveries',
+    headerPrefixes: ['webhook'],
+  }),
   gitlab: tokenPreset({
     id: 'gitlab',
     name: 'GitLab',
@@ -194,6 +245,19 @@ export const publicKeyAndTokens = {
     kind: 'token',
     eventId: [{ header: 'Idempotency-Key' }, { header: 'X-Gitlab-Event-UUID' }],
     eventType: { header: 'X-Gitlab-Event' },
+  }),
+  highlevel: signedPreset({
+    id: 'highlevel',
+    name: 'HighLevel',
+    docsUrl: 'https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide',
+    mismatchHint: 'Use HighLevel\'s Ed25519 webhook public key (PEM, or the raw key in base64/hex), not the legacy RSA key of X-WH-Signature.',
+    algorithm: 'ed25519',
+    signed: '{body}',
+    signature: { header: 'X-GHL-Signature', encoding: 'base64' },
+    eventId: { body: 'webhookId' },
+    eventType: { body: 'type' },
+    // The legacy RSA signature header (no longer sent since July 2026) still carries a signature when present.
+    extraSignatureHeaders: ['X-WH-Signature'],
   }),
   lithic: standardWebhooksPreset({
     id: 'lithic',
@@ -234,6 +298,12 @@ export const publicKeyAndTokens = {
     eventId: { body: 'MessageID' },
     eventType: { body: 'RecordType' },
   }),
+  render: standardWebhooksPreset({
+    id: 'render',
+    name: 'Render',
+    docsUrl: 'https://render.com/docs/webhooks',
+    headerPrefixes: ['webhook'],
+  }),
   replicate: standardWebhooksPreset({
     id: 'replicate',
     name: 'Replicate',
@@ -259,6 +329,23 @@ export const publicKeyAndTokens = {
     signature: { header: 'X-Twilio-Email-Event-Webhook-Signature', encoding: 'base64' },
     timestamp: { header: 'X-Twilio-Email-Event-Webhook-Timestamp', toleranceSeconds: 300 },
   }),
+  stytch: standardWebhooksPreset({
+    id: 'stytch',
+    name: 'Stytch',
+    docsUrl: 'https://stytch.com/docs/workspace-management/webhooks',
+    headerPrefixes: ['svix'],
+    eventTypeField: 'action',
+  }),
+  supabase,
+  telegram: tokenPreset({
+    id: 'telegram',
+    name: 'Telegram Bot API',
+    docsUrl: 'https://core.telegram.org/bots/api#setwebhook',
+    mismatchHint: 'Use the secret_token passed to setWebhook, not the bot token.',
+    header: 'X-Telegram-Bot-Api-Secret-Token',
+    kind: 'token',
+    eventId: { body: 'update_id' },
+  }),
   telnyx: signedPreset({
     id: 'telnyx',
     name: 'Telnyx',
@@ -272,4 +359,25 @@ export const publicKeyAndTokens = {
     eventType: { body: 'data.event_type' },
   }),
   'upstash-qstash': upstashQstash,
-} satisfies Record<string, ProviderFactory<never>>
+  vapi: tokenPreset({
+    id: 'vapi',
+    name: 'Vapi',
+    docsUrl: 'https://docs.vapi.ai/server-url/server-authentication',
+    mismatchHint: 'Use the token of the server credential (header X-Vapi-Secret, no Bearer prefix), not your Vapi API key.',
+    header: 'X-Vapi-Secret',
+    kind: 'token',
+    eventType: { body: 'message.type' },
+  }),
+  vonage,
+  wise: signedPreset({
+    id: 'wise',
+    name: 'Wise',
+    docsUrl: 'https://docs.wise.com/api-docs/features/webhooks-notifications/event-handling',
+    mismatchHint: 'Use Wise\'s webhook public key for the environment (production or sandbox, PEM), not an API token.',
+    algorithm: 'rsa-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Signature-SHA256', encoding: 'base64' },
+    idHeader: 'X-Delivery-Id',
+    eventType: { body: 'event_type' },
+  }),
+} satisfies Record<string, { readonly definition: ProviderDefinition<object, unknown> }>
