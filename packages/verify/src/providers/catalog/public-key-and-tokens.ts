@@ -259,6 +259,15 @@ export const publicKeyAndTokens = {
     // The legacy RSA signature header (no longer sent since July 2026) still carries a signature when present.
     extraSignatureHeaders: ['X-WH-Signature'],
   }),
+  'hugging-face': tokenPreset({
+    id: 'hugging-face',
+    name: 'Hugging Face Hub',
+    docsUrl: 'https://huggingface.co/docs/hub/webhooks#webhook-secret',
+    mismatchHint: 'Use the secret set on the webhook (Settings → Webhooks), not a Hugging Face access token (hf_…).',
+    header: 'X-Webhook-Secret',
+    kind: 'token',
+    eventType: { body: 'event.scope' },
+  }),
   lithic: standardWebhooksPreset({
     id: 'lithic',
     name: 'Lithic',
@@ -379,5 +388,14 @@ export const publicKeyAndTokens = {
     signature: { header: 'X-Signature-SHA256', encoding: 'base64' },
     idHeader: 'X-Delivery-Id',
     eventType: { body: 'event_type' },
+  }),
+  xendit: tokenPreset({
+    id: 'xendit',
+    name: 'Xendit',
+    docsUrl: 'https://docs.xendit.co/api-integration/callback/setup',
+    mismatchHint: 'Use the Callback Verification Token (Settings → Callbacks) of the same mode (test or live), not an API key.',
+    header: 'X-Callback-Token',
+    kind: 'token',
+    eventType: { body: 'event' },
   }),
 } satisfies Record<string, { readonly definition: ProviderDefinition<object, unknown> }>
