@@ -5,7 +5,7 @@
 import { Buffer } from 'node:buffer'
 import { generateKeyPairSync, sign } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { probeHandshake, providers, safeVerifyWebhook, verifyWebhook } from '@hookgate/verify'
+import { probeHandshake, providers, safeVerifyWebhook, signWebhook, verifyWebhook } from '@hookgate/verify'
 
 describe('discord PING', () => {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519')
@@ -53,4 +53,63 @@ describe('okta one-time verification', () => {
     expect(probeHandshake(preset, { method: 'GET', url: '/hooks/okta', headers: {} })).toBeUndefined()
     expect(probeHandshake(preset, { method: 'POST', url: '/hooks/okta', headers: { 'x-okta-verification-challenge': 'x' } })).toBeUndefined()
   })
+})
+
+describe('every preset of the batch signs what it verifies, and refuses a changed body where the body is signed', () => {
+  const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()
+  const whsec = `whsec_${Buffer.from('a test key of thirty-two bytes!!').toString('base64')}`
+  const cases: Record<string, { secrets: string; options?: object; bodyBound: boolean }> = {
+    bridge: { secrets: rsa, bodyBound: true },
+    clerk: { secrets: whsec, bodyBound: true },
+    discord: { secrets: ed, bodyBound: true },
+    'dodo-payments': { secrets: whsec, bodyBound: true },
+    fathom: { secrets: whsec, bodyBound: true },
+    folk: { secrets: whsec, bodyBound: true },
+    gitlab: { secrets: 'token-1', bodyBound: false },
+    highlevel: { secrets: ed, bodyBound: true },
+    'hugging-face': { secrets: 'token-1', bodyBound: false },
+    lithic: { secrets: whsec, bodyBound: true },
+    liveblocks: { secrets: whsec, bodyBound: true },
+    livekit: { secrets: 'livekit-secret', options: { apiKey: 'APIkey' }, bodyBound: true },
+    okta: { secrets: 'token-1', bodyBound: false },
+    openai: { secrets: whsec, bodyBound: true },
+    polar: { secrets: 'polar-secret', bodyBound: true },
+    postmark: { secrets: 'user:pass', bodyBound: false },
+    render: { secrets: whsec, bodyBound: true },
+    replicate: { secrets: whsec, bodyBound: true },
+    resend: { secrets: whsec, bodyBound: true },
+    sendgrid: { secrets: ec, bodyBound: true },
+    stytch: { secrets: whsec, bodyBound: true },
+    supabase: { secrets: `v1,${whsec}`, bodyBound: true },
+    telegram: { secrets: 'token-1', bodyBound: false },
+    telnyx: { secrets: ed, bodyBound: true },
+    'upstash-qstash': { secrets: 'sig_key', options: { url: 'https://hooks.example.com/q' }, bodyBound: true },
+    vapi: { secrets: 'token-1', bodyBound: false },
+    vonage: { secrets: 'vonage-signature-secret', bodyBound: true },
+    wise: { secrets: rsa, bodyBound: true },
+    xendit: { secrets: 'token-1', bodyBound: false },
+  }
+
+  it('covers every preset of the catalog file', async () => {
+    const { publicKeyAndTokens } = await import('../../src/providers/catalog/public-key-and-tokens.ts')
+    expect(Object.keys(cases).sort()).toEqual(Object.keys(publicKeyAndTokens).sort())
+  })
+
+  for (const [id, c] of Object.entries(cases)) {
+    it(id, () => {
+      const factory = providers[id as keyof typeof providers] as unknown as (options: object) => ReturnType<typeof providers.github>
+      const preset = factory({ ...c.options, secrets: c.secrets })
+      const body = '{"id":"evt_1","type":"x.created","data":{"n":"héllo 👋"}}'
+      const timestamp = new Date(1_767_225_600_000)
+      const headers = signWebhook(preset, { body, timestamp, id: 'msg_1', url: 'https://hooks.example.com/q' })
+      const request = { method: 'POST', url: 'https://hooks.example.com/q', headers, rawBody: body }
+      const now = { now: timestamp }
+      const ok = safeVerifyWebhook(preset, request, now)
+      expect(ok.ok ? 'ok' : `${ok.reason}: ${ok.message}`).toBe('ok')
+      const changed = safeVerifyWebhook(preset, { ...request, rawBody: body.replace('x.created', 'x.deleted') }, now)
+      expect(changed.ok ? 'ok' : 'refused').toBe(c.bodyBound ? 'refused' : 'ok')
+    })
+  }
 })
