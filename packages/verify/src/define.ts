@@ -67,8 +67,11 @@ export interface Handshake<Config = unknown> {
 export interface TestProfile {
   /** Options besides `secrets` needed to configure the preset in tests. */
   readonly options?: Readonly<Record<string, unknown>>
-  /** The form of secret the provider issues; asymmetric kinds mean a private key in tests (it can sign and verify). */
-  readonly secretKind: 'text' | 'base64' | 'hex' | 'whsec' | 'ed25519' | 'ecdsa-p256' | 'rsa'
+  /**
+   * The form of secret the provider issues (`token`: visible ASCII, sent as is); asymmetric kinds mean a private key
+   * in tests (it can sign and verify).
+   */
+  readonly secretKind: 'text' | 'token' | 'base64' | 'hex' | 'whsec' | 'ed25519' | 'ecdsa-p256' | 'rsa'
   /** The signature header, lower-case. */
   readonly signatureHeader: string
   readonly encoding: 'hex' | 'base64' | 'base64url' | 'utf8'

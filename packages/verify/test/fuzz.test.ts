@@ -157,8 +157,9 @@ describe('fuzz: arbitrary values in every signature-related header', () => {
         { numRuns: RUNS_PER_PRESET },
       )
       // The fuzzer got past the first checks: several kinds of refusal were reached, not just "missing".
+      // (A shared token has fewer: missing, malformed or not matching.)
       outcomes.delete('ok')
-      expect(outcomes.size).toBeGreaterThanOrEqual(3)
+      expect(outcomes.size).toBeGreaterThanOrEqual(c.body === 'unbound' ? 2 : 3)
     })
   }
 })

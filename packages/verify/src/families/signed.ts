@@ -312,7 +312,8 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
       if (!isAsymmetric(spec.algorithm)) {
         return hmacKey(spec.algorithm, secretBytes(spec.id, secret, spec.secret ?? 'utf8'))
       }
-      const key = typeof secret === 'string' ? parseKeyText(spec.algorithm, secret) : undefined
+      // Bytes are the key file's contents (PEM or DER), as read from disk.
+      const key = parseKeyText(spec.algorithm, typeof secret === 'string' ? secret : Buffer.from(secret).toString(secret[0] === 0x30 ? 'base64' : 'utf8'))
       if (key === undefined || !keyFits(spec.algorithm, key)) {
         throw optionError(spec.id, `the key must be ${schemeLabel(spec.algorithm)} key text (PEM, JWK, base64 DER${spec.algorithm === 'ed25519' ? ' or 32 raw bytes in hex/base64' : ''})`)
       }

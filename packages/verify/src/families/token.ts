@@ -44,7 +44,7 @@ export function tokenPreset(spec: TokenSpec): ProviderFactory<object> {
     mismatchHint: spec.mismatchHint,
     signatureHeaders: [header],
     profile: {
-      secretKind: 'text',
+      secretKind: 'token',
       signatureHeader: header,
       encoding: spec.kind === 'basic' ? 'base64' : 'utf8',
       signatureStart: prefix === '' ? 'none' : 'prefix',

@@ -184,6 +184,9 @@ export const TRELLO_CALLBACK = 'https://hooks.example.com/trello/?board=5f1&main
 export const JWT_OPTIONS = { issuer: 'https://sender.example', audience: 'https://receiver.example', bodyHashClaim: 'payload_hash' } as const
 export const TRIVIALSEC_ACCOUNT = 'acct-1234'
 
+/** A preset factory by id, taking any options (the catalog's option types are not needed in this table). */
+const presetById = (id: string) => (providers as unknown as Record<string, (options: object) => ConfiguredPreset>)[id]!
+
 const tol = (toleranceSeconds: number | undefined) => (toleranceSeconds === undefined ? {} : { toleranceSeconds })
 
 /** The table. Keys are exactly the provider ids. */
@@ -249,6 +252,55 @@ const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
     secret: textSecret,
     secretBytes: utf8Bytes,
     fixedSecret: 'jwt-shared-secret-9d2f6b',
+    message: anyBody.map((body) => ({ body })),
+    fixedMessage: { body: FIXED_JSON },
+    signatureHeader: 'authorization',
+    encoding: 'base64url',
+    split: afterLast('.'),
+    mutableFrom: afterScheme,
+    time: { kind: 'token', lifetimeSeconds: 300, leewaySeconds: 0 },
+    body: 'bytes',
+    relatedHeaders: ['authorization'],
+  },
+  // JWT presets of the catalog: their claims and clocks differ, so they are described by hand.
+  livekit: {
+    id: 'livekit' as BuiltinProviderId,
+    make: (secrets) => presetById('livekit')({ secrets, apiKey: 'APIk3yL1vek1t' }),
+    secret: textSecret,
+    secretBytes: utf8Bytes,
+    fixedSecret: 'livekit-api-secret-0c1d2e3f',
+    message: anyBody.map((body) => ({ body })),
+    fixedMessage: { body: FIXED_JSON },
+    signatureHeader: 'authorization',
+    encoding: 'base64url',
+    split: afterLast('.'),
+    mutableFrom: afterScheme,
+    time: { kind: 'token', lifetimeSeconds: 300, leewaySeconds: 10 },
+    body: 'bytes',
+    relatedHeaders: ['authorization'],
+  },
+  'upstash-qstash': {
+    id: 'upstash-qstash' as BuiltinProviderId,
+    make: (secrets) => presetById('upstash-qstash')({ secrets, url: 'https://hooks.example.com/qstash' }),
+    secret: textSecret,
+    secretBytes: utf8Bytes,
+    fixedSecret: 'sig_upstash_current_key_7Yx',
+    message: anyBody.map((body) => ({ body })),
+    fixedMessage: { body: FIXED_JSON },
+    signatureHeader: 'upstash-signature',
+    encoding: 'base64url',
+    split: afterLast('.'),
+    mutableFrom: afterScheme,
+    time: { kind: 'token', lifetimeSeconds: 300, leewaySeconds: 0 },
+    body: 'bytes',
+    relatedHeaders: ['upstash-signature'],
+  },
+  vonage: {
+    id: 'vonage' as BuiltinProviderId,
+    make: (secrets) => presetById('vonage')({ secrets }),
+    secret: textSecret,
+    secretBytes: utf8Bytes,
+    fixedSecret: 'vonage-signature-secret-51aa',
     message: anyBody.map((body) => ({ body })),
     fixedMessage: { body: FIXED_JSON },
     signatureHeader: 'authorization',
@@ -417,7 +469,9 @@ function derivedCase(id: string): PresetCase {
       ? whsecSecret
       : kind === 'base64' || kind === 'hex'
         ? randomBytesSecret(kind)
-        : textSecret.filter((s) => s.length >= 2)
+        : kind === 'token'
+          ? fc.stringMatching(/^[!-~]{8,40}$/)
+          : textSecret.filter((s) => s.length >= 2)
   const secretBytes = (text: string): Uint8Array =>
     kind === 'whsec' ? whsecBytes(text) : kind === 'base64' ? new Uint8Array(Buffer.from(text, 'base64')) : kind === 'hex' ? new Uint8Array(Buffer.from(text, 'hex')) : utf8(text)
   const fixedSecret = asymmetric ? PRIVATE_KEYS[kind][0]! : kind === 'whsec' ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' : kind === 'base64' ? 'c2VjcmV0LWtleS1ieXRlcy0wMTIzNDU2Nzg5' : kind === 'hex' ? '0123456789abcdef0123456789abcdef' : `${id}-signing-secret-4f2a`
