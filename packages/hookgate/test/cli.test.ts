@@ -94,13 +94,25 @@ describe('hookgate providers', () => {
     expect(run.code).toBe(0)
     const rows = JSON.parse(run.stdout) as { id: string; name: string; scheme: string; docsUrl: string; optionKeys: string[] }[]
     expect(rows.map((row) => row.id).sort()).toEqual(Object.keys(providers).sort())
-    expect(rows).toHaveLength(12)
+    expect(rows.length).toBeGreaterThanOrEqual(130)
     for (const row of rows) {
       expect(row.name.length).toBeGreaterThan(0)
       expect(row.scheme.length).toBeGreaterThan(0)
       expect(row.docsUrl).toMatch(/^https:\/\//)
     }
     expect(rows.find((row) => row.id === 'trello')?.optionKeys).toEqual(['callbackUrl'])
+    expect(rows.find((row) => row.id === 'slack')?.handshake).toMatch(/url_verification/)
+    expect(rows.find((row) => row.id === 'github')?.handshake).toBeNull()
+  })
+
+  it('--markdown prints the README providers table, and the README holds exactly that table', () => {
+    const run = cli(['providers', '--markdown'])
+    expect(run.code).toBe(0)
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
+    const table = /<!-- providers:start -->\n([\s\S]*?)\n<!-- providers:end -->/.exec(readme)?.[1]
+    // Regenerate with: npx hookgate providers --markdown
+    expect(table).toBe(run.stdout.trimEnd())
+    expect(run.stdout.trim().split('\n')).toHaveLength(Object.keys(providers).length + 2)
   })
 
   it('prints a table for humans', () => {
