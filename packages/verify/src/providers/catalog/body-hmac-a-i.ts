@@ -78,6 +78,18 @@ export const bodyHmacAI = {
     extraSignatureHeaders: ['X-Attio-Signature'],
     eventId: { header: 'Idempotency-Key' },
   }),
+  /** Autodesk Platform Services webhooks: `x-adsk-signature: sha1hash=<hex>`, HMAC-SHA1 of the body with the hook's secret token. */
+  autodesk: signedPreset({
+    id: 'autodesk',
+    name: 'Autodesk Platform Services',
+    docsUrl: 'https://aps.autodesk.com/en/docs/webhooks/v1/overview/basics',
+    mismatchHint:
+      'Use the secret token set with POST /webhooks/v1/tokens (or on the hook), not an OAuth client secret or access token; a hook without a token is not signed.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'x-adsk-signature', encoding: 'hex', prefix: 'sha1hash=' },
+    eventType: { body: 'hook.event' },
+  }),
   /** Bitbucket Cloud and Data Center: `X-Hub-Signature: sha256=<hex>` (the un-suffixed name carries SHA-256). */
   bitbucket: signedPreset({
     id: 'bitbucket',
@@ -90,6 +102,16 @@ export const bodyHmacAI = {
     eventId: [{ header: 'X-Request-UUID' }, { header: 'X-Request-Id' }],
     eventType: { header: 'X-Event-Key' },
   }),
+  /** Bolt: `X-Bolt-Hmac-Sha256`, base64 HMAC-SHA256 of the body with the merchant signing secret. */
+  bolt: signedPreset({
+    id: 'bolt',
+    name: 'Bolt',
+    docsUrl: 'https://help.bolt.com/developers/webhooks/hook-verification/',
+    mismatchHint: 'Use the Signing Secret (Merchant Dashboard > Administration > API), not the API key or publishable key.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Bolt-Hmac-Sha256', encoding: 'base64' },
+  }),
   /** BTCPay Server: `BTCPay-Sig: sha256=<hex>` = HMAC-SHA256(UTF8(secret), body). */
   btcpay: signedPreset({
     id: 'btcpay',
@@ -100,6 +122,29 @@ export const bodyHmacAI = {
     signed: '{body}',
     signature: { header: 'BTCPay-Sig', encoding: 'hex', prefix: 'sha256=' },
     eventId: [{ body: 'originalDeliveryId' }, { body: 'deliveryId' }],
+    eventType: { body: 'type' },
+  }),
+  /** Cal.com: `X-Cal-Signature-256`, hex HMAC-SHA256 of the body with the webhook's secret. */
+  'cal-com': signedPreset({
+    id: 'cal-com',
+    name: 'Cal.com',
+    docsUrl: 'https://cal.com/docs/developing/guides/automation/webhooks',
+    mismatchHint:
+      'Use the secret set on the webhook (a webhook without one sends the literal "no-secret-provided"), not an API key; a custom payload template changes the body, which is still what is signed.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Cal-Signature-256', encoding: 'hex' },
+    eventType: { body: 'triggerEvent' },
+  }),
+  /** Castle: `X-Castle-Signature`, base64 HMAC-SHA256 of the body with the API secret (castle-rb `Castle::Webhooks::Verify`). */
+  castle: signedPreset({
+    id: 'castle',
+    name: 'Castle',
+    docsUrl: 'https://docs.castle.io/docs/webhooks',
+    mismatchHint: 'Use the Castle API secret (Settings > API), not the publishable key (pk_…).',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Castle-Signature', encoding: 'base64' },
     eventType: { body: 'type' },
   }),
   /** Checkout.com (workflow webhooks): `Cko-Signature`, hex HMAC-SHA256 of the body with the webhook action's key. */
@@ -161,6 +206,29 @@ export const bodyHmacAI = {
     eventId: { body: 'id' },
     eventType: { body: 'event' },
   }),
+  /** Commerce Layer: `X-CommerceLayer-Signature`, base64 HMAC-SHA256 of the body with the webhook's shared secret. */
+  commercelayer: signedPreset({
+    id: 'commercelayer',
+    name: 'Commerce Layer',
+    docsUrl: 'https://docs.commercelayer.io/core/callbacks-security',
+    mismatchHint: 'Use the webhook\'s shared_secret (returned when the webhook is created), not the API client id or secret.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-CommerceLayer-Signature', encoding: 'base64' },
+    eventType: { header: 'X-CommerceLayer-Topic' },
+  }),
+  /** Cursor (Cloud/background agents): `X-Webhook-Signature: sha256=<hex>`, HMAC-SHA256 of the body. */
+  cursor: signedPreset({
+    id: 'cursor',
+    name: 'Cursor',
+    docsUrl: 'https://cursor.com/docs/cloud-agent/api/webhooks',
+    mismatchHint: 'Use the webhook secret given when the agent was created with a webhook URL, not a Cursor API key.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Webhook-Signature', encoding: 'hex', prefix: 'sha256=' },
+    eventId: { header: 'X-Webhook-ID' },
+    eventType: { header: 'X-Webhook-Event' },
+  }),
   /** Dropbox: `X-Dropbox-Signature`, hex HMAC-SHA256 of the body with the app secret; `GET ?challenge=` echoed. */
   dropbox: signedPreset({
     id: 'dropbox',
@@ -198,6 +266,31 @@ export const bodyHmacAI = {
     signed: '{body}',
     signature: { header: 'expo-signature', encoding: 'hex', prefix: 'sha1=' },
     eventId: { body: 'id' },
+  }),
+  /** FastSpring: `X-FS-Signature`, base64 HMAC-SHA256 of the body with the webhook's HMAC SHA256 Secret. */
+  fastspring: signedPreset({
+    id: 'fastspring',
+    name: 'FastSpring',
+    docsUrl: 'https://developer.fastspring.com/docs/message-security',
+    mismatchHint: 'Use the HMAC SHA256 Secret set on the webhook (Developer Tools > Webhooks), not the API username or password; one POST carries several events.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-FS-Signature', encoding: 'base64' },
+  }),
+  /** Gitea (and Gogs-compatible headers): `X-Gitea-Signature`, hex HMAC-SHA256 of the body, no prefix. */
+  gitea: signedPreset({
+    id: 'gitea',
+    name: 'Gitea',
+    docsUrl: 'https://docs.gitea.com/usage/webhooks',
+    mismatchHint:
+      'Use the secret set on the webhook; only POST webhooks with content type application/json are verifiable this way (form and GET deliveries sign the JSON payload, not the request body).',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Gitea-Signature', encoding: 'hex' },
+    // Same HMAC sent again for Gogs and GitHub-style receivers (and SHA-1 in X-Hub-Signature): redacted too.
+    extraSignatureHeaders: ['X-Gogs-Signature', 'X-Hub-Signature', 'X-Hub-Signature-256'],
+    eventId: { header: 'X-Gitea-Delivery' },
+    eventType: { header: 'X-Gitea-Event' },
   }),
   /** GoCardless: `Webhook-Signature`, hex HMAC-SHA256 of the body (gocardless-nodejs `webhooks.parse`). */
   gocardless: signedPreset({
