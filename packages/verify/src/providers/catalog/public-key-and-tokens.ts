@@ -191,6 +191,14 @@ export const publicKeyAndTokens = {
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
   }),
+  brex: standardWebhooksPreset({
+    id: 'brex',
+    name: 'Brex',
+    docsUrl: 'https://developer.brex.com/docs/webhooks',
+    headerPrefixes: ['webhook'],
+    mismatchHint: 'Use the secrets from GET /v1/webhooks/secrets (base64; during a rotation both the ACTIVE and the PENDING_REVOKE one), not the API token.',
+    eventTypeField: 'event_type',
+  }),
   clerk: standardWebhooksPreset({
     id: 'clerk',
     name: 'Clerk',
@@ -267,6 +275,15 @@ export const publicKeyAndTokens = {
     header: 'X-Webhook-Secret',
     kind: 'token',
     eventType: { body: 'event.scope' },
+  }),
+  'incident-io': standardWebhooksPreset({
+    id: 'incident-io',
+    name: 'incident.io',
+    docsUrl: 'https://docs.incident.io/api-reference/webhooks',
+    // Sent through Svix with unbranded webhook-* headers (docs); the Svix libraries they point to read svix-* too.
+    headerPrefixes: ['webhook', 'svix'],
+    mismatchHint: 'Use the endpoint\'s Signing secret (whsec_…, Settings → Webhooks), not an incident.io API key.',
+    eventTypeField: 'event_type',
   }),
   lithic: standardWebhooksPreset({
     id: 'lithic',
