@@ -254,6 +254,14 @@ export const publicKeyAndTokens = {
     eventId: [{ header: 'Idempotency-Key' }, { header: 'X-Gitlab-Event-UUID' }],
     eventType: { header: 'X-Gitlab-Event' },
   }),
+  goody: standardWebhooksPreset({
+    id: 'goody',
+    name: 'Goody',
+    docsUrl: 'https://developer.ongoody.com/webhooks/webhook-security',
+    // Sent through Svix; the docs verify with the svix library, which also reads webhook-*.
+    headerPrefixes: ['svix', 'webhook'],
+    mismatchHint: 'Use the webhook\'s Signing Secret (whsec_…) from its configuration page, not a Goody API key.',
+  }),
   highlevel: signedPreset({
     id: 'highlevel',
     name: 'HighLevel',
@@ -307,6 +315,14 @@ export const publicKeyAndTokens = {
     headerPrefixes: ['webhook'],
     mismatchHint: 'Use the webhook\'s signing secret (whsec_…) shown when the endpoint was created, not an API key (sk-…).',
   }),
+  openmeter: standardWebhooksPreset({
+    id: 'openmeter',
+    name: 'OpenMeter',
+    docsUrl: 'https://openmeter.io/docs/guides/webhooks',
+    // Sent through Svix; the docs verify with the svix library, which also reads webhook-*.
+    headerPrefixes: ['svix', 'webhook'],
+    mismatchHint: 'Use the webhook endpoint\'s signing secret (whsec_…), not an OpenMeter API token.',
+  }),
   polar: standardWebhooksPreset({
     id: 'polar',
     name: 'Polar',
@@ -354,6 +370,13 @@ export const publicKeyAndTokens = {
     signed: '{timestamp}{body}',
     signature: { header: 'X-Twilio-Email-Event-Webhook-Signature', encoding: 'base64' },
     timestamp: { header: 'X-Twilio-Email-Event-Webhook-Timestamp', toleranceSeconds: 300 },
+  }),
+  signatureapi: standardWebhooksPreset({
+    id: 'signatureapi',
+    name: 'SignatureAPI',
+    docsUrl: 'https://signatureapi.com/docs/api/guides/how-to/verify-webhooks',
+    headerPrefixes: ['webhook'],
+    mismatchHint: 'Use the endpoint\'s signing secret (whsec_…) from the dashboard, not a SignatureAPI API key.',
   }),
   stytch: standardWebhooksPreset({
     id: 'stytch',
