@@ -191,6 +191,14 @@ export const publicKeyAndTokens = {
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
   }),
+  brex: standardWebhooksPreset({
+    id: 'brex',
+    name: 'Brex',
+    docsUrl: 'https://developer.brex.com/docs/webhooks',
+    headerPrefixes: ['webhook'],
+    mismatchHint: 'Use the secrets from GET /v1/webhooks/secrets (base64; during a rotation both the ACTIVE and the PENDING_REVOKE one), not the API token.',
+    eventTypeField: 'event_type',
+  }),
   clerk: standardWebhooksPreset({
     id: 'clerk',
     name: 'Clerk',
@@ -246,6 +254,14 @@ export const publicKeyAndTokens = {
     eventId: [{ header: 'Idempotency-Key' }, { header: 'X-Gitlab-Event-UUID' }],
     eventType: { header: 'X-Gitlab-Event' },
   }),
+  goody: standardWebhooksPreset({
+    id: 'goody',
+    name: 'Goody',
+    docsUrl: 'https://developer.ongoody.com/webhooks/webhook-security',
+    // Sent through Svix; the docs verify with the svix library, which also reads webhook-*.
+    headerPrefixes: ['svix', 'webhook'],
+    mismatchHint: 'Use the webhook\'s Signing Secret (whsec_…) from its configuration page, not a Goody API key.',
+  }),
   highlevel: signedPreset({
     id: 'highlevel',
     name: 'HighLevel',
@@ -268,6 +284,15 @@ export const publicKeyAndTokens = {
     kind: 'token',
     eventType: { body: 'event.scope' },
   }),
+  'incident-io': standardWebhooksPreset({
+    id: 'incident-io',
+    name: 'incident.io',
+    docsUrl: 'https://docs.incident.io/api-reference/webhooks',
+    // Sent through Svix with unbranded webhook-* headers (docs); the Svix libraries they point to read svix-* too.
+    headerPrefixes: ['webhook', 'svix'],
+    mismatchHint: 'Use the endpoint\'s Signing secret (whsec_…, Settings → Webhooks), not an incident.io API key.',
+    eventTypeField: 'event_type',
+  }),
   lithic: standardWebhooksPreset({
     id: 'lithic',
     name: 'Lithic',
@@ -289,6 +314,14 @@ export const publicKeyAndTokens = {
     docsUrl: 'https://platform.openai.com/docs/guides/webhooks',
     headerPrefixes: ['webhook'],
     mismatchHint: 'Use the webhook\'s signing secret (whsec_…) shown when the endpoint was created, not an API key (sk-…).',
+  }),
+  openmeter: standardWebhooksPreset({
+    id: 'openmeter',
+    name: 'OpenMeter',
+    docsUrl: 'https://openmeter.io/docs/guides/webhooks',
+    // Sent through Svix; the docs verify with the svix library, which also reads webhook-*.
+    headerPrefixes: ['svix', 'webhook'],
+    mismatchHint: 'Use the webhook endpoint\'s signing secret (whsec_…), not an OpenMeter API token.',
   }),
   polar: standardWebhooksPreset({
     id: 'polar',
@@ -337,6 +370,13 @@ export const publicKeyAndTokens = {
     signed: '{timestamp}{body}',
     signature: { header: 'X-Twilio-Email-Event-Webhook-Signature', encoding: 'base64' },
     timestamp: { header: 'X-Twilio-Email-Event-Webhook-Timestamp', toleranceSeconds: 300 },
+  }),
+  signatureapi: standardWebhooksPreset({
+    id: 'signatureapi',
+    name: 'SignatureAPI',
+    docsUrl: 'https://signatureapi.com/docs/api/guides/how-to/verify-webhooks',
+    headerPrefixes: ['webhook'],
+    mismatchHint: 'Use the endpoint\'s signing secret (whsec_…) from the dashboard, not a SignatureAPI API key.',
   }),
   stytch: standardWebhooksPreset({
     id: 'stytch',

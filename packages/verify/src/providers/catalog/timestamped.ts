@@ -143,6 +143,23 @@ export const timestamped = {
     signature: { header: 'X-Ghost-Signature', encoding: 'hex', list: { separator: ', ', key: 'sha256', timestampKey: 't' } },
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
   }),
+  /**
+   * Increase: `Increase-Webhook-Signature: t=<ISO 8601>,v1=<hex>` over `t.body`, keyed with the secret text (whsec_
+   * prefix included), as the official SDK increase-node signs it; the ISO time is signed as sent. The SDK checks no
+   * window: 300 s here.
+   */
+  increase: signedPreset({
+    id: 'increase',
+    name: 'Increase',
+    docsUrl: 'https://increase.com/documentation/webhooks',
+    mismatchHint: 'Use the webhook secret of this event subscription exactly as shown (whsec_… included: the text is the key, it is not base64-decoded), not an API key.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'Increase-Webhook-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    timestamp: { unit: 'iso', toleranceSeconds: 300 },
+    eventId: { body: 'id' },
+    eventType: { body: 'category' },
+  }),
   /** Mux: `Mux-Signature: t=<s>,v1=<hex>` over `t.body` (Stripe's format); 300 s. */
   mux: signedPreset({
     id: 'mux',
@@ -181,6 +198,19 @@ export const timestamped = {
     timestamp: { toleranceSeconds: 5 },
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
+  }),
+  /** Persona: `Persona-Signature: t=<s>,v1=<hex>` over `t.body` (docs, "Checking Signatures"); 300 s. */
+  persona: signedPreset({
+    id: 'persona',
+    name: 'Persona',
+    docsUrl: 'https://docs.withpersona.com/docs/webhooks-best-practices',
+    mismatchHint: 'Use the webhook\'s secret (wbhsec_…, Dashboard → Webhooks) as text, not an API key.',
+    algorithm: 'hmac-sha256',
+    signed: '{timestamp}.{body}',
+    signature: { header: 'Persona-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    timestamp: { toleranceSeconds: 300 },
+    eventId: { body: 'data.id' },
+    eventType: { body: 'data.attributes.name' },
   }),
   /** Retell AI: `x-retell-signature: v=<ms>,d=<hex>` over body + v; ±5 minutes. The key is the API key with the webhook badge. */
   retell: signedPreset({
