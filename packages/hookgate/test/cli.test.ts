@@ -92,7 +92,7 @@ describe('hookgate providers', () => {
   it('--json lists every preset with name, scheme and docs link', () => {
     const run = cli(['providers', '--json'])
     expect(run.code).toBe(0)
-    const rows = JSON.parse(run.stdout) as { id: string; name: string; scheme: string; docsUrl: string; optionKeys: string[] }[]
+    const rows = JSON.parse(run.stdout) as { id: string; name: string; scheme: string; docsUrl: string; optionKeys: string[]; handshake: string | null }[]
     expect(rows.map((row) => row.id).sort()).toEqual(Object.keys(providers).sort())
     expect(rows.length).toBeGreaterThanOrEqual(130)
     for (const row of rows) {
