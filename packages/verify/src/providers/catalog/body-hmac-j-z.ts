@@ -8,7 +8,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { ProviderFactory } from '../../define.ts'
 import { getHeader } from '../../_internal/headers.ts'
 import { signedPreset } from '../../families/signed.ts'
-import { tokenPreset } from '../../families/token.ts'
 
 /** The first configured secret as key bytes (text is UTF-8), for handshakes that sign a challenge. */
 function firstSecret(options: Readonly<Record<string, unknown>>): Uint8Array | undefined {
@@ -26,17 +25,6 @@ function sameText(a: string, b: string): boolean {
 }
 
 export const bodyHmacJZ = {
-  /** Chargebee does not sign: "Protect webhook URL with basic authentication" sends the username and password set there. */
-  chargebee: tokenPreset({
-    id: 'chargebee',
-    name: 'Chargebee',
-    docsUrl: 'https://www.chargebee.com/docs/2.0/webhook_settings.html#basic-authentication',
-    mismatchHint: 'Chargebee does not sign webhooks: turn on "Protect webhook URL with basic authentication" and configure the same username:password here.',
-    header: 'Authorization',
-    kind: 'basic',
-    eventId: { body: 'id' },
-    eventType: { body: 'event_type' },
-  }),
   /** Jira Cloud admin webhooks with a secret (WebSub `method=signature`). Connect/OAuth app webhooks are JWTs, not this. */
   jira: signedPreset({
     id: 'jira',
@@ -269,16 +257,6 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Paystack-Signature', encoding: 'hex' },
     eventType: { body: 'event' },
   }),
-  /** Pipedrive does not sign: the webhook's http_auth_user / http_auth_password arrive as HTTP basic auth. */
-  pipedrive: tokenPreset({
-    id: 'pipedrive',
-    name: 'Pipedrive',
-    docsUrl: 'https://pipedrive.readme.io/docs/guide-for-webhooks',
-    mismatchHint: 'Pipedrive does not sign webhooks: set http_auth_user and http_auth_password on the webhook and configure the same user:password here.',
-    header: 'Authorization',
-    kind: 'basic',
-    eventType: [{ body: 'event' }, { body: 'meta.action' }],
-  }),
   plain: signedPreset({
     id: 'plain',
     name: 'Plain',
@@ -446,16 +424,6 @@ export const bodyHmacJZ = {
     signature: { header: 'Tally-Signature', encoding: 'base64' },
     eventId: { body: 'eventId' },
     eventType: { body: 'eventType' },
-  }),
-  /** Telegram Bot API webhooks set with a secret_token: sent as is in X-Telegram-Bot-Api-Secret-Token (no signature). */
-  telegram: tokenPreset({
-    id: 'telegram',
-    name: 'Telegram',
-    docsUrl: 'https://core.telegram.org/bots/api#setwebhook',
-    mismatchHint: 'Use the secret_token passed to setWebhook, not the bot token.',
-    header: 'X-Telegram-Bot-Api-Secret-Token',
-    kind: 'token',
-    eventId: { body: 'update_id' },
   }),
   /** HCP Terraform / Terraform Enterprise generic notifications with a token; the creation-time check is signed too. */
   'terraform-cloud': signedPreset({
