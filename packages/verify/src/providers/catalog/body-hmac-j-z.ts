@@ -386,7 +386,7 @@ export const bodyHmacJZ = {
   storyblok: signedPreset({
     id: 'storyblok',
     name: 'Storyblok',
-    docsUrl: 'https://www.storyblok.com/docs/concepts/webhooks#securing-a-webhook',
+    docsUrl: 'https://www.storyblok.com/tp/webhook-secret-with-different-technologies',
     mismatchHint: 'Use the webhook secret set on the webhook (Settings > Webhooks), not an access token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
@@ -400,7 +400,7 @@ export const bodyHmacJZ = {
   surveymonkey: signedPreset({
     id: 'surveymonkey',
     name: 'SurveyMonkey',
-    docsUrl: 'https://api.surveymonkey.com/v3/docs#webhook-callbacks',
+    docsUrl: 'https://api.surveymonkey.com/v3/docs#webhooks',
     mismatchHint: 'Configure "<client id>&<api secret>" (the app\'s client id or API key, an ampersand, then its secret) as the secret, not the access token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
