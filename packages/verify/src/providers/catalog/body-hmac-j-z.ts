@@ -114,6 +114,22 @@ export const bodyHmacJZ = {
       },
     },
   }),
+  /**
+   * Microsoft Teams outgoing webhooks: `Authorization: HMAC <base64>`, keyed with the security token Teams shows when
+   * the webhook is created, base64-decoded (as Microsoft's samples do).
+   */
+  'microsoft-teams-outgoing': signedPreset({
+    id: 'microsoft-teams-outgoing',
+    name: 'Microsoft Teams outgoing webhook',
+    docsUrl: 'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook',
+    mismatchHint: 'Use the security token Teams showed when the outgoing webhook was created (base64, used decoded), not a bot password or an incoming-webhook URL.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'Authorization', encoding: 'base64', prefix: 'HMAC ' },
+    secret: 'base64',
+    eventId: { body: 'id' },
+    eventType: { body: 'type' },
+  }),
   'modern-treasury': signedPreset({
     id: 'modern-treasury',
     name: 'Modern Treasury',
@@ -124,6 +140,17 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Signature', encoding: 'hex' },
     eventId: { body: 'data.id' },
     eventType: { body: 'event' },
+  }),
+  /** MongoDB Atlas (and Cloud Manager) alert webhooks with a Webhook Secret. The alert id repeats across states: not used as an id. */
+  'mongodb-atlas': signedPreset({
+    id: 'mongodb-atlas',
+    name: 'MongoDB Atlas',
+    docsUrl: 'https://www.mongodb.com/docs/atlas/tutorial/webhook-integration/',
+    mismatchHint: 'Use the Webhook Secret set on the project\'s webhook integration, not an API key.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'X-MMS-Signature', encoding: 'base64' },
+    eventType: [{ header: 'X-MMS-Event' }, { body: 'eventTypeName' }],
   }),
   nango: signedPreset({
     id: 'nango',
@@ -148,6 +175,17 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Notion-Signature', encoding: 'hex', prefix: 'sha256=', anyHexCase: true },
     eventId: { body: 'id' },
     eventType: { body: 'type' },
+  }),
+  /** Nuvemshop / Tiendanube app webhooks. The key is the app's client secret. */
+  nuvemshop: signedPreset({
+    id: 'nuvemshop',
+    name: 'Nuvemshop / Tiendanube',
+    docsUrl: 'https://github.com/TiendaNube/api-docs/blob/master/resources/webhook.md#verifying-a-webhook',
+    mismatchHint: 'Use the app\'s client secret (Partners Portal), not a store access token.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-Linkedstore-HMAC-SHA256', encoding: 'hex' },
+    eventType: { body: 'event' },
   }),
   /**
    * Nylas v3. Activating a destination sends `GET ?challenge=…`: answered 200 with the challenge exactly as sent, as
@@ -263,6 +301,21 @@ export const bodyHmacJZ = {
     eventType: { body: 'event' },
   }),
   /**
+   * Twilio Segment Webhooks (Actions) destination with a Shared Secret. With batching on, Segment signs only the first
+   * event, not the body sent: batched requests are refused (signature_mismatch); turn batching off for this source.
+   */
+  segment: signedPreset({
+    id: 'segment',
+    name: 'Twilio Segment',
+    docsUrl: 'https://segment.com/docs/connections/destinations/catalog/actions-webhook/',
+    mismatchHint: 'Use the Shared Secret of the Webhooks destination (Settings > Advanced), not a write key; batched deliveries are not signed over their body.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'X-Signature', encoding: 'hex' },
+    eventId: { body: 'messageId' },
+    eventType: { body: 'type' },
+  }),
+  /**
    * Sentry integration platform. Sentry-Hook-Timestamp is not signed, so it is not checked; Sentry's sample signs
    * JSON.stringify(body), which equals the compact body Sentry sends: the raw body is what is verified here.
    */
@@ -288,6 +341,18 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Sonar-Webhook-HMAC-SHA256', encoding: 'hex' },
     eventId: { body: 'taskId' },
     eventType: { body: 'status' },
+  }),
+  /** Sonatype Nexus Repository global or repository webhook capabilities with a Secret Key. */
+  'sonatype-nexus': signedPreset({
+    id: 'sonatype-nexus',
+    name: 'Sonatype Nexus Repository',
+    docsUrl: 'https://help.sonatype.com/en/example-headers-and-payloads.html',
+    mismatchHint: 'Use the Secret Key set on the webhook capability (Administration > Capabilities), not a user token.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'X-Nexus-Webhook-Signature', encoding: 'hex' },
+    idHeader: 'X-Nexus-Webhook-Delivery',
+    eventType: { header: 'X-Nexus-Webhook-Id' },
   }),
   /** Square. Signs the notification URL as registered on the subscription, then the body. */
   square: signedPreset({
@@ -316,6 +381,37 @@ export const bodyHmacJZ = {
     secret: 'hex',
     eventId: { body: 'id' },
     eventType: { body: 'topic' },
+  }),
+  /** Storyblok webhooks with a webhook secret (Settings > Webhooks). */
+  storyblok: signedPreset({
+    id: 'storyblok',
+    name: 'Storyblok',
+    docsUrl: 'https://www.storyblok.com/tp/webhook-secret-with-different-technologies',
+    mismatchHint: 'Use the webhook secret set on the webhook (Settings > Webhooks), not an access token.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'webhook-signature', encoding: 'hex' },
+    eventType: { body: 'action' },
+  }),
+  /**
+   * SurveyMonkey. The key is `<api key or client id>&<api secret>` (configure that joined text as the secret); Sm-Apikey
+   * names the client id. Creating a webhook sends a HEAD to the subscription URL, answered 200.
+   */
+  surveymonkey: signedPreset({
+    id: 'surveymonkey',
+    name: 'SurveyMonkey',
+    docsUrl: 'https://api.surveymonkey.com/v3/docs#webhooks',
+    mismatchHint: 'Configure "<client id>&<api secret>" (the app\'s client id or API key, an ampersand, then its secret) as the secret, not the access token.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'Sm-Signature', encoding: 'base64' },
+    eventId: { body: 'event_id' },
+    eventType: { body: 'event_type' },
+    handshake: {
+      description: 'HEAD request when the webhook is created: answered 200',
+      probeMethods: ['HEAD'],
+      probe: (request) => (request.method === 'HEAD' ? { status: 200, body: '' } : undefined),
+    },
   }),
   /** Tally form webhooks with a signing secret. */
   tally: signedPreset({
@@ -362,6 +458,18 @@ export const bodyHmacJZ = {
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
   }),
+  /** Unit webhooks with a secret token. Events arrive in a JSON:API `data` array; the first event names the delivery. */
+  unit: signedPreset({
+    id: 'unit',
+    name: 'Unit',
+    docsUrl: 'https://docs.unit.co/webhooks/#securing-your-webhooks',
+    mismatchHint: 'Use the secret token set on the webhook (Dashboard > Webhooks), not an API token.',
+    algorithm: 'hmac-sha1',
+    signed: '{body}',
+    signature: { header: 'X-Unit-Signature', encoding: 'base64' },
+    eventId: { body: 'data.0.id' },
+    eventType: { body: 'data.0.type' },
+  }),
   /** Vercel account and integration webhooks. */
   vercel: signedPreset({
     id: 'vercel',
@@ -373,6 +481,20 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Vercel-Signature', encoding: 'hex' },
     eventId: { body: 'id' },
     eventType: { body: 'type' },
+  }),
+  /**
+   * Veriff decision and event webhooks. The key is the integration's shared secret key; X-AUTH-CLIENT is the public API
+   * key. Session ids repeat across a session's webhooks: not used as an id.
+   */
+  veriff: signedPreset({
+    id: 'veriff',
+    name: 'Veriff',
+    docsUrl: 'https://devdocs.veriff.com/docs/hmac-authentication-and-endpoint-security',
+    mismatchHint: 'Use the integration\'s shared secret key (Station > Integrations), not the API key sent in X-AUTH-CLIENT.',
+    algorithm: 'hmac-sha256',
+    signed: '{body}',
+    signature: { header: 'X-HMAC-SIGNATURE', encoding: 'hex' },
+    eventType: [{ body: 'action' }, { body: 'verification.status' }],
   }),
   viber: signedPreset({
     id: 'viber',
