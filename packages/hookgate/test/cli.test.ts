@@ -4,7 +4,7 @@
  * providers' own SDKs are fed in to show the CLI agrees with them, not only with itself.
  */
 import { spawnSync } from 'node:child_process'
-import { createHmac, randomUUID } from 'node:crypto'
+import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +12,7 @@ import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { providers } from '@hookgate/verify'
+import { providers, safeVerifyWebhook } from '@hookgate/verify'
 import { CLI, ensureBuilt, plainEnv } from './built.ts'
 
 interface Run {
@@ -329,6 +329,42 @@ describe('usage errors exit 2 with a message on stderr', () => {
     expect(none.stderr).toMatch(/stripe takes no --option/)
   })
 
+  it('issue 9: --url serves every URL-signed preset; a missing one is named', () => {
+    const file = join(dir, 'trello.json')
+    writeFileSync(file, '{"action":{"id":"a1","type":"createCard"}}')
+    const callbackUrl = 'https://hooks.example.com/webhooks/trello?board=1'
+    const signed = cli(['sign', 'trello', '--secret', SECRETS.trello, '--url', callbackUrl, '--body', file, '--json'])
+    expect(signed.code).toBe(0)
+    const headers = JSON.parse(signed.stdout) as Record<string, string>
+    const result = safeVerifyWebhook(providers.trello({ secrets: SECRETS.trello, callbackUrl }), { headers, rawBody: readFileSync(file) })
+    expect(result.ok).toBe(true)
+    const missing = cli(['sign', 'trello', '--secret', SECRETS.trello, '--body', file])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/pass --url/)
+    const twilioMissing = cli(['sign', 'twilio', '--secret', SECRETS.other, '--body', file])
+    expect(twilioMissing.code).toBe(2)
+    expect(twilioMissing.stderr).toMatch(/twilio signs the URL it calls: pass --url/)
+  })
+
+  it('issue 9: sign twilio signs a JSON body the JSON way (bodySHA256) and says which URL to call', () => {
+    const file = join(dir, 'twilio.json')
+    const json = '{"AccountSid":"AC1","EventType":"com.twilio.messaging.inbound-message.received"}'
+    writeFileSync(file, json)
+    const url = 'https://hooks.example.com/webhooks/twilio'
+    const signed = cli(['sign', 'twilio', '--secret', SECRETS.other, '--url', url, '--body', file, '--json'])
+    expect(signed.code).toBe(0)
+    const sha = createHash('sha256').update(json).digest('hex')
+    expect(signed.stderr).toContain(`${url}?bodySHA256=${sha}`)
+    const headers = { ...(JSON.parse(signed.stdout) as Record<string, string>), 'content-type': 'application/json' }
+    const preset = providers.twilio({ secrets: SECRETS.other })
+    expect(safeVerifyWebhook(preset, { url: `${url}?bodySHA256=${sha}`, headers, rawBody: json }).ok).toBe(true)
+    // --content-type says form: the same body is then signed as (odd) form params, on the URL as given.
+    const asForm = cli(['sign', 'twilio', '--secret', SECRETS.other, '--url', url, '--body', file, '--content-type', 'application/x-www-form-urlencoded', '--json'])
+    expect(asForm.code).toBe(0)
+    expect(asForm.stderr).toBe('')
+    expect(safeVerifyWebhook(preset, { url, headers: JSON.parse(asForm.stdout) as Record<string, string>, rawBody: json }).ok).toBe(true)
+  })
+
   it('option values are JSON when they parse', () => {
     // requiredClaims must be an array: the JSON form configures the preset, the plain text is refused by it.
     const sign = (...options: string[]): Run => cli(['sign', 'jwt', '--secret', SECRETS.other, ...options.flatMap((o) => ['--option', o])])
@@ -337,7 +373,7 @@ describe('usage errors exit 2 with a message on stderr', () => {
     expect(good.code).toBe(0)
     const bad = sign('requiredClaims=exp')
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/\[@hookgate\/verify\] jwt: option `requiredClaims` must be an array/)
+    expect(bad.stderr).toMatch(/jwt: option `requiredClaims` must be an array.*--option/)
   })
 
   it('an option error from the preset is shown as is', () => {
