@@ -145,6 +145,11 @@ export interface ProviderDefinition<Options extends object = object, Config = un
   readonly sourceUrlOption?: string
   /** How the shared test suites drive this preset; presets without one have a hand-written entry in the tests. */
   readonly profile?: TestProfile
+  /**
+   * The addresses the provider says its webhooks come from, where it publishes them: optional allowlist data
+   * (`allowIps: [stripe]` in the gateway), never the authentication. Lists change: `asOf` says when this one was read.
+   */
+  readonly senderIps?: { readonly cidrs: readonly string[]; readonly source: string; readonly asOf: string }
   eventId?(context: VerifiedContext, config: Config): string | undefined
   eventType?(context: VerifiedContext, config: Config): string | undefined
 }

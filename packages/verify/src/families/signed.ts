@@ -86,6 +86,8 @@ export interface SignedSpec<Config extends SignedConfig = SignedConfig> {
   readonly handshakeOptions?: readonly string[]
   /** Headers besides the signature header that carry secrets or signatures (redacted). */
   readonly extraSignatureHeaders?: readonly string[]
+  /** Published sender addresses, where the provider publishes them. */
+  readonly senderIps?: ProviderDefinition['senderIps']
   /** Options for the test suites when the preset needs more than secrets. */
   readonly testOptions?: Readonly<Record<string, unknown>>
   /** The form of secret the provider issues, for tests (default from `secret` and `algorithm`). */
@@ -299,6 +301,7 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
     signatureHeaders: [header, ...(spec.extraSignatureHeaders ?? []).map((h) => h.toLowerCase())],
     ...(spec.handshake === undefined ? {} : { handshake: spec.handshake }),
     ...(spec.urlOption === undefined ? {} : { sourceUrlOption: spec.urlOption }),
+    ...(spec.senderIps === undefined ? {} : { senderIps: spec.senderIps }),
     profile,
     configure(options) {
       const url = spec.urlOption === undefined ? undefined : stringOption(spec.id, options, spec.urlOption, true)

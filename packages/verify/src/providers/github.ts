@@ -18,4 +18,10 @@ export const github = signedPreset({
   eventType: { header: 'X-GitHub-Event' },
   // The legacy SHA-1 header carries a signature too: redacted wherever requests are kept.
   extraSignatureHeaders: ['X-Hub-Signature'],
+  senderIps: {
+    // The `hooks` ranges of https://api.github.com/meta; GitHub advises monitoring that endpoint rather than pinning.
+    cidrs: ['192.30.252.0/22', '185.199.108.0/22', '140.82.112.0/20', '143.55.64.0/20', '2a0a:a440::/29', '2606:50c0::/32'],
+    source: 'https://api.github.com/meta',
+    asOf: '2025',
+  },
 })

@@ -22,4 +22,14 @@ export const stripe = signedPreset({
   timestamp: { toleranceSeconds: 300 },
   eventId: { body: 'id' },
   eventType: { body: 'type' },
+  senderIps: {
+    // https://stripe.com/files/ips/ips_webhooks.txt as published in 2026 (Stripe gives seven days' notice of changes).
+    cidrs: [
+      '3.18.12.63/32', '3.69.109.8/32', '3.120.168.93/32', '3.130.192.231/32', '13.235.14.237/32', '13.235.122.149/32',
+      '18.211.135.69/32', '35.154.171.200/32', '35.157.207.129/32', '52.15.183.38/32', '54.88.130.119/32',
+      '54.88.130.237/32', '54.187.174.169/32', '54.187.205.235/32', '54.187.216.72/32',
+    ],
+    source: 'https://docs.stripe.com/ips#webhook-notifications',
+    asOf: '2026-05',
+  },
 })

@@ -37,6 +37,11 @@ export const trello = defineProvider<TrelloOptions, { callbackUrl: string }>({
   docsUrl: 'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/',
   optionKeys: ['callbackUrl'],
   signatureHeaders: ['x-trello-webhook'],
+  senderIps: {
+    cidrs: TRELLO_SOURCE_IPS,
+    source: 'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-sources',
+    asOf: '2026-11',
+  },
   sourceUrlOption: 'callbackUrl',
   handshake: {
     description: 'HEAD request when the webhook is created: answered 200',
