@@ -292,6 +292,14 @@ export interface GatewayConfig {
   readonly destinations: readonly DestinationConfig[]
   /** Every `${env:NAME:-fallback}` whose fallback was used (`hookgate serve` warns about secrets among them). */
   readonly fallbacks: readonly EnvFallback[]
+  /** Things that do not stop the gateway but deserve a look (`hookgate serve` logs each at start-up). */
+  readonly warnings: readonly ConfigWarning[]
+}
+
+/** A plausible mistake in a configuration that still works, naming where it is. */
+export interface ConfigWarning {
+  readonly path: string
+  readonly message: string
 }
 
 /** A `${env:NAME:-fallback}` reference resolved to its fallback because NAME was unset or empty. */
@@ -440,6 +448,43 @@ function checkCidrs(list: readonly string[], path: string, issues: string[]): vo
   })
 }
 
+/**
+ * A provider-issued secret: the provider chose its length, so a short one is not refused (the gateway must start
+ * for the provider it serves) but warned about, naming the source; an empty one is an error.
+ */
+function checkProviderSecret(secret: string, path: string, sourceId: string, issues: string[], warnings: ConfigWarning[]): boolean {
+  if (secret.trim() === '') {
+    issues.push(`${path}: must not be empty`)
+    return false
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    warnings.push({
+      path,
+      message: `source "${sourceId}": its secret is only ${secret.length} characters; provider signing secrets are normally longer — check it is the signing secret, not another value`,
+    })
+  }
+  return true
+}
+
+/**
+ * `allowIps` entries are CIDRs or addresses, or the id of a provider that publishes its sender addresses
+ * (`trello`, `stripe`, `github`), which stands for that list.
+ */
+function expandAllowIps(list: readonly string[], path: string, issues: string[]): readonly string[] {
+  const publishing = Object.values(providers).filter(({ definition }) => definition.senderIps !== undefined).map(({ definition }) => definition.id)
+  return list.flatMap((entry, i) => {
+    if (parseCidr(entry) !== undefined) return [entry]
+    if (isBuiltinProviderId(entry)) {
+      const published = providers[entry].definition.senderIps
+      if (published !== undefined) return [...published.cidrs]
+      issues.push(`${path}[${i}]: ${entry} publishes no sender addresses (providers that do: ${publishing.join(', ')})`)
+      return []
+    }
+    issues.push(`${path}[${i}]: "${entry.slice(0, 64)}" is not an IP address, a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32) or a provider that publishes its addresses (${publishing.join(', ')})`)
+    return []
+  })
+}
+
 function checkSecret(secret: string, path: string, issues: string[]): boolean {
   if (secret.trim() === '') {
     issues.push(`${path}: must not be empty`)
@@ -462,6 +507,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
   if (input === null || input === undefined) throw new ConfigError(['(root): the configuration is empty'], options.file)
   if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(['(root): must be a mapping'], options.file)
   const fallbacks: EnvFallback[] = []
+  const warnings: ConfigWarning[] = []
   const interpolated = interpolate(input, [], options.env ?? process.env, issues, fallbacks)
   if (issues.length > 0) throw new ConfigError(issues, options.file)
 
@@ -485,7 +531,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     const first = seen.get(source.id)
     if (first !== undefined) issues.push(`${at}.id: duplicate source id "${source.id}" (also sources[${first}].id)`)
     else seen.set(source.id, i)
-    checkCidrs(source.allowIps, `${at}.allowIps`, issues)
+    const allowIps = expandAllowIps(source.allowIps, `${at}.allowIps`, issues)
 
     let factory: ProviderFactory<object>
     if (typeof source.provider === 'string') {
@@ -502,7 +548,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     let secretsOk = source.secrets.length > 0
     if (source.secrets.length === 0) issues.push(`${at}.secrets: must not be empty`)
     source.secrets.forEach((secret, j) => {
-      if (!checkSecret(secret, `${at}.secrets[${j}]`, issues)) secretsOk = false
+      if (!checkProviderSecret(secret, `${at}.secrets[${j}]`, source.id, issues, warnings)) secretsOk = false
     })
 
     if (source.toleranceSeconds !== undefined && definition.toleranceSeconds === undefined) {
@@ -551,7 +597,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     })
     if (!secretsOk) return
     const preset = factory({ ...presetOptions, ...tolerance, secrets: source.secrets })
-    sources.push({ id: source.id, provider: definition.id, preset, options: Object.freeze(presetOptions), allowIps: source.allowIps })
+    sources.push({ id: source.id, provider: definition.id, preset, options: Object.freeze(presetOptions), allowIps })
   })
 
   const destinations = validateDestinations(raw.destinations, new Set(raw.sources.map((source) => source.id)), issues)
@@ -587,6 +633,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     },
     destinations,
     fallbacks,
+    warnings,
   }
 }
 

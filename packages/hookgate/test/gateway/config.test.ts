@@ -162,10 +162,17 @@ describe('parseConfig refuses, naming the path', () => {
     expect(issues({ sources: [source(), source({ id: 'b' }), source({ id: 'c', secrets: [] })] })).toEqual(['sources[2].secrets: must not be empty'])
     expect(issues({ sources: [source({ secrets: ['   '] })] })).toEqual(['sources[0].secrets[0]: must not be empty'])
     expect(issues({ sources: [source({ secrets: ['${env:EMPTY}'] })] }, { EMPTY: '' })).toEqual(['sources[0].secrets[0]: must not be empty'])
+  })
+
+  it('issue 9: a short provider-issued secret does not stop the gateway: it is a warning naming the source', () => {
     const short = 'x'.repeat(MIN_SECRET_LENGTH - 1)
-    expect(issues({ sources: [source({ secrets: [SECRET, short] })] })).toEqual([
-      `sources[0].secrets[1]: is too short (${MIN_SECRET_LENGTH - 1} characters; at least ${MIN_SECRET_LENGTH} required)`,
+    const config = parseConfig({ sources: [source({ secrets: [SECRET, short] })] }, { env: {} })
+    expect(config.sources[0]?.preset.keys).toHaveLength(2)
+    expect(config.warnings).toEqual([
+      { path: 'sources[0].secrets[1]', message: expect.stringMatching(/^source "gh": its secret is only 15 characters; .*signing secret/) },
     ])
+    expect(JSON.stringify(config.warnings)).not.toContain(short)
+    expect(parseConfig({ sources: [source()] }, { env: {} }).warnings).toEqual([])
   })
 
   it('a too-short admin token', () => {
@@ -185,8 +192,15 @@ describe('parseConfig refuses, naming the path', () => {
   it('a bad CIDR in allowIps or trustProxy', () => {
     expect(issues({ server: { trustProxy: ['10.0.0.0/8', '10.0.0.0/33'] }, sources: [source({ allowIps: ['::1', 'not-an-ip'] })] })).toEqual([
       'server.trustProxy[1]: "10.0.0.0/33" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)',
-      'sources[0].allowIps[1]: "not-an-ip" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)',
+      'sources[0].allowIps[1]: "not-an-ip" is not an IP address, a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32) or a provider that publishes its addresses (trello, stripe, github)',
     ])
+  })
+
+  it('issue 9: a provider id in allowIps stands for the sender addresses it publishes', () => {
+    const config = parseConfig({ sources: [source({ allowIps: ['github', '10.0.0.0/8'] }), source({ id: 't', provider: 'trello', allowIps: ['trello'], options: { callbackUrl: 'https://h.example/t' } })] }, { env: {} })
+    expect(config.sources[0]?.allowIps).toEqual(['192.30.252.0/22', '185.199.108.0/22', '140.82.112.0/20', '143.55.64.0/20', '2a0a:a440::/29', '2606:50c0::/32', '10.0.0.0/8'])
+    expect(config.sources[1]?.allowIps).toContain('18.234.32.224/28')
+    expect(issues({ sources: [source({ allowIps: ['slack'] })] })).toEqual(['sources[0].allowIps[0]: slack publishes no sender addresses (providers that do: trello, stripe, github)'])
   })
 
   it('preset option errors, reported by the preset itself under sources[i].options', () => {

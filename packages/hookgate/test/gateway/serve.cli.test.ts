@@ -200,6 +200,17 @@ describe('hookgate serve', () => {
     expect(server.lines).toHaveLength(3)
   })
 
+  it('issue 9: starts with a short provider secret, warning at start-up with the source named (never the secret)', async () => {
+    const config = join(dir, 'short.yaml')
+    writeFileSync(config, "server:\n  port: 0\nstorage:\n  sqlite: ./data/short.db\nsources:\n  - id: legacy-hook\n    provider: github\n    secrets: ['sh0rt-s3cret']\n")
+    const server = await serve(config, {}, 1)
+    const warning = server.lines.find((l) => l.level === 40 && l.path === 'sources[0].secrets[0]')
+    expect(warning?.msg).toMatch(/^source "legacy-hook": its secret is only 12 characters/)
+    server.child.kill('SIGTERM')
+    expect(await server.exited).toBe(0)
+    expect(server.output()).not.toContain('sh0rt-s3cret')
+  })
+
   it('refuses an invalid config with exit 2 and the exact path, printing no secret', () => {
     const config = join(dir, 'bad.yaml')
     writeFileSync(config, "sources:\n  - id: gh\n    provider: github\n    secrets: ['${env:UNSET_SECRET_VAR}', 'too-short-x']\n")

@@ -89,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       logger.warn({ path: fallback.path, variable: fallback.variable }, `${fallback.variable} is not set: using the demo fallback secret from the config file; set it for any real use`)
     }
   }
+  for (const warning of config.warnings) logger.warn({ path: warning.path }, warning.message)
   // Install the handlers before listening: a SIGTERM during start-up must still shut down cleanly.
   const signal = nextSignal()
   let gateway
