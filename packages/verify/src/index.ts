@@ -5,6 +5,7 @@
 export { providers, isBuiltinProviderId, type BuiltinProviderId } from './providers/index.ts'
 export { verifyWebhook, safeVerifyWebhook, signWebhook, probeHandshake, VerifiedWebhook } from './verify.ts'
 export type { VerifyOptions, VerifyResult, VerificationFailure, SignMessage } from './verify.ts'
+export { diagnose, DIAGNOSIS_CODES, MAX_DIAGNOSIS_ATTEMPTS, MAX_DIAGNOSIS_BODY_BYTES, type Diagnosis, type DiagnosisCode, type DiagnosisFinding, type DiagnoseOptions, type CandidateSecret } from './diagnose.ts'
 export { fromFetchRequest, type WebhookRequest, type HeadersLike } from './request.ts'
 export {
   WebhookError,

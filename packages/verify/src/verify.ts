@@ -93,6 +93,8 @@ export interface VerificationFailure {
   readonly reason: VerificationFailureReason
   readonly message: string
   readonly error: WebhookVerificationError
+  /** For `timestamp_too_old` and `timestamp_in_future`: the signing time the request carries. */
+  readonly timestamp?: Date
 }
 
 export type VerifyResult = VerifiedWebhook | VerificationFailure
@@ -108,18 +110,43 @@ function bodyBytes(rawBody: unknown): Uint8Array {
   )
 }
 
+/** A window failure keeps the signing time, so callers can say how old the request is (`hookgate verify --now`). */
+class WindowFailure extends Failure {
+  readonly timestamp: number
+  constructor(reason: 'timestamp_too_old' | 'timestamp_in_future', message: string, timestamp: number) {
+    super(reason, message)
+    this.timestamp = timestamp
+  }
+}
+
+/**
+ * A duration for people: `42 s`, `7512 s, about 2 h 5 min`, `190000 s, about 2 days`.
+ * @internal
+ */
+export function describeSeconds(seconds: number): string {
+  const s = Math.round(Math.abs(seconds))
+  if (s < 120) return `${s} s`
+  if (s < 7200) return `${s} s, about ${Math.round(s / 60)} min`
+  if (s < 172_800) return `${s} s, about ${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+  return `${s} s, about ${Math.round(s / 86_400)} days`
+}
+
 function checkWindow(timestamp: number | undefined, toleranceSeconds: number, nowSeconds: number): void {
   if (timestamp === undefined) throw new Failure('timestamp_missing', 'The request carries no signing timestamp.')
   if (nowSeconds - timestamp > toleranceSeconds) {
-    throw new Failure(
+    throw new WindowFailure(
       'timestamp_too_old',
-      `The signature timestamp is more than ${toleranceSeconds}s old: a replayed request, or a clock out of sync.`,
+      `The signature timestamp is more than ${toleranceSeconds}s old (signed ${describeSeconds(nowSeconds - timestamp)} ago): ` +
+        'a replayed request, or a clock out of sync.',
+      timestamp,
     )
   }
   if (timestamp - nowSeconds > toleranceSeconds) {
-    throw new Failure(
+    throw new WindowFailure(
       'timestamp_in_future',
-      `The signature timestamp is more than ${toleranceSeconds}s in the future: check this machine's clock.`,
+      `The signature timestamp is more than ${toleranceSeconds}s in the future (${describeSeconds(timestamp - nowSeconds)} ahead): ` +
+        "check this machine's clock.",
+      timestamp,
     )
   }
 }
@@ -157,7 +184,8 @@ function run(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyO
 
 function toFailure(preset: ConfiguredPreset, failure: Failure): VerificationFailure {
   const error = new WebhookVerificationError(preset.id, failure.reason, failure.message)
-  return { ok: false, reason: failure.reason, message: failure.message, error }
+  const timestamp = failure instanceof WindowFailure ? { timestamp: new Date(failure.timestamp * 1000) } : {}
+  return { ok: false, reason: failure.reason, message: failure.message, error, ...timestamp }
 }
 
 /**
