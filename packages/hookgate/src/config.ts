@@ -417,9 +417,6 @@ function presetMessage(error: unknown): string {
   return message.replace(/^\[@hookgate\/verify\]\s*/, '')
 }
 
-/** A secret every preset decodes (Standard Webhooks needs base64 after `whsec_`): checks options apart from secrets. */
-const PROBE_SECRET = 'whsec_aG9va2dhdGUtY29uZmlnLXByb2JlLWtleS0wMDA='
-
 function validatePublicUrl(value: string | undefined, issues: string[]): string | undefined {
   if (value === undefined) return undefined
   let url: URL
@@ -581,7 +578,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
 
     const tolerance = source.toleranceSeconds === undefined ? {} : { toleranceSeconds: source.toleranceSeconds }
     try {
-      factory({ ...presetOptions, ...tolerance, secrets: [PROBE_SECRET] })
+      // Options apart from secrets: the definition's own check (a probe secret would not fit every key form).
+      definition.configure({ ...presetOptions, ...tolerance })
     } catch (error) {
       issues.push(`${at}.options: ${presetMessage(error)}`)
       return

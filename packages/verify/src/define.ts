@@ -46,7 +46,24 @@ export interface VerifiedContext {
 export interface HandshakeAnswer {
   readonly status: number
   readonly contentType?: string
+  /** More response headers the provider requires (e.g. `X-Content-Type-Options: nosniff` on an echoed challenge). */
+  readonly headers?: Readonly<Record<string, string>>
   readonly body: string
+}
+
+/**
+ * A request that triggers a handshake and what it must be answered: the gateway's end-to-end suite sends it to
+ * a source of the preset (a `reply` handshake's body is signed first, as the provider would).
+ */
+export interface HandshakeExample {
+  readonly method: 'GET' | 'HEAD' | 'POST'
+  /** Query string with its `?`. */
+  readonly query?: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string
+  /** Options the handshake needs (Meta's `verifyToken`). */
+  readonly options?: Readonly<Record<string, unknown>>
+  readonly answer: { readonly status: number; readonly body?: string; readonly bodyMatches?: string }
 }
 
 /**
@@ -61,6 +78,8 @@ export interface Handshake<Config = unknown> {
   readonly probeMethods?: readonly string[]
   probe?(request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }, config: Config): HandshakeAnswer | undefined
   reply?(context: VerifiedContext, config: Config, key: Key): HandshakeAnswer | undefined
+  /** For the end-to-end suite: a request that triggers the handshake and its expected answer. */
+  readonly example: HandshakeExample
 }
 
 /** How the shared property, malformed-input and fuzz tests drive a preset (derived by the family factories). */

@@ -40,6 +40,12 @@ export const slack = defineProvider({
   }),
   handshake: {
     description: 'url_verification (signed): answered with its challenge, not stored',
+    example: {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"token":"legacy","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}',
+      answer: { status: 200, body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}' },
+    },
     reply(context) {
       const { type, challenge } = (context.payload() ?? {}) as { type?: unknown; challenge?: unknown }
       return type === 'url_verification' && typeof challenge === 'string'

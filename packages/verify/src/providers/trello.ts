@@ -45,6 +45,7 @@ export const trello = defineProvider<TrelloOptions, { callbackUrl: string }>({
   sourceUrlOption: 'callbackUrl',
   handshake: {
     description: 'HEAD request when the webhook is created: answered 200',
+    example: { method: 'HEAD', answer: { status: 200 } },
     probeMethods: ['HEAD'],
     probe: (request) => (request.method === 'HEAD' ? { status: 200, body: '' } : undefined),
   },

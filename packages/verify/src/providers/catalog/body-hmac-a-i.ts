@@ -240,6 +240,7 @@ export const bodyHmacAI = {
     signature: { header: 'X-Dropbox-Signature', encoding: 'hex' },
     handshake: {
       description: 'GET ?challenge=… when the webhook URL is added: the challenge echoed as text/plain',
+      example: { method: 'GET', query: '?challenge=MWxHf5mRdGM', answer: { status: 200, body: 'MWxHf5mRdGM' } },
       probeMethods: ['GET'],
       probe: dropboxChallenge,
     },

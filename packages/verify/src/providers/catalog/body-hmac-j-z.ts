@@ -100,6 +100,12 @@ export const bodyHmacJZ = {
     handshakeOptions: ['verifyToken'],
     handshake: {
       description: 'GET hub.mode=subscribe with hub.verify_token: answered with hub.challenge when the token is the verifyToken option',
+      example: {
+        method: 'GET',
+        query: '?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock',
+        options: { verifyToken: 'meatyhamhock' },
+        answer: { status: 200, body: '1158201444' },
+      },
       probeMethods: ['GET'],
       probe(request, config) {
         const query = new URL(request.url, 'http://localhost').searchParams
@@ -203,6 +209,7 @@ export const bodyHmacJZ = {
     eventType: { body: 'type' },
     handshake: {
       description: 'GET ?challenge=…: answered with the challenge as plain text',
+      example: { method: 'GET', query: '?challenge=bc609b38-c81f-47fb-a275-1d9bd61a968b', answer: { status: 200, body: 'bc609b38-c81f-47fb-a275-1d9bd61a968b' } },
       probeMethods: ['GET'],
       probe(request) {
         const challenge = new URL(request.url, 'http://localhost').searchParams.get('challenge')
@@ -409,6 +416,7 @@ export const bodyHmacJZ = {
     eventType: { body: 'event_type' },
     handshake: {
       description: 'HEAD request when the webhook is created: answered 200',
+      example: { method: 'HEAD', answer: { status: 200 } },
       probeMethods: ['HEAD'],
       probe: (request) => (request.method === 'HEAD' ? { status: 200, body: '' } : undefined),
     },
@@ -555,6 +563,7 @@ export const bodyHmacJZ = {
     eventType: { body: 'type' },
     handshake: {
       description: 'GET with X-GCS-Webhooks-Endpoint-Verification: answered with its value as plain text',
+      example: { method: 'GET', headers: { 'X-GCS-Webhooks-Endpoint-Verification': '1d2f7a3b' }, answer: { status: 200, body: '1d2f7a3b' } },
       probeMethods: ['GET'],
       probe(request) {
         const value = getHeader(request.headers, 'x-gcs-webhooks-endpoint-verification')
@@ -572,6 +581,7 @@ export const bodyHmacJZ = {
     signature: { header: 'X-Twitter-Webhooks-Signature', encoding: 'base64', prefix: 'sha256=' },
     handshake: {
       description: 'CRC GET ?crc_token=…: answered with response_token = sha256= + base64 HMAC-SHA256 of the token with the consumer secret',
+      example: { method: 'GET', query: '?crc_token=9b4507b3-9040-4669-9ed2-b2b4a52b5d6b', answer: { status: 200, bodyMatches: '^\\{"response_token":"sha256=[A-Za-z0-9+/]{43}="\\}$' } },
       probeMethods: ['GET'],
       probe(request, config) {
         const token = new URL(request.url, 'http://localhost').searchParams.get('crc_token')
@@ -597,6 +607,7 @@ export const bodyHmacJZ = {
     eventType: { body: 'events.0.eventType' },
     handshake: {
       description: 'intent to receive (signed, empty events): answered 200 with an empty body',
+      example: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"S0M3R4ND0M"}', answer: { status: 200, body: '' } },
       reply(context) {
         const events = (context.payload() as { events?: unknown } | undefined)?.events
         return Array.isArray(events) && events.length === 0 ? { status: 200, body: '' } : undefined

@@ -164,6 +164,7 @@ const okta = defineProvider<object, unknown>({
   ...oktaBase,
   handshake: {
     description: 'one-time verification: GET with X-Okta-Verification-Challenge, answered with {"verification": …}',
+    example: { method: 'GET', headers: { 'X-Okta-Verification-Challenge': 'sx8hDxgP4ux2tRNNdN39' }, answer: { status: 200, body: '{"verification":"sx8hDxgP4ux2tRNNdN39"}' } },
     probeMethods: ['GET'],
     probe(request) {
       if (request.method.toUpperCase() !== 'GET') return undefined
@@ -219,6 +220,7 @@ export const publicKeyAndTokens = {
     eventType: { body: 'type' },
     handshake: {
       description: 'PING (type 1, signed): answered with {"type":1} (PONG), not stored',
+      example: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":1,"id":"1","application_id":"2"}', answer: { status: 200, body: '{"type":1}' } },
       reply(context) {
         const { type } = (context.payload() ?? {}) as { type?: unknown }
         return type === 1 ? { status: 200, contentType: 'application/json', body: '{"type":1}' } : undefined

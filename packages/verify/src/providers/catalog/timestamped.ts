@@ -126,6 +126,7 @@ export const timestamped = {
     eventType: { body: 'type' },
     handshake: {
       description: 'x-front-challenge on the (signed) validation request: answered 200 with the challenge as text/plain, not stored',
+      example: { method: 'POST', headers: { 'content-type': 'application/json', 'x-front-challenge': 'c8f3e1a2' }, body: '{"type":"sync"}', answer: { status: 200, body: 'c8f3e1a2' } },
       reply(context) {
         const challenge = getHeader(context.headers, 'x-front-challenge')
         return challenge === undefined || challenge === '' ? undefined : { status: 200, contentType: 'text/plain', body: challenge }
@@ -321,6 +322,12 @@ export const timestamped = {
     eventType: { header: 'Twitch-Eventsub-Subscription-Type' },
     handshake: {
       description: 'webhook_callback_verification (signed): answered with the raw challenge as text/plain, not stored',
+      example: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'Twitch-Eventsub-Message-Type': 'webhook_callback_verification' },
+        body: '{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{"type":"channel.follow"}}',
+        answer: { status: 200, body: 'pogchamp-kappa-360noscope-vohiyo' },
+      },
       reply(context) {
         if (getHeader(context.headers, 'twitch-eventsub-message-type') !== 'webhook_callback_verification') return undefined
         const { challenge } = (context.payload() ?? {}) as { challenge?: unknown }
@@ -395,6 +402,12 @@ export const timestamped = {
     eventType: { body: 'event' },
     handshake: {
       description: 'endpoint.url_validation (signed): answered with plainToken and its HMAC (encryptedToken), not stored',
+      example: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}',
+        answer: { status: 200, bodyMatches: '^\\{"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":"[0-9a-f]{64}"\\}$' },
+      },
       reply(context, _config, key) {
         const { event, payload } = (context.payload() ?? {}) as { event?: unknown; payload?: { plainToken?: unknown } }
         const plainToken = payload?.plainToken
