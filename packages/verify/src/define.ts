@@ -76,7 +76,8 @@ export interface Handshake<Config = unknown> {
   readonly description: string
   /** Methods other than POST the provider probes with (`HEAD`, `GET`). */
   readonly probeMethods?: readonly string[]
-  probe?(request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }, config: Config): HandshakeAnswer | undefined
+  /** `keys`: the configured keys, for probes that answer with a MAC of their challenge (X's CRC). */
+  probe?(request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }, config: Config, keys: readonly Key[]): HandshakeAnswer | undefined
   reply?(context: VerifiedContext, config: Config, key: Key): HandshakeAnswer | undefined
   /** For the end-to-end suite: a request that triggers the handshake and its expected answer. */
   readonly example: HandshakeExample

@@ -221,7 +221,7 @@ export function probeHandshake(preset: ConfiguredPreset, request: { readonly met
   const handshake = preset.definition.handshake
   if (handshake?.probe === undefined || !(handshake.probeMethods ?? []).includes(request.method.toUpperCase())) return undefined
   try {
-    return handshake.probe(request, preset.config)
+    return handshake.probe(request, preset.config, preset.keys)
   } catch (error) {
     if (error instanceof Failure) return undefined
     throw error

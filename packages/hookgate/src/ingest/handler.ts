@@ -239,7 +239,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
 }
 
 function handshakeResponse(answer: HandshakeAnswer, head: boolean): CoreResponse {
-  const headers: Record<string, string> = answer.contentType === undefined ? {} : { 'content-type': answer.contentType }
+  const headers: Record<string, string> = { ...answer.headers, ...(answer.contentType === undefined ? {} : { 'content-type': answer.contentType }) }
   return { status: answer.status, headers, body: head ? undefined : Buffer.from(answer.body, 'utf8'), close: head }
 }
 

@@ -99,7 +99,7 @@ export interface SignedConfig {
   readonly url: string | undefined
   /** `publicUrl`: the origin the provider calls, when `{url}` is the request's URL. */
   readonly publicUrl: string | undefined
-  /** Any other option value, for handshakes. */
+  /** The other option values (never the secrets), for handshakes. */
   readonly options: Readonly<Record<string, unknown>>
 }
 
@@ -309,7 +309,9 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
       if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(publicUrl)) {
         throw optionError(spec.id, 'option `publicUrl` must be an http(s) origin with an optional path, without query')
       }
-      return { url, publicUrl: publicUrl?.replace(/\/+$/, ''), options: options as Readonly<Record<string, unknown>> }
+      // The handshake options, without the secrets: a config is kept and passed around, the secrets only as keys.
+      const { secrets: _secrets, ...rest } = options as Readonly<Record<string, unknown>>
+      return { url, publicUrl: publicUrl?.replace(/\/+$/, ''), options: rest }
     },
     decodeKey(secret): Key {
       if (!isAsymmetric(spec.algorithm)) {

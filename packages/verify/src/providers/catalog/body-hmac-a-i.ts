@@ -15,7 +15,8 @@ function dropboxChallenge(request: { readonly method: string; readonly url: stri
   } catch {
     return undefined
   }
-  return challenge === null ? undefined : { status: 200, contentType: 'text/plain', body: challenge }
+  // Dropbox asks for nosniff on the echoed challenge, so a browser never renders it as HTML.
+  return challenge === null ? undefined : { status: 200, contentType: 'text/plain', headers: { 'X-Content-Type-Options': 'nosniff' }, body: challenge }
 }
 
 export const bodyHmacAI = {

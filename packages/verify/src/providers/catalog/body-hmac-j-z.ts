@@ -4,19 +4,13 @@
  * and, where one exists, its official SDK; its vector file is test/vectors/<id>.json.
  */
 import { Buffer } from 'node:buffer'
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { ProviderFactory } from '../../define.ts'
 import { getHeader } from '../../_internal/headers.ts'
 import { signedPreset } from '../../families/signed.ts'
+import { signContent } from '../../schemes/index.ts'
 
 /** The first configured secret as key bytes (text is UTF-8), for handshakes that sign a challenge. */
-function firstSecret(options: Readonly<Record<string, unknown>>): Uint8Array | undefined {
-  const secrets = options['secrets']
-  const first: unknown = Array.isArray(secrets) ? secrets[0] : secrets
-  if (typeof first === 'string') return Buffer.from(first, 'utf8')
-  return first instanceof Uint8Array ? first : undefined
-}
-
 /** Constant-time text comparison (a handshake token). */
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a, 'utf8')
@@ -583,11 +577,11 @@ export const bodyHmacJZ = {
       description: 'CRC GET ?crc_token=…: answered with response_token = sha256= + base64 HMAC-SHA256 of the token with the consumer secret',
       example: { method: 'GET', query: '?crc_token=9b4507b3-9040-4669-9ed2-b2b4a52b5d6b', answer: { status: 200, bodyMatches: '^\\{"response_token":"sha256=[A-Za-z0-9+/]{43}="\\}$' } },
       probeMethods: ['GET'],
-      probe(request, config) {
+      probe(request, _config, keys) {
         const token = new URL(request.url, 'http://localhost').searchParams.get('crc_token')
-        const secret = firstSecret(config.options)
-        if (token === null || secret === undefined) return undefined
-        const responseToken = `sha256=${createHmac('sha256', secret).update(token, 'utf8').digest('base64')}`
+        const key = keys[0]
+        if (token === null || key === undefined) return undefined
+        const responseToken = `sha256=${signContent(key, [token], 'base64')}`
         return { status: 200, contentType: 'application/json', body: JSON.stringify({ response_token: responseToken }) }
       },
     },
