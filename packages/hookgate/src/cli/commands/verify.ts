@@ -5,9 +5,10 @@
  */
 import { Buffer } from 'node:buffer'
 import { parseArgs } from 'node:util'
-import { safeVerifyWebhook, type VerifyResult } from '@hookgate/verify'
+import { diagnose, safeVerifyWebhook, type Diagnosis, type VerifyResult } from '@hookgate/verify'
 import {
   EXIT,
+  markSecret,
   parsePositiveSeconds,
   parseProviderOptions,
   parseUnixSeconds,
@@ -15,12 +16,14 @@ import {
   printedUsage,
   providerAndSecrets,
   readBytes,
+  scrub,
   UsageError,
 } from '../args.ts'
 
 export const usage = `Usage: hookgate verify <provider> --secret S [--secret S2]... --body FILE|-
                        [--header 'Name: value']... [--headers-file FILE.json] [--url URL] [--method M]
                        [--now UNIX] [--tolerance SECONDS] [--option key=value]... [--json]
+                       [--explain [--candidate-secret S]...]
 
 Verifies a captured webhook request. Exit code 0 when the signature is valid, 1 when it is not, 2 on bad usage.
 
@@ -36,7 +39,12 @@ Options:
   --tolerance SECONDS   replay window override (default: the provider's)
   --option key=value    a provider option (see "hookgate providers --json"); the value is JSON when it
                         parses, else the literal text
-  --json                print {"ok","reason","message","id","type","timestamp"}
+  --json                print {"ok","reason","message","id","type","timestamp"} (and "diagnosis" with --explain)
+  --explain             when verification fails, try the usual mistakes (secret decoded differently, body
+                        re-serialised, URL changed by a proxy, timestamp unit, clock skew, encoding…) and
+                        print each one that makes the signature match; the verdict is unchanged
+  --candidate-secret S  with --explain: another secret to try, e.g. an API token you are unsure about;
+                        reported by its position (#1, #2…), never printed
   -h, --help
 
 Example:
@@ -93,8 +101,18 @@ async function collectHeaders(flags: readonly string[], file: string | undefined
   return headers
 }
 
-function report(result: VerifyResult, json: boolean): string {
+/** Says how to check a captured request whose timestamp is outside the window (issue 9 §1). */
+function windowHint(result: VerifyResult, nowGiven: boolean): string | undefined {
+  if (result.ok || result.timestamp === undefined) return undefined
+  const signed = Math.floor(result.timestamp.getTime() / 1000)
+  const again = nowGiven ? 'a --now closer to' : '--now set to'
+  return `It was signed at ${result.timestamp.toISOString()} (Unix ${signed}). Checking a captured request? Run again with ${again} the Unix time it was received, e.g. --now ${signed}.`
+}
+
+function report(result: VerifyResult, json: boolean, diagnosis: Diagnosis | undefined, nowGiven: boolean): string {
+  const findings = diagnosis?.findings.map(({ code, message }) => ({ code, message }))
   if (json) {
+    const hint = windowHint(result, nowGiven)
     return JSON.stringify({
       ok: result.ok,
       provider: result.ok ? result.provider : result.error.provider,
@@ -102,10 +120,25 @@ function report(result: VerifyResult, json: boolean): string {
       message: result.ok ? null : result.message,
       id: result.ok ? (result.id ?? null) : null,
       type: result.ok ? (result.eventType ?? null) : null,
-      timestamp: result.ok && result.timestamp !== undefined ? result.timestamp.toISOString() : null,
+      timestamp: result.timestamp !== undefined ? result.timestamp.toISOString() : null,
+      ...(hint === undefined ? {} : { hint }),
+      ...(findings === undefined ? {} : { diagnosis: findings }),
     })
   }
-  if (!result.ok) return `${result.reason}: ${result.message}`
+  if (!result.ok) {
+    const lines = [`${result.reason}: ${result.message}`]
+    const hint = windowHint(result, nowGiven)
+    if (hint !== undefined) lines.push(hint)
+    if (diagnosis !== undefined) {
+      if (diagnosis.findings.length === 0) {
+        lines.push(`diagnosis: none of the known mistakes makes the signature match (${diagnosis.attempts} variants tried${diagnosis.exhausted ? ', budget spent' : ''}).`)
+      } else {
+        lines.push('diagnosis:')
+        for (const finding of diagnosis.findings) lines.push(`  [${finding.code}] ${finding.message}`)
+      }
+    }
+    return lines.join('\n')
+  }
   const lines = ['ok', `provider: ${result.provider}`]
   if (result.id !== undefined) lines.push(`id: ${result.id}`)
   if (result.eventType !== undefined) lines.push(`type: ${result.eventType}`)
@@ -128,6 +161,8 @@ export async function run(argv: string[]): Promise<number> {
       tolerance: { type: 'string' },
       option: { type: 'string', multiple: true },
       json: { type: 'boolean' },
+      explain: { type: 'boolean' },
+      'candidate-secret': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -135,7 +170,10 @@ export async function run(argv: string[]): Promise<number> {
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
   const { factory, secrets } = providerAndSecrets('verify', positionals, values.secret)
+  const candidates = values['candidate-secret'] ?? []
+  for (const candidate of candidates) markSecret(candidate)
   if (secrets.length === 0) throw new UsageError('verify needs --secret (repeat it to try several)')
+  if (candidates.length > 0 && values.explain !== true) throw new UsageError('--candidate-secret is tried only with --explain')
   if (values.body === undefined) throw new UsageError('verify needs --body FILE (or - for stdin): the body exactly as received')
   if (values.body === '-' && values['headers-file'] === '-') {
     throw new UsageError('only one of --body and --headers-file can read stdin')
@@ -147,16 +185,18 @@ export async function run(argv: string[]): Promise<number> {
   const rawBody = await readBytes(values.body, '--body')
 
   const preset = factory({ ...options, secrets, ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }) })
-  const result = safeVerifyWebhook(
-    preset,
-    {
-      method: values.method ?? 'POST',
-      ...(values.url === undefined ? {} : { url: values.url }),
-      headers,
-      rawBody,
-    },
-    now === undefined ? undefined : { now },
-  )
-  print(report(result, values.json === true))
+  const request = {
+    method: values.method ?? 'POST',
+    ...(values.url === undefined ? {} : { url: values.url }),
+    headers,
+    rawBody,
+  }
+  const result = safeVerifyWebhook(preset, request, now === undefined ? undefined : { now })
+  // Diagnosis only reads: it runs after the verdict and cannot change it (nor the exit code).
+  const diagnosis = values.explain === true
+    ? diagnose(preset, request, { ...(now === undefined ? {} : { now }), candidateSecrets: candidates })
+    : undefined
+  // scrub: a last line of defence; diagnosis messages never hold a secret by construction.
+  print(scrub(report(result, values.json === true, diagnosis, now !== undefined)))
   return result.ok ? EXIT.ok : EXIT.failed
 }
