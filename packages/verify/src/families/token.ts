@@ -8,7 +8,7 @@
  * export const gitlab = tokenPreset({ id: 'gitlab', name: 'GitLab', header: 'X-Gitlab-Token', … })
  */
 import { Buffer } from 'node:buffer'
-import { createSecretKey } from 'node:crypto'
+import { createHash, createSecretKey } from 'node:crypto'
 import { fail } from '../errors.ts'
 import { defineProvider, type ProviderFactory, type VerifiedContext } from '../define.ts'
 import { encodedSignature, requireHeader } from '../providers/_shared.ts'
@@ -55,7 +55,7 @@ export function tokenPreset(spec: TokenSpec): ProviderFactory<object> {
     configure: () => undefined,
     decodeKey(secret) {
       const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret
-      return { alg: 'token', key: createSecretKey(bytes) }
+      return { alg: 'token', key: createSecretKey(bytes), digest: createHash('sha256').update(bytes).digest() }
     },
     parse(request) {
       const value = requireHeader(request.headers, header)

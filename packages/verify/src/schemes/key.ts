@@ -19,6 +19,8 @@ export interface Key {
   readonly alg: KeyAlgorithm
   /** Secret key for HMAC and tokens; public or private key for asymmetric schemes (a private key can also sign). */
   readonly key: KeyObject
+  /** Tokens: the secret's SHA-256, computed once (each request then hashes only what it was sent). */
+  readonly digest?: Uint8Array
 }
 
 /** One candidate signature as sent, still encoded: compared in the encoded form, as the providers' SDKs do. */
