@@ -7,7 +7,7 @@ describe('dropbox handshake', () => {
 
   it('echoes GET ?challenge= as text/plain (https://www.dropbox.com/developers/reference/webhooks)', () => {
     const answer = probeHandshake(preset, { method: 'GET', url: '/hooks/dropbox?challenge=tDTXH7ycfWgRFlEf2Ye5', headers: {} })
-    expect(answer).toEqual({ status: 200, contentType: 'text/plain', body: 'tDTXH7ycfWgRFlEf2Ye5' })
+    expect(answer).toEqual({ status: 200, contentType: 'text/plain', headers: { 'X-Content-Type-Options': 'nosniff' }, body: 'tDTXH7ycfWgRFlEf2Ye5' })
   })
 
   it('answers nothing to a GET without a challenge, or to a HEAD', () => {
