@@ -14,6 +14,7 @@ import { isBuiltinProviderId, providers, type ConfiguredPreset, type ProviderFac
 import { isRefusedAddress } from './delivery/address-policy.ts'
 import { parseDurationMs } from './delivery/duration.ts'
 import { ConfigError } from './errors.ts'
+import { CUSTOM_PROVIDER, customPreset, customSchemeSchema } from './custom-scheme.ts'
 import { parseCidr } from './ingest/client-address.ts'
 
 /**
@@ -72,6 +73,8 @@ const sourceSchema = z.strictObject({
     .union([z.string(), z.array(z.string())], { error: 'must be a list of secrets' })
     .transform((value) => (typeof value === 'string' ? [value] : value)),
   options: z.record(z.string(), z.unknown(), { error: 'must be a mapping of preset options' }).default({}),
+  /** With `provider: custom`: the sender's scheme as data (custom-scheme.ts). */
+  scheme: customSchemeSchema.optional(),
   allowIps: z.array(z.string()).default([]),
   toleranceSeconds: wholeNumber(1, 604_800).optional(),
 })
@@ -531,7 +534,22 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     const allowIps = expandAllowIps(source.allowIps, `${at}.allowIps`, issues)
 
     let factory: ProviderFactory<object>
-    if (typeof source.provider === 'string') {
+    if (source.provider === CUSTOM_PROVIDER || source.scheme !== undefined) {
+      if (source.provider !== CUSTOM_PROVIDER) {
+        issues.push(`${at}.scheme: only with provider: custom (a built-in provider brings its own scheme)`)
+        return
+      }
+      if (source.scheme === undefined) {
+        issues.push(`${at}.scheme: required with provider: custom (type: signature, token or basic)`)
+        return
+      }
+      try {
+        factory = customPreset(source.id, source.scheme)
+      } catch (error) {
+        issues.push(`${at}.scheme: ${presetMessage(error)}`)
+        return
+      }
+    } else if (typeof source.provider === 'string') {
       if (!isBuiltinProviderId(source.provider)) {
         issues.push(`${at}.provider: unknown provider "${source.provider.slice(0, 64)}" (known: ${Object.keys(providers).join(', ')})`)
         return
