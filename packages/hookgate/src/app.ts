@@ -19,16 +19,17 @@ import { Server as NetServer, type AddressInfo, type Socket } from 'node:net'
 import { ADMIN_PREFIX, createAdminHandler } from './admin/api.ts'
 import type { GatewayConfig } from './config.ts'
 import type { Forward } from './delivery/forwarder.ts'
-import { createRouter } from './delivery/routing.ts'
+import { createFanOut } from './delivery/fan-out.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts'
 import { fromFetch, toFetch } from './http/fetch.ts'
 import { fromNode, writeNode } from './http/node.ts'
 import { createNodeServer } from './http/node-server.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from './http/response.ts'
-import { createAddressMatcher } from './ingest/client-address.ts'
-import { createIngestHandler, errorSummary, RETRY_AFTER_SECONDS } from './ingest/handler.ts'
-import { createSourceTable, webhookSourceId } from './ingest/route.ts'
-import { createLogger, type GatewayLogger } from './logger.ts'
+import { createAddressMatcher } from './http/client-address.ts'
+import { hostPort, serverOrigin, webhookSourceId, webhookUrl } from './http/urls.ts'
+import { createIngestHandler, RETRY_AFTER_SECONDS } from './ingest/handler.ts'
+import { createSourceTable } from './ingest/sources.ts'
+import { createLogger, errorSummary, type GatewayLogger } from './logger.ts'
 import { createMetrics, type GatewayMetrics } from './metrics.ts'
 import { createStorageFromConfig } from './storage/from-config.ts'
 import { StorageUnavailableError, type Storage } from './storage/types.ts'
@@ -89,11 +90,6 @@ export interface Gateway {
   readonly worker: DeliveryWorker | undefined
 }
 
-function hostForUrl(host: string): string {
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host
-  return shown.includes(':') ? `[${shown}]` : shown
-}
-
 /**
  * Creates the gateway for a validated configuration (see `loadConfig`/`parseConfig`).
  * @example
@@ -117,7 +113,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         ? options.storage(hooks)
         : options.storage
 
-  const route = createRouter(config.destinations)
+  const fanOut = createFanOut(config.destinations)
   const mode = config.delivery.mode
   const worker =
     mode === 'ingest' || config.destinations.length === 0
@@ -155,9 +151,9 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     logger,
     metrics,
     now,
-    listenHost: () => (address === undefined ? `${hostForUrl(config.server.host)}:${config.server.port}` : `${hostForUrl(address.host)}:${address.port}`),
+    listenHost: () => (address === undefined ? hostPort(config.server.host, config.server.port) : hostPort(address.host, address.port)),
     draining: () => draining,
-    route,
+    fanOut,
     ...(worker === undefined ? {} : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
   })
   const admin =
@@ -167,7 +163,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           token: config.admin.token,
           storage,
           logger,
-          delivery: { destinations: config.destinations, route, worker, now },
+          delivery: { destinations: config.destinations, fanOut, worker, now },
         })
 
   async function renderMetrics(): Promise<CoreResponse> {
@@ -336,12 +332,12 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         })
       })
       const info = created.address() as AddressInfo
-      address = { host: info.address, port: info.port, url: `http://${hostForUrl(info.address)}:${info.port}` }
+      address = { host: info.address, port: info.port, url: serverOrigin(info.address, info.port) }
       return address
     },
     endpoints() {
-      const base = config.server.publicUrl ?? address?.url ?? `http://${hostForUrl(config.server.host)}:${config.server.port}`
-      return config.sources.map((source) => ({ id: source.id, provider: source.provider, url: `${base}/webhooks/${source.id}` }))
+      const base = config.server.publicUrl ?? address?.url ?? serverOrigin(config.server.host, config.server.port)
+      return config.sources.map((source) => ({ id: source.id, provider: source.provider, url: webhookUrl(base, source.id) }))
     },
     close() {
       closing ??= (async () => {

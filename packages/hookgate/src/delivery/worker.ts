@@ -24,7 +24,8 @@ import type { DestinationConfig } from '../config.ts'
 import type { GatewayLogger } from '../logger.ts'
 import type { GatewayMetrics } from '../metrics.ts'
 import type { ClaimedDelivery, Storage } from '../storage/types.ts'
-import { createForwarder, displayUrl, type Forward, type ForwardResult } from './forwarder.ts'
+import { displayUrl } from '../redact.ts'
+import { createForwarder, type Forward, type ForwardResult } from './forwarder.ts'
 import { createRetryPolicy, describeOutcome, isInternalFailure, isSuccess, outcomeClass, type RetryPolicy } from './retry-policy.ts'
 
 /** `closed`: normal; `open`: nothing is sent until the cooldown ends; `half_open`: one probe attempt allowed. */

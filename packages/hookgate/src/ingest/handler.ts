@@ -12,26 +12,27 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { ServerConfig } from '../config.ts'
-import type { Router } from '../delivery/routing.ts'
+import type { FanOut } from '../delivery/fan-out.ts'
 import type { GatewayErrorCode } from '../errors.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
-import type { GatewayLogger } from '../logger.ts'
+import { errorSummary, type GatewayLogger } from '../logger.ts'
 import { UNKNOWN_SOURCE_LABEL, type GatewayMetrics, type Outcome } from '../metrics.ts'
 import { redactHeaders } from '../redact.ts'
 import { StorageUnavailableError, type Storage } from '../storage/types.ts'
-import { declaredLength } from './body.ts'
-import { resolveClient, type AddressMatcher, type ClientInfo } from './client-address.ts'
+import { declaredLength } from '../http/body.ts'
+import { resolveClient, type AddressMatcher, type ClientInfo } from '../http/client-address.ts'
+import { requestUrl } from '../http/urls.ts'
 import { dedupeKey, sha256Hex } from './dedupe.ts'
-import type { RoutedSource } from './route.ts'
+import type { ServedSource } from './sources.ts'
 import { Buffer } from 'node:buffer'
 import { probeHandshake, type HandshakeAnswer } from '@hookgate/verify'
-import { requestUrl, verifyRequest } from './verify.ts'
+import { verifyRequest } from './verify.ts'
 
 /** Seconds a provider is asked to wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 5
 
 export interface IngestContext {
-  readonly sources: ReadonlyMap<string, RoutedSource>
+  readonly sources: ReadonlyMap<string, ServedSource>
   readonly server: ServerConfig
   readonly trustProxy: AddressMatcher
   readonly storage: Storage
@@ -43,7 +44,7 @@ export interface IngestContext {
   /** True once shutdown has begun: new webhooks get 503 so the provider retries elsewhere or later. */
   readonly draining: () => boolean
   /** The destinations an event goes to (one pending delivery each, committed with the event). */
-  readonly route?: Router
+  readonly fanOut?: FanOut
   /** Called after a new event with deliveries was committed (wakes the in-process delivery worker). */
   readonly onQueued?: (destinationIds: readonly string[]) => void
 }
@@ -60,7 +61,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
   const { sources, server, storage, logger, metrics, now } = context
 
   async function refuse(
-    source: RoutedSource,
+    source: ServedSource,
     req: CoreRequest,
     client: ClientInfo,
     receivedAt: Date,
@@ -197,7 +198,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     }
 
     const providerEventId = result.id
-    const destinationIds = context.route === undefined ? [] : context.route(source.id, result.eventType)
+    const destinationIds = context.fanOut === undefined ? [] : context.fanOut(source.id, result.eventType)
     try {
       const stored = await storage.ingest({
         sourceId: source.id,
@@ -241,13 +242,4 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
 function handshakeResponse(answer: HandshakeAnswer, head: boolean): CoreResponse {
   const headers: Record<string, string> = answer.contentType === undefined ? {} : { 'content-type': answer.contentType }
   return { status: answer.status, headers, body: head ? undefined : Buffer.from(answer.body, 'utf8'), close: head }
-}
-
-/** An error as logged: name, code and message (which, by the library's rule, hold no secrets), no stack noise. */
-export function errorSummary(error: unknown): { name: string; code?: string; message: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code
-    return typeof code === 'string' ? { name: error.name, code, message: error.message } : { name: error.name, message: error.message }
-  }
-  return { name: 'unknown', message: String(error) }
 }
