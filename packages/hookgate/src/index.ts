@@ -27,15 +27,15 @@ export {
   type DeliveryConfig,
   type DeliveryMode,
 } from './config.ts'
+export { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions, type DestinationRuntimeState } from './delivery/worker.ts'
 export {
-  createDeliveryWorker,
+  createCircuitBreaker,
   CIRCUIT_STATES,
-  type DeliveryWorker,
-  type DeliveryWorkerOptions,
-  type DestinationRuntimeState,
-  type CircuitState,
+  type CircuitBreaker,
   type CircuitBreakerOptions,
-} from './delivery/worker.ts'
+  type CircuitState,
+  type CircuitTransition,
+} from './delivery/circuit-breaker.ts'
 export {
   createRetryPolicy,
   retryAfterMs,
