@@ -230,10 +230,18 @@ if (POSTGRES_URL === undefined) {
       const deliverer = createGateway(parseConfig({ ...base, delivery: { mode: 'deliver', pollIntervalMs: 600_000 } }, { env: {} }))
       try {
         await ingester.start()
+        // The LISTEN connection calls its subscribers once it is listening: subscribe before it opens.
+        const listening = new Promise<void>((resolve) => {
+          const unsubscribe = deliverer.storage.onWake!(() => {
+            unsubscribe()
+            resolve()
+          })
+        })
         await deliverer.start()
-        // Let the deliverer's first poll (at start) and the wake-up after its LISTEN connection pass.
-        await deliverer.worker!.idle()
-        await new Promise((resolve) => setTimeout(resolve, 300))
+        await listening
+        // Let the deliverer's first poll (at start) and the wake-up after its LISTEN connection pass: the
+        // wake-up starts a poll on the next setImmediate turn, so one turn later idle() covers it.
+        await new Promise((resolve) => setImmediate(resolve))
         await deliverer.worker!.idle()
         const delivered = new Promise<void>((resolve) => (arrived = resolve))
         const response = await ingester.fetch(new Request('http://gateway.test/webhooks/gh', signed('{"wake":1}', 'wake-1')))
