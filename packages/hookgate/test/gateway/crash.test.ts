@@ -25,6 +25,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { providers, signWebhook } from '@hookgate/verify'
 import { CLI, ensureBuilt, plainEnv } from '../built.ts'
+import { testSeed } from '../seed.ts'
 
 const SECRET = 'crash-test-github-secret-0123456789'
 const SOURCE = 'gh'
@@ -306,7 +307,7 @@ async function crashRun(entry: string, dir: string, seed: number): Promise<Crash
 
 describe('crash consistency (SIGKILL under load, restart on the same SQLite file)', () => {
   const dirs: string[] = []
-  const seed = Number(process.env.CRASH_TEST_SEED) || Math.floor(Math.random() * 2 ** 31)
+  const seed = Number(process.env.CRASH_TEST_SEED) || testSeed(0x0c4a_5e01)
   const tempDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'hookgate-crash-'))
     dirs.push(dir)

@@ -266,8 +266,9 @@ if (POSTGRES_URL === undefined) {
       })
       afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+      let configFiles = 0
       function migrate(storage: unknown): { status: number | null; stdout: string; stderr: string } {
-        const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`)
+        const file = join(dir, `config-${++configFiles}.json`)
         writeFileSync(file, JSON.stringify({ storage, sources: [source] }))
         const run = spawnSync(process.execPath, [CLI, 'migrate', '--config', file], { env: plainEnv(), encoding: 'utf8', timeout: 30_000 })
         return { status: run.status, stdout: run.stdout, stderr: run.stderr }
