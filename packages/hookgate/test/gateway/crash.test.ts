@@ -25,7 +25,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { providers, signWebhook } from '@hookgate/verify'
 import { CLI, ensureBuilt, plainEnv } from '../built.ts'
-import { testSeed } from '../seed.ts'
+import { seededRandom, testSeed } from '../seed.ts'
 
 const SECRET = 'crash-test-github-secret-0123456789'
 const SOURCE = 'gh'
@@ -42,17 +42,8 @@ const FINAL_ACKS = 100
 /** Hard cap on requests per run: the loop is bounded even if acknowledgements never come. */
 const MAX_REQUESTS = 20_000
 
-/** mulberry32: a seeded PRNG, so a failing run can be replayed with CRASH_TEST_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+/** A seeded PRNG (mulberry32), so a failing run can be replayed with CRASH_TEST_SEED. */
+const prng = seededRandom
 
 interface Delivery {
   readonly id: string
