@@ -1,37 +1,38 @@
 /**
  * @module app
- * `createGateway(config)`: the receiving half of Hookgate. One server-neutral core (`dispatch`) serves
- * `node:http` (the hot path, `listener` / `listen()`) and `fetch(Request)`:
+ * `createGateway(config)`: the receiving half of Hookgate, wired from its parts. One server-neutral core
+ * (`router.ts`) serves `node:http` (the hot path, `listener` / `listen()`, `http/server-lifecycle.ts`) and
+ * `fetch(Request)`:
  * - `POST /webhooks/<source id>`: verify → dedupe → durable commit → 200 (see `ingest/handler.ts`)
- * - `GET /healthz` (process up), `GET /readyz` (store writable), `GET /metrics` (Prometheus text)
+ * - `GET /healthz` (process up), `GET /readyz` (store writable), `GET /metrics` (Prometheus text, `metrics-endpoint.ts`)
  * - `GET /api/…`: the admin API (bearer `admin.token`), with replay
  * - the delivery worker (`delivery/worker.ts`), unless `delivery.mode` is `ingest`: every event is forwarded to
- *   the destinations routed to it; in `deliver` mode the instance delivers only and refuses webhooks (503)
+ *   the destinations its fan-out names; in `deliver` mode the instance delivers only and refuses webhooks (503)
  *
- * Shutdown (`close()`): stop accepting connections but keep the open ones, answer every request on them with
- * 503 and `Connection: close` (a request already on its way on a keep-alive connection is answered, not
- * reset), let in-flight ones finish (up to `server.shutdownTimeoutMs`; open connections get at least
- * `server.shutdownGraceMs` within it), close what is left, stop the worker (its attempts in flight get as long
- * again), then close the store, which flushes its last batch.
+ * Shutdown (`close()`): the server drains (see `http/server-lifecycle.ts`: open connections kept, answered with
+ * `Connection: close`, in-flight requests finished within `server.shutdownTimeoutMs`), then the worker stops
+ * (its attempts in flight get as long again), then the store closes, which flushes its last batch.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { Server as NetServer, type AddressInfo, type Socket } from 'node:net'
-import { ADMIN_PREFIX, createAdminHandler } from './admin/api.ts'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createAdminHandler } from './admin/api.ts'
 import type { GatewayConfig } from './config.ts'
 import type { Forward } from './delivery/forwarder.ts'
-import { createRouter } from './delivery/routing.ts'
+import { createFanOut } from './delivery/fan-out.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts'
+import { createAddressMatcher } from './http/client-address.ts'
 import { fromFetch, toFetch } from './http/fetch.ts'
-import { fromNode, writeNode } from './http/node.ts'
-import { createNodeServer } from './http/node-server.ts'
-import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from './http/response.ts'
-import { createAddressMatcher } from './ingest/client-address.ts'
-import { createIngestHandler, errorSummary, RETRY_AFTER_SECONDS } from './ingest/handler.ts'
-import { createSourceTable, webhookSourceId } from './ingest/route.ts'
-import { createLogger, type GatewayLogger } from './logger.ts'
+import { createServerLifecycle, type ListeningAddress } from './http/server-lifecycle.ts'
+import { hostPort, serverOrigin, webhookUrl } from './http/urls.ts'
+import { createIngestHandler } from './ingest/handler.ts'
+import { createSourceTable } from './ingest/sources.ts'
+import { createLogger, errorSummary, type GatewayLogger } from './logger.ts'
+import { createMetricsEndpoint } from './metrics-endpoint.ts'
 import { createMetrics, type GatewayMetrics } from './metrics.ts'
+import { createGatewayRouter } from './router.ts'
 import { createStorageFromConfig } from './storage/from-config.ts'
-import { StorageUnavailableError, type Storage } from './storage/types.ts'
+import type { Storage } from './storage/types.ts'
+
+export type { ListeningAddress } from './http/server-lifecycle.ts'
 
 /** What a storage factory is handed: the hook that feeds the commit histograms of `/metrics`. */
 export interface StorageHooks {
@@ -53,14 +54,6 @@ export interface CreateGatewayOptions {
   readonly random?: () => number
   /** Replaces the HTTP forwarder of the delivery worker (tests). */
   readonly forward?: Forward
-}
-
-/** Where the gateway listens. */
-export interface ListeningAddress {
-  /** `http://127.0.0.1:8080` */
-  readonly url: string
-  readonly host: string
-  readonly port: number
 }
 
 /** A configured source and the URL providers should call. */
@@ -89,11 +82,6 @@ export interface Gateway {
   readonly worker: DeliveryWorker | undefined
 }
 
-function hostForUrl(host: string): string {
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host
-  return shown.includes(':') ? `[${shown}]` : shown
-}
-
 /**
  * Creates the gateway for a validated configuration (see `loadConfig`/`parseConfig`).
  * @example
@@ -117,7 +105,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         ? options.storage(hooks)
         : options.storage
 
-  const route = createRouter(config.destinations)
+  const fanOut = createFanOut(config.destinations)
   const mode = config.delivery.mode
   const worker =
     mode === 'ingest' || config.destinations.length === 0
@@ -136,17 +124,10 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           ...(options.forward === undefined ? {} : { forward: options.forward }),
         })
 
-  let server: Server | undefined
-  let address: ListeningAddress | undefined
-  let draining = false
-  let closing: Promise<void> | undefined
-  let inFlight = 0
-  /** Open connections of the listening server (kept through a shutdown's grace). */
-  const connections = new Set<Socket>()
-  /** Called when a request settles or a connection closes during a shutdown. */
-  let progress: (() => void) | undefined
-
   const trustProxy = createAddressMatcher(config.server.trustProxy)
+  // `dispatch` is called per request, after all of this is built.
+  const lifecycle = createServerLifecycle({ server: config.server, trustProxy, logger, metrics, dispatch: (req) => dispatch(req) })
+  const draining = (): boolean => lifecycle.draining
   const ingest = createIngestHandler({
     sources: createSourceTable(config.sources),
     server: config.server,
@@ -155,9 +136,12 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     logger,
     metrics,
     now,
-    listenHost: () => (address === undefined ? `${hostForUrl(config.server.host)}:${config.server.port}` : `${hostForUrl(address.host)}:${address.port}`),
-    draining: () => draining,
-    route,
+    listenHost: () => {
+      const address = lifecycle.address
+      return address === undefined ? hostPort(config.server.host, config.server.port) : hostPort(address.host, address.port)
+    },
+    draining,
+    fanOut,
     ...(worker === undefined ? {} : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
   })
   const admin =
@@ -167,98 +151,23 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           token: config.admin.token,
           storage,
           logger,
-          delivery: { destinations: config.destinations, route, worker, now },
+          delivery: { destinations: config.destinations, fanOut, worker, now },
         })
-
-  async function renderMetrics(): Promise<CoreResponse> {
-    let gauges
-    if (config.destinations.length > 0) {
-      try {
-        const stats = new Map((await storage.destinationStats()).map((s) => [s.destinationId, s]))
-        const circuits = new Map((worker?.states() ?? []).map((s) => [s.destinationId, s]))
-        const nowMs = now().getTime()
-        gauges = config.destinations.map((d) => {
-          const backlog = stats.get(d.id)
-          const circuit = circuits.get(d.id)?.circuit
-          return {
-            destination: d.id,
-            pending: backlog?.pending ?? 0,
-            inFlight: backlog?.inFlight ?? 0,
-            dead: backlog?.dead ?? 0,
-            oldestDueAgeSeconds: backlog?.oldestDueAt === undefined ? 0 : Math.max(0, nowMs - backlog.oldestDueAt.getTime()) / 1000,
-            circuitOpen: circuit === undefined ? undefined : circuit === 'open' ? 1 : circuit === 'half_open' ? 0.5 : 0,
-          }
-        })
-      } catch (error) {
-        // Counters still render; the backlog gauges are missing from this scrape only.
-        logger.warn({ error: errorSummary(error) }, 'could not read the delivery backlog for /metrics')
-      }
-    }
-    return {
-      status: 200,
-      headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' },
-      body: metrics.render(gauges),
-    }
-  }
-
-  async function readiness(): Promise<CoreResponse> {
-    if (draining) return errorResponse(503, 'shutting_down', 'The gateway is shutting down.')
-    try {
-      await storage.checkWritable()
-      return jsonResponse(200, { status: 'ready' })
-    } catch (error) {
-      const message = error instanceof StorageUnavailableError ? error.message : 'The store is not writable.'
-      return errorResponse(503, 'storage_unavailable', message, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } })
-    }
-  }
-
-  async function dispatch(req: CoreRequest): Promise<CoreResponse> {
-    const q = req.target.indexOf('?')
-    const pathname = q === -1 ? req.target : req.target.slice(0, q)
-    const sourceId = webhookSourceId(pathname)
-    if (sourceId !== undefined) {
-      if (mode === 'deliver') {
-        return errorResponse(503, 'ingest_disabled', 'This instance only delivers (delivery.mode: deliver); send webhooks to an ingesting instance.', {
-          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-          close: true,
-        })
-      }
-      return ingest(req, sourceId)
-    }
-    const read = req.method === 'GET' || req.method === 'HEAD'
-    if (pathname === '/healthz' && read) return jsonResponse(200, { status: 'ok' })
-    if (pathname === '/readyz' && read) return readiness()
-    if (pathname === '/metrics' && read) return renderMetrics()
-    if (pathname.startsWith(ADMIN_PREFIX) || pathname === '/api') {
-      if (admin === undefined) return errorResponse(404, 'not_found', 'The admin API is disabled: set admin.token in the configuration.')
-      return admin(req, pathname, new URLSearchParams(q === -1 ? '' : req.target.slice(q + 1)))
-    }
-    return errorResponse(404, 'not_found', 'Nothing here. Webhooks go to POST /webhooks/<source id>.', { close: true })
-  }
-
-  function settled(): void {
-    inFlight -= 1
-    progress?.()
-  }
-
-  const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    inFlight += 1
-    let counted = true
-    const release = (): void => {
-      if (counted) {
-        counted = false
-        settled()
-      }
-    }
-    res.once('close', release)
-    dispatch(fromNode(req, config.server.bodyTimeoutMs)).then(
-      (response) => writeNode(res, draining ? { ...response, close: true } : response, req.method === 'HEAD'),
-      (error: unknown) => {
-        logger.error({ error: errorSummary(error) }, 'request failed')
-        writeNode(res, errorResponse(500, 'internal_error', 'The gateway failed to handle this request.', { close: true }))
-      },
-    )
-  }
+  const dispatch = createGatewayRouter({
+    mode,
+    ingest,
+    admin,
+    metrics: createMetricsEndpoint({
+      metrics,
+      storage,
+      destinations: config.destinations,
+      circuits: worker === undefined ? undefined : () => worker.states(),
+      logger,
+      now,
+    }),
+    storage,
+    draining,
+  })
 
   let started: Promise<void> | undefined
   let stopWaking: (() => void) | undefined
@@ -273,39 +182,9 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     return started
   }
 
-  /**
-   * Waits until no request is in flight and either no connection is open or the grace is over; at
-   * `shutdownTimeoutMs` it cuts whatever is still open.
-   */
-  async function drain(): Promise<void> {
-    const graceMs = Math.min(config.server.shutdownGraceMs, config.server.shutdownTimeoutMs)
-    await new Promise<void>((resolve) => {
-      let graceOver = graceMs === 0
-      const finish = (): void => {
-        clearTimeout(grace)
-        clearTimeout(timer)
-        progress = undefined
-        resolve()
-      }
-      const check = (): void => {
-        if (inFlight === 0 && (graceOver || connections.size === 0)) finish()
-      }
-      const grace = setTimeout(() => {
-        graceOver = true
-        check()
-      }, graceMs)
-      const timer = setTimeout(() => {
-        logger.warn({ inFlight }, 'shutdown timeout: closing connections with requests still in flight')
-        server?.closeAllConnections()
-        finish()
-      }, config.server.shutdownTimeoutMs)
-      progress = check
-      check()
-    })
-  }
-
+  let closing: Promise<void> | undefined
   return {
-    listener,
+    listener: lifecycle.listener,
     storage,
     metrics,
     worker,
@@ -315,47 +194,17 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     },
     start,
     async listen(listenOptions = {}) {
-      if (server !== undefined) throw new Error('the gateway is already listening')
+      if (lifecycle.listening) throw new Error('the gateway is already listening')
       await start()
-      const host = listenOptions.host ?? config.server.host
-      const port = listenOptions.port ?? config.server.port
-      const created = createNodeServer(listener, { server: config.server, trustProxy, logger, metrics })
-      created.on('connection', (socket: Socket) => {
-        connections.add(socket)
-        socket.once('close', () => {
-          connections.delete(socket)
-          progress?.()
-        })
-      })
-      server = created
-      await new Promise<void>((resolve, reject) => {
-        created.once('error', reject)
-        created.listen(port, host, () => {
-          created.off('error', reject)
-          resolve()
-        })
-      })
-      const info = created.address() as AddressInfo
-      address = { host: info.address, port: info.port, url: `http://${hostForUrl(info.address)}:${info.port}` }
-      return address
+      return lifecycle.listen(listenOptions.host ?? config.server.host, listenOptions.port ?? config.server.port)
     },
     endpoints() {
-      const base = config.server.publicUrl ?? address?.url ?? `http://${hostForUrl(config.server.host)}:${config.server.port}`
-      return config.sources.map((source) => ({ id: source.id, provider: source.provider, url: `${base}/webhooks/${source.id}` }))
+      const base = config.server.publicUrl ?? lifecycle.address?.url ?? serverOrigin(config.server.host, config.server.port)
+      return config.sources.map((source) => ({ id: source.id, provider: source.provider, url: webhookUrl(base, source.id) }))
     },
     close() {
       closing ??= (async () => {
-        draining = true
-        const current = server
-        // Stop accepting, keeping open connections: http.Server#close would also destroy the idle keep-alive
-        // ones at once, and a request already on its way on one would meet a reset instead of a 503.
-        const closed =
-          current === undefined ? Promise.resolve() : new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()))
-        await drain()
-        // Now http.Server#close: it ends the idle connections and Node's timeout checks; then cut anything left.
-        current?.close()
-        current?.closeAllConnections()
-        await closed
+        await lifecycle.shutdown()
         stopWaking?.()
         await worker?.stop({ timeoutMs: config.server.shutdownTimeoutMs })
         if (ownsStorage) await storage.close()

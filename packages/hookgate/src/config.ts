@@ -15,7 +15,8 @@ import { isRefusedAddress } from './delivery/address-policy.ts'
 import { parseDurationMs } from './delivery/duration.ts'
 import { ConfigError } from './errors.ts'
 import { CUSTOM_PROVIDER, customPreset, customSchemeSchema } from './custom-scheme.ts'
-import { parseCidr } from './ingest/client-address.ts'
+import { parseCidr } from './http/client-address.ts'
+import { webhookUrl } from './http/urls.ts'
 
 /**
  * Shortest secret (and admin token) accepted, in characters. Every real provider secret is longer (Stripe
@@ -589,7 +590,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
         issues.push(`${at}.options.${urlOption}: required for ${definition.id} (the URL exactly as registered with the provider) unless server.publicUrl is set`)
         optionsOk = false
       } else {
-        presetOptions[urlOption] = `${publicUrl}/webhooks/${source.id}`
+        presetOptions[urlOption] = webhookUrl(publicUrl, source.id)
       }
     }
     if (!optionsOk) return

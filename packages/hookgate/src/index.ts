@@ -27,15 +27,15 @@ export {
   type DeliveryConfig,
   type DeliveryMode,
 } from './config.ts'
+export { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions, type DestinationRuntimeState } from './delivery/worker.ts'
 export {
-  createDeliveryWorker,
+  createCircuitBreaker,
   CIRCUIT_STATES,
-  type DeliveryWorker,
-  type DeliveryWorkerOptions,
-  type DestinationRuntimeState,
-  type CircuitState,
+  type CircuitBreaker,
   type CircuitBreakerOptions,
-} from './delivery/worker.ts'
+  type CircuitState,
+  type CircuitTransition,
+} from './delivery/circuit-breaker.ts'
 export {
   createRetryPolicy,
   retryAfterMs,
@@ -47,7 +47,16 @@ export {
   type AttemptErrorCode,
 } from './delivery/retry-policy.ts'
 export { createForwarder, deliveryHeaders, type Forward, type Forwarder, type ForwardResult } from './delivery/forwarder.ts'
-export { createRouter, compileGlob, type Router, type RoutableDestination } from './delivery/routing.ts'
+export {
+  createFanOut,
+  compileGlob,
+  type FanOut,
+  type FanOutDestination,
+  // Deprecated aliases of the three above (the names before "route" was given one meaning).
+  createRouter,
+  type Router,
+  type RoutableDestination,
+} from './delivery/fan-out.ts'
 export { parseDurationMs } from './delivery/duration.ts'
 export { ConfigError, GATEWAY_ERROR_CODES, type GatewayErrorCode } from './errors.ts'
 export { createLogger, type GatewayLogger, type CreateLoggerOptions } from './logger.ts'

@@ -35,3 +35,12 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   }
   return options.destination === undefined ? pino(settings) : pino(settings, options.destination)
 }
+
+/** An error as logged: name, code and message (which, by the library's rule, hold no secrets), no stack noise. */
+export function errorSummary(error: unknown): { name: string; code?: string; message: string } {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code
+    return typeof code === 'string' ? { name: error.name, code, message: error.message } : { name: error.name, message: error.message }
+  }
+  return { name: 'unknown', message: String(error) }
+}

@@ -1,6 +1,7 @@
 /**
  * @module redact
- * Header redaction for everything the gateway keeps or prints: stored events, rejections and logs.
+ * Header redaction for everything the gateway keeps or prints: stored events, rejections and logs; and
+ * {@link displayUrl}, the form of a destination URL that may be shown (no credentials, query or fragment).
  * Signatures are replay material for the body they sign and bearer tokens are credentials, so neither may
  * ever reach the database or a log line (threat: a leaked backup or log lets anyone replay or impersonate).
  */
@@ -98,3 +99,13 @@ export const LOG_REDACT_PATHS: readonly string[] = [
   '*.secrets',
   'admin.token',
 ]
+
+/** The URL without credentials, query or fragment: safe for logs and the admin API. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+  } catch {
+    return '(invalid url)'
+  }
+}

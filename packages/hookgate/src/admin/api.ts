@@ -8,7 +8,7 @@
 import { Buffer, isUtf8 } from 'node:buffer'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
-import { errorSummary } from '../ingest/handler.ts'
+import { errorSummary } from '../logger.ts'
 import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
 import type { GatewayLogger } from '../logger.ts'
 import { StorageUnavailableError, type ListQuery, type Storage, type StoredEvent, type StoredRejection } from '../storage/types.ts'

@@ -10,8 +10,8 @@
 import { Buffer, isUtf8 } from 'node:buffer'
 import type { DestinationConfig } from '../config.ts'
 import { formatDurationMs } from '../delivery/duration.ts'
-import { displayUrl } from '../delivery/forwarder.ts'
-import type { Router } from '../delivery/routing.ts'
+import { displayUrl } from '../redact.ts'
+import type { FanOut } from '../delivery/fan-out.ts'
 import type { DeliveryWorker } from '../delivery/worker.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
 import {
@@ -27,7 +27,7 @@ import {
 export interface AdminDeliveryContext {
   readonly storage: Storage
   readonly destinations: readonly DestinationConfig[]
-  readonly route: Router
+  readonly fanOut: FanOut
   /** Absent when this instance does not deliver (`delivery.mode: ingest`). */
   readonly worker: DeliveryWorker | undefined
   readonly now: () => Date
@@ -136,7 +136,7 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
     const requested = parsed.value.destinationIds
     if (requested === undefined || requested === null) {
       // Default: where the event would be routed today (a destination added since gets it too).
-      destinationIds = context.route(event.sourceId, event.eventType)
+      destinationIds = context.fanOut(event.sourceId, event.eventType)
     } else {
       if (!Array.isArray(requested) || requested.length > 100 || !requested.every((id) => typeof id === 'string')) {
         return invalid('destinationIds must be a list of destination ids')

@@ -72,16 +72,6 @@ export function deliveryHeaders(destination: DestinationConfig, delivery: Claime
   return headers
 }
 
-/** The URL without credentials, query or fragment: safe for logs and the admin API. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
-  } catch {
-    return '(invalid url)'
-  }
-}
-
 function errorCode(error: unknown): AttemptErrorCode {
   const code = (error as NodeJS.ErrnoException | null)?.code
   switch (code) {

@@ -8,9 +8,8 @@
  * Isolation, so a slow or black-holed destination never delays the others:
  * - claims are made per destination, for at most its free `maxInFlight` slots; attempts are never awaited by
  *   the claim loop, and each destination has its own sockets (forwarder);
- * - a per-destination circuit breaker: after `failureThreshold` consecutive failed attempts the circuit opens
- *   and nothing is claimed for that destination for `cooldownMs`; then ONE probe is claimed (half-open):
- *   success closes the circuit, failure opens it again. Deliveries wait meanwhile without spending attempts.
+ * - a per-destination circuit breaker (`circuit-breaker.ts`): while a destination's circuit is open nothing is
+ *   claimed for it, then ONE probe is (half-open). Deliveries wait meanwhile without spending attempts.
  *
  * Wake-ups: `notify()` after an ingest in this process, a freed slot when more may be due, and a poll every
  * `pollIntervalMs` (retries coming due, events ingested by other processes, expired leases of dead workers).
@@ -24,19 +23,10 @@ import type { DestinationConfig } from '../config.ts'
 import type { GatewayLogger } from '../logger.ts'
 import type { GatewayMetrics } from '../metrics.ts'
 import type { ClaimedDelivery, Storage } from '../storage/types.ts'
-import { createForwarder, displayUrl, type Forward, type ForwardResult } from './forwarder.ts'
+import { displayUrl } from '../redact.ts'
+import { createCircuitBreaker, type CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts'
+import { createForwarder, type Forward, type ForwardResult } from './forwarder.ts'
 import { createRetryPolicy, describeOutcome, isInternalFailure, isSuccess, outcomeClass, type RetryPolicy } from './retry-policy.ts'
-
-/** `closed`: normal; `open`: nothing is sent until the cooldown ends; `half_open`: one probe attempt allowed. */
-export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const
-export type CircuitState = (typeof CIRCUIT_STATES)[number]
-
-export interface CircuitBreakerOptions {
-  /** Consecutive failed attempts that open the circuit. Default 5. */
-  readonly failureThreshold?: number
-  /** How long it stays open before a probe. Default 30 s. */
-  readonly cooldownMs?: number
-}
 
 export interface DeliveryWorkerOptions {
   readonly storage: Storage
@@ -102,10 +92,7 @@ interface Runtime {
   inFlight: number
   /** Something may be due: set by notify/timer, cleared when a claim came back short. */
   maybeMore: boolean
-  circuit: CircuitState
-  failures: number
-  openUntil: number
-  probing: boolean
+  readonly circuit: CircuitBreaker
 }
 
 const noopLogger: GatewayLogger = { debug() {}, info() {}, warn() {}, error() {} }
@@ -123,8 +110,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const pollIntervalMs = options.pollIntervalMs ?? 1_000
   const leaseMarginMs = options.leaseMarginMs ?? 30_000
   const reapIntervalMs = options.reapIntervalMs ?? 30_000
-  const failureThreshold = options.circuitBreaker?.failureThreshold ?? 5
-  const cooldownMs = options.circuitBreaker?.cooldownMs ?? 30_000
   const logger = options.logger ?? noopLogger
   const metrics = options.metrics
   const now = options.now ?? (() => new Date())
@@ -134,16 +119,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   const runtimes = new Map<string, Runtime>()
   for (const config of options.destinations) {
-    runtimes.set(config.id, {
+    const destination = config.id
+    runtimes.set(destination, {
       config,
       policy: createRetryPolicy({ scheduleMs: config.retry.scheduleMs, jitter: config.retry.jitter, maxRetryAfterMs: config.retry.maxRetryAfterMs }),
       leaseMs: config.timeoutMs + leaseMarginMs,
       inFlight: 0,
       maybeMore: true,
-      circuit: 'closed',
-      failures: 0,
-      openUntil: 0,
-      probing: false,
+      circuit: createCircuitBreaker(options.circuitBreaker, (transition) => {
+        if (transition.to === 'half_open') logger.info({ destination }, 'circuit half-open: probing the destination')
+        else if (transition.to === 'closed') logger.info({ destination }, 'circuit closed: the destination answers again')
+        else {
+          logger.warn(
+            { destination, consecutiveFailures: transition.consecutiveFailures, openUntil: transition.openUntil.toISOString() },
+            'circuit open: pausing deliveries to this destination',
+          )
+        }
+      }),
     })
   }
 
@@ -156,33 +148,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let kicked: NodeJS.Immediate | undefined
   let lastReap = Number.NEGATIVE_INFINITY
 
-  /** Free slots this round; moves an open circuit whose cooldown is over to half-open. */
-  function slots(rt: Runtime, nowMs: number): number {
-    if (rt.circuit === 'open') {
-      if (nowMs < rt.openUntil) return 0
-      rt.circuit = 'half_open'
-      logger.info({ destination: rt.config.id }, 'circuit half-open: probing the destination')
-    }
-    if (rt.circuit === 'half_open') return rt.probing ? 0 : 1
-    return Math.max(0, Math.min(rt.config.maxInFlight - rt.inFlight, MAX_CLAIM))
-  }
-
-  function onResult(rt: Runtime, success: boolean, at: Date): void {
-    if (success) {
-      if (rt.circuit !== 'closed') logger.info({ destination: rt.config.id }, 'circuit closed: the destination answers again')
-      rt.circuit = 'closed'
-      rt.failures = 0
-      return
-    }
-    rt.failures += 1
-    if (rt.circuit === 'half_open' || (rt.circuit === 'closed' && rt.failures >= failureThreshold)) {
-      rt.circuit = 'open'
-      rt.openUntil = at.getTime() + cooldownMs
-      logger.warn(
-        { destination: rt.config.id, consecutiveFailures: rt.failures, openUntil: new Date(rt.openUntil).toISOString() },
-        'circuit open: pausing deliveries to this destination',
-      )
-    }
+  /** Free slots this round; the circuit may allow fewer (and moves from open to half-open once cooled down). */
+  function slots(rt: Runtime, at: Date): number {
+    return rt.circuit.allowance(Math.max(0, Math.min(rt.config.maxInFlight - rt.inFlight, MAX_CLAIM)), at)
   }
 
   function attemptError(rt: Runtime, result: ForwardResult): string | undefined {
@@ -214,11 +182,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const success = isSuccess(result.outcome)
     const decision = rt.policy.decide(attemptNumber, result.outcome, endedAt, random)
     metrics?.observeAttempt(rt.config.id, outcomeClass(result.outcome), durationMs / 1000)
-    if (probe) rt.probing = false
+    if (probe) rt.circuit.endProbe()
     // Our own failure (the request could not even be built) says nothing about the destination: its circuit
     // is left as it was, so one bad event cannot pause the deliveries of every other.
     if (isInternalFailure(result.outcome)) logger.error({ ...log, error: attemptError(rt, result) }, 'could not build a delivery request; the destination was not contacted')
-    else onResult(rt, success, endedAt)
+    else rt.circuit.record(success, endedAt)
 
     let recorded: 'recorded' | 'lease_lost'
     try {
@@ -305,20 +273,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const counts = await Promise.all(
       [...runtimes.values()].map(async (rt) => {
         if (!rt.maybeMore || stopped) return 0
-        const limit = slots(rt, nowMs)
+        const limit = slots(rt, at)
         if (limit === 0) return 0
-        const probe = rt.circuit === 'half_open'
-        if (probe) rt.probing = true
+        const probe = rt.circuit.state === 'half_open'
+        if (probe) rt.circuit.beginProbe()
         let claimed: ClaimedDelivery[]
         try {
           claimed = await storage.claimDue({ workerId, limit, leaseMs: rt.leaseMs, now: at, destinationIds: [rt.config.id] })
         } catch (error) {
-          if (probe) rt.probing = false
+          if (probe) rt.circuit.endProbe()
           logger.error({ destination: rt.config.id, error: error instanceof Error ? error.message : String(error) }, 'could not claim deliveries')
           return 0
         }
         rt.maybeMore = claimed.length === limit
-        if (probe && claimed.length === 0) rt.probing = false
+        if (probe && claimed.length === 0) rt.circuit.endProbe()
         for (const delivery of claimed) launch(rt, delivery, probe)
         return claimed.length
       }),
@@ -397,9 +365,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return [...runtimes.values()].map((rt) => ({
         destinationId: rt.config.id,
         inFlight: rt.inFlight,
-        circuit: rt.circuit,
-        consecutiveFailures: rt.failures,
-        openUntil: rt.circuit === 'open' ? new Date(rt.openUntil) : undefined,
+        circuit: rt.circuit.state,
+        consecutiveFailures: rt.circuit.consecutiveFailures,
+        openUntil: rt.circuit.openUntil,
       }))
     },
     async stop(stopOptions = {}) {

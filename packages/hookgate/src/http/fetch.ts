@@ -3,7 +3,7 @@
  * Fetch API adapter: `Request` → {@link CoreRequest}, {@link CoreResponse} → `Response`, for runtimes and
  * frameworks that speak `fetch(Request): Promise<Response>` (Hono, Bun, Deno, tests).
  */
-import { declaredLength, readStreamBody } from '../ingest/body.ts'
+import { declaredLength, readStreamBody } from './body.ts'
 import type { CoreRequest, CoreResponse } from './response.ts'
 
 /** @internal */

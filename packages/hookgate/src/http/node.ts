@@ -5,7 +5,7 @@
  * costs more than verifying the HMAC); the core is the same one `fetch.ts` feeds.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { readNodeBody } from '../ingest/body.ts'
+import { readNodeBody } from './body.ts'
 import type { CoreRequest, CoreResponse } from './response.ts'
 
 /** @internal `bodyTimeoutMs`: how long the body may take once the handler starts reading it. */

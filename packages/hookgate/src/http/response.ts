@@ -3,7 +3,7 @@
  * The server-neutral request and response the gateway's core works on. Adapters (`node.ts`, `fetch.ts`) only
  * move bytes and headers in and out, so `node:http` and `fetch(Request)` share one pipeline.
  */
-import type { BodyResult } from '../ingest/body.ts'
+import type { BodyResult } from './body.ts'
 import type { GatewayErrorCode } from '../errors.ts'
 
 /** Header values as `node:http` gives them: lower-case names, repeats either joined or kept apart. */

@@ -12,26 +12,27 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { ServerConfig } from '../config.ts'
-import type { Router } from '../delivery/routing.ts'
+import type { FanOut } from '../delivery/fan-out.ts'
 import type { GatewayErrorCode } from '../errors.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
-import type { GatewayLogger } from '../logger.ts'
+import { errorSummary, type GatewayLogger } from '../logger.ts'
 import { UNKNOWN_SOURCE_LABEL, type GatewayMetrics, type Outcome } from '../metrics.ts'
 import { redactHeaders } from '../redact.ts'
 import { StorageUnavailableError, type Storage } from '../storage/types.ts'
-import { declaredLength } from './body.ts'
-import { resolveClient, type AddressMatcher, type ClientInfo } from './client-address.ts'
+import { declaredLength } from '../http/body.ts'
+import { resolveClient, type AddressMatcher, type ClientInfo } from '../http/client-address.ts'
+import { requestUrl } from '../http/urls.ts'
 import { dedupeKey, sha256Hex } from './dedupe.ts'
-import type { RoutedSource } from './route.ts'
+import type { ServedSource } from './sources.ts'
 import { Buffer } from 'node:buffer'
 import { probeHandshake, type HandshakeAnswer } from '@hookgate/verify'
-import { requestUrl, verifyRequest } from './verify.ts'
+import { verifyRequest } from './verify.ts'
 
 /** Seconds a provider is asked to wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 5
 
 export interface IngestContext {
-  readonly sources: ReadonlyMap<string, RoutedSource>
+  readonly sources: ReadonlyMap<string, ServedSource>
   readonly server: ServerConfig
   readonly trustProxy: AddressMatcher
   readonly storage: Storage
@@ -43,7 +44,7 @@ export interface IngestContext {
   /** True once shutdown has begun: new webhooks get 503 so the provider retries elsewhere or later. */
   readonly draining: () => boolean
   /** The destinations an event goes to (one pending delivery each, committed with the event). */
-  readonly route?: Router
+  readonly fanOut?: FanOut
   /** Called after a new event with deliveries was committed (wakes the in-process delivery worker). */
   readonly onQueued?: (destinationIds: readonly string[]) => void
 }
@@ -55,21 +56,31 @@ interface BodyFacts {
   readonly sha256: string
 }
 
+/** The request being refused: who sent what to which source, and when. */
+interface Refused {
+  readonly source: ServedSource
+  readonly req: CoreRequest
+  readonly client: ClientInfo
+  readonly receivedAt: Date
+}
+
+/** The answer and what is recorded of the body. */
+interface Refusal {
+  readonly status: number
+  readonly code: GatewayErrorCode
+  readonly message: string
+  readonly body: BodyFacts
+  readonly headers?: Record<string, string>
+  /** Close the connection (the body was not read to its end, or the method is wrong). */
+  readonly close?: boolean
+}
+
 /** @internal Creates the `/webhooks/<id>` handler. */
 export function createIngestHandler(context: IngestContext): (req: CoreRequest, sourceId: string) => Promise<CoreResponse> {
   const { sources, server, storage, logger, metrics, now } = context
 
-  async function refuse(
-    source: RoutedSource,
-    req: CoreRequest,
-    client: ClientInfo,
-    receivedAt: Date,
-    status: number,
-    code: GatewayErrorCode,
-    message: string,
-    body: BodyFacts,
-    options: { headers?: Record<string, string>; close?: boolean } = {},
-  ): Promise<CoreResponse> {
+  /** Counts, logs and records a refusal, then answers it. */
+  async function refuse({ source, req, client, receivedAt }: Refused, { status, code, message, body, headers, close }: Refusal): Promise<CoreResponse> {
     metrics.countRequest(source.id, 'rejected', code)
     logger.info({ source: source.id, status, reason: code, remoteAddress: client.address }, 'webhook refused')
     try {
@@ -88,7 +99,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       // The refusal stands whatever happens to its record.
       logger.warn({ source: source.id, error: errorSummary(error) }, 'could not record a rejection')
     }
-    return errorResponse(status, code, message, options)
+    return errorResponse(status, code, message, { ...(headers === undefined ? {} : { headers }), ...(close === undefined ? {} : { close }) })
   }
 
   async function handle(req: CoreRequest, sourceId: string, started: number): Promise<CoreResponse> {
@@ -104,6 +115,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     const receivedAt = now()
     const client = resolveClient(req.peerAddress, req.headers, context.trustProxy)
     const unread: BodyFacts = { size: declaredLength(req.headers['content-length']) ?? 0, sha256: '' }
+    const refused: Refused = { source, req, client, receivedAt }
 
     if (context.draining()) {
       metrics.countRequest(source.id, 'unavailable', 'shutting_down')
@@ -120,7 +132,11 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     if (req.method !== 'POST' && !probing) {
       const allow = ['POST', ...probeMethods].join(', ')
       return done(
-        await refuse(source, req, client, receivedAt, 405, 'method_not_allowed', `Webhooks are delivered with POST (allowed: ${allow}).`, unread, {
+        await refuse(refused, {
+          status: 405,
+          code: 'method_not_allowed',
+          message: `Webhooks are delivered with POST (allowed: ${allow}).`,
+          body: unread,
           headers: { allow },
           close: true,
         }),
@@ -129,9 +145,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
 
     if (source.allow.size > 0 && !source.allow.matches(client.address)) {
       return done(
-        await refuse(source, req, client, receivedAt, 403, 'ip_not_allowed', 'This source does not accept requests from this address.', unread, {
-          close: true,
-        }),
+        await refuse(refused, { status: 403, code: 'ip_not_allowed', message: 'This source does not accept requests from this address.', body: unread, close: true }),
       )
     }
 
@@ -140,7 +154,8 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       const url = requestUrl(req.target, req.headers, client, server.publicUrl, context.listenHost())
       const answer = probeHandshake(source.preset, { method: req.method, url, headers: req.distinctHeaders })
       if (answer === undefined) {
-        return done(await refuse(source, req, client, receivedAt, 400, 'invalid_handshake', `This ${req.method} request is not the endpoint check ${source.provider} makes.`, unread, { close: true }))
+        const message = `This ${req.method} request is not the endpoint check ${source.provider} makes.`
+        return done(await refuse(refused, { status: 400, code: 'invalid_handshake', message, body: unread, close: true }))
       }
       metrics.countRequest(source.id, 'handshake', 'ok')
       return done(handshakeResponse(answer, req.method === 'HEAD'))
@@ -160,17 +175,13 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     if (read.kind === 'too_large') {
       const size = Math.max(unread.size, read.bytesRead)
       return done(
-        await refuse(
-          source,
-          req,
-          client,
-          receivedAt,
-          413,
-          'payload_too_large',
-          `The body is larger than this gateway accepts (server.maxBodyBytes = ${server.maxBodyBytes}).`,
-          { size, sha256: '' },
-          { close: true },
-        ),
+        await refuse(refused, {
+          status: 413,
+          code: 'payload_too_large',
+          message: `The body is larger than this gateway accepts (server.maxBodyBytes = ${server.maxBodyBytes}).`,
+          body: { size, sha256: '' },
+          close: true,
+        }),
       )
     }
     const body = read.body
@@ -185,7 +196,8 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       return done(errorResponse(500, 'internal_error', 'The gateway failed to verify this request.'))
     }
     if (!result.ok) {
-      return done(await refuse(source, req, client, receivedAt, result.error.status, result.reason, result.message, { size: body.byteLength, sha256: sha256Hex(body) }))
+      const facts: BodyFacts = { size: body.byteLength, sha256: sha256Hex(body) }
+      return done(await refuse(refused, { status: result.error.status, code: result.reason, message: result.message, body: facts }))
     }
 
     const answer = result.handshake()
@@ -197,7 +209,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     }
 
     const providerEventId = result.id
-    const destinationIds = context.route === undefined ? [] : context.route(source.id, result.eventType)
+    const destinationIds = context.fanOut === undefined ? [] : context.fanOut(source.id, result.eventType)
     try {
       const stored = await storage.ingest({
         sourceId: source.id,
@@ -241,13 +253,4 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
 function handshakeResponse(answer: HandshakeAnswer, head: boolean): CoreResponse {
   const headers: Record<string, string> = { ...answer.headers, ...(answer.contentType === undefined ? {} : { 'content-type': answer.contentType }) }
   return { status: answer.status, headers, body: head ? undefined : Buffer.from(answer.body, 'utf8'), close: head }
-}
-
-/** An error as logged: name, code and message (which, by the library's rule, hold no secrets), no stack noise. */
-export function errorSummary(error: unknown): { name: string; code?: string; message: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code
-    return typeof code === 'string' ? { name: error.name, code, message: error.message } : { name: error.name, message: error.message }
-  }
-  return { name: 'unknown', message: String(error) }
 }

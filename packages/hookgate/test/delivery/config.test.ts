@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_RETRY_SCHEDULE, isSecretPath, parseConfig } from '../../src/config.ts'
 import { parseDurationMs, formatDurationMs } from '../../src/delivery/duration.ts'
-import { compileGlob, createRouter } from '../../src/delivery/routing.ts'
+import { compileGlob, createFanOut } from '../../src/delivery/fan-out.ts'
 import { ConfigError } from '../../src/errors.ts'
 import { DEST_SECRET } from './fixtures.ts'
 
@@ -155,16 +155,16 @@ describe('durations and routing', () => {
   })
 
   it('routes by source and type; untyped events only reach destinations without a type filter', () => {
-    const route = createRouter([
+    const fanOut = createFanOut([
       { id: 'everything', sources: ['s1', 's2'], eventTypes: undefined },
       { id: 'invoices', sources: ['s1'], eventTypes: ['invoice.*'] },
       { id: 'customers', sources: ['s1', 's1'], eventTypes: ['customer.created', 'customer.deleted'] },
     ])
-    expect(route('s1', 'invoice.paid')).toEqual(['everything', 'invoices'])
-    expect(route('s1', 'customer.deleted')).toEqual(['everything', 'customers'])
-    expect(route('s1', undefined)).toEqual(['everything'])
-    expect(route('s2', 'invoice.paid')).toEqual(['everything'])
-    expect(route('s2', 'x')).toBe(route('s2', 'y')) // precomputed, shared
-    expect(route('s3', 'invoice.paid')).toEqual([])
+    expect(fanOut('s1', 'invoice.paid')).toEqual(['everything', 'invoices'])
+    expect(fanOut('s1', 'customer.deleted')).toEqual(['everything', 'customers'])
+    expect(fanOut('s1', undefined)).toEqual(['everything'])
+    expect(fanOut('s2', 'invoice.paid')).toEqual(['everything'])
+    expect(fanOut('s2', 'x')).toBe(fanOut('s2', 'y')) // precomputed, shared
+    expect(fanOut('s3', 'invoice.paid')).toEqual([])
   })
 })

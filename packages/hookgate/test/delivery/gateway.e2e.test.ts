@@ -28,7 +28,8 @@ async function send(gw: Running, source: string, body: Buffer | string, eventTyp
     headers: {
       'content-type': contentType,
       'x-github-event': eventType,
-      'x-github-delivery': `e2e-${++deliveryCounter}-${Math.random().toString(36).slice(2)}`,
+      // Unique within the run; every run starts from an empty store (a fresh temporary SQLite file).
+      'x-github-delivery': `e2e-${++deliveryCounter}`,
       ...signWebhook(github, { body: bytes }),
     },
     body: new Uint8Array(bytes),
@@ -48,6 +49,12 @@ async function adminPost(gw: Running, path: string, body?: unknown): Promise<{ s
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
+/**
+ * Waits until every attempt the worker has started is recorded (and a 410's destination disabled): call it once
+ * the sink has seen the requests, whose attempts were claimed, and so started, before they were sent.
+ */
+const recorded = (gateway: Running = gw): Promise<void> => gateway.gateway.worker!.idle()
+
 let sink: Sink
 let gone: Sink
 let gw: Running
@@ -66,6 +73,8 @@ beforeAll(async () => {
       { id: 'pushes', url: `${sink.origin}/pushes`, sources: ['src', 'other'], eventTypes: ['push*'], signingSecret: DEST_SECRET },
       { id: 'issues', url: `${sink.origin}/issues`, sources: ['other'], eventTypes: ['issue?', 'pull_request.*'], signingSecret: DEST_SECRET },
       { id: 'gone', url: `${gone.origin}/x`, sources: ['other'], eventTypes: ['gone'], signingSecret: DEST_SECRET },
+      // The /metrics test's own 410 destination, so its counts do not depend on which other tests ran.
+      { id: 'gone-metrics', url: `${gone.origin}/metrics`, sources: ['other'], eventTypes: ['gone-metrics'], signingSecret: DEST_SECRET },
     ],
   })
 })
@@ -128,12 +137,8 @@ describe('delivery through the gateway', () => {
   it('GET /api/events/{id}/deliveries shows each delivery with its attempts', async () => {
     const { id } = await send(gw, 'src', '{"show":"deliveries"}', 'push')
     await sink.waitFor((r) => r.filter((x) => x.headers['webhook-id'] === id).length === 2)
-    let items: any[] = []
-    for (let i = 0; i < 200; i++) {
-      items = (await gw.admin(`/api/events/${id}/deliveries`)).body.items
-      if (items.every((d) => d.status === 'delivered')) break
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    await recorded()
+    const items: any[] = (await gw.admin(`/api/events/${id}/deliveries`)).body.items
     expect(items.map((d) => d.destinationId).sort()).toEqual(['all', 'pushes'])
     for (const d of items) {
       expect(d).toMatchObject({ eventId: id, status: 'delivered', attempts: 1, deadReason: null, replayOf: null })
@@ -145,13 +150,9 @@ describe('delivery through the gateway', () => {
 
   it('a 410 disables its destination (GET /api/destinations), and POST …/enable re-enables it', async () => {
     const { id } = await send(gw, 'other', '{"k":"gone"}', 'gone')
-    await gone.waitFor((r) => r.length === 1)
-    let destination: any
-    for (let i = 0; i < 200; i++) {
-      destination = ((await gw.admin('/api/destinations')).body.items as any[]).find((d) => d.id === 'gone')
-      if (destination.state === 'disabled') break
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    await gone.waitFor((r) => r.some((x) => x.path === '/x'))
+    await recorded()
+    const destination = ((await gw.admin('/api/destinations')).body.items as any[]).find((d) => d.id === 'gone')
     expect(destination).toMatchObject({
       id: 'gone',
       url: `${gone.origin}/x`,
@@ -173,20 +174,11 @@ describe('delivery through the gateway', () => {
     const { id } = await send(gw, 'src', '{"replay":1}', 'push')
     await sink.waitFor((r) => r.filter((x) => x.headers['webhook-id'] === id).length === 2)
     // Wait until both are recorded delivered (else the replay would find them still in flight).
-    for (let i = 0; i < 200; i++) {
-      const items = (await gw.admin(`/api/events/${id}/deliveries`)).body.items as any[]
-      if (items.every((d) => d.status === 'delivered')) break
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    await recorded()
     const replay = await adminPost(gw, `/api/events/${id}/replay`)
     expect(replay).toEqual({ status: 202, body: { eventId: id, requeued: 2, destinationIds: ['all', 'pushes'] } })
     await sink.waitFor((r) => r.filter((x) => x.headers['webhook-id'] === id).length === 4)
-
-    for (let i = 0; i < 200; i++) {
-      const items = (await gw.admin(`/api/events/${id}/deliveries`)).body.items as any[]
-      if (items.every((d) => d.status === 'delivered')) break
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+    await recorded()
     const one = await adminPost(gw, `/api/events/${id}/replay`, { destinationIds: ['pushes'] })
     expect(one.body).toEqual({ eventId: id, requeued: 1, destinationIds: ['pushes'] })
     await sink.waitFor((r) => r.filter((x) => x.headers['webhook-id'] === id && x.path === '/pushes').length === 3)
@@ -201,13 +193,9 @@ describe('delivery through the gateway', () => {
     const ids: string[] = []
     for (let i = 0; i < 5; i++) ids.push((await send(gw, 'other', `{"bulk":${i}}`, 'issues')).id)
     await sink.waitFor((r) => ids.every((id) => r.some((x) => x.headers['webhook-id'] === id)))
+    await recorded()
     const filter = { sourceId: 'other', destinationId: 'issues', from: before, status: 'delivered' }
-    let matched = 0
-    for (let i = 0; i < 200 && matched < 5; i++) {
-      matched = (await adminPost(gw, '/api/replay', { ...filter, dryRun: true })).body.matched
-      if (matched < 5) await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    expect(matched).toBe(5)
+    expect((await adminPost(gw, '/api/replay', { ...filter, dryRun: true })).body.matched).toBe(5)
     const first = await adminPost(gw, '/api/replay', { ...filter, limit: 2 })
     expect(first.body).toEqual({ matched: 5, requeued: 2, nextCursor: expect.any(String) })
     let total = first.body.requeued
@@ -230,13 +218,19 @@ describe('delivery through the gateway', () => {
   })
 
   it('/metrics counts delivery outcomes and attempt latency, and shows the backlog per destination', async () => {
+    // Its own traffic: one delivered event, and one to a destination of its own that answers 410.
+    const ok = await send(gw, 'src', '{"metrics":"ok"}', 'push')
+    await send(gw, 'other', '{"metrics":"gone"}', 'gone-metrics')
+    await sink.waitFor((r) => r.some((x) => x.headers['webhook-id'] === ok.id && x.path === '/all'))
+    await gone.waitFor((r) => r.some((x) => x.path === '/metrics'))
+    await recorded()
     const text = await (await fetch(`${gw.url}/metrics`)).text()
     expect(text).toMatch(/^hookgate_deliveries_total\{destination="all",outcome="delivered"\} [1-9]\d*$/m)
-    expect(text).toMatch(/^hookgate_deliveries_total\{destination="gone",outcome="dead"\} 1$/m)
-    expect(text).toMatch(/^hookgate_delivery_attempts_total\{destination="gone",result="4xx"\} 1$/m)
+    expect(text).toMatch(/^hookgate_deliveries_total\{destination="gone-metrics",outcome="dead"\} 1$/m)
+    expect(text).toMatch(/^hookgate_delivery_attempts_total\{destination="gone-metrics",result="4xx"\} 1$/m)
     expect(text).toMatch(/^hookgate_delivery_attempt_duration_seconds_count\{destination="all"\} [1-9]\d*$/m)
     expect(text).toMatch(/^hookgate_delivery_lag_seconds_bucket\{destination="all",le="\+Inf"\} [1-9]\d*$/m)
-    expect(text).toMatch(/^hookgate_delivery_backlog\{destination="gone",status="dead"\} 1$/m)
+    expect(text).toMatch(/^hookgate_delivery_backlog\{destination="gone-metrics",status="dead"\} 1$/m)
     expect(text).toMatch(/^hookgate_delivery_circuit_open\{destination="all"\} 0$/m)
   })
 })
@@ -249,13 +243,10 @@ describe('hookgate replay (the CLI, against the running gateway)', () => {
     return { value, out, err }
   }
 
-  async function settled(ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < 300; i++) {
-      const all = await Promise.all(ids.map(async (id) => (await gw.admin(`/api/events/${id}/deliveries`)).body.items as any[]))
-      if (all.every((items) => items.every((d) => d.status === 'delivered'))) return
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-    throw new Error('deliveries did not settle')
+  /** Waits until the sink has seen each event `times` times and the worker has recorded those attempts. */
+  async function settled(ids: readonly string[], times = 1): Promise<void> {
+    await sink.waitFor((r) => ids.every((id) => r.filter((x) => x.headers['webhook-id'] === id).length >= times))
+    await recorded()
   }
 
   it('replays one event', async () => {
@@ -282,7 +273,7 @@ describe('hookgate replay (the CLI, against the running gateway)', () => {
     expect(await runReplay(args, plain.value)).toBe(0)
     expect(plain.err).toEqual(['replay: batch 1: requeued 2 (2/5)\n', 'replay: batch 2: requeued 2 (4/5)\n', 'replay: batch 3: requeued 1 (5/5)\n'])
     expect(plain.out.join('')).toBe('requeued 5 deliveries\n')
-    await settled(ids)
+    await settled(ids, 2)
 
     const tty = io(true)
     expect(await runReplay([...args, '--url', gw.url, '--token', ADMIN_TOKEN], { ...tty.value, env: {} })).toBe(0)

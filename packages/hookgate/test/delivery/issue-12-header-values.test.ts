@@ -13,6 +13,7 @@ import { createSqliteStorage } from '../../src/storage/sqlite/index.ts'
 import type { Storage } from '../../src/storage/types.ts'
 import { createClock, destination, event, type Clock } from './fixtures.ts'
 import { startSink, type Sink } from './sink.ts'
+import { testSeed } from '../seed.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -64,6 +65,7 @@ describe('header value encoding', () => {
         expect(() => validateHeaderValue('x-hookgate-event-type', encoded)).not.toThrow()
         expect(decodeURIComponent(encoded)).toBe(value)
       }),
+      { seed: testSeed(0x7e77_0012) },
     )
   })
 })

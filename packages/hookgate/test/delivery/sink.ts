@@ -7,6 +7,7 @@
  * so connections are refused, then listens again on the SAME port when the mode changes back).
  */
 import { createHash } from 'node:crypto'
+import { EventEmitter } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -41,7 +42,7 @@ export interface Sink {
   readonly open: number
   /** Changes the mode; `refuse` closes the listener (and open connections), leaving it restarts it. */
   setMode(mode: SinkBehaviour): Promise<void>
-  /** Polls until `predicate` holds (a condition wait, not a timed assertion); throws after `timeoutMs`. */
+  /** Resolves once `predicate` holds, checked on every request received (an event wait); throws after `timeoutMs`. */
   waitFor(predicate: (received: readonly Received[]) => boolean, timeoutMs?: number): Promise<void>
   close(): Promise<void>
 }
@@ -54,6 +55,8 @@ function sha256(bytes: Buffer): string {
 export async function startSink(initial: SinkBehaviour = { kind: 'ok' }): Promise<Sink> {
   let mode: SinkBehaviour = initial
   const received: Received[] = []
+  /** Emits `received` after each request is recorded. */
+  const events = new EventEmitter()
   const sockets = new Set<Socket>()
   let open = 0
   let port = 0
@@ -68,6 +71,7 @@ export async function startSink(initial: SinkBehaviour = { kind: 'ok' }): Promis
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value
     received.push({ path: req.url ?? '', method: req.method ?? '', headers, body, sha256: sha256(body), mode: current.kind })
+    events.emit('received')
     switch (current.kind) {
       case 'ok':
         res.writeHead(current.status ?? 200, { 'content-type': 'text/plain' }).end(current.body ?? 'ok')
@@ -147,11 +151,20 @@ export async function startSink(initial: SinkBehaviour = { kind: 'ok' }): Promis
       else if (!listening) await listen()
     },
     async waitFor(predicate, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs
-      while (!predicate(received)) {
-        if (Date.now() > deadline) throw new Error(`sink: condition not met within ${timeoutMs} ms (${received.length} received)`)
-        await delay(5)
-      }
+      if (predicate(received)) return
+      await new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (!predicate(received)) return
+          clearTimeout(timer)
+          events.off('received', check)
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          events.off('received', check)
+          reject(new Error(`sink: condition not met within ${timeoutMs} ms (${received.length} received)`))
+        }, timeoutMs)
+        events.on('received', check)
+      })
     },
     close: stop,
   }

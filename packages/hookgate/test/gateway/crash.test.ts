@@ -25,6 +25,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { providers, signWebhook } from '@hookgate/verify'
 import { CLI, ensureBuilt, plainEnv } from '../built.ts'
+import { seededRandom, testSeed } from '../seed.ts'
 
 const SECRET = 'crash-test-github-secret-0123456789'
 const SOURCE = 'gh'
@@ -41,17 +42,8 @@ const FINAL_ACKS = 100
 /** Hard cap on requests per run: the loop is bounded even if acknowledgements never come. */
 const MAX_REQUESTS = 20_000
 
-/** mulberry32: a seeded PRNG, so a failing run can be replayed with CRASH_TEST_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+/** A seeded PRNG (mulberry32), so a failing run can be replayed with CRASH_TEST_SEED. */
+const prng = seededRandom
 
 interface Delivery {
   readonly id: string
@@ -306,7 +298,7 @@ async function crashRun(entry: string, dir: string, seed: number): Promise<Crash
 
 describe('crash consistency (SIGKILL under load, restart on the same SQLite file)', () => {
   const dirs: string[] = []
-  const seed = Number(process.env.CRASH_TEST_SEED) || Math.floor(Math.random() * 2 ** 31)
+  const seed = Number(process.env.CRASH_TEST_SEED) || testSeed(0x0c4a_5e01)
   const tempDir = (): string => {
     const dir = mkdtempSync(join(tmpdir(), 'hookgate-crash-'))
     dirs.push(dir)

@@ -12,6 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { providers, signWebhook } from '@hookgate/verify'
 import { parseConfig, type HookgateConfig } from '../../src/config.ts'
 import { startGateway, type Running } from './harness.ts'
+import { seededRandom, testSeed } from '../seed.ts'
+
+/** Makes each webhook body distinct; seeded (HOOKGATE_TEST_SEED). */
+const random = seededRandom(testSeed(0x1212_0001))
 
 const GITHUB_SECRET = 'github-webhook-secret-0123456789'
 const github = providers.github({ secrets: [GITHUB_SECRET] })
@@ -98,7 +102,7 @@ function openIdle(port: number, localAddress: string): Promise<{ socket: Socket;
 
 /** A signed webhook sent from `localAddress`; resolves with the status (0 when the connection failed). */
 function sendWebhook(port: number, localAddress: string): Promise<number> {
-  const body = JSON.stringify({ zen: 'served during a flood', n: Math.random() })
+  const body = JSON.stringify({ zen: 'served during a flood', n: random() })
   return new Promise((resolve) => {
     const req = request(
       { host: '127.0.0.1', port, localAddress, path: '/webhooks/gh', method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...signWebhook(github, { body }) } },

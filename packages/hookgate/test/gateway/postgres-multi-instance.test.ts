@@ -28,6 +28,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { providers, signWebhook } from '@hookgate/verify'
 import { CLI, ensureBuilt, plainEnv } from '../built.ts'
 import { adminPool, closeAdminPool, POSTGRES_URL, testSchema } from '../storage/postgres-support.ts'
+import { seededRandom, testSeed } from '../seed.ts'
+
+/** Delays of the sink and between kills: seeded, so a run can be replayed (HOOKGATE_TEST_SEED). */
+const random = seededRandom(testSeed(0x9a11_0002))
 
 const FILE = 'test/gateway/postgres-multi-instance.test.ts'
 const SECRET = 'multi-instance-github-secret-0123456789'
@@ -127,7 +131,7 @@ function startSink(): Promise<{ server: Server; url: string; received: Map<strin
         received.set(eventId, (received.get(eventId) ?? 0) + 1)
         res.writeHead(204).end()
         release()
-      }, Number(req.headers['x-test-delay-ms'] ?? Math.floor(Math.random() * 30)))
+      }, Number(req.headers['x-test-delay-ms'] ?? Math.floor(random() * 30)))
     })
   })
   return new Promise((resolve) => {
@@ -249,7 +253,7 @@ if (POSTGRES_URL === undefined) {
         for (let kill = 0; kill < KILLS; kill++) {
           const victim: Instance = b!
           await bAcks(victim, ACKS_BEFORE_KILL)
-          await delay(Math.floor(Math.random() * 30))
+          await delay(Math.floor(random() * 30))
           victim.child.kill('SIGKILL')
           b = undefined
           await victim.exited

@@ -230,10 +230,18 @@ if (POSTGRES_URL === undefined) {
       const deliverer = createGateway(parseConfig({ ...base, delivery: { mode: 'deliver', pollIntervalMs: 600_000 } }, { env: {} }))
       try {
         await ingester.start()
+        // The LISTEN connection calls its subscribers once it is listening: subscribe before it opens.
+        const listening = new Promise<void>((resolve) => {
+          const unsubscribe = deliverer.storage.onWake!(() => {
+            unsubscribe()
+            resolve()
+          })
+        })
         await deliverer.start()
-        // Let the deliverer's first poll (at start) and the wake-up after its LISTEN connection pass.
-        await deliverer.worker!.idle()
-        await new Promise((resolve) => setTimeout(resolve, 300))
+        await listening
+        // Let the deliverer's first poll (at start) and the wake-up after its LISTEN connection pass: the
+        // wake-up starts a poll on the next setImmediate turn, so one turn later idle() covers it.
+        await new Promise((resolve) => setImmediate(resolve))
         await deliverer.worker!.idle()
         const delivered = new Promise<void>((resolve) => (arrived = resolve))
         const response = await ingester.fetch(new Request('http://gateway.test/webhooks/gh', signed('{"wake":1}', 'wake-1')))
@@ -258,8 +266,9 @@ if (POSTGRES_URL === undefined) {
       })
       afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+      let configFiles = 0
       function migrate(storage: unknown): { status: number | null; stdout: string; stderr: string } {
-        const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`)
+        const file = join(dir, `config-${++configFiles}.json`)
         writeFileSync(file, JSON.stringify({ storage, sources: [source] }))
         const run = spawnSync(process.execPath, [CLI, 'migrate', '--config', file], { env: plainEnv(), encoding: 'utf8', timeout: 30_000 })
         return { status: run.status, stdout: run.stdout, stderr: run.stderr }

@@ -3,7 +3,7 @@
  * client resolution behind proxies, the Prometheus text format.
  */
 import { describe, expect, it } from 'vitest'
-import { createAddressMatcher, parseCidr, resolveClient } from '../../src/ingest/client-address.ts'
+import { createAddressMatcher, parseCidr, resolveClient } from '../../src/http/client-address.ts'
 import { createLogger } from '../../src/logger.ts'
 import { createMetrics } from '../../src/metrics.ts'
 import { isSensitiveHeader, redactHeaders } from '../../src/redact.ts'

@@ -1,5 +1,5 @@
 /**
- * @module ingest/client-address
+ * @module http/client-address
  * Who sent a request: CIDR lists (IPv4 and IPv6, on `node:net`'s `BlockList`) and the `X-Forwarded-*`
  * headers, believed only when the direct peer is a configured trusted proxy. Anyone can write
  * `X-Forwarded-For: <an allowed IP>`; trusting it from an arbitrary peer would make every allowlist void.

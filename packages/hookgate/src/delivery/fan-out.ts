@@ -1,12 +1,12 @@
 /**
- * @module delivery/routing
- * Which destinations an event goes to: those fed by its source whose `eventTypes` globs (if any) match its type.
+ * @module delivery/fan-out
+ * Fan-out: which destinations an event goes to: those fed by its source whose `eventTypes` globs (if any) match its type.
  * Computed once per request on the ingest hot path, so sources whose destinations filter on nothing get a
  * precomputed, shared list (no allocation per request).
  */
 
-/** What routing needs of a destination. */
-export interface RoutableDestination {
+/** What fan-out needs of a destination. */
+export interface FanOutDestination {
   readonly id: string
   readonly sources: readonly string[]
   /** Globs on the provider's event type; `undefined` = every event, typed or not. */
@@ -29,15 +29,15 @@ export function compileGlob(glob: string): RegExp {
 }
 
 /** A function from (source id, event type) to the ids of the destinations the event must be delivered to. */
-export type Router = (sourceId: string, eventType: string | undefined) => readonly string[]
+export type FanOut = (sourceId: string, eventType: string | undefined) => readonly string[]
 
 const NONE: readonly string[] = Object.freeze([])
 
 /**
- * Builds the router for a set of destinations.
- * @example const route = createRouter(config.destinations); route('stripe-main', 'invoice.paid') // ['billing']
+ * Builds the fan-out for a set of destinations.
+ * @example const fanOut = createFanOut(config.destinations); fanOut('stripe-main', 'invoice.paid') // ['billing']
  */
-export function createRouter(destinations: readonly RoutableDestination[]): Router {
+export function createFanOut(destinations: readonly FanOutDestination[]): FanOut {
   interface Entry {
     readonly id: string
     readonly patterns: readonly RegExp[] | undefined
@@ -69,3 +69,10 @@ export function createRouter(destinations: readonly RoutableDestination[]): Rout
     return ids
   }
 }
+
+/** @deprecated Renamed {@link FanOutDestination} ("route" now means only an HTTP path → handler). */
+export type RoutableDestination = FanOutDestination
+/** @deprecated Renamed {@link FanOut}. */
+export type Router = FanOut
+/** @deprecated Renamed {@link createFanOut}. */
+export const createRouter: (destinations: readonly FanOutDestination[]) => FanOut = createFanOut

@@ -1,5 +1,5 @@
 /**
- * @module ingest/body
+ * @module http/body
  * Reads a request body as raw bytes with a size cap enforced while streaming: the read stops at the first
  * chunk past the limit, so an oversized (or endless chunked) body never sits in memory. A declared
  * `Content-Length` above the limit is refused before a single body byte is read. A `node:http` body must also
