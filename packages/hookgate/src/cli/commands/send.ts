@@ -20,7 +20,7 @@ import {
   UsageError,
 } from '../args.ts'
 
-export const usage = `Usage: hookgate send <provider> --to URL --secret S [--event TYPE] [--body FILE|-]
+export const usage = `Usage: hookgate send <provider> --to URL --secret S|--secret-file FILE [--event TYPE] [--body FILE|-]
                      [--url URL] [--content-type T] [--header 'Name: value']... [--option key=value]...
                      [--timeout SECONDS]
 
@@ -29,8 +29,9 @@ URL, then prints the response status and body. Exit 0 on a 2xx answer, 1 otherwi
 
 Options:
   --to URL            where to POST, e.g. http://127.0.0.1:8080/webhooks/stripe
-  --secret S          the signing secret, as configured on the receiving side (e.g. whsec_…). Public-key
-                      providers (Discord, SendGrid…) sign with the private key: give it here (PEM)
+  --secret S          the signing secret, as configured on the receiving side (e.g. whsec_…)
+  --secret-file FILE  read the secret from FILE instead (surrounding blank lines dropped). Public-key
+                      providers (Discord, SendGrid…) sign with the private key: give its PEM file here
   --event TYPE        which sample to send (default: the provider's most common event); an unknown TYPE
                       lists the known ones
   --body FILE|-       send this body instead of a sample, read as raw bytes from FILE or stdin (-);
@@ -229,6 +230,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       to: { type: 'string' },
       secret: { type: 'string', multiple: true },
+      'secret-file': { type: 'string' },
       event: { type: 'string' },
       body: { type: 'string' },
       url: { type: 'string' },
@@ -247,11 +249,13 @@ export async function run(argv: string[]): Promise<number> {
     print(listSamples())
     return EXIT.ok
   }
-  const { factory, secrets } = providerAndSecrets('send', positionals, values.secret)
+  if (values['secret-file'] !== undefined && values.secret !== undefined) throw new UsageError('give --secret or --secret-file, not both')
+  const fromFile = values['secret-file'] === undefined ? undefined : [Buffer.from(await readBytes(values['secret-file'], '--secret-file')).toString('utf8').trim()]
+  const { factory, secrets } = providerAndSecrets('send', positionals, fromFile ?? values.secret)
   const provider = factory.definition.id
   const to = parseUrl(values.to, '--to')
   if (to === undefined) throw new UsageError('send needs --to URL (where to POST the webhook)')
-  if (secrets.length === 0) throw new UsageError('send needs --secret (the signing secret the receiver is configured with)')
+  if (secrets.length === 0 || secrets[0] === '') throw new UsageError('send needs --secret (the signing secret the receiver is configured with) or --secret-file')
   if (secrets.length > 1) throw new UsageError('send signs with one --secret; give it once')
   const signedUrl = parseUrl(values.url, '--url') ?? to
   const timeoutSeconds = values.timeout === undefined ? 30 : Number(values.timeout)
