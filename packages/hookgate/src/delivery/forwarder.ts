@@ -169,7 +169,7 @@ export function createForwarder(options: ForwarderOptions = {}): Forwarder {
       let url: URL
       try {
         url = new URL(destination.url)
-      } catch (error) {
+      } catch {
         finish({ outcome: { kind: 'error', code: 'network_error', message: 'invalid destination URL' }, responseBody: undefined })
         return
       }

@@ -5,7 +5,6 @@
 import { Buffer } from 'node:buffer'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { DestinationConfig } from '../../src/config.ts'
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../../src/delivery/worker.ts'
 import { createMetrics } from '../../src/metrics.ts'
 import { createSqliteStorage } from '../../src/storage/sqlite/index.ts'

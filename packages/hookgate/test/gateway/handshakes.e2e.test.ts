@@ -9,7 +9,7 @@ import { providers, signWebhook, type ProviderDefinition, type ProviderFactory }
 import { PRESET_CASES } from '../../../verify/test/support/presets.ts'
 import { startGateway, type Running } from './harness.ts'
 
-type HandshakeExample = NonNullable<ProviderDefinition['handshake']>['example']
+type HandshakeExample = NonNullable<NonNullable<ProviderDefinition['handshake']>['example']>
 
 const PUBLIC_URL = 'https://hooks.example.com'
 const OTHER_SECRET = 'github-secret-for-handshakes-0123456789'

@@ -206,7 +206,7 @@ describe('connection caps (server.maxConnections, server.maxConnectionsPerClient
   }
 
   it('one client holding idle sockets gets no more than its cap, and another sender is served meanwhile', async () => {
-    const { gw, port } = await gateway({ maxConnections: 100, maxConnectionsPerClient: 20, headersTimeout: '20s' })
+    const { port } = await gateway({ maxConnections: 100, maxConnectionsPerClient: 20, headersTimeout: '20s' })
     // 300 idle connections from 127.0.0.1 (the kernel accepts them all); the gateway closes all but 20 at once.
     const held = await flood(port, '127.0.0.1', 300, 280)
     expect(held).toHaveLength(20)

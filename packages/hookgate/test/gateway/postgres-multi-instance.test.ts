@@ -272,7 +272,7 @@ if (POSTGRES_URL === undefined) {
       } finally {
         stopped = true
         for (const instance of [a, b]) instance?.child.kill('SIGTERM')
-        await Promise.all([a, b].map((instance) => instance?.exited))
+        await Promise.all([a, b].map(async (instance) => instance?.exited))
         for (const instance of instances) instance.agent.destroy()
         await new Promise((resolve) => sink.server.close(resolve))
         sink.server.closeAllConnections()

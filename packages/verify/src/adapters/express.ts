@@ -28,7 +28,6 @@ export { RawBodyUnavailableError } from './_core.ts'
 declare global {
   // Augments Express's own `Request` (declared in the global `Express` namespace by @types/express)
   // without importing it: `req.webhook` is typed wherever this subpath is imported.
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The verified webhook, set by `@hookgate/verify/express`'s `verifyWebhooks()`. */

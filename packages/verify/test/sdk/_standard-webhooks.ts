@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer'
 import fc from 'fast-check'
 import { expect, vi } from 'vitest'
 import { providers, safeVerifyWebhook, signWebhook, type VerifyResult } from '@hookgate/verify'
-import { base64Of, byteBody, clockOffset, fcParams, flipChar, isUtf8, lossyText, mutations, nowMs, outcome, rarely, Tally } from './_support.ts'
+import { base64Of, byteBody, clockOffset, fcParams, flipChar, isUtf8, mutations, nowMs, outcome, rarely, Tally } from './_support.ts'
 
 export type Secret = string | Uint8Array
 export type Headers = Record<string, string>
