@@ -14,8 +14,8 @@
  * dedupe_key) key for dedupe, `FOR UPDATE SKIP LOCKED` for claims, leases for crashed workers, advisory locks
  * for migrations and replays.
  */
-import pg from 'pg'
 import type { Pool, PoolConfig } from 'pg'
+import { createRequire } from 'node:module'
 import { integerOption } from '../domain/validate.ts'
 import { createStoreIds } from '../ids.ts'
 import { StorageUnavailableError, type Storage, type StorageLifecycle } from '../types.ts'
@@ -99,7 +99,20 @@ export type PostgresStorageInstance = Storage & {
  * const storage = createPostgresStorage({ connectionString: process.env.DATABASE_URL, schema: 'hookgate' })
  * await storage.migrate()
  */
+/**
+ * `pg` is an optional peer dependency: loaded only when a PostgreSQL store is created, so an SQLite-only install
+ * does not need it (issue 10 §3).
+ */
+function loadPg(): typeof import('pg') {
+  try {
+    return createRequire(import.meta.url)('pg') as typeof import('pg')
+  } catch (error) {
+    throw new Error('storage.postgres needs the pg package: run `npm install pg` next to hookgate', { cause: error })
+  }
+}
+
 export function createPostgresStorage(options: PostgresStorageOptions): PostgresStorageInstance {
+  const pg = loadPg()
   const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA)
   const maxRejections = integerOption('maxRejections', options.maxRejections, DEFAULT_MAX_REJECTIONS, 0)
   const maxBatchSize = integerOption('maxBatchSize', options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE, 1)
