@@ -49,6 +49,12 @@ export interface HandshakeAnswer {
   /** More response headers the provider requires (e.g. `X-Content-Type-Options: nosniff` on an echoed challenge). */
   readonly headers?: Readonly<Record<string, string>>
   readonly body: string
+  /**
+   * An outbound request the gateway must make after answering (AWS SNS: `GET` the SubscribeURL to confirm a
+   * subscription). The preset has already restricted `url` to the provider's documented hosts; the library never
+   * makes the request itself. Only answers for sources that opted in carry one (`confirmSubscription: true`).
+   */
+  readonly followUp?: { readonly method: 'GET'; readonly url: string }
 }
 
 /**
@@ -79,8 +85,31 @@ export interface Handshake<Config = unknown> {
   /** `keys`: the configured keys, for probes that answer with a MAC of their challenge (X's CRC). */
   probe?(request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }, config: Config, keys: readonly Key[]): HandshakeAnswer | undefined
   reply?(context: VerifiedContext, config: Config, key: Key): HandshakeAnswer | undefined
-  /** For the end-to-end suite: a request that triggers the handshake and its expected answer. */
-  readonly example: HandshakeExample
+  /**
+   * For the end-to-end suite: a request that triggers the handshake and its expected answer. Absent only where the
+   * signature travels inside the body and the keys are fetched at run time (AWS SNS): `signWebhook` returns headers,
+   * so the suite cannot sign such an example; the preset's own tests cover its handshake instead.
+   */
+  readonly example?: HandshakeExample
+}
+
+/**
+ * Keys a preset obtains at run time instead of from its configured secrets (AWS SNS's `SigningCertURL`).
+ * `verifyWebhookAsync` resolves them (fetch, cache) and then runs the same synchronous verify loop with them.
+ */
+export interface KeySource<Config = unknown> {
+  /** One line for messages: where the keys come from (`https://sns.<region>.amazonaws.com/….pem`). */
+  readonly description: string
+  /**
+   * The URLs of the keys this request needs, read from the envelope `parse` returned. `parse` has already refused a
+   * URL outside the provider's documented hosts (`malformed_signature`), so these are never foreign.
+   */
+  urls(envelope: Envelope, config: Config): readonly string[]
+  /**
+   * Key text as fetched (or as configured in `secrets` to pin it) → keys, one per algorithm the provider signs with
+   * (SNS: the certificate's RSA key for SHA-1 and SHA-256). Undefined when the text is not a usable key.
+   */
+  decode(text: string, config: Config): readonly Key[] | undefined
 }
 
 /** How the shared property, malformed-input and fuzz tests drive a preset (derived by the family factories). */
@@ -154,6 +183,11 @@ export interface ProviderDefinition<Options extends object = object, Config = un
   check?(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config, nowSeconds: number): Partial<Pick<Envelope, 'id' | 'timestamp'>> | void
   /** Headers the provider would send for this message. */
   sign(input: SignInput, key: Key, config: Config): Record<string, string>
+  /**
+   * Keys fetched at run time (AWS SNS certificates): `secrets` become optional (given, they pin the keys and nothing
+   * is fetched); without them only `verifyWebhookAsync` can verify.
+   */
+  readonly keySource?: KeySource<Config>
   /** Every header that carries a signature, token or key material (lower-case): redacted wherever requests are kept. */
   readonly signatureHeaders: readonly string[] | ((config: Config) => readonly string[])
   /** The endpoint check the provider makes, if any. */
@@ -203,13 +237,19 @@ export function defineProvider<Options extends object, Config>(
   const factory = (options: BaseOptions & Options): ConfiguredPreset => {
     if (typeof options !== 'object' || options === null) throw optionError(definition.id, 'options are required ({ secrets })')
     const config = definition.configure(options)
-    const list: readonly Secret[] = Array.isArray(options.secrets) ? options.secrets : [options.secrets as Secret]
-    if (list.length === 0) throw optionError(definition.id, '`secrets` must hold at least one secret')
-    const keys = list.map((secret, i) => {
+    const source = definition.keySource
+    // A preset whose keys are fetched needs no secrets; given, they pin the keys (nothing is fetched).
+    const list: readonly Secret[] =
+      source !== undefined && options.secrets === undefined ? [] : Array.isArray(options.secrets) ? options.secrets : [options.secrets as Secret]
+    if (list.length === 0 && source === undefined) throw optionError(definition.id, '`secrets` must hold at least one secret')
+    const keys = list.flatMap((secret, i): readonly Key[] => {
       if (typeof secret === 'string' ? secret.trim().length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
         throw optionError(definition.id, `secrets[${i}] is empty`)
       }
-      return definition.decodeKey(secret, config)
+      if (source === undefined) return [definition.decodeKey(secret, config)]
+      const pinned = source.decode(typeof secret === 'string' ? secret : Buffer.from(secret).toString('utf8'), config)
+      if (pinned === undefined) throw optionError(definition.id, `secrets[${i}] is not a usable key (${source.description})`)
+      return pinned
     })
     const tolerance = options.toleranceSeconds ?? definition.toleranceSeconds
     if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance > 0)) {

@@ -24,14 +24,19 @@ export const VERIFICATION_FAILURE_REASONS = [
   'invalid_token',
   'claim_mismatch',
   'invalid_payload',
+  'key_unavailable',
 ] as const
 export type VerificationFailureReason = (typeof VERIFICATION_FAILURE_REASONS)[number]
 
+/** The HTTP statuses a verification failure maps to (see {@link REASON_STATUS}). */
+export type VerificationFailureStatus = 400 | 401 | 503
+
 /**
  * HTTP status for each reason: 400 when the request is malformed (a client bug or garbage),
- * 401 when it is well formed but not authentic or no longer fresh.
+ * 401 when it is well formed but not authentic or no longer fresh, 503 when the key needed to decide could not be
+ * obtained (`key_unavailable`: a fetched certificate timed out or failed): the sender should retry later.
  */
-export const REASON_STATUS: Readonly<Record<VerificationFailureReason, 400 | 401>> = {
+export const REASON_STATUS: Readonly<Record<VerificationFailureReason, VerificationFailureStatus>> = {
   missing_signature: 400,
   malformed_signature: 400,
   unsupported_algorithm: 400,
@@ -42,6 +47,7 @@ export const REASON_STATUS: Readonly<Record<VerificationFailureReason, 400 | 401
   invalid_token: 401,
   claim_mismatch: 401,
   invalid_payload: 400,
+  key_unavailable: 503,
 }
 
 const BRAND = Symbol.for('hookgate.error')
@@ -66,7 +72,7 @@ export class WebhookError extends Error {
 /** A request that did not verify. `reason` is one of {@link VERIFICATION_FAILURE_REASONS}. */
 export class WebhookVerificationError extends WebhookError {
   override readonly code = 'ERR_WEBHOOK_VERIFICATION_FAILED' as const
-  override readonly status: 400 | 401
+  override readonly status: VerificationFailureStatus
   readonly reason: VerificationFailureReason
   readonly provider: string
 

@@ -9,6 +9,7 @@ import { Failure, WebhookVerificationError, type VerificationFailureReason } fro
 import type { ConfiguredPreset, Envelope, HandshakeAnswer, VerifiedContext } from './define.ts'
 import type { HeadersLike, WebhookRequest } from './request.ts'
 import { verifySignature, type Key } from './schemes/index.ts'
+import { createKeyResolver, type FetchKey, type KeyResolver } from './keys/fetched.ts'
 
 export interface VerifyOptions {
   /** The clock (injectable for tests and for re-checking captured requests). Default: now. */
@@ -157,6 +158,13 @@ function run(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyO
   const envelope = definition.parse(request, body, preset.config)
   const nowSeconds = Math.floor((options?.now?.getTime() ?? Date.now()) / 1000)
   if (preset.toleranceSeconds !== undefined) checkWindow(envelope.timestamp, preset.toleranceSeconds, nowSeconds)
+  if (preset.keys.length === 0 && definition.keySource !== undefined) {
+    throw new Failure(
+      'key_unavailable',
+      `${definition.name} signs with keys fetched at run time (${definition.keySource.description}): verify with verifyWebhookAsync or ` +
+        'safeVerifyWebhookAsync, or pin the key in `secrets`.',
+    )
+  }
   const contents = definition.signedContent(request, body, envelope, preset.config)
   // Try every pair even after a miss; stop at the first match. Nothing tells which key or candidate came closest.
   let matched: Key | undefined
@@ -209,6 +217,76 @@ export function safeVerifyWebhook(preset: ConfiguredPreset, request: WebhookRequ
  */
 export function verifyWebhook(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyOptions): VerifiedWebhook {
   const result = safeVerifyWebhook(preset, request, options)
+  if (!result.ok) throw result.error
+  return result
+}
+
+/** Options of {@link verifyWebhookAsync} and {@link safeVerifyWebhookAsync}. */
+export interface VerifyAsyncOptions extends VerifyOptions {
+  /** Where fetched keys come from and how long they are kept. Default: a shared resolver over global `fetch`. */
+  readonly keys?: KeyResolver
+  /**
+   * Shorthand for `keys: createKeyResolver({ fetchKey })`, with default limits; the resolver (and its cache) is kept
+   * per function, so passing the same function again reuses its cache. Ignored when `keys` is given.
+   */
+  readonly fetchKey?: FetchKey
+}
+
+let sharedResolver: KeyResolver | undefined
+const resolverByFetcher = new WeakMap<FetchKey, KeyResolver>()
+
+function resolverFor(options: VerifyAsyncOptions | undefined): KeyResolver {
+  if (options?.keys !== undefined) return options.keys
+  const fetchKey = options?.fetchKey
+  if (fetchKey === undefined) return (sharedResolver ??= createKeyResolver())
+  let resolver = resolverByFetcher.get(fetchKey)
+  if (resolver === undefined) {
+    resolver = createKeyResolver({ fetchKey })
+    resolverByFetcher.set(fetchKey, resolver)
+  }
+  return resolver
+}
+
+/** The preset with the keys this request needs, fetched (or from the cache) when its definition declares a source. */
+async function withKeys(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyAsyncOptions | undefined): Promise<ConfiguredPreset> {
+  const source = preset.definition.keySource
+  // Pinned keys (configured secrets) are never replaced by fetched ones.
+  if (source === undefined || preset.keys.length > 0) return preset
+  // Parse first: a URL outside the provider's hosts is refused here, before anything is fetched.
+  const envelope = preset.definition.parse(request, bodyBytes(request.rawBody), preset.config)
+  const resolver = resolverFor(options)
+  const lists = await Promise.all(source.urls(envelope, preset.config).map((url) => resolver.resolve(preset.id, source as never, url, preset.config)))
+  return { ...preset, keys: lists.flat() }
+}
+
+/**
+ * {@link safeVerifyWebhook} for presets whose keys are fetched at run time (AWS SNS): resolves the keys the request
+ * names (cached; see {@link createKeyResolver}) and then runs the same synchronous verify loop. Any preset works
+ * here; one without fetched keys is verified as by `safeVerifyWebhook`. A key that cannot be obtained is
+ * `key_unavailable` (status 503: answer it so, and the provider retries). Never rejects on bad input.
+ * @example
+ * const sns = providers['aws-sns']({ topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] })
+ * const result = await safeVerifyWebhookAsync(sns, request)
+ * if (!result.ok) return new Response(result.message, { status: result.error.status }) // 400, 401 or 503
+ */
+export async function safeVerifyWebhookAsync(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyAsyncOptions): Promise<VerifyResult> {
+  let resolved: ConfiguredPreset
+  try {
+    resolved = await withKeys(preset, request, options)
+  } catch (error) {
+    if (error instanceof Failure) return toFailure(preset, error)
+    throw error
+  }
+  return safeVerifyWebhook(resolved, request, options)
+}
+
+/**
+ * {@link verifyWebhook} for presets whose keys are fetched at run time: rejects with a
+ * {@link WebhookVerificationError} (`reason: 'key_unavailable'`, `status: 503` when the key could not be obtained).
+ * @throws WebhookVerificationError
+ */
+export async function verifyWebhookAsync(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyAsyncOptions): Promise<VerifiedWebhook> {
+  const result = await safeVerifyWebhookAsync(preset, request, options)
   if (!result.ok) throw result.error
   return result
 }

@@ -18,7 +18,7 @@ import {
   type HeadersLike,
   type WebhookRequest,
 } from '@hookgate/verify'
-import { anyText, PRESET_CASES, requestHeaders } from './support/presets.ts'
+import { anyText, HEADER_SIGNED_IDS, PRESET_CASES, requestHeaders } from './support/presets.ts'
 
 const T = 1_800_000_000
 const NOW = new Date(T * 1000)
@@ -114,7 +114,8 @@ function check(id: BuiltinProviderId, request: WebhookRequest): string {
 }
 
 describe('fuzz: arbitrary values in every signature-related header', () => {
-  const ids = Object.keys(providers) as BuiltinProviderId[]
+  // Body-signed presets (AWS SNS) carry no signature header: test/aws-sns.test.ts covers them.
+  const ids = HEADER_SIGNED_IDS
 
   for (const id of ids) {
     it(`${id}: never throws, always a known reason (${RUNS_PER_PRESET} runs)`, () => {

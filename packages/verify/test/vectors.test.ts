@@ -2,7 +2,9 @@
  * Table-driven over every file in test/vectors, one per preset: the providers' own published examples (origin
  * "published"), vectors made with the provider's official SDK ("sdk"), vectors computed outside this library
  * from the docs where a provider publishes none ("generated"), and variations of those ("derived"). Verification must give the listed verdict; where a vector has a
- * `sign` block, signing the same message must reproduce the published headers byte for byte.
+ * `sign` block, signing the same message must reproduce the published headers byte for byte. A vector with `keys`
+ * (URL → key text) goes through `safeVerifyWebhookAsync` with those keys served by an injected fetcher (presets whose
+ * keys are fetched at run time, e.g. AWS SNS certificates): nothing touches the network.
  */
 import { Buffer } from 'node:buffer'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -11,6 +13,7 @@ import {
   isBuiltinProviderId,
   providers,
   safeVerifyWebhook,
+  safeVerifyWebhookAsync,
   signWebhook,
   VERIFICATION_FAILURE_REASONS,
   type ConfiguredPreset,
@@ -31,6 +34,8 @@ interface Vector {
   readonly now?: number
   /** The body as base64, for bodies that are not UTF-8 text (then `request.body` is ignored). */
   readonly bodyBase64?: string
+  /** Keys the preset fetches, by URL: served by an injected `fetchKey` through the async path. */
+  readonly keys?: Readonly<Record<string, string>>
   /** Sign the same message and compare with the request's headers. */
   readonly sign?: { readonly timestamp?: number; readonly id?: string; readonly url?: string }
   readonly expect: { readonly ok: true; readonly id?: string; readonly timestamp?: number } | { readonly ok: false; readonly reason: string }
@@ -74,7 +79,7 @@ describe('vector files', () => {
 for (const { data: file } of files) {
   describe(`${file.provider} vectors`, () => {
     for (const vector of file.vectors) {
-      it(`${vector.origin}: ${vector.name}`, () => {
+      it(`${vector.origin}: ${vector.name}`, async () => {
         const preset = configure(file, vector)
         const request = {
           method: vector.request.method ?? 'POST',
@@ -83,7 +88,14 @@ for (const { data: file } of files) {
           ...(vector.request.url === undefined ? {} : { url: vector.request.url }),
         }
         const options = vector.now === undefined ? undefined : { now: new Date(vector.now * 1000) }
-        const result = safeVerifyWebhook(preset, request, options)
+        const keys = vector.keys
+        const result =
+          keys === undefined
+            ? safeVerifyWebhook(preset, request, options)
+            : await safeVerifyWebhookAsync(preset, request, {
+                ...options,
+                fetchKey: async (url) => (Object.hasOwn(keys, url) ? keys[url]! : Promise.reject(new Error('HTTP 404 (not in the vector)'))),
+              })
         if (vector.expect.ok) {
           expect(result.ok ? 'ok' : `${result.reason}: ${result.message}`).toBe('ok')
           if (!result.ok) return

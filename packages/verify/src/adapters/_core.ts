@@ -74,7 +74,7 @@ export interface ResolvedOptions {
 /** A request refused before or by verification: what to answer. @internal */
 export interface Rejection {
   readonly ok: false
-  readonly status: 400 | 401 | 413 | 415
+  readonly status: 400 | 401 | 413 | 415 | 503
   readonly code: string
   readonly message: string
   /** The serialised {@link WebhookErrorBody}. */

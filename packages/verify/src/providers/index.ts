@@ -1,4 +1,5 @@
 /** @module providers  The registry: a frozen object of preset factories, keyed by provider id. */
+import { awsSns } from './aws-sns.ts'
 import { calendly } from './calendly.ts'
 import { github } from './github.ts'
 import { hmacSha256 } from './hmac-sha256.ts'
@@ -32,6 +33,7 @@ export const providers = Object.freeze({
   slack,
   shopify,
   github,
+  'aws-sns': awsSns,
   ...bodyHmacAI,
   ...bodyHmacJZ,
   ...timestamped,

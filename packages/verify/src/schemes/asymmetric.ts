@@ -1,5 +1,6 @@
 /**
- * @module schemes/asymmetric  ECDSA P-256 and RSA PKCS#1 v1.5 with SHA-256 (SendGrid, and keys fetched at run time).
+ * @module schemes/asymmetric  ECDSA P-256 and RSA PKCS#1 v1.5 with SHA-256 or SHA-1 (SendGrid; AWS SNS signature
+ * versions 2 and 1 with certificates fetched at run time).
  * Public keys come as PEM, base64 DER (SPKI) or JWK; a private key (PEM/JWK) also works and can sign (tests, CLI).
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
@@ -49,7 +50,7 @@ export function asymmetricVerify(key: Key, content: Content, signature: Signatur
   const bytes = decodeStrict(signature.value, signature.encoding)
   if (bytes === undefined || bytes.length === 0 || bytes.length > 1024) return false
   try {
-    return verify('sha256', joined(content), key.key, bytes)
+    return verify(hashOf(key), joined(content), key.key, bytes)
   } catch {
     return false // a DER structure node:crypto cannot read is a signature that does not match
   }
@@ -57,5 +58,10 @@ export function asymmetricVerify(key: Key, content: Content, signature: Signatur
 
 export function asymmetricSign(key: Key, content: Content): Buffer {
   if (key.key.type !== 'private') throw new TypeError('[@hookgate/verify] signing needs a private key; this preset was given a public key')
-  return sign('sha256', joined(content), key.key)
+  return sign(hashOf(key), joined(content), key.key)
+}
+
+/** The digest of the key's algorithm: SHA-1 only for `rsa-sha1` (SNS SignatureVersion 1, SHA1withRSA). */
+function hashOf(key: Key): 'sha1' | 'sha256' {
+  return key.alg === 'rsa-sha1' ? 'sha1' : 'sha256'
 }

@@ -15,6 +15,7 @@ export function verifySignature(key: Key, content: Content, signature: Signature
       return ed25519Verify(key, content, signature)
     case 'ecdsa-p256-sha256':
     case 'rsa-sha256':
+    case 'rsa-sha1':
       return asymmetricVerify(key, content, signature)
     case 'token':
       return tokenVerify(key, signature)
@@ -29,6 +30,7 @@ export function signContent(key: Key, content: Content, encoding: SignatureEncod
       return ed25519Sign(key, content).toString(encoding)
     case 'ecdsa-p256-sha256':
     case 'rsa-sha256':
+    case 'rsa-sha1':
       return asymmetricSign(key, content).toString(encoding)
     case 'token':
       return key.key.export().toString(encoding)

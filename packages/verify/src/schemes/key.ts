@@ -11,6 +11,8 @@ export type KeyAlgorithm =
   | 'ed25519'
   | 'ecdsa-p256-sha256'
   | 'rsa-sha256'
+  /** RSA PKCS#1 v1.5 with SHA-1 (AWS SNS SignatureVersion 1): weak, but the provider's choice. */
+  | 'rsa-sha1'
   /** A shared token sent as is (GitLab's X-Gitlab-Token, basic auth): compared, never MACed. */
   | 'token'
 
