@@ -137,6 +137,13 @@ const configSchema = z.strictObject({
       bodyTimeout: duration(1, 3_600_000).prefault('30s'),
       maxConnections: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS),
       maxConnectionsPerClient: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
+      rejectionLimit: z
+        .strictObject({
+          burst: wholeNumber(0, 1_000_000).default(60),
+          perSecond: z.number().positive().max(1_000_000).default(2),
+          maxClients: wholeNumber(1, 10_000_000).default(100_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   storage: z
@@ -202,6 +209,11 @@ export interface ServerConfig {
   readonly maxConnections: number
   /** Open connections per remote address at most (trusted proxies exempt); more are closed on accept. */
   readonly maxConnectionsPerClient: number
+  /**
+   * Refusals per client address (after `trustProxy`): past `burst`, that address is answered 429 with `Retry-After`
+   * and no verification work until the bucket refills at `perSecond`. `burst: 0` turns it off.
+   */
+  readonly rejectionLimit: { readonly burst: number; readonly perSecond: number; readonly maxClients: number }
 }
 
 /** `storage.sqlite`: one file, one instance. */
@@ -633,6 +645,7 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
       bodyTimeoutMs: raw.server.bodyTimeout,
       maxConnections: raw.server.maxConnections,
       maxConnectionsPerClient: raw.server.maxConnectionsPerClient,
+      rejectionLimit: raw.server.rejectionLimit,
     },
     storage,
     admin: raw.admin === undefined ? undefined : { token: raw.admin.token },

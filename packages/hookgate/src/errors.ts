@@ -18,6 +18,7 @@ export const GATEWAY_ERROR_CODES = [
   'ip_not_allowed',
   'storage_unavailable',
   'shutting_down',
+  'too_many_rejections',
   'unauthorized',
   'invalid_query',
   'invalid_request',

@@ -1,7 +1,7 @@
 /**
  * @module ingest/handler
  * The ingest pipeline for `/webhooks/<source id>`, one step after the other:
- * route (404) → method (405; a probe the source's preset declares, e.g. Trello's `HEAD`, is answered) → IP allowlist
+ * route (404) → rejection limit per client (429) → method (405; a probe the source's preset declares, e.g. Trello's `HEAD`, is answered) → IP allowlist
  * (403) → body, capped while streaming (413) → signature (400/401 + reason) → a signed handshake the preset declares
  * (Slack url_verification) is answered, not stored → dedupe → durable commit → 200 `{ id, duplicate }`.
  *
@@ -26,6 +26,7 @@ import { dedupeKey, sha256Hex } from './dedupe.ts'
 import type { ServedSource } from './sources.ts'
 import { Buffer } from 'node:buffer'
 import { probeHandshake, type HandshakeAnswer } from '@hookgate/verify'
+import { createRejectionLimiter } from './rejection-limiter.ts'
 import { verifyRequest } from './verify.ts'
 
 /** Seconds a provider is asked to wait before retrying after a 503. */
@@ -78,10 +79,12 @@ interface Refusal {
 /** @internal Creates the `/webhooks/<id>` handler. */
 export function createIngestHandler(context: IngestContext): (req: CoreRequest, sourceId: string) => Promise<CoreResponse> {
   const { sources, server, storage, logger, metrics, now } = context
+  const limiter = createRejectionLimiter(server.rejectionLimit)
 
   /** Counts, logs and records a refusal, then answers it. */
   async function refuse({ source, req, client, receivedAt }: Refused, { status, code, message, body, headers, close }: Refusal): Promise<CoreResponse> {
     metrics.countRequest(source.id, 'rejected', code)
+    limiter.refused(client.address, receivedAt.getTime())
     logger.info({ source: source.id, status, reason: code, remoteAddress: client.address }, 'webhook refused')
     try {
       await storage.recordRejection({
@@ -122,6 +125,18 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       return done(
         errorResponse(503, 'shutting_down', 'The gateway is shutting down; retry shortly.', {
           headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+          close: true,
+        }),
+      )
+    }
+
+    // An address whose requests keep being refused waits, at no verification cost (server.rejectionLimit).
+    const wait = limiter.retryAfter(client.address, receivedAt.getTime())
+    if (wait > 0) {
+      metrics.countRequest(source.id, 'rejected', 'too_many_rejections')
+      return done(
+        errorResponse(429, 'too_many_rejections', `Too many refused requests from this address; retry in ${wait} s.`, {
+          headers: { 'retry-after': String(wait) },
           close: true,
         }),
       )

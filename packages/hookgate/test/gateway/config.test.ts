@@ -41,6 +41,7 @@ describe('parseConfig accepts', () => {
       bodyTimeoutMs: 30_000,
       maxConnections: 10_000,
       maxConnectionsPerClient: 256,
+      rejectionLimit: { burst: 60, perSecond: 2, maxClients: 100_000 },
     })
     expect(config.storage).toEqual({ kind: 'sqlite', sqlite: '/srv/hookgate/data/hookgate.db', maxRejections: undefined })
     expect(config.admin).toBeUndefined()

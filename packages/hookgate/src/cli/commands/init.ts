@@ -41,6 +41,8 @@ server:
   # Connections past a cap are closed on accept, so one client's idle sockets cannot starve the others.
   maxConnections: 10000
   maxConnectionsPerClient: 256   # per remote address; proxies in trustProxy are exempt
+  # A client refused this many times waits (429, Retry-After) before any verification work; 0 turns it off.
+  rejectionLimit: { burst: 60, perSecond: 2 }
   shutdownTimeoutMs: 10000 # SIGTERM: how long in-flight requests may take to finish
   shutdownGrace: 1s        # SIGTERM: open keep-alive connections are kept this long; late requests get 503
 
