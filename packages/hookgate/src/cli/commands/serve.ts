@@ -8,12 +8,13 @@ import { parseArgs } from 'node:util'
 import { createGateway } from '../../app.ts'
 import { isSecretPath, type DeliveryMode } from '../../config.ts'
 import { displayUrl } from '../../redact.ts'
-import { createLogger, errorSummary } from '../../logger.ts'
+import { createLogger, errorSummary, LOG_FORMATS, type LogFormat } from '../../logger.ts'
 import { describeStorage } from '../../storage/from-config.ts'
 import { EXIT, printedUsage, UsageError } from '../args.ts'
 import { loadConfigOrReport } from '../config-file.ts'
 
 export const usage = `Usage: hookgate serve [--config FILE] [--host HOST] [--port PORT] [--mode all|ingest|deliver]
+                      [--log-format json|pretty]
 
 Runs the gateway: POST /webhooks/<source id> verifies, deduplicates and durably stores each webhook
 before answering 2xx, and the delivery worker forwards each event to its destinations (re-signed with
@@ -24,12 +25,18 @@ Options:
   --host HOST         listen address, overriding server.host (env HOOKGATE_HOST)
   --port PORT         listen port, overriding server.port; 0 picks a free port (env HOOKGATE_PORT)
   --mode MODE         overrides delivery.mode: all (default), ingest (store only) or deliver (deliver only)
+  --log-format F      json (one JSON object per line) or pretty (one line for people: time, level, message,
+                      key=value); default: pretty when stdout is a terminal, else json
   -h, --help
 
-Logs are JSON lines on stdout. The first lines give the listening address ("msg":"hookgate listening",
+Logs are JSON lines on stdout (unless --log-format pretty, or a terminal). The first lines give the listening address ("msg":"hookgate listening",
 "url") and one line per source ("msg":"source ready", "url"), printed whatever log.level is. SIGTERM or SIGINT stops accepting requests,
 lets in-flight ones finish, flushes the store and exits 0. Exit 2: invalid configuration or usage;
 exit 1: the store or the port could not be opened.`
+
+function isLogFormat(value: string): value is LogFormat {
+  return (LOG_FORMATS as readonly string[]).includes(value)
+}
 
 function isDeliveryMode(value: string): value is DeliveryMode {
   return value === 'all' || value === 'ingest' || value === 'deliver'
@@ -66,6 +73,7 @@ export async function run(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       mode: { type: 'string' },
+      'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -77,12 +85,14 @@ export async function run(argv: string[]): Promise<number> {
   const host = values.host ?? (process.env.HOOKGATE_HOST || undefined)
   const mode = values.mode
   if (mode !== undefined && !isDeliveryMode(mode)) throw new UsageError(`--mode expects all, ingest or deliver, got "${mode.slice(0, 20)}"`)
+  const logFormat = values['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json')
+  if (!isLogFormat(logFormat)) throw new UsageError(`--log-format expects json or pretty, got "${logFormat.slice(0, 20)}"`)
 
   let config = await loadConfigOrReport(file, 'serve')
   if (config === undefined) return EXIT.usage
   if (mode !== undefined && isDeliveryMode(mode)) config = { ...config, delivery: { ...config.delivery, mode } }
 
-  const logger = createLogger({ level: config.log.level })
+  const logger = createLogger({ level: config.log.level, format: logFormat })
   for (const fallback of config.fallbacks) {
     if (isSecretPath(fallback.path)) {
       logger.warn({ path: fallback.path, variable: fallback.variable }, `${fallback.variable} is not set: using the demo fallback secret from the config file; set it for any real use`)
