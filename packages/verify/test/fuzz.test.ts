@@ -8,7 +8,6 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   isWebhookError,
-  providers,
   safeVerifyWebhook,
   signWebhook,
   VERIFICATION_FAILURE_REASONS,

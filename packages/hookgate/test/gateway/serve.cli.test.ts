@@ -239,7 +239,7 @@ describe('hookgate init', () => {
 
     writeFileSync(file, '# mine\n')
     const again = spawnSync(process.execPath, [CLI, 'init', file], { env: plainEnv(), encoding: 'utf8' })
-    expect(again.status).toBe(1)
+    expect(again.status).toBe(2)
     expect(again.stderr).toContain('already exists; use --force')
     expect(readFileSync(file, 'utf8')).toBe('# mine\n')
 

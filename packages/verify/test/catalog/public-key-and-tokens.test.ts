@@ -26,6 +26,14 @@ describe('discord PING', () => {
     expect(JSON.parse(answer?.body ?? 'null')).toEqual({ type: 1 })
   })
 
+  it('Webhook Events: the PING (type 0) is answered 204; an event (type 1 in that envelope) is not a PING and is stored', () => {
+    const at = { now: new Date(now * 1000) }
+    const ping = verifyWebhook(preset, signed('{"version":1,"application_id":"2","type":0}'), at)
+    expect(ping.handshake()).toEqual({ status: 204, body: '' })
+    const event = verifyWebhook(preset, signed('{"version":1,"application_id":"2","type":1,"event":{"type":"APPLICATION_AUTHORIZED","timestamp":"2026-01-01T00:00:00Z","data":{}}}'), at)
+    expect(event.handshake()).toBeUndefined()
+  })
+
   it('does not answer other interactions', () => {
     const verified = verifyWebhook(preset, signed('{"id":"1","type":2,"data":{"name":"hello"}}'), { now: new Date(now * 1000) })
     expect(verified.handshake()).toBeUndefined()

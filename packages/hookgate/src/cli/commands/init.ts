@@ -123,8 +123,9 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST') {
+      // Bad usage, not a failed check (issue 9): the fix is a flag.
       process.stderr.write(`hookgate init: ${file} already exists; use --force to overwrite it\n`)
-      return EXIT.failed
+      return EXIT.usage
     }
     process.stderr.write(`hookgate init: cannot write ${file} (${code ?? 'error'})\n`)
     return EXIT.failed

@@ -219,10 +219,13 @@ export const publicKeyAndTokens = {
     eventId: { body: 'id' },
     eventType: { body: 'type' },
     handshake: {
-      description: 'PING (type 1, signed): answered with {"type":1} (PONG), not stored',
+      description: 'PING (signed): an interaction of type 1 is answered {"type":1} (PONG); a Webhook Events PING (type 0) 204; not stored',
       example: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":1,"id":"1","application_id":"2"}', answer: { status: 200, body: '{"type":1}' } },
       reply(context) {
-        const { type } = (context.payload() ?? {}) as { type?: unknown }
+        const { type, version, event } = (context.payload() ?? {}) as { type?: unknown; version?: unknown; event?: unknown }
+        // Webhook Events (a `version` envelope) use type 0 for PING, answered 204; their type 1 is a real event.
+        if (version !== undefined || event !== undefined) return type === 0 ? { status: 204, body: '' } : undefined
+        // Interactions: type 1 is PING, answered with PONG.
         return type === 1 ? { status: 200, contentType: 'application/json', body: '{"type":1}' } : undefined
       },
     },
