@@ -13,6 +13,7 @@
  * `Connection: close`, in-flight requests finished within `server.shutdownTimeoutMs`), then the worker stops
  * (its attempts in flight get as long again), then the store closes, which flushes its last batch.
  */
+import { createKeyResolver, type FetchKey } from '@hookgate/verify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createAdminHandler } from './admin/api.ts'
 import type { GatewayConfig } from './config.ts'
@@ -54,6 +55,10 @@ export interface CreateGatewayOptions {
   readonly random?: () => number
   /** Replaces the HTTP forwarder of the delivery worker (tests). */
   readonly forward?: Forward
+  /** Fetches provider keys and certificates (AWS SNS); default: `fetch`, https only, from the preset's hosts. */
+  readonly fetchKey?: FetchKey
+  /** Performs handshake follow-ups (AWS SNS subscription confirmation GETs); default: `fetch`, no redirects. */
+  readonly followUp?: (url: string) => Promise<number>
 }
 
 /** A configured source and the URL providers should call. */
@@ -143,6 +148,8 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     draining,
     fanOut,
     ...(worker === undefined ? {} : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
+    keys: createKeyResolver(options.fetchKey === undefined ? {} : { fetchKey: options.fetchKey }),
+    ...(options.followUp === undefined ? {} : { followUp: options.followUp }),
   })
   const admin =
     config.admin === undefined

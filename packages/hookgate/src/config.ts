@@ -72,7 +72,9 @@ const sourceSchema = z.strictObject({
   }),
   secrets: z
     .union([z.string(), z.array(z.string())], { error: 'must be a list of secrets' })
-    .transform((value) => (typeof value === 'string' ? [value] : value)),
+    .transform((value) => (typeof value === 'string' ? [value] : value))
+    // Absent only for presets whose keys are fetched from the provider (AWS SNS); checked below.
+    .default([]),
   options: z.record(z.string(), z.unknown(), { error: 'must be a mapping of preset options' }).default({}),
   /** With `provider: custom`: the sender's scheme as data (custom-scheme.ts). */
   scheme: customSchemeSchema.optional(),
@@ -573,8 +575,10 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     }
     const definition = factory.definition
 
-    let secretsOk = source.secrets.length > 0
-    if (source.secrets.length === 0) issues.push(`${at}.secrets: must not be empty`)
+    // A preset whose keys are fetched from the provider (AWS SNS certificates) needs no secret; given ones pin keys.
+    const fetchesKeys = definition.keySource !== undefined
+    let secretsOk = source.secrets.length > 0 || fetchesKeys
+    if (!secretsOk) issues.push(`${at}.secrets: must not be empty`)
     source.secrets.forEach((secret, j) => {
       if (!checkProviderSecret(secret, `${at}.secrets[${j}]`, source.id, issues, warnings)) secretsOk = false
     })

@@ -17,7 +17,7 @@ import type { GatewayErrorCode } from '../errors.ts'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
 import { errorSummary, type GatewayLogger } from '../logger.ts'
 import { UNKNOWN_SOURCE_LABEL, type GatewayMetrics, type Outcome } from '../metrics.ts'
-import { redactHeaders } from '../redact.ts'
+import { displayUrl, redactHeaders } from '../redact.ts'
 import { StorageUnavailableError, type Storage } from '../storage/types.ts'
 import { declaredLength } from '../http/body.ts'
 import { resolveClient, type AddressMatcher, type ClientInfo } from '../http/client-address.ts'
@@ -25,7 +25,7 @@ import { requestUrl } from '../http/urls.ts'
 import { dedupeKey, sha256Hex } from './dedupe.ts'
 import type { ServedSource } from './sources.ts'
 import { Buffer } from 'node:buffer'
-import { probeHandshake, type HandshakeAnswer } from '@hookgate/verify'
+import { probeHandshake, type HandshakeAnswer, type KeyResolver } from '@hookgate/verify'
 import { createRejectionLimiter } from './rejection-limiter.ts'
 import { verifyRequest } from './verify.ts'
 
@@ -48,6 +48,13 @@ export interface IngestContext {
   readonly fanOut?: FanOut
   /** Called after a new event with deliveries was committed (wakes the in-process delivery worker). */
   readonly onQueued?: (destinationIds: readonly string[]) => void
+  /** Keys fetched at run time (AWS SNS certificates): one cache per gateway. */
+  readonly keys: KeyResolver
+  /**
+   * Performs a handshake's follow-up request (AWS SNS: GET SubscribeURL to confirm), after the answer. Default: a
+   * GET with a timeout that follows no redirect. Its outcome is logged and never changes the answer.
+   */
+  readonly followUp?: (url: string) => Promise<number>
 }
 
 /** What a refusal records besides status and reason. */
@@ -103,6 +110,17 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       logger.warn({ source: source.id, error: errorSummary(error) }, 'could not record a rejection')
     }
     return errorResponse(status, code, message, { ...(headers === undefined ? {} : { headers }), ...(close === undefined ? {} : { close }) })
+  }
+
+  const followUp = context.followUp ?? defaultFollowUp
+
+  /** A handshake's follow-up (SNS subscription confirmation), after the answer; logged, never awaited by it. */
+  function confirm(sourceId: string, url: string): void {
+    const shown = displayUrl(url)
+    followUp(url).then(
+      (status) => logger.info({ source: sourceId, url: shown, status }, status >= 200 && status < 300 ? 'handshake confirmed' : 'handshake confirmation refused'),
+      (error: unknown) => logger.warn({ source: sourceId, url: shown, error: errorSummary(error) }, 'handshake confirmation failed'),
+    )
   }
 
   async function handle(req: CoreRequest, sourceId: string, started: number): Promise<CoreResponse> {
@@ -204,11 +222,17 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     const url = requestUrl(req.target, req.headers, client, server.publicUrl, context.listenHost())
     let result
     try {
-      result = verifyRequest(source, url, req.distinctHeaders, body, receivedAt)
+      result = await verifyRequest(source, url, req.distinctHeaders, body, receivedAt, context.keys)
     } catch (error) {
       metrics.countRequest(source.id, 'error', 'internal_error')
       logger.error({ source: source.id, error: errorSummary(error) }, 'verification threw')
       return done(errorResponse(500, 'internal_error', 'The gateway failed to verify this request.'))
+    }
+    if (!result.ok && result.reason === 'key_unavailable') {
+      // Not the sender's fault: the provider's key could not be fetched. 503 so that it retries; not a rejection.
+      metrics.countRequest(source.id, 'unavailable', 'key_unavailable')
+      logger.warn({ source: source.id, reason: result.reason, message: result.message }, 'verification key unavailable; answered 503')
+      return done(errorResponse(503, 'key_unavailable', result.message, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } }))
     }
     if (!result.ok) {
       const facts: BodyFacts = { size: body.byteLength, sha256: sha256Hex(body) }
@@ -220,6 +244,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       // The provider's signed endpoint check (Slack url_verification…): answered, never stored.
       metrics.countRequest(source.id, 'handshake', 'ok')
       logger.info({ source: source.id, provider: source.provider }, 'handshake answered')
+      if (answer.followUp !== undefined) confirm(source.id, answer.followUp.url)
       return done(handshakeResponse(answer, false))
     }
 
@@ -268,4 +293,11 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
 function handshakeResponse(answer: HandshakeAnswer, head: boolean): CoreResponse {
   const headers: Record<string, string> = { ...answer.headers, ...(answer.contentType === undefined ? {} : { 'content-type': answer.contentType }) }
   return { status: answer.status, headers, body: head ? undefined : Buffer.from(answer.body, 'utf8'), close: head }
+}
+
+/** GET with a 10 s timeout and no redirect (the preset already restricted the host). */
+async function defaultFollowUp(url: string): Promise<number> {
+  const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(10_000) })
+  await response.body?.cancel()
+  return response.status
 }

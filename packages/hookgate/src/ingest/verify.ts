@@ -4,11 +4,24 @@
  * `http/urls.ts`). The handshakes providers require (Trello's `HEAD`, Slack's `url_verification`) are declared
  * by their presets and answered by the ingest handler.
  */
-import { safeVerifyWebhook, type VerifyResult } from '@hookgate/verify'
+import { safeVerifyWebhook, safeVerifyWebhookAsync, type KeyResolver, type VerifyResult } from '@hookgate/verify'
 import type { HeaderRecord } from '../http/response.ts'
 import type { ServedSource } from './sources.ts'
 
-/** Verifies the request against the source's preset, at `now` (injected clock). */
-export function verifyRequest(source: ServedSource, url: string, headers: HeaderRecord, body: Uint8Array, now: Date): VerifyResult {
-  return safeVerifyWebhook(source.preset, { method: 'POST', url, headers, rawBody: body }, { now })
+/**
+ * Verifies the request against the source's preset, at `now` (injected clock). Presets whose keys are fetched at
+ * run time (AWS SNS certificates) resolve them through `keys` (cached, host-allowlisted) first; every other preset
+ * stays on the synchronous path.
+ */
+export function verifyRequest(
+  source: ServedSource,
+  url: string,
+  headers: HeaderRecord,
+  body: Uint8Array,
+  now: Date,
+  keys: KeyResolver,
+): VerifyResult | Promise<VerifyResult> {
+  const request = { method: 'POST', url, headers, rawBody: body }
+  if (source.preset.definition.keySource === undefined) return safeVerifyWebhook(source.preset, request, { now })
+  return safeVerifyWebhookAsync(source.preset, request, { now, keys })
 }

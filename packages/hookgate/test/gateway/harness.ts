@@ -31,6 +31,8 @@ export interface StartOptions {
   readonly storage?: (dbPath: string, hooks: { onCommit(size: number, ms: number): void }) => Storage
   readonly now?: () => Date
   readonly host?: string
+  /** More gateway options (injected key fetcher, handshake follow-ups…). */
+  readonly gateway?: Pick<CreateGatewayOptions, 'fetchKey' | 'followUp'>
 }
 
 /** Parses `config` (admin token and storage filled in unless given), starts the gateway on port 0. */
@@ -47,6 +49,7 @@ export async function startGateway(config: Omit<HookgateConfig, 'storage'> & Par
     logger,
     storage: (hooks) => (options.storage ?? ((path, h) => createSqliteStorage({ path, onCommit: h.onCommit })))(dbPath, hooks),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...options.gateway,
   }
   const gateway = createGateway(parsed, gatewayOptions)
   const address = await gateway.listen({ port: 0, host: options.host ?? '127.0.0.1' })
