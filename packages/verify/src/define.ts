@@ -212,6 +212,10 @@ export interface ProviderDefinition<Options extends object = object, Config = un
 export interface ConfiguredPreset {
   readonly id: string
   readonly definition: ProviderDefinition<object, unknown>
+  /**
+   * The decoded keys, as node:crypto `KeyObject`s: needed by the verify loop, diagnosis and handshakes, and safe to
+   * hold — a KeyObject's material never prints (`util.inspect` and `JSON.stringify` show no bytes).
+   */
   readonly keys: readonly Key[]
   readonly toleranceSeconds: number | undefined
   readonly config: unknown

@@ -83,8 +83,27 @@ export class WebhookVerificationError extends WebhookError {
     this.status = REASON_STATUS[reason]
   }
 
+  /**
+   * The wire shape of an error answer, `{ code, message }`, where `code` is the failure **reason**
+   * (`signature_mismatch`…): what the adapters and the gateway send as `{ "error": … }`. The class's own `code`
+   * (`ERR_WEBHOOK_VERIFICATION_FAILED`) names the error family for `switch (err.code)` in code.
+   */
   override toJSON(): { code: string; message: string } {
     return { code: this.reason, message: this.message }
+  }
+}
+
+/**
+ * The request body was consumed before the adapter ran (a JSON/urlencoded/text body parser, or another
+ * middleware that read the stream): the exact bytes the provider signed are gone. A setup bug, so it
+ * goes to the framework's error handler (status 500) rather than to the sender as a 4xx.
+ */
+export class RawBodyUnavailableError extends WebhookError {
+  override readonly code = 'ERR_RAW_BODY_UNAVAILABLE' as const
+  override readonly status = 500
+
+  constructor(message: string) {
+    super(message)
   }
 }
 

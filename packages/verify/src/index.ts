@@ -11,6 +11,7 @@ export { fromFetchRequest, type WebhookRequest, type HeadersLike } from './reque
 export {
   WebhookError,
   WebhookVerificationError,
+  RawBodyUnavailableError,
   isWebhookError,
   VERIFICATION_FAILURE_REASONS,
   REASON_STATUS,

@@ -31,7 +31,10 @@ export class VerifiedWebhook {
   #context: VerifiedContext | undefined
   #payload: { value: unknown } | undefined
 
-  /** @internal */
+  /**
+   * Made by the verify functions, never by hand: its parameters (a configured preset, the matched key) say so, and
+   * are kept in the published types so that `new VerifiedWebhook()` does not type-check.
+   */
   constructor(preset: ConfiguredPreset, headers: HeadersLike, rawBody: Uint8Array, envelope: Envelope, key: Key) {
     this.provider = preset.id
     this.rawBody = rawBody
@@ -198,6 +201,9 @@ function toFailure(preset: ConfiguredPreset, failure: Failure): VerificationFail
 
 /**
  * Verifies a webhook and never throws on bad input: returns the verified webhook or `{ ok: false, reason, message }`.
+ * Programmer errors still throw a `TypeError`: a URL-signed preset (Twilio, `{url}` templates) called without
+ * `request.url`, or a preset whose keys are fetched (AWS SNS) called here instead of the async variant — both are
+ * fixed in the calling code, not by the sender, so they must not read as a refused webhook.
  * @example
  * const result = safeVerifyWebhook(providers.stripe({ secrets: [process.env.STRIPE_WHSEC!] }), request)
  * if (!result.ok) return new Response(result.message, { status: result.error.status })

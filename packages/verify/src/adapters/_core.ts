@@ -8,9 +8,11 @@
 import { Buffer } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConfiguredPreset } from '../define.ts'
-import { WebhookError } from '../errors.ts'
+import { RawBodyUnavailableError, WebhookError } from '../errors.ts'
 import type { HeadersLike, WebhookRequest } from '../request.ts'
 import { safeVerifyWebhook, type VerifiedWebhook } from '../verify.ts'
+
+export { RawBodyUnavailableError }
 
 /** 1 MiB: far above typical payloads. Raise it where a provider sends more (GitHub allows payloads up to 25 MB). */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -390,16 +392,3 @@ export const CONSUMED_MESSAGE =
   '[@hookgate/verify] the request body was consumed before @hookgate/verify could read it, so the exact bytes ' +
   'the provider signed are gone. Verify before any body parser reads the request.'
 
-/**
- * The request body was consumed before the adapter ran (a JSON/urlencoded/text body parser, or another
- * middleware that read the stream): the exact bytes the provider signed are gone. A setup bug, so it
- * goes to the framework's error handler (status 500) rather than to the sender as a 4xx.
- */
-export class RawBodyUnavailableError extends WebhookError {
-  override readonly code = 'ERR_RAW_BODY_UNAVAILABLE' as const
-  override readonly status = 500
-
-  constructor(message: string) {
-    super(message)
-  }
-}

@@ -19,6 +19,7 @@ import {
 
 export type { VerifyWebhooksOptions, WebhookErrorBody } from './_core.ts'
 export type { VerifiedWebhook } from '../verify.ts'
+export { RawBodyUnavailableError } from './_core.ts'
 
 /** Your handler: runs only for requests whose signature held. */
 export type NodeWebhookHandler<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> = (

@@ -4,6 +4,9 @@
  */
 import { describe, expectTypeOf, it } from 'vitest'
 import {
+  RawBodyUnavailableError,
+  VerifiedWebhook as VerifiedWebhookClass,
+  WebhookError,
   providers,
   safeVerifyWebhook,
   signWebhook,
@@ -16,6 +19,7 @@ import {
 } from '@hookgate/verify'
 import { verifyWebhooks as expressVerify } from '@hookgate/verify/express'
 import { verifyWebhooks as fetchVerify } from '@hookgate/verify/fetch'
+import { RawBodyUnavailableError as NodeRawBodyUnavailableError } from '@hookgate/verify/node'
 
 describe('@hookgate/verify public types', () => {
   it('presets, results and reasons', () => {
@@ -47,6 +51,13 @@ describe('@hookgate/verify public types', () => {
     providers.github({})
     // @ts-expect-error `secret` is not an option (it is `secrets`)
     providers.github({ secret: 'x' })
+    // @ts-expect-error a VerifiedWebhook is made by the verify functions only
+    new VerifiedWebhookClass()
+  })
+
+  it('RawBodyUnavailableError is one class, from the root and the adapters', () => {
+    expectTypeOf<RawBodyUnavailableError>().toExtend<WebhookError>()
+    expectTypeOf(NodeRawBodyUnavailableError).toEqualTypeOf(RawBodyUnavailableError)
   })
 
   it('adapters take the same options and give the verified webhook', () => {
