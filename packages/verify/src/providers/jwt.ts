@@ -164,9 +164,11 @@ export function jwtDefinition<Options extends object, Config extends JwtConfig>(
     signClaims(input: { body: Uint8Array; timestamp: number; id: string }, config: Config): Claims
     /** Extra checks on verified claims and body. */
     checkPayload?(claims: Claims, body: Uint8Array, config: Config): { id?: string; timestamp?: number } | void
+    /** How the sender writes the token: `Bearer <JWT>` (default) or the bare JWT (LiveKit, QStash). Both verify. */
+    tokenForm?: 'bearer' | 'bare'
   },
 ): ProviderDefinition<Options, Config> {
-  const { signClaims, checkPayload, ...info } = base
+  const { signClaims, checkPayload, tokenForm, ...info } = base
   return {
     ...info,
     signatureHeaders: (config) => [config.header],
@@ -195,7 +197,8 @@ export function jwtDefinition<Options extends object, Config extends JwtConfig>(
         exp: input.timestamp + 300,
         ...signClaims(input, config),
       }
-      return { [config.header === 'authorization' ? 'Authorization' : config.header]: `Bearer ${encodeJwt(claims, key, config)}` }
+      const token = encodeJwt(claims, key, config)
+      return { [config.header === 'authorization' ? 'Authorization' : config.header]: tokenForm === 'bare' ? token : `Bearer ${token}` }
     },
   }
 }

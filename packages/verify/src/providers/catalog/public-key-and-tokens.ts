@@ -42,6 +42,7 @@ export interface LivekitOptions {
  */
 const livekit = defineProvider<LivekitOptions, JwtConfig>(
   jwtDefinition<LivekitOptions, JwtConfig>({
+    tokenForm: 'bare',
     id: 'livekit',
     name: 'LiveKit',
     scheme: 'Authorization: <JWT> — HS256 with iss = API key and sha256 = base64 SHA-256 of the body',
@@ -74,6 +75,7 @@ export interface UpstashQstashOptions {
  */
 const upstashQstash = defineProvider<UpstashQstashOptions, JwtConfig & { readonly url: string | undefined }>(
   jwtDefinition<UpstashQstashOptions, JwtConfig & { readonly url: string | undefined }>({
+    tokenForm: 'bare',
     id: 'upstash-qstash',
     name: 'Upstash QStash',
     scheme: 'Upstash-Signature: <JWT> — HS256, iss "Upstash", sub = URL, body = base64url SHA-256 of the body',
