@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   serve: { summary: 'run the gateway (ingest, store, deliver)', load: () => import('./commands/serve.ts') },
   init: { summary: 'write a starter configuration file', load: () => import('./commands/init.ts') },
   migrate: { summary: "create or upgrade the configured store's schema, then exit", load: () => import('./commands/migrate.ts') },
+  backup: { summary: 'write a consistent copy of a live SQLite store (PostgreSQL: prints the pg_dump advice)', load: () => import('./commands/backup.ts') },
   providers: { summary: 'list the built-in provider presets', load: () => import('./commands/providers.ts') },
   sign: { summary: "print the signature headers a provider would send for a body", load: () => import('./commands/sign.ts') },
   verify: { summary: 'verify a captured webhook request (exit 0 valid, 1 invalid)', load: () => import('./commands/verify.ts') },
