@@ -190,6 +190,26 @@ const presetById = (id: string) => (providers as unknown as Record<string, (opti
 const tol = (toleranceSeconds: number | undefined) => (toleranceSeconds === undefined ? {} : { toleranceSeconds })
 
 /** The table. Keys are exactly the provider ids. */
+/** A JWT preset of the catalog: the token in `header`, signed for 300 s, checked with `leewaySeconds`. */
+function jwtCatalogCase(id: string, header: string, options: object, fixedSecret: string, leewaySeconds: number): Omit<PresetCase, 'runScale'> {
+  return {
+    id: id as BuiltinProviderId,
+    make: (secrets) => presetById(id)({ secrets, ...options }),
+    secret: textSecret,
+    secretBytes: utf8Bytes,
+    fixedSecret,
+    message: anyBody.map((body) => ({ body })),
+    fixedMessage: { body: FIXED_JSON },
+    signatureHeader: header,
+    encoding: 'base64url',
+    split: afterLast('.'),
+    mutableFrom: afterScheme,
+    time: { kind: 'token', lifetimeSeconds: 300, leewaySeconds },
+    body: 'bytes',
+    relatedHeaders: [header],
+  }
+}
+
 const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
   trello: {
     id: 'trello',
@@ -263,54 +283,9 @@ const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
     relatedHeaders: ['authorization'],
   },
   // JWT presets of the catalog: their claims and clocks differ, so they are described by hand.
-  livekit: {
-    id: 'livekit' as BuiltinProviderId,
-    make: (secrets) => presetById('livekit')({ secrets, apiKey: 'APIk3yL1vek1t' }),
-    secret: textSecret,
-    secretBytes: utf8Bytes,
-    fixedSecret: 'livekit-api-secret-0c1d2e3f',
-    message: anyBody.map((body) => ({ body })),
-    fixedMessage: { body: FIXED_JSON },
-    signatureHeader: 'authorization',
-    encoding: 'base64url',
-    split: afterLast('.'),
-    mutableFrom: afterScheme,
-    time: { kind: 'token', lifetimeSeconds: 300, leewaySeconds: 10 },
-    body: 'bytes',
-    relatedHeaders: ['authorization'],
-  },
-  'upstash-qstash': {
-    id: 'upstash-qstash' as BuiltinProviderId,
-    make: (secrets) => presetById('upstash-qstash')({ secrets, url: 'https://hooks.example.com/qstash' }),
-    secret: textSecret,
-    secretBytes: utf8Bytes,
-    fixedSecret: 'sig_upstash_current_key_7Yx',
-    message: anyBody.map((body) => ({ body })),
-    fixedMessage: { body: FIXED_JSON },
-    signatureHeader: 'upstash-signature',
-    encoding: 'base64url',
-    split: afterLast('.'),
-    mutableFrom: afterScheme,
-    time: { kind: 'token', lifetimeSeconds: 300, leewaySeconds: 0 },
-    body: 'bytes',
-    relatedHeaders: ['upstash-signature'],
-  },
-  vonage: {
-    id: 'vonage' as BuiltinProviderId,
-    make: (secrets) => presetById('vonage')({ secrets }),
-    secret: textSecret,
-    secretBytes: utf8Bytes,
-    fixedSecret: 'vonage-signature-secret-51aa',
-    message: anyBody.map((body) => ({ body })),
-    fixedMessage: { body: FIXED_JSON },
-    signatureHeader: 'authorization',
-    encoding: 'base64url',
-    split: afterLast('.'),
-    mutableFrom: afterScheme,
-    time: { kind: 'token', lifetimeSeconds: 300, leewaySeconds: 0 },
-    body: 'bytes',
-    relatedHeaders: ['authorization'],
-  },
+  livekit: jwtCatalogCase('livekit', 'authorization', { apiKey: 'APIk3yL1vek1t' }, 'livekit-api-secret-0c1d2e3f', 10),
+  'upstash-qstash': jwtCatalogCase('upstash-qstash', 'upstash-signature', { url: 'https://hooks.example.com/qstash' }, 'sig_upstash_current_key_7Yx', 0),
+  vonage: jwtCatalogCase('vonage', 'authorization', {}, 'vonage-signature-secret-51aa', 0),
   trivialsec: {
     id: 'trivialsec',
     make: (secrets, toleranceSeconds) => providers.trivialsec({ secrets, account: TRIVIALSEC_ACCOUNT, ...tol(toleranceSeconds) }),

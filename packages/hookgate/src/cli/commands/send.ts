@@ -7,7 +7,8 @@
 import { Buffer } from 'node:buffer'
 import { randomBytes as nodeRandomBytes, randomUUID } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import { signWebhook, twilioBodySha256, type ConfiguredPreset, type ProviderFactory } from '@hookgate/verify'
+import { signWebhook, type ConfiguredPreset, type ProviderFactory } from '@hookgate/verify'
+import { looksLikeJson, withBodySha256 } from '../twilio-json.ts'
 import { SAMPLES, type ProviderSamples, type Sample } from '../fixtures/samples.ts'
 import {
   EXIT,
@@ -190,21 +191,6 @@ function shown(url: URL): string {
   const copy = new URL(url.href)
   copy.password = '***'
   return copy.href
-}
-
-function looksLikeJson(body: Uint8Array): boolean {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(body).toString('utf8'))
-    return typeof value === 'object' && value !== null
-  } catch {
-    return false
-  }
-}
-
-/** Adds Twilio's `bodySHA256` query parameter, which it puts in the URL it calls for JSON bodies. */
-function withBodySha256(url: string, body: Uint8Array): string {
-  if (/[?&]bodySHA256=/.test(url)) return url
-  return `${url}${url.includes('?') ? '&' : '?'}bodySHA256=${twilioBodySha256(body)}`
 }
 
 /** The configured preset; an option error names the flag that fixes it. */

@@ -3,9 +3,9 @@
  * `hookgate sign <provider> --secret S [--body FILE|-] …`: the headers the provider would send for a body,
  * to test a receiver by hand (`curl -H …`) or to produce fixtures.
  */
-import { Buffer } from 'node:buffer'
 import { parseArgs } from 'node:util'
-import { signWebhook, twilioBodySha256, type ProviderFactory } from '@hookgate/verify'
+import { signWebhook, type ProviderFactory } from '@hookgate/verify'
+import { looksLikeJson, withBodySha256 } from '../twilio-json.ts'
 import {
   EXIT,
   parseProviderOptions,
@@ -47,16 +47,7 @@ Example:
 function twilioUrl(factory: ProviderFactory<object>, url: string, body: Uint8Array, contentType: string | undefined): string {
   if (factory.definition.id !== 'twilio' || /[?&]bodySHA256=/.test(url)) return url
   const json = contentType === undefined ? looksLikeJson(body) : /[/+]json\b/i.test(contentType)
-  return json ? `${url}${url.includes('?') ? '&' : '?'}bodySHA256=${twilioBodySha256(body)}` : url
-}
-
-function looksLikeJson(body: Uint8Array): boolean {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(body).toString('utf8'))
-    return typeof value === 'object' && value !== null
-  } catch {
-    return false
-  }
+  return json ? withBodySha256(url, body) : url
 }
 
 /** The configured preset; an option error names the flag that fixes it. */
