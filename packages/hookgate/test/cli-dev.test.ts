@@ -6,12 +6,14 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Webhook } from 'standardwebhooks'
 import { providers, signWebhook } from '@hookgate/verify'
+import { createLiveTable } from '../src/cli/commands/dev.ts'
+import { createGatewayEvents } from '../src/events.ts'
 import { ensureBuilt } from './built.ts'
 import { runCli, startCli } from './cli-process.ts'
 
@@ -120,5 +122,51 @@ describe('hookgate dev --forward', () => {
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('nope')
     expect(unknown.stderr).not.toContain(SECRET)
+  })
+})
+
+describe('hookgate dev --config', () => {
+  it('takes the sources from a configuration file (its storage and destinations replaced)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookgate-dev-config-'))
+    try {
+      const config = join(dir, 'hookgate.yaml')
+      writeFileSync(config, `storage:\n  postgres: postgres://nobody@127.0.0.1:1/none\nsources:\n  - id: pay\n    provider: stripe\n    secrets: ['whsec_devConfigStripeSecret0000']\ndestinations:\n  - id: elsewhere\n    url: http://127.0.0.1:1/\n    sources: [pay]\n    signingSecret: whsec_${Buffer.from('elsewhere-signing-key-32-bytes!!').toString('base64')}\n`)
+      const dev = startCli(['dev', '--forward', appUrl, '--config', config, '--port', '0'])
+      const line = await dev.waitFor((l) => l.includes('/webhooks/pay'))
+      expect(line).toMatch(/^ {2}pay \(stripe\) {2}http:\/\/127\.0\.0\.1:\d+\/webhooks\/pay$/)
+      await dev.waitFor((l) => l.startsWith('TIME'))
+      dev.child.kill('SIGINT')
+      expect(await dev.exited).toBe(0)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('the live table', () => {
+  it('on a terminal, rewrites the row of an event in place when its delivery settles', () => {
+    const events = createGatewayEvents()
+    const writes: string[] = []
+    createLiveTable(events, { write: (text) => void writes.push(text), isTTY: true, rows: 40 })
+    const receivedAt = new Date()
+    events.emit('event:stored', { id: 'evt_1', sourceId: 'gh', provider: 'github', eventType: 'push', receivedAt, duplicate: false })
+    events.emit('rejection:recorded', { sourceId: 'gh', status: 401, reason: 'signature_mismatch', receivedAt })
+    events.emit('delivery:attempted', {
+      deliveryId: 'dlv_1', eventId: 'evt_1', destinationId: 'local', attempt: 1, statusCode: 200, error: undefined, durationMs: 12.4, outcome: 'delivered', startedAt: receivedAt,
+    })
+    expect(writes).toHaveLength(4)
+    expect(writes[1]).toMatch(/gh\s+push\s+stored\s+pending\n$/)
+    expect(writes[2]).toMatch(/rejected 401 signature_mismatch/)
+    // Two lines up (past the rejection), rewrite, two lines down.
+    expect(writes[3]).toMatch(/^\u001b\[2A\r\u001b\[2K.*gh\s+push\s+stored\s+delivered 200\s+12 ms\u001b\[2B\r$/)
+  })
+
+  it('strips terminal control characters a sender put in an event type', () => {
+    const events = createGatewayEvents()
+    const writes: string[] = []
+    createLiveTable(events, { write: (text) => void writes.push(text), isTTY: false, rows: 24 })
+    events.emit('event:stored', { id: 'evt_2', sourceId: 'gh', provider: 'github', eventType: 'evil\u001b[2Jtype', receivedAt: new Date(), duplicate: true })
+    expect(writes[1]).not.toContain('\u001b')
+    expect(writes[1]).toMatch(/evil\?\[2Jtype\s+duplicate\s+-/)
   })
 })

@@ -111,7 +111,7 @@ const COLUMNS = [
   ['TIME', 8],
   ['SOURCE', 16],
   ['EVENT TYPE', 28],
-  ['VERDICT', 30],
+  ['VERDICT', 34],
   ['DELIVERY', 20],
   ['LATENCY', 9],
 ] as const
