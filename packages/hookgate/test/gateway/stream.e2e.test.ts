@@ -94,6 +94,28 @@ describe('GET /api/stream', () => {
     await stream.cancel()
   })
 
+  it('outlives server.headersTimeout + bodyTimeout (those bound receiving a request, not a streamed answer)', async () => {
+    const strict = await startGateway(
+      { server: { headersTimeout: '100ms', bodyTimeout: '100ms' }, sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] },
+      { gateway: { stream: { heartbeatMs: 50 } } },
+    )
+    try {
+      const stream = await open(strict.url)
+      const opened = Date.now()
+      let heartbeats = 0
+      // Four times the request deadline (200 ms), counted in heartbeats rather than slept.
+      while (Date.now() - opened < 800) {
+        const frame = await stream.next((f) => f.comments.includes('heartbeat'))
+        expect(frame, 'the stream was cut').toBeDefined()
+        heartbeats++
+      }
+      expect(heartbeats).toBeGreaterThan(5)
+      await stream.cancel()
+    } finally {
+      await strict.close()
+    }
+  })
+
   it('ends every open stream cleanly when the gateway shuts down', async () => {
     const other = await startGateway({ sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] })
     const stream = await open(other.url)
