@@ -5,7 +5,8 @@
  * `fetch(Request)`:
  * - `POST /webhooks/<source id>`: verify → dedupe → durable commit → 200 (see `ingest/handler.ts`)
  * - `GET /healthz` (process up), `GET /readyz` (store writable), `GET /metrics` (Prometheus text, `metrics-endpoint.ts`)
- * - `GET /api/…`: the admin API (bearer `admin.token`), with replay
+ * - `GET /api/…`: the admin API (bearer `admin.token`), with replay and the live `GET /api/stream` (SSE, fed by
+ *   the in-process bus of `events.ts`)
  * - the delivery worker (`delivery/worker.ts`), unless `delivery.mode` is `ingest`: every event is forwarded to
  *   the destinations its fan-out names; in `deliver` mode the instance delivers only and refuses webhooks (503)
  *
@@ -16,6 +17,8 @@
 import { createKeyResolver, type FetchKey } from '@hookgate/verify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createAdminHandler } from './admin/api.ts'
+import { createEventStream } from './admin/stream.ts'
+import { createGatewayEvents, type GatewayEvents } from './events.ts'
 import type { GatewayConfig } from './config.ts'
 import type { Forward } from './delivery/forwarder.ts'
 import { createFanOut } from './delivery/fan-out.ts'
@@ -59,6 +62,8 @@ export interface CreateGatewayOptions {
   readonly fetchKey?: FetchKey
   /** Performs handshake follow-ups (AWS SNS subscription confirmation GETs); default: `fetch`, no redirects. */
   readonly followUp?: (url: string) => Promise<number>
+  /** `GET /api/stream` tuning: heartbeat interval (default 15 000 ms) and per-client unsent-byte cap (default 1 MiB). */
+  readonly stream?: { readonly heartbeatMs?: number; readonly maxBufferedBytes?: number; readonly maxClients?: number }
 }
 
 /** A configured source and the URL providers should call. */
@@ -85,6 +90,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics
   /** The delivery worker; `undefined` when `delivery.mode` is `ingest` or no destination is configured. */
   readonly worker: DeliveryWorker | undefined
+  /** This process's live traffic (`event:stored`, `rejection:recorded`, `delivery:attempted`): metadata only. */
+  readonly events: GatewayEvents
 }
 
 /**
@@ -110,6 +117,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         ? options.storage(hooks)
         : options.storage
 
+  const events = createGatewayEvents((error, name) => logger.warn({ error: errorSummary(error), event: name }, 'an event listener threw'))
   const fanOut = createFanOut(config.destinations)
   const mode = config.delivery.mode
   const worker =
@@ -127,6 +135,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           now,
           ...(options.random === undefined ? {} : { random: options.random }),
           ...(options.forward === undefined ? {} : { forward: options.forward }),
+          events,
         })
 
   const trustProxy = createAddressMatcher(config.server.trustProxy)
@@ -150,7 +159,9 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     ...(worker === undefined ? {} : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
     keys: createKeyResolver(options.fetchKey === undefined ? {} : { fetchKey: options.fetchKey }),
     ...(options.followUp === undefined ? {} : { followUp: options.followUp }),
+    events,
   })
+  const stream = config.admin === undefined ? undefined : createEventStream({ events, logger, ...options.stream })
   const admin =
     config.admin === undefined
       ? undefined
@@ -159,6 +170,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           storage,
           logger,
           delivery: { destinations: config.destinations, fanOut, worker, now },
+          ...(stream === undefined ? {} : { stream }),
         })
   const dispatch = createGatewayRouter({
     mode,
@@ -195,6 +207,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     storage,
     metrics,
     worker,
+    events,
     async fetch(request, info) {
       const response = await dispatch(fromFetch(request, info?.remoteAddress))
       return toFetch(response, request.method === 'HEAD')
@@ -211,6 +224,8 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     },
     close() {
       closing ??= (async () => {
+        // Live streams never end on their own: end them first, so the drain waits only for real requests.
+        stream?.close()
         await lifecycle.shutdown()
         stopWaking?.()
         await worker?.stop({ timeoutMs: config.server.shutdownTimeoutMs })

@@ -28,6 +28,7 @@ export const GATEWAY_ERROR_CODES = [
   'headers_too_large',
   'malformed_request',
   'expectation_failed',
+  'too_many_streams',
 ] as const
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number]
 

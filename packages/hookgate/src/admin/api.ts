@@ -2,7 +2,8 @@
  * @module admin/api
  * The admin read API (JSON), bearer `admin.token` required:
  * `GET /api/events?source=&limit=&cursor=`, `GET /api/events/{id}`, `GET /api/rejections?source=&limit=&cursor=`,
- * plus the delivery routes of `deliveries.ts` (deliveries and attempts, replay, destinations).
+ * plus the delivery routes of `deliveries.ts` (deliveries and attempts, replay, destinations) and the live
+ * `GET /api/stream` of `stream.ts` (server-sent events).
  * Stored payloads are customer data: every route, unknown ones included, answers 401 before anything else.
  */
 import { Buffer, isUtf8 } from 'node:buffer'
@@ -10,6 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
 import { errorSummary } from '../logger.ts'
 import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
+import type { EventStream } from './stream.ts'
 import type { GatewayLogger } from '../logger.ts'
 import { StorageUnavailableError, type ListQuery, type Storage, type StoredEvent, type StoredRejection } from '../storage/types.ts'
 
@@ -100,6 +102,8 @@ export interface AdminOptions {
   readonly logger: GatewayLogger
   /** Enables the delivery routes. */
   readonly delivery?: Omit<AdminDeliveryContext, 'storage'>
+  /** Enables `GET /api/stream`. */
+  readonly stream?: EventStream
 }
 
 /** @internal Creates the `/api/*` handler. */
@@ -123,6 +127,7 @@ export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pa
   async function route(req: CoreRequest, pathname: string, params: URLSearchParams): Promise<CoreResponse> {
     const delivered = await deliveryRoutes?.(req, pathname)
     if (delivered !== undefined) return delivered
+    if (pathname === '/api/stream' && options.stream !== undefined && (req.method === 'GET' || req.method === 'HEAD')) return options.stream.respond()
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return errorResponse(405, 'method_not_allowed', 'This admin route is read-only (GET).', { headers: { allow: 'GET, HEAD' }, close: true })
     }

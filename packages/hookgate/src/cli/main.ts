@@ -30,6 +30,8 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   sign: { summary: "print the signature headers a provider would send for a body", load: () => import('./commands/sign.ts') },
   verify: { summary: 'verify a captured webhook request (exit 0 valid, 1 invalid)', load: () => import('./commands/verify.ts') },
   replay: { summary: "re-deliver stored events through a gateway's admin API", load: () => import('./commands/replay.ts') },
+  events: { summary: "list, show, tail (live) or replay a running gateway's events", load: () => import('./commands/events.ts') },
+  dev: { summary: 'a throwaway local gateway forwarding every verified webhook to your app, with a live table', load: () => import('./commands/dev.ts') },
   send: { summary: 'sign a sample webhook of a provider and POST it (exit 0 on 2xx)', load: () => import('./commands/send.ts') },
   doctor: { summary: 'check a configuration before it goes live and print what to fix', load: () => import('./commands/doctor.ts') },
 }

@@ -20,6 +20,7 @@
 import { hostname } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import type { DestinationConfig } from '../config.ts'
+import type { GatewayEvents } from '../events.ts'
 import type { GatewayLogger } from '../logger.ts'
 import type { GatewayMetrics } from '../metrics.ts'
 import type { ClaimedDelivery, Storage } from '../storage/types.ts'
@@ -48,6 +49,8 @@ export interface DeliveryWorkerOptions {
   readonly random?: () => number
   /** Default: a `createForwarder()` owned (and closed) by the worker. */
   readonly forward?: Forward
+  /** Hears every recorded attempt (`delivery:attempted`; live views). */
+  readonly events?: GatewayEvents
 }
 
 /** What the worker knows of a destination right now (admin API, metrics). */
@@ -206,12 +209,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       logger.error({ ...log, error: error instanceof Error ? error.message : String(error) }, 'could not record a delivery attempt')
       return
     }
+    const next = decision.next
+    options.events?.emit('delivery:attempted', {
+      deliveryId: claimed.id,
+      eventId: claimed.eventId,
+      destinationId: rt.config.id,
+      attempt: attemptNumber,
+      statusCode: result.outcome.kind === 'response' ? result.outcome.statusCode : undefined,
+      error: attemptError(rt, result),
+      durationMs,
+      outcome: recorded === 'lease_lost' ? 'lease_lost' : next.kind === 'done' ? 'delivered' : next.kind,
+      startedAt,
+    })
     if (recorded === 'lease_lost') {
       metrics?.countDelivery(rt.config.id, 'lease_lost')
       logger.warn({ ...log, attempt: attemptNumber }, 'lease lost before the attempt was recorded (another worker took the delivery over)')
       return
     }
-    const next = decision.next
     if (next.kind === 'done') {
       metrics?.countDelivery(rt.config.id, 'delivered')
       metrics?.observeDeliveryLag(rt.config.id, Math.max(0, endedAt.getTime() - claimed.event.receivedAt.getTime()) / 1000)

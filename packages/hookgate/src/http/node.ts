@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readNodeBody } from './body.ts'
-import type { CoreRequest, CoreResponse } from './response.ts'
+import type { CoreRequest, CoreResponse, StreamSink } from './response.ts'
 
 /** @internal `bodyTimeoutMs`: how long the body may take once the handler starts reading it. */
 export function fromNode(req: IncomingMessage, bodyTimeoutMs: number): CoreRequest {
@@ -25,6 +25,12 @@ export function fromNode(req: IncomingMessage, bodyTimeoutMs: number): CoreReque
 /** @internal Writes the core response; `close` ends the connection without reading the rest of the request. */
 export function writeNode(res: ServerResponse, response: CoreResponse, head = false): void {
   if (res.headersSent || res.destroyed) return
+  if (response.stream !== undefined && !head) {
+    res.writeHead(response.status, response.close === true ? { ...response.headers, connection: 'close' } : response.headers)
+    res.flushHeaders()
+    response.stream(nodeSink(res))
+    return
+  }
   const headers: Record<string, string> = { ...response.headers }
   let body = response.body
   if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
@@ -32,4 +38,26 @@ export function writeNode(res: ServerResponse, response: CoreResponse, head = fa
   if (head) body = undefined
   res.writeHead(response.status, headers)
   res.end(body)
+}
+
+/** A {@link StreamSink} over a `ServerResponse` (`writableLength` counts what the socket has not taken yet). */
+function nodeSink(res: ServerResponse): StreamSink {
+  return {
+    write(chunk) {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk)
+    },
+    get bufferedBytes() {
+      return res.writableLength
+    },
+    end() {
+      if (!res.writableEnded) res.end()
+    },
+    destroy() {
+      res.destroy()
+    },
+    onClose(listener) {
+      if (res.closed) queueMicrotask(listener)
+      else res.once('close', listener)
+    },
+  }
 }

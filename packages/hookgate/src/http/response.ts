@@ -34,6 +34,25 @@ export interface CoreResponse {
    * so the server never reads (nor keeps buffering) the rest of an unwanted body.
    */
   readonly close?: boolean
+  /**
+   * A streamed answer (server-sent events): when set, `body` is ignored, the headers go out at once without a
+   * length, and `stream` is handed the sink to write to until it (or the client) ends it. Not for HEAD.
+   */
+  readonly stream?: (sink: StreamSink) => void
+}
+
+/** @internal Where a streamed answer writes. */
+export interface StreamSink {
+  /** Queues a chunk; never blocks. Check `bufferedBytes` to bound what a slow client costs. */
+  write(chunk: string): void
+  /** Bytes written but not yet handed to the network (the client is slower than the stream). */
+  readonly bufferedBytes: number
+  /** Ends the answer cleanly. */
+  end(): void
+  /** Cuts the connection (a client too slow to keep up). */
+  destroy(): void
+  /** Called once when the answer is over, whoever ended it (the client going away included). */
+  onClose(listener: () => void): void
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'

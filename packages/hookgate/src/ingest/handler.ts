@@ -26,6 +26,7 @@ import { dedupeKey, sha256Hex } from './dedupe.ts'
 import type { ServedSource } from './sources.ts'
 import { Buffer } from 'node:buffer'
 import { probeHandshake, type HandshakeAnswer, type KeyResolver } from '@hookgate/verify'
+import type { GatewayEvents } from '../events.ts'
 import { createRejectionLimiter } from './rejection-limiter.ts'
 import { verifyRequest } from './verify.ts'
 
@@ -55,6 +56,8 @@ export interface IngestContext {
    * GET with a timeout that follows no redirect. Its outcome is logged and never changes the answer.
    */
   readonly followUp?: (url: string) => Promise<number>
+  /** Hears every stored event and recorded refusal (live views: `GET /api/stream`). Metadata only. */
+  readonly events?: GatewayEvents
 }
 
 /** What a refusal records besides status and reason. */
@@ -109,6 +112,7 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       // The refusal stands whatever happens to its record.
       logger.warn({ source: source.id, error: errorSummary(error) }, 'could not record a rejection')
     }
+    context.events?.emit('rejection:recorded', { sourceId: source.id, status, reason: code, receivedAt })
     return errorResponse(status, code, message, { ...(headers === undefined ? {} : { headers }), ...(close === undefined ? {} : { close }) })
   }
 
@@ -262,6 +266,14 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
         body,
       }, destinationIds)
       if (!stored.duplicate && destinationIds.length > 0) context.onQueued?.(destinationIds)
+      context.events?.emit('event:stored', {
+        id: stored.event.id,
+        sourceId: source.id,
+        provider: source.provider,
+        eventType: stored.event.eventType,
+        receivedAt: stored.event.receivedAt,
+        duplicate: stored.duplicate,
+      })
       const outcome: Outcome = stored.duplicate ? 'duplicate' : 'stored'
       metrics.countRequest(source.id, outcome, 'ok')
       // Debug, not info: the store and /metrics already record every accepted event, and one redacted JSON line

@@ -32,7 +32,7 @@ export interface StartOptions {
   readonly now?: () => Date
   readonly host?: string
   /** More gateway options (injected key fetcher, handshake follow-ups…). */
-  readonly gateway?: Pick<CreateGatewayOptions, 'fetchKey' | 'followUp'>
+  readonly gateway?: Pick<CreateGatewayOptions, 'fetchKey' | 'followUp' | 'stream'>
 }
 
 /** Parses `config` (admin token and storage filled in unless given), starts the gateway on port 0. */

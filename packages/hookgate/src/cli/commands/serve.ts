@@ -49,7 +49,7 @@ function parsePort(value: string | undefined, flag: string): number | undefined 
 }
 
 /** Resolves on the first SIGTERM/SIGINT; a second one forces the exit (a stuck shutdown must stay killable). */
-function nextSignal(): Promise<NodeJS.Signals> {
+export function nextSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onSignal)
