@@ -159,6 +159,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           storage,
           logger,
           delivery: { destinations: config.destinations, fanOut, worker, now },
+          providerOf: (sourceId) => config.sources.find((source) => source.id === sourceId)?.provider,
         })
   const dispatch = createGatewayRouter({
     mode,
