@@ -171,6 +171,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           logger,
           delivery: { destinations: config.destinations, fanOut, worker, now },
           ...(stream === undefined ? {} : { stream }),
+          providerOf: (sourceId) => config.sources.find((source) => source.id === sourceId)?.provider,
         })
   const dispatch = createGatewayRouter({
     mode,

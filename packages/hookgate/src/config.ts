@@ -17,6 +17,7 @@ import { ConfigError } from './errors.ts'
 import { CUSTOM_PROVIDER, customPreset, customSchemeSchema } from './custom-scheme.ts'
 import { parseCidr } from './http/client-address.ts'
 import { webhookUrl } from './http/urls.ts'
+import { DEFAULT_CAPTURE_MAX_BYTES, captureKeys } from './ingest/capture.ts'
 
 /**
  * Shortest secret (and admin token) accepted, in characters. Every real provider secret is longer (Stripe
@@ -36,6 +37,8 @@ const MAX_MAX_BODY_BYTES = 64 * 1_048_576
  * what providers open, far below the file-descriptor limit Node runs with.
  */
 export const DEFAULT_MAX_CONNECTIONS = 10_000
+/** Signature failures diagnosed per source per minute unless configured (`server.diagnose.perMinute`). */
+export const DEFAULT_DIAGNOSE_PER_MINUTE = 10
 /** Default `server.maxConnectionsPerClient` (per remote address; trusted proxies are exempt). */
 export const DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256
 
@@ -80,6 +83,11 @@ const sourceSchema = z.strictObject({
   scheme: customSchemeSchema.optional(),
   allowIps: z.array(z.string()).default([]),
   toleranceSeconds: wholeNumber(1, 604_800).optional(),
+  /** Diagnose at most this many signature failures per minute (default: `server.diagnose.perMinute`). */
+  diagnose: z.strictObject({ perMinute: wholeNumber(0, 10_000) }).optional(),
+  /** Keep the body (and sealed signature headers) of signature failures; off by default. */
+  captureRejected: z.boolean({ error: 'must be true or false' }).default(false),
+  captureMaxBytes: wholeNumber(1, MAX_MAX_BODY_BYTES).default(DEFAULT_CAPTURE_MAX_BYTES),
 })
 
 /** A duration: `5s`, `5m`, `2h`, `1d`, `500ms` or a number of milliseconds; `max` in ms. */
@@ -139,6 +147,7 @@ const configSchema = z.strictObject({
       bodyTimeout: duration(1, 3_600_000).prefault('30s'),
       maxConnections: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS),
       maxConnectionsPerClient: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
+      diagnose: z.strictObject({ perMinute: wholeNumber(0, 10_000).default(DEFAULT_DIAGNOSE_PER_MINUTE) }).prefault({}),
       rejectionLimit: z
         .strictObject({
           burst: wholeNumber(0, 1_000_000).default(60),
@@ -256,6 +265,17 @@ export interface SourceConfig {
   /** The preset options in effect (defaults such as Trello's `callbackUrl`, its preset's sourceUrlOption, filled in). */
   readonly options: Readonly<Record<string, unknown>>
   readonly allowIps: readonly string[]
+  /** Signature failures diagnosed per minute at most (`sources[].diagnose.perMinute`, else the server's); 0: none. */
+  readonly diagnosePerMinute: number
+  /** Keep the request of signature failures (`sources[].captureRejected`). */
+  readonly captureRejected: boolean
+  /** Captured bodies are cut to this many bytes (and marked truncated). */
+  readonly captureMaxBytes: number
+  /**
+   * Keys sealing a captured request's signature headers, one per secret (HKDF of the secret: `ingest/capture.ts`).
+   * Empty unless `captureRejected`. Key material: never logged or stored.
+   */
+  readonly captureKeys: readonly Uint8Array[]
 }
 
 /** One configured destination: where matching events are POSTed, re-signed with Standard Webhooks. */
@@ -630,7 +650,17 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     })
     if (!secretsOk) return
     const preset = factory({ ...presetOptions, ...tolerance, secrets: source.secrets })
-    sources.push({ id: source.id, provider: definition.id, preset, options: Object.freeze(presetOptions), allowIps })
+    sources.push({
+      id: source.id,
+      provider: definition.id,
+      preset,
+      options: Object.freeze(presetOptions),
+      allowIps,
+      diagnosePerMinute: source.diagnose?.perMinute ?? raw.server.diagnose.perMinute,
+      captureRejected: source.captureRejected,
+      captureMaxBytes: source.captureMaxBytes,
+      captureKeys: source.captureRejected ? captureKeys(source.secrets) : [],
+    })
   })
 
   const destinations = validateDestinations(raw.destinations, new Set(raw.sources.map((source) => source.id)), issues)

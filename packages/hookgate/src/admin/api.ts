@@ -2,8 +2,8 @@
  * @module admin/api
  * The admin read API (JSON), bearer `admin.token` required:
  * `GET /api/events?source=&limit=&cursor=`, `GET /api/events/{id}`, `GET /api/rejections?source=&limit=&cursor=`,
- * plus the delivery routes of `deliveries.ts` (deliveries and attempts, replay, destinations) and the live
- * `GET /api/stream` of `stream.ts` (server-sent events).
+ * `GET /api/rejections/{id}` (with the captured request, if any), plus the delivery routes of `deliveries.ts` (deliveries
+ * and attempts, replay, destinations) and the live `GET /api/stream` of `stream.ts` (server-sent events).
  * Stored payloads are customer data: every route, unknown ones included, answers 401 before anything else.
  */
 import { Buffer, isUtf8 } from 'node:buffer'
@@ -13,7 +13,7 @@ import { errorSummary } from '../logger.ts'
 import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
 import type { EventStream } from './stream.ts'
 import type { GatewayLogger } from '../logger.ts'
-import { StorageUnavailableError, type ListQuery, type Storage, type StoredEvent, type StoredRejection } from '../storage/types.ts'
+import { StorageUnavailableError, type ListQuery, type Storage, type RejectionDetail, type StoredEvent, type StoredRejection } from '../storage/types.ts'
 
 /** Where the admin API is served. */
 export const ADMIN_PREFIX = '/api/'
@@ -61,10 +61,23 @@ export function eventDetail(event: StoredEvent) {
   }
 }
 
-export function rejectionView(rejection: StoredRejection) {
+/** The body as text when it is valid UTF-8, else base64 (`encoding` says which). */
+function bodyView(body: Uint8Array): { encoding: 'utf8' | 'base64'; body: string } {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  const utf8 = isUtf8(bytes)
+  return { encoding: utf8 ? 'utf8' : 'base64', body: bytes.toString(utf8 ? 'utf8' : 'base64') }
+}
+
+/**
+ * A rejection in a listing. `diagnosed`: null for refusals that are not about the signature (403, 405, 413…),
+ * false for a signature failure that was not diagnosed (the source's per-minute budget was spent), true with
+ * `diagnosis` (hints: code + message; empty when none of the known mistakes explains it).
+ */
+export function rejectionView(rejection: StoredRejection, providerOf?: (sourceId: string) => string | undefined) {
   return {
     id: rejection.id,
     sourceId: rejection.sourceId,
+    provider: providerOf?.(rejection.sourceId) ?? null,
     receivedAt: rejection.receivedAt.toISOString(),
     status: rejection.status,
     reason: rejection.reason,
@@ -73,6 +86,24 @@ export function rejectionView(rejection: StoredRejection) {
     headers: rejection.headers,
     bodySize: rejection.bodySize,
     bodySha256: rejection.bodySha256,
+    diagnosed: rejection.diagnosed ?? null,
+    diagnosis: rejection.diagnosed === true ? (rejection.diagnosis ?? []).map(({ code, message }) => ({ code, message })) : null,
+    capturedBytes: rejection.capturedBytes ?? null,
+  }
+}
+
+/**
+ * One rejection in full: with `captured`, the request as received (body like `GET /api/events/{id}`'s, `truncated`
+ * when cut at `captureMaxBytes`, and `sealed`: the signature headers and full URL, opaque without a source secret).
+ */
+export function rejectionDetailView(rejection: RejectionDetail, providerOf?: (sourceId: string) => string | undefined) {
+  const { captured } = rejection
+  return {
+    ...rejectionView(rejection, providerOf),
+    captured:
+      captured === undefined
+        ? null
+        : { method: captured.method, url: captured.url, ...bodyView(captured.body), truncated: captured.truncated, sealed: captured.sealed ?? null },
   }
 }
 
@@ -104,6 +135,8 @@ export interface AdminOptions {
   readonly delivery?: Omit<AdminDeliveryContext, 'storage'>
   /** Enables `GET /api/stream`. */
   readonly stream?: EventStream
+  /** The provider (preset id) of a configured source, shown with its rejections (`hookgate verify --rejection`). */
+  readonly providerOf?: (sourceId: string) => string | undefined
 }
 
 /** @internal Creates the `/api/*` handler. */
@@ -136,7 +169,15 @@ export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pa
       if (typeof query === 'string') return errorResponse(400, 'invalid_query', query)
       return pathname === '/api/events'
         ? list(query, (q) => storage.listEvents(q), eventSummary)
-        : list(query, (q) => storage.listRejections(q), rejectionView)
+        : list(query, (q) => storage.listRejections(q), (rejection) => rejectionView(rejection, options.providerOf))
+    }
+    if (pathname.startsWith('/api/rejections/')) {
+      const id = pathname.slice('/api/rejections/'.length)
+      if (id === '' || id.includes('/') || id.length > 100) return errorResponse(404, 'not_found', 'No such rejection.')
+      const rejection = await storage.getRejection(id)
+      return rejection === undefined
+        ? errorResponse(404, 'not_found', 'No such rejection (unknown, or dropped by storage.maxRejections).')
+        : jsonResponse(200, rejectionDetailView(rejection, options.providerOf))
     }
     if (pathname.startsWith('/api/events/')) {
       const id = pathname.slice('/api/events/'.length)

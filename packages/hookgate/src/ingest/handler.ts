@@ -7,8 +7,10 @@
  *
  * The allowlist runs before the body is read: a refused sender costs no body bytes. Nothing is acknowledged
  * before `storage.ingest` has resolved, i.e. before the commit is on disk; when the store cannot commit the
- * answer is 503 with `Retry-After`, never 2xx. Refusals are recorded (redacted headers, body size and SHA-256,
- * never the body) and the store caps how many it keeps.
+ * answer is 503 with `Retry-After`, never 2xx. Refusals are recorded (redacted headers, body size and SHA-256)
+ * and the store caps how many it keeps. A signature failure is also diagnosed (`diagnose()`, at most
+ * `diagnosePerMinute` per source; the rest are recorded as not diagnosed) and, where the source opts in
+ * (`captureRejected`), recorded with its request (`ingest/capture.ts`: body capped, signature headers sealed).
  */
 import { performance } from 'node:perf_hooks'
 import type { ServerConfig } from '../config.ts'
@@ -25,8 +27,11 @@ import { requestUrl } from '../http/urls.ts'
 import { dedupeKey, sha256Hex } from './dedupe.ts'
 import type { ServedSource } from './sources.ts'
 import { Buffer } from 'node:buffer'
-import { probeHandshake, type HandshakeAnswer, type KeyResolver } from '@hookgate/verify'
+import { diagnose, probeHandshake, type HandshakeAnswer, type KeyResolver } from '@hookgate/verify'
 import type { GatewayEvents } from '../events.ts'
+import type { CapturedRequest, RejectionHint } from '../storage/types.ts'
+import { captureRequest } from './capture.ts'
+import { createDiagnosisBudget } from './diagnosis-budget.ts'
 import { createRejectionLimiter } from './rejection-limiter.ts'
 import { verifyRequest } from './verify.ts'
 
@@ -84,15 +89,21 @@ interface Refusal {
   readonly headers?: Record<string, string>
   /** Close the connection (the body was not read to its end, or the method is wrong). */
   readonly close?: boolean
+  /** Signature failures: the diagnosis (or `diagnosed: false`) and the captured request. */
+  readonly diagnosed?: boolean
+  readonly diagnosis?: readonly RejectionHint[]
+  readonly captured?: CapturedRequest
 }
 
 /** @internal Creates the `/webhooks/<id>` handler. */
 export function createIngestHandler(context: IngestContext): (req: CoreRequest, sourceId: string) => Promise<CoreResponse> {
   const { sources, server, storage, logger, metrics, now } = context
   const limiter = createRejectionLimiter(server.rejectionLimit)
+  const diagnosisBudget = createDiagnosisBudget()
 
   /** Counts, logs and records a refusal, then answers it. */
-  async function refuse({ source, req, client, receivedAt }: Refused, { status, code, message, body, headers, close }: Refusal): Promise<CoreResponse> {
+  async function refuse({ source, req, client, receivedAt }: Refused, refusal: Refusal): Promise<CoreResponse> {
+    const { status, code, message, body, headers, close } = refusal
     metrics.countRequest(source.id, 'rejected', code)
     limiter.refused(client.address, receivedAt.getTime())
     logger.info({ source: source.id, status, reason: code, remoteAddress: client.address }, 'webhook refused')
@@ -107,6 +118,9 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
         headers: redactHeaders(req.headers, source.sensitiveHeaders),
         bodySize: body.size,
         bodySha256: body.sha256,
+        ...(refusal.diagnosed === undefined ? {} : { diagnosed: refusal.diagnosed }),
+        ...(refusal.diagnosis === undefined ? {} : { diagnosis: refusal.diagnosis }),
+        ...(refusal.captured === undefined ? {} : { captured: refusal.captured }),
       })
     } catch (error) {
       // The refusal stands whatever happens to its record.
@@ -114,6 +128,23 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     }
     context.events?.emit('rejection:recorded', { sourceId: source.id, status, reason: code, receivedAt })
     return errorResponse(status, code, message, { ...(headers === undefined ? {} : { headers }), ...(close === undefined ? {} : { close }) })
+  }
+
+  /**
+   * The hints for a signature failure, or undefined when it is not diagnosed: the source's per-minute budget is
+   * spent, or its preset fetches keys at run time (diagnosis is offline and synchronous). Never throws.
+   */
+  function diagnoseFailure(source: ServedSource, url: string, headers: CoreRequest['distinctHeaders'], body: Uint8Array, receivedAt: Date): RejectionHint[] | undefined {
+    if (source.preset.definition.keySource !== undefined) return undefined
+    if (!diagnosisBudget.take(source.id, source.diagnosePerMinute, receivedAt.getTime())) return undefined
+    try {
+      const { findings } = diagnose(source.preset, { method: 'POST', url, headers, rawBody: body }, { now: receivedAt })
+      // Codes and sentences only (skewSeconds is in the sentence); diagnose() never puts a secret in either.
+      return findings.map(({ code, message }) => ({ code, message }))
+    } catch (error) {
+      logger.warn({ source: source.id, error: errorSummary(error) }, 'could not diagnose a rejection')
+      return undefined
+    }
   }
 
   const followUp = context.followUp ?? defaultFollowUp
@@ -240,7 +271,31 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     }
     if (!result.ok) {
       const facts: BodyFacts = { size: body.byteLength, sha256: sha256Hex(body) }
-      return done(await refuse(refused, { status: result.error.status, code: result.reason, message: result.message, body: facts }))
+      const hints = diagnoseFailure(source, url, req.distinctHeaders, body, receivedAt)
+      const captured = source.captureRejected
+        ? captureRequest({
+            method: req.method,
+            url,
+            headers: req.distinctHeaders,
+            body,
+            maxBytes: source.captureMaxBytes,
+            sensitiveHeaders: source.sensitiveHeaders,
+            keys: source.captureKeys,
+            sourceId: source.id,
+            bodySha256: facts.sha256,
+          })
+        : undefined
+      return done(
+        await refuse(refused, {
+          status: result.error.status,
+          code: result.reason,
+          message: result.message,
+          body: facts,
+          diagnosed: hints !== undefined,
+          ...(hints === undefined ? {} : { diagnosis: hints }),
+          ...(captured === undefined ? {} : { captured }),
+        }),
+      )
     }
 
     const answer = result.handshake()

@@ -25,21 +25,70 @@ export interface StoredEvent extends NewEvent {
   readonly id: string
 }
 
-/** A refused request, kept for debugging. Never holds a secret, a signature or the body itself. */
-export interface NewRejection {
+/** One hint of `diagnose()` (`@hookgate/verify`), as a rejection records it: a code and a sentence, never a secret. */
+export interface RejectionHint {
+  readonly code: string
+  readonly message: string
+}
+
+/**
+ * The request behind a signature failure, kept when the source opts in (`sources[].captureRejected`), so that
+ * `GET /api/rejections/{id}` and `hookgate verify --rejection` can re-run verification on what was received.
+ */
+export interface CapturedRequest {
+  readonly method: string
+  /** Where it was sent, without credentials, query or fragment (the full URL is in `sealed`). */
+  readonly url: string
+  /** The body as received, at most `captureMaxBytes` of it (see `truncated`). */
+  readonly body: Uint8Array
+  /** True when the body was longer than the cap: `body` is its beginning, `bodySize`/`bodySha256` the whole. */
+  readonly truncated: boolean
+  /**
+   * The redacted header values (signatures, tokens) and the full URL, sealed (AES-256-GCM) under keys derived from
+   * the source's secrets: opaque to whoever reads the store or the admin API without a secret. Undefined when the
+   * source has no secret (keys fetched at run time). Never a secret itself.
+   */
+  readonly sealed: string | undefined
+}
+
+/** What every rejection record holds. Never a secret; signatures only sealed inside a captured request. */
+export interface RejectionFacts {
   readonly sourceId: string
   readonly receivedAt: Date
   readonly status: number
   readonly reason: string
   readonly message: string
   readonly remoteAddress: string | undefined
+  /** Redacted as an event's are: signature and credential values are `[redacted]`. */
   readonly headers: Readonly<Record<string, string>>
   readonly bodySize: number
   readonly bodySha256: string
+  /**
+   * Signature failures only: true when `diagnose()` ran on the request, false when it did not (the source's
+   * per-minute diagnosis budget was spent, or its preset cannot be diagnosed offline). Undefined for refusals that
+   * are not about the signature (403, 405, 413…).
+   */
+  readonly diagnosed?: boolean | undefined
+  /** When `diagnosed`: the hints found, most likely first (empty: none of the known mistakes explains it). */
+  readonly diagnosis?: readonly RejectionHint[] | undefined
 }
 
-export interface StoredRejection extends NewRejection {
+/** A refused request, kept for debugging. Never holds a secret; the body and signatures only in `captured`. */
+export interface NewRejection extends RejectionFacts {
+  /** The request as received, when the source captures rejections. */
+  readonly captured?: CapturedRequest | undefined
+}
+
+/** A rejection as `listRejections` returns it (without the captured request: see `getRejection`). */
+export interface StoredRejection extends RejectionFacts {
   readonly id: string
+  /** Bytes of body captured; undefined when the request was not captured. */
+  readonly capturedBytes?: number | undefined
+}
+
+/** A rejection with its captured request, as `getRejection` returns it. */
+export interface RejectionDetail extends StoredRejection {
+  readonly captured?: CapturedRequest | undefined
 }
 
 export interface ListQuery {
@@ -252,8 +301,9 @@ export interface EventLog {
    */
   ingest(event: NewEvent, destinationIds?: readonly string[]): Promise<IngestResult>
   /**
-   * Records a rejection; keeps at most `maxRejections` (oldest dropped) so a flood cannot fill the disk.
-   * U+0000 in `message` and `remoteAddress` (free text for people) is stored as U+FFFD.
+   * Records a rejection; keeps at most `maxRejections` (oldest dropped, captured requests with them) so a flood
+   * cannot fill the disk. U+0000 in `message`, `remoteAddress` and hint messages (free text for people) is stored
+   * as U+FFFD.
    */
   recordRejection(rejection: NewRejection): Promise<void>
   /** @throws TypeError when `id` is not a string */
@@ -265,6 +315,8 @@ export interface EventLog {
   listEvents(query: ListQuery): Promise<Page<StoredEvent>>
   /** Like `listEvents`. @throws RangeError as `listEvents` */
   listRejections(query: ListQuery): Promise<Page<StoredRejection>>
+  /** One rejection with its captured request (if any). @throws TypeError when `id` is not a string */
+  getRejection(id: string): Promise<RejectionDetail | undefined>
 }
 
 /** Deliveries leased by workers, attempted, and settled by the retry policy's decision. */

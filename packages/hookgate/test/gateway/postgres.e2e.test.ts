@@ -280,9 +280,9 @@ if (POSTGRES_URL === undefined) {
         url.password = 'hunter2-never-printed'
         const first = migrate({ postgres: url.toString(), schema })
         expect(first).toMatchObject({ status: 0, stderr: '' })
-        expect(first.stdout).toMatch(/\(schema gw_[0-9a-f]+_1\): applied 0001-init\n$/)
+        expect(first.stdout).toMatch(/\(schema gw_[0-9a-f]+_1\): applied 0001-init, 0002-rejection-diagnosis\n$/)
         const ledger = await adminPool().query(`SELECT id FROM "${schema}".schema_migrations`)
-        expect(ledger.rows).toEqual([{ id: '0001-init' }])
+        expect(ledger.rows).toEqual([{ id: '0001-init' }, { id: '0002-rejection-diagnosis' }])
         const second = migrate({ postgres: url.toString(), schema })
         expect(second.status).toBe(0)
         expect(second.stdout).toMatch(/: already up to date\n$/)

@@ -357,6 +357,65 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         await expect(storage.listRejections({ limit: 0 })).rejects.toThrow(RangeError)
       })
 
+      it('keep their diagnosis and diagnosed flag, and a captured request read back byte-exact by getRejection', async () => {
+        const storage = await fresh()
+        const hints = [
+          { code: 'secret_base64_decoded', message: 'The sender base64-decodes the secret.' },
+          { code: 'body_reserialized', message: 'The JSON body was re-encoded \u00e9 \u{1F600}.' },
+        ]
+        const diagnosed = makeRejection({ diagnosed: true, diagnosis: hints })
+        const none = makeRejection({ diagnosed: true, diagnosis: [] })
+        const notDiagnosed = makeRejection({ diagnosed: false })
+        const notSignature = makeRejection({ status: 403, reason: 'ip_not_allowed' })
+        const body = nastyBytes(300)
+        const captured = { method: 'POST', url: 'https://hooks.example/webhooks/src-a', body, truncated: true, sealed: 'v1.AAAA.BBBB' }
+        const withCapture = makeRejection({ diagnosed: true, diagnosis: hints.slice(0, 1), captured, bodySize: 70_000 })
+        for (const r of [diagnosed, none, notDiagnosed, notSignature, withCapture]) await storage.recordRejection(r)
+
+        const items = (await storage.listRejections({ limit: 500 })).items
+        const { captured: _omitted, ...summary } = withCapture
+        expect(items[0]).toEqual({ id: items[0]!.id, ...summary, capturedBytes: 300 })
+        expect(items[1]).toEqual({ id: items[1]!.id, ...notSignature })
+        expect(items[1]!.diagnosed).toBeUndefined()
+        expect(items[1]!.diagnosis).toBeUndefined()
+        expect(items[1]!.capturedBytes).toBeUndefined()
+        expect(items[2]).toMatchObject({ diagnosed: false })
+        expect(items[2]!.diagnosis).toBeUndefined()
+        expect(items[3]).toEqual({ id: items[3]!.id, ...none })
+        expect(items[4]).toEqual({ id: items[4]!.id, ...diagnosed })
+
+        const detail = await storage.getRejection(items[0]!.id)
+        expect(detail).toBeDefined()
+        expect(detail!.captured).toMatchObject({ method: 'POST', url: captured.url, truncated: true, sealed: captured.sealed })
+        expectSameBytes(detail!.captured!.body, body)
+        expect(detail).toEqual({ id: items[0]!.id, ...withCapture, capturedBytes: 300 })
+        // A rejection without a capture has none; an unknown id is undefined.
+        const plain = await storage.getRejection(items[4]!.id)
+        expect(plain).toEqual(items[4])
+        expect(plain!.captured).toBeUndefined()
+        expect(await storage.getRejection('rej_unknown')).toBeUndefined()
+        expect(await storage.getRejection('rej_\u0000')).toBeUndefined()
+        // An empty captured body is a capture (not "none"); no sealed headers is undefined.
+        await storage.recordRejection(makeRejection({ captured: { method: 'POST', url: '/x', body: new Uint8Array(), truncated: false, sealed: undefined } }))
+        const empty = (await storage.listRejections({ limit: 1 })).items[0]!
+        expect(empty.capturedBytes).toBe(0)
+        expect((await storage.getRejection(empty.id))!.captured).toEqual({ method: 'POST', url: '/x', body: new Uint8Array(), truncated: false, sealed: undefined })
+      })
+
+      it('captured requests are pruned with their rejections by maxRejections', async () => {
+        const storage = await fresh({ maxRejections: 3 })
+        const ids: string[] = []
+        for (let i = 0; i < 5; i++) {
+          const captured = { method: 'POST', url: '/w', body: new TextEncoder().encode(`body ${i}`), truncated: false, sealed: undefined }
+          await storage.recordRejection(makeRejection({ diagnosed: false, captured }))
+          ids.push((await storage.listRejections({ limit: 1 })).items[0]!.id)
+        }
+        expect(await storage.getRejection(ids[0]!)).toBeUndefined()
+        expect(await storage.getRejection(ids[1]!)).toBeUndefined()
+        const kept = await storage.getRejection(ids[4]!)
+        expect(new TextDecoder().decode(kept!.captured!.body)).toBe('body 4')
+      })
+
       it('are capped at maxRejections, the oldest dropped', async () => {
         const storage = await fresh({ maxRejections: 5 })
         const messages: string[] = []
@@ -831,6 +890,11 @@ function defineInputCases(fresh: (options?: StorageFactoryOptions) => Promise<St
         [() => storage.recordRejection(makeRejection({ status: 2 ** 31 })), TypeError, 'rejection.status must be an integer'],
         [() => storage.recordRejection(makeRejection({ bodySize: -1 })), TypeError, 'rejection.bodySize must be a non-negative integer'],
         [() => storage.recordRejection(makeRejection({ receivedAt: bad('now') })), TypeError, 'rejection.receivedAt must be a valid Date'],
+        [() => storage.recordRejection(makeRejection({ diagnosed: bad('yes') })), TypeError, 'rejection.diagnosed must be a boolean or undefined'],
+        [() => storage.recordRejection(makeRejection({ diagnosed: false, diagnosis: [{ code: 'x', message: 'y' }] })), TypeError, 'rejection.diagnosis needs rejection.diagnosed: true'],
+        [() => storage.recordRejection(makeRejection({ diagnosed: true, diagnosis: [{ code: bad(1), message: 'y' }] })), TypeError, 'rejection.diagnosis[].code must be a string'],
+        [() => storage.recordRejection(makeRejection({ captured: { method: 'POST', url: '/', body: bad('text'), truncated: false, sealed: undefined } })), TypeError, 'rejection.captured.body must be a Uint8Array'],
+        [() => storage.getRejection(bad(1)), TypeError, 'id must be a string'],
         [() => storage.getEvent(bad(42)), TypeError, 'id must be a string'],
         [() => storage.listEvents({ limit: 0 }), RangeError, 'limit must be an integer from 1 to 500'],
         [() => storage.listEvents({ sourceId: bad(5) }), TypeError, 'sourceId must be a string or undefined'],

@@ -43,6 +43,8 @@ server:
   maxConnectionsPerClient: 256   # per remote address; proxies in trustProxy are exempt
   # A client refused this many times waits (429, Retry-After) before any verification work; 0 turns it off.
   rejectionLimit: { burst: 60, perSecond: 2 }
+  # Signature failures are diagnosed (why didn't it match?) at most this many per source per minute.
+  diagnose: { perMinute: 10 }
   shutdownTimeoutMs: 10000 # SIGTERM: how long in-flight requests may take to finish
   shutdownGrace: 1s        # SIGTERM: open keep-alive connections are kept this long; late requests get 503
 
@@ -74,6 +76,8 @@ sources:
     secrets: ['\${env:STRIPE_WEBHOOK_SECRET}']   # the endpoint's whsec_… signing secret
     # toleranceSeconds: 300                      # replay window override (timestamped schemes only)
     # allowIps: []                               # optional CIDR allowlist (IPv4 and IPv6)
+    # captureRejected: true   # keep the request of signature failures for \`hookgate verify --rejection\`
+    #                         # (body up to captureMaxBytes, default 65536; the signature only sealed)
 
   # - id: trello
   #   provider: trello

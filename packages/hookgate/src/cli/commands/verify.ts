@@ -2,10 +2,15 @@
  * @module cli/commands/verify
  * `hookgate verify <provider> --secret S --body FILE --header 'Name: value' …`: checks a captured request
  * offline, with the same verify loop the gateway runs. Exit 0 valid, 1 not valid, 2 bad usage.
+ * `hookgate verify --rejection <id> --secret S`: the same on a rejection a running gateway captured
+ * (`sources[].captureRejected`), fetched from its admin API: body as received, the signature headers and full
+ * URL opened from their sealed form with `--secret`, the provider from the record, the clock at its `receivedAt`.
  */
 import { Buffer } from 'node:buffer'
 import { parseArgs } from 'node:util'
 import { diagnose, safeVerifyWebhook, type Diagnosis, type VerifyResult } from '@hookgate/verify'
+import { openSealed } from '../../ingest/capture.ts'
+import { REDACTED } from '../../redact.ts'
 import {
   EXIT,
   markSecret,
@@ -15,6 +20,7 @@ import {
   print,
   printedUsage,
   providerAndSecrets,
+  providerFactory,
   readBytes,
   scrub,
   UsageError,
@@ -24,8 +30,17 @@ export const usage = `Usage: hookgate verify <provider> --secret S [--secret S2]
                        [--header 'Name: value']... [--headers-file FILE.json] [--url URL] [--method M]
                        [--now UNIX] [--tolerance SECONDS] [--option key=value]... [--json]
                        [--explain [--candidate-secret S]...]
+       hookgate verify --rejection <id> --secret S [--url GATEWAY] [--token TOKEN] [--explain] [--json] …
 
 Verifies a captured webhook request. Exit code 0 when the signature is valid, 1 when it is not, 2 on bad usage.
+
+With --rejection: re-runs verification (and, with --explain, diagnosis) on a request a running gateway refused
+and captured (sources[].captureRejected: true), exactly as received: its body, its headers, and the signature
+headers and full URL the gateway sealed under the source's secret (opened here with --secret, which is never
+sent anywhere). The provider comes from the record (a <provider> argument overrides it), --now defaults to when
+it was received, and --url is the gateway (default: HOOKGATE_URL, else http://127.0.0.1:8080); the admin token
+comes from --token or HOOKGATE_ADMIN_TOKEN. --header adds or replaces headers (e.g. a signature sealed under a
+secret since rotated away). A body captured truncated (over captureMaxBytes) cannot verify; it says so.
 
 Options:
   --secret S            a signing secret; repeat during a rotation (any one matching passes)
@@ -45,6 +60,8 @@ Options:
                         print each one that makes the signature match; the verdict is unchanged
   --candidate-secret S  with --explain: another secret to try, e.g. an API token you are unsure about;
                         reported by its position (#1, #2…), never printed
+  --rejection ID        a captured rejection of a running gateway (see above)
+  --token TOKEN         with --rejection: the admin token (default: HOOKGATE_ADMIN_TOKEN)
   -h, --help
 
 Example:
@@ -163,12 +180,19 @@ export async function run(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       explain: { type: 'boolean' },
       'candidate-secret': { type: 'string', multiple: true },
+      rejection: { type: 'string' },
+      token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: true,
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
+  if (values.rejection !== undefined) return runOnRejection(values.rejection, values, positionals)
+  if (values.token !== undefined) {
+    markSecret(values.token)
+    throw new UsageError('--token is used only with --rejection')
+  }
   const { factory, secrets } = providerAndSecrets('verify', positionals, values.secret)
   const candidates = values['candidate-secret'] ?? []
   for (const candidate of candidates) markSecret(candidate)
@@ -191,12 +215,107 @@ export async function run(argv: string[]): Promise<number> {
     headers,
     rawBody,
   }
+  return check(preset, request, { now, explain: values.explain === true, candidates, json: values.json === true })
+}
+
+/** Verifies (and with `explain` diagnoses) one request, prints the report, returns the exit code. */
+function check(
+  preset: ReturnType<ReturnType<typeof providerFactory>>,
+  request: Parameters<typeof safeVerifyWebhook>[1],
+  { now, explain, candidates, json }: { now: Date | undefined; explain: boolean; candidates: readonly string[]; json: boolean },
+): number {
   const result = safeVerifyWebhook(preset, request, now === undefined ? undefined : { now })
   // Diagnosis only reads: it runs after the verdict and cannot change it (nor the exit code).
-  const diagnosis = values.explain === true
-    ? diagnose(preset, request, { ...(now === undefined ? {} : { now }), candidateSecrets: candidates })
-    : undefined
+  const diagnosis = explain ? diagnose(preset, request, { ...(now === undefined ? {} : { now }), candidateSecrets: candidates }) : undefined
   // scrub: a last line of defence; diagnosis messages never hold a secret by construction.
-  print(scrub(report(result, values.json === true, diagnosis, now !== undefined)))
+  print(scrub(report(result, json, diagnosis, now !== undefined)))
   return result.ok ? EXIT.ok : EXIT.failed
+}
+
+/** What `GET /api/rejections/{id}` answers (the fields this command reads). */
+interface RejectionAnswer {
+  readonly sourceId: string
+  readonly provider: string | null
+  readonly receivedAt: string
+  readonly headers: Record<string, string>
+  readonly bodySize: number
+  readonly bodySha256: string
+  readonly captured: {
+    readonly method: string
+    readonly url: string
+    readonly encoding: 'utf8' | 'base64'
+    readonly body: string
+    readonly truncated: boolean
+    readonly sealed: string | null
+  } | null
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>
+
+/** `verify --rejection <id>`: fetches the captured request from the gateway and checks it. */
+async function runOnRejection(id: string, values: Values, positionals: readonly string[]): Promise<number> {
+  const token = (values.token as string | undefined) ?? process.env.HOOKGATE_ADMIN_TOKEN
+  if (token !== undefined) markSecret(token)
+  const secrets = (values.secret as string[] | undefined) ?? []
+  for (const secret of secrets) markSecret(secret)
+  const candidates = (values['candidate-secret'] as string[] | undefined) ?? []
+  for (const candidate of candidates) markSecret(candidate)
+  for (const flag of ['body', 'headers-file', 'method'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be combined with --rejection: the captured request is used as received`)
+  }
+  if (!/^[\w-]{1,100}$/.test(id)) throw new UsageError(`--rejection expects a rejection id such as rej_…, got "${id.slice(0, 40)}"`)
+  if (secrets.length === 0) throw new UsageError('verify --rejection needs --secret: the source\'s secret, to verify and to open the sealed signature headers')
+  if (token === undefined || token === '') throw new UsageError('the admin token is missing: pass --token or set HOOKGATE_ADMIN_TOKEN')
+  if (candidates.length > 0 && values.explain !== true) throw new UsageError('--candidate-secret is tried only with --explain')
+  if (positionals.length > 1) throw new UsageError(`verify takes one provider, got ${positionals.length} arguments`)
+  const base = ((values.url as string | undefined) ?? process.env.HOOKGATE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')
+
+  let response: Response
+  try {
+    response = await fetch(`${base}/api/rejections/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } })
+  } catch (error) {
+    process.stderr.write(`hookgate verify: cannot reach the gateway at ${base}: ${error instanceof Error ? error.message : String(error)}\n`)
+    return EXIT.failed
+  }
+  if (!response.ok) {
+    const text = await response.text()
+    let message = text.slice(0, 200)
+    try {
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message
+    } catch {
+      // not JSON: keep the text
+    }
+    process.stderr.write(scrub(`hookgate verify: the gateway answered ${response.status}: ${message}\n`))
+    return EXIT.failed
+  }
+  const record = (await response.json()) as RejectionAnswer
+  const captured = record.captured
+  if (captured === null) {
+    process.stderr.write(`hookgate verify: rejection ${id} has no captured request (set captureRejected: true on source "${record.sourceId}" to keep the next ones)\n`)
+    return EXIT.failed
+  }
+  const providerId = positionals[0] ?? record.provider ?? undefined
+  const factory = providerFactory(providerId, 'verify --rejection (the record names no built-in provider; give one)')
+  const options = parseProviderOptions(values.option as string[] | undefined, factory)
+  const toleranceSeconds = parsePositiveSeconds(values.tolerance as string | undefined, '--tolerance')
+  const now = parseUnixSeconds(values.now as string | undefined, '--now') ?? new Date(record.receivedAt)
+
+  // Headers as recorded (redacted values dropped), then the sealed originals, then --header.
+  const headers: Record<string, HeaderValue> = {}
+  for (const [name, value] of Object.entries(record.headers)) if (value !== REDACTED) headers[name] = value
+  let url = captured.url
+  const opened = captured.sealed === null ? undefined : openSealed(captured.sealed, secrets, record.sourceId, record.bodySha256)
+  if (opened !== undefined) {
+    for (const [name, value] of Object.entries(opened.headers)) headers[name] = typeof value === 'string' ? value : [...value]
+    url = opened.url
+  } else if (captured.sealed !== null) {
+    process.stderr.write('hookgate verify: no --secret opens the sealed signature headers (sealed under another secret?); verifying without them — pass them with --header\n')
+  }
+  Object.assign(headers, await collectHeaders((values.header as string[] | undefined) ?? [], undefined))
+  if (captured.truncated) {
+    process.stderr.write(`hookgate verify: the body was captured truncated (${Buffer.from(captured.body, captured.encoding).byteLength} of ${record.bodySize} bytes, sources[].captureMaxBytes): it cannot verify\n`)
+  }
+  const preset = factory({ ...options, secrets, ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }) })
+  const request = { method: captured.method, url, headers, rawBody: new Uint8Array(Buffer.from(captured.body, captured.encoding)) }
+  return check(preset, request, { now, explain: values.explain === true, candidates, json: values.json === true })
 }

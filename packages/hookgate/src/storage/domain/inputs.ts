@@ -13,7 +13,9 @@ import {
   type DeliveryStatus,
   type ListQuery,
   type NewEvent,
+  type CapturedRequest,
   type NewRejection,
+  type RejectionHint,
   type ReplayFilter,
   type RequeueMatchingOptions,
   type RequeueOptions,
@@ -87,6 +89,8 @@ export interface CheckedRejection {
   readonly rejection: NewRejection
   readonly receivedAtMs: number
   readonly headersJson: string
+  /** JSON array of hints; null when not diagnosed. */
+  readonly diagnosisJson: string | null
 }
 
 /** A rejection is a diagnostic record: odd characters in its free text are replaced rather than refused. */
@@ -104,6 +108,11 @@ export function checkRejection(input: NewRejection): CheckedRejection {
   }
   const receivedAtMs = timeOf(input.receivedAt, 'rejection.receivedAt')
   checkHeaders(input.headers, 'rejection.headers')
+  if (input.diagnosed !== undefined && typeof input.diagnosed !== 'boolean') {
+    throw new TypeError('rejection.diagnosed must be a boolean or undefined')
+  }
+  const diagnosis = checkHints(input.diagnosis, input.diagnosed)
+  const captured = input.captured === undefined ? undefined : checkCaptured(input.captured)
   const rejection: NewRejection = {
     sourceId: wellFormed(input.sourceId),
     receivedAt: new Date(receivedAtMs),
@@ -114,8 +123,42 @@ export function checkRejection(input: NewRejection): CheckedRejection {
     headers: wellFormedHeaders(input.headers),
     bodySize: input.bodySize,
     bodySha256: input.bodySha256,
+    ...(input.diagnosed === undefined ? {} : { diagnosed: input.diagnosed }),
+    ...(diagnosis === undefined ? {} : { diagnosis }),
+    ...(captured === undefined ? {} : { captured }),
   }
-  return { rejection, receivedAtMs, headersJson: JSON.stringify(rejection.headers) }
+  return {
+    rejection,
+    receivedAtMs,
+    headersJson: JSON.stringify(rejection.headers),
+    diagnosisJson: diagnosis === undefined ? null : JSON.stringify(diagnosis),
+  }
+}
+
+/** Hints only with `diagnosed: true` (a request not diagnosed has none); codes are chosen by code, messages free text. */
+function checkHints(hints: readonly RejectionHint[] | undefined, diagnosed: boolean | undefined): readonly RejectionHint[] | undefined {
+  if (diagnosed !== true) {
+    if (hints !== undefined && hints.length > 0) throw new TypeError('rejection.diagnosis needs rejection.diagnosed: true')
+    return undefined
+  }
+  if (hints === undefined) return []
+  if (!Array.isArray(hints)) throw new TypeError('rejection.diagnosis must be an array of { code, message }')
+  return hints.map((hint) => {
+    if (typeof hint !== 'object' || hint === null) throw new TypeError('rejection.diagnosis must be an array of { code, message }')
+    requireText(hint.code, 'rejection.diagnosis[].code')
+    requireString(hint.message, 'rejection.diagnosis[].message')
+    return { code: hint.code, message: diagnosticText(hint.message) }
+  })
+}
+
+function checkCaptured(captured: CapturedRequest): CapturedRequest {
+  if (typeof captured !== 'object' || captured === null) throw new TypeError('rejection.captured must be an object')
+  requireText(captured.method, 'rejection.captured.method')
+  requireString(captured.url, 'rejection.captured.url')
+  if (!(captured.body instanceof Uint8Array)) throw new TypeError('rejection.captured.body must be a Uint8Array')
+  if (typeof captured.truncated !== 'boolean') throw new TypeError('rejection.captured.truncated must be a boolean')
+  if (captured.sealed !== undefined) requireText(captured.sealed, 'rejection.captured.sealed')
+  return { method: captured.method, url: diagnosticText(captured.url), body: captured.body, truncated: captured.truncated, sealed: captured.sealed }
 }
 
 /** Distinct destination ids, in their first order. */

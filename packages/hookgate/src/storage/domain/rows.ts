@@ -15,6 +15,8 @@ import type {
   NextStep,
   StoredAttempt,
   StoredEvent,
+  RejectionDetail,
+  RejectionHint,
   StoredRejection,
 } from '../types.ts'
 import type { CheckedIngest } from './inputs.ts'
@@ -49,6 +51,21 @@ export interface RejectionRow {
   readonly headers: RowHeaders
   readonly body_size: number | string
   readonly body_sha256: string
+  /** SQLite 0/1, PostgreSQL boolean; null when not a signature failure. */
+  readonly diagnosed: number | boolean | null
+  /** JSON array of hints (SQLite text, PostgreSQL parsed json); null when not diagnosed. */
+  readonly diagnosis: string | readonly RejectionHint[] | null
+  /** octet_length of the captured body; null when nothing was captured. */
+  readonly captured_bytes: number | string | null
+}
+
+/** A rejection row with its captured request (`getRejection`). */
+export interface RejectionDetailRow extends RejectionRow {
+  readonly captured_method: string | null
+  readonly captured_url: string | null
+  readonly captured_body: Uint8Array | null
+  readonly captured_truncated: number | boolean | null
+  readonly captured_sealed: string | null
 }
 
 export interface DeliveryRow {
@@ -119,6 +136,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 export function toStoredRejection(row: RejectionRow): StoredRejection {
+  const diagnosed = row.diagnosed === null ? undefined : row.diagnosed === true || row.diagnosed === 1
   return {
     id: row.id,
     sourceId: row.source_id,
@@ -130,6 +148,24 @@ export function toStoredRejection(row: RejectionRow): StoredRejection {
     headers: headersOf(row.headers),
     bodySize: Number(row.body_size),
     bodySha256: row.body_sha256,
+    ...(diagnosed === undefined ? {} : { diagnosed }),
+    ...(row.diagnosis === null ? {} : { diagnosis: typeof row.diagnosis === 'string' ? (JSON.parse(row.diagnosis) as RejectionHint[]) : row.diagnosis }),
+    ...(row.captured_bytes === null ? {} : { capturedBytes: Number(row.captured_bytes) }),
+  }
+}
+
+export function toRejectionDetail(row: RejectionDetailRow): RejectionDetail {
+  const stored = toStoredRejection(row)
+  if (row.captured_body === null || row.captured_method === null || row.captured_url === null) return stored
+  return {
+    ...stored,
+    captured: {
+      method: row.captured_method,
+      url: row.captured_url,
+      body: new Uint8Array(row.captured_body),
+      truncated: row.captured_truncated === true || row.captured_truncated === 1,
+      sealed: row.captured_sealed ?? undefined,
+    },
   }
 }
 

@@ -5,15 +5,15 @@
  */
 import { MAX_SEQ, page } from '../domain/cursors.ts'
 import { checkIngest, checkListQuery, checkRejection } from '../domain/inputs.ts'
-import { toStoredEvent, toStoredRejection } from '../domain/rows.ts'
+import { toRejectionDetail, toStoredEvent, toStoredRejection } from '../domain/rows.ts'
 import { requireString } from '../domain/validate.ts'
 import type { QueryResultRow } from 'pg'
 import type { EventLog, ListQuery, Page } from '../types.ts'
 import type { PostgresContext } from './context.ts'
 import { LIST_EVENTS, LIST_EVENTS_BY_SOURCE } from './queries/list-events.ts'
-import { LIST_REJECTIONS, LIST_REJECTIONS_BY_SOURCE } from './queries/rejections.ts'
+import { LIST_REJECTIONS, LIST_REJECTIONS_BY_SOURCE, SELECT_REJECTION_BY_ID } from './queries/rejections.ts'
 import { SELECT_EVENT_BY_ID } from './queries/select-event-by-id.ts'
-import { decodeEventRow, decodeRejectionRow, toPgText, type PgEventRow, type PgRejectionRow } from './rows.ts'
+import { decodeEventRow, decodeRejectionRow, toPgText, type PgEventRow, type PgRejectionDetailRow, type PgRejectionRow } from './rows.ts'
 
 export function createPostgresEventLog(ctx: PostgresContext): EventLog {
   const { db, queue } = ctx
@@ -61,5 +61,13 @@ export function createPostgresEventLog(ctx: PostgresContext): EventLog {
       listPage(query, ['list-rejections', LIST_REJECTIONS], ['list-rejections-by-source', LIST_REJECTIONS_BY_SOURCE], (row: PgRejectionRow) =>
         toStoredRejection(decodeRejectionRow(row)),
       ),
+
+    async getRejection(id) {
+      ctx.assertOpen()
+      requireString(id, 'id')
+      if (id.includes('\u0000')) return undefined
+      const { rows } = await db.query<PgRejectionDetailRow>('select-rejection-by-id', SELECT_REJECTION_BY_ID, [id])
+      return rows[0] === undefined ? undefined : toRejectionDetail(decodeRejectionRow(rows[0]))
+    },
   }
 }

@@ -14,7 +14,7 @@
  */
 import { Buffer } from 'node:buffer'
 import type { CheckedIngest, CheckedRejection } from '../domain/inputs.ts'
-import type { DeliveryRow, EventRow, RejectionRow } from '../domain/rows.ts'
+import type { DeliveryRow, EventRow, RejectionDetailRow, RejectionRow } from '../domain/rows.ts'
 
 const NEEDS_ESCAPE = /[\u0000\uFFFF]/
 const TO_ESCAPE = /[\u0000\uFFFF]/g
@@ -46,6 +46,10 @@ export interface PgEventRow extends EventRow {
 }
 
 export interface PgRejectionRow extends RejectionRow {
+  readonly seq: string
+}
+
+export interface PgRejectionDetailRow extends RejectionDetailRow {
   readonly seq: string
 }
 
@@ -87,7 +91,7 @@ export function decodeEventRow(row: PgEventRow): PgEventRow {
   }
 }
 
-export function decodeRejectionRow(row: PgRejectionRow): PgRejectionRow {
+export function decodeRejectionRow<Row extends PgRejectionRow | PgRejectionDetailRow>(row: Row): Row {
   return { ...row, source_id: fromPgText(row.source_id) }
 }
 
@@ -130,7 +134,8 @@ export function eventInput(ord: number, id: string, { event, headersJson }: Chec
 }
 
 /** One row of INSERT_REJECTIONS' JSON parameter. */
-export function rejectionInput(ord: number, id: string, { rejection, headersJson }: CheckedRejection): Record<string, unknown> {
+export function rejectionInput(ord: number, id: string, { rejection, headersJson, diagnosisJson }: CheckedRejection): Record<string, unknown> {
+  const captured = rejection.captured
   return {
     ord,
     id,
@@ -143,6 +148,13 @@ export function rejectionInput(ord: number, id: string, { rejection, headersJson
     headers: headersJson,
     body_size: rejection.bodySize,
     body_sha256: rejection.bodySha256,
+    diagnosed: rejection.diagnosed ?? null,
+    diagnosis: diagnosisJson,
+    captured_method: captured?.method ?? null,
+    captured_url: captured?.url ?? null,
+    captured_body: captured === undefined ? null : bufferOf(captured.body).toString('base64'),
+    captured_truncated: captured?.truncated ?? null,
+    captured_sealed: captured?.sealed ?? null,
   }
 }
 

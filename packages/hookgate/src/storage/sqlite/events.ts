@@ -5,12 +5,12 @@
  */
 import { MAX_SEQ, page } from '../domain/cursors.ts'
 import { checkIngest, checkListQuery, checkRejection, type CheckedIngest } from '../domain/inputs.ts'
-import { storedEventOf, toStoredEvent, toStoredRejection } from '../domain/rows.ts'
+import { storedEventOf, toRejectionDetail, toStoredEvent, toStoredRejection } from '../domain/rows.ts'
 import { requireString } from '../domain/validate.ts'
 import type { Statement } from 'better-sqlite3'
 import type { EventLog, IngestResult, ListQuery, Page } from '../types.ts'
 import type { SqliteContext } from './context.ts'
-import { deliveryParams, eventParams, rejectionParams, type SqliteEventRow, type SqliteRejectionRow } from './rows.ts'
+import { deliveryParams, eventParams, rejectionParams, type SqliteEventRow, type SqliteRejectionDetailRow, type SqliteRejectionRow } from './rows.ts'
 import type { Statements } from './statements.ts'
 
 export function createSqliteEventLog(ctx: SqliteContext, maxRejections: number): EventLog {
@@ -80,6 +80,13 @@ export function createSqliteEventLog(ctx: SqliteContext, maxRejections: number):
 
     async listRejections(query) {
       return listPage(query, (s) => [s.listRejections, s.listRejectionsBySource], (row: SqliteRejectionRow) => toStoredRejection(row))
+    },
+
+    async getRejection(id) {
+      queue.assertOpen()
+      requireString(id, 'id')
+      const row = queue.read((s) => s.selectRejectionById.get({ id }) as SqliteRejectionDetailRow | undefined)
+      return row === undefined ? undefined : toRejectionDetail(row)
     },
   }
 }

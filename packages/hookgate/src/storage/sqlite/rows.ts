@@ -5,7 +5,7 @@
  */
 import type { CheckedIngest, CheckedRejection } from '../domain/inputs.ts'
 import type { AttemptOutcome } from '../domain/delivery-state.ts'
-import type { DeliveryRow, EventRow, RejectionRow } from '../domain/rows.ts'
+import type { DeliveryRow, EventRow, RejectionDetailRow, RejectionRow } from '../domain/rows.ts'
 
 export interface SqliteEventRow extends EventRow {
   readonly seq: number
@@ -14,6 +14,10 @@ export interface SqliteEventRow extends EventRow {
 }
 
 export interface SqliteRejectionRow extends RejectionRow {
+  readonly seq: number
+}
+
+export interface SqliteRejectionDetailRow extends RejectionDetailRow {
   readonly seq: number
 }
 
@@ -46,7 +50,8 @@ export function eventParams(id: string, { event, receivedAtMs, headersJson }: Ch
 }
 
 /** @see INSERT_REJECTION */
-export function rejectionParams(id: string, { rejection, receivedAtMs, headersJson }: CheckedRejection): Record<string, unknown> {
+export function rejectionParams(id: string, { rejection, receivedAtMs, headersJson, diagnosisJson }: CheckedRejection): Record<string, unknown> {
+  const captured = rejection.captured
   return {
     id,
     sourceId: rejection.sourceId,
@@ -58,6 +63,13 @@ export function rejectionParams(id: string, { rejection, receivedAtMs, headersJs
     headers: headersJson,
     bodySize: rejection.bodySize,
     bodySha256: rejection.bodySha256,
+    diagnosed: rejection.diagnosed === undefined ? null : rejection.diagnosed ? 1 : 0,
+    diagnosis: diagnosisJson,
+    capturedMethod: captured?.method ?? null,
+    capturedUrl: captured?.url ?? null,
+    capturedBody: captured?.body ?? null,
+    capturedTruncated: captured === undefined ? null : captured.truncated ? 1 : 0,
+    capturedSealed: captured?.sealed ?? null,
   }
 }
 

@@ -21,6 +21,7 @@ import { REAP_EXPIRED_LEASES } from './queries/reap-expired-leases.ts'
 import { INSERT_ATTEMPT, SETTLE_DELIVERY } from './queries/record-attempt.ts'
 import { SELECT_EVENT_BY_DEDUPE_KEY } from './queries/select-event-by-dedupe-key.ts'
 import { SELECT_EVENT_BY_ID } from './queries/select-event-by-id.ts'
+import { SELECT_REJECTION_BY_ID } from './queries/select-rejection-by-id.ts'
 import { SELECT_LATEST_DELIVERIES_OF_EVENT } from './queries/select-latest-deliveries-of-event.ts'
 import { TOUCH_HEALTH } from './queries/touch-health.ts'
 
@@ -40,6 +41,7 @@ const STATEMENTS = {
   pruneRejections: PRUNE_REJECTIONS,
   listRejections: LIST_REJECTIONS,
   listRejectionsBySource: LIST_REJECTIONS_BY_SOURCE,
+  selectRejectionById: SELECT_REJECTION_BY_ID,
   touchHealth: TOUCH_HEALTH,
   insertDelivery: INSERT_DELIVERY,
   claimDue: CLAIM_DUE,

@@ -9,6 +9,7 @@ import { INSERT_MIGRATION } from '../queries/insert-migration.ts'
 import { SELECT_APPLIED_MIGRATIONS } from '../queries/select-applied-migrations.ts'
 import { migration0001 } from './0001-init.ts'
 import { migration0002 } from './0002-deliveries.ts'
+import { migration0003 } from './0003-rejection-diagnosis.ts'
 
 /** One schema step. `id` is `NNNN-name`; ids sort in the order they must run. */
 export interface SqliteMigration {
@@ -17,7 +18,7 @@ export interface SqliteMigration {
 }
 
 /** Every migration, oldest first. Append only. */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [migration0001, migration0002]
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [migration0001, migration0002, migration0003]
 
 /**
  * Applies the migrations of `migrations` that the database lacks, in order, in ONE `BEGIN IMMEDIATE`
