@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConfiguredPreset } from '../define.ts'
-import { RawBodyUnavailableError, WebhookError } from '../errors.ts'
+import { RawBodyUnavailableError } from '../errors.ts'
 import type { HeadersLike, WebhookRequest } from '../request.ts'
 import { safeVerifyWebhook, type VerifiedWebhook } from '../verify.ts'
 
