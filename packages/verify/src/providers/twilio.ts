@@ -245,7 +245,11 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
   *signedContent(request, body, envelope): Generator<Content, void, undefined> {
     const { url, bodySha256 } = envelope.data as TwilioData
     const params = bodySha256 === undefined ? formParams(request, body, true) : ''
-    for (const candidate of candidateUrls(url)) yield [candidate + params]
+    // Encoded once and hashed after each candidate URL: a miss tries up to six URLs, and re-encoding a 1 MiB params
+    // string for each one made rejecting cost 3.5x accepting (bench/hostile.mjs). UTF-8 of a concatenation is the
+    // concatenation of the UTF-8s here: decoded form text holds no lone surrogate to pair across the seam.
+    const paramBytes = params === '' ? undefined : Buffer.from(params, 'utf8')
+    for (const candidate of candidateUrls(url)) yield paramBytes === undefined ? [candidate] : [candidate, paramBytes]
   },
   check(_request, body, envelope) {
     const expected = (envelope.data as TwilioData).bodySha256
