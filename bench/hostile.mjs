@@ -76,8 +76,8 @@ function form(count, size) {
   return Buffer.from(Array.from({ length: count }, (_, i) => `p${String(i).padStart(4, '0')}=${value}`).join('&'))
 }
 
-/** Rows: a source for the gateway, and valid + hostile requests of ~1 MiB. Built once. */
-function buildRows() {
+/** Rows: a source for the gateway, and valid + hostile requests of ~1 MiB. Built once. Also used by bench/soak.mjs. */
+export function buildRows() {
   const rows = []
   const add = (family, source, provider, secrets, options, make) => {
     const preset = providers[provider]({ secrets, ...options })
@@ -190,7 +190,11 @@ function cpuTable(rows) {
   return targets
 }
 
-async function floodPhase(rows, rejectionLimit) {
+/**
+ * One gateway: valid webhooks alone (quiet), then with the hostile requests of `rows` at HOSTILE_RATE/s from another
+ * address. Also used by bench/soak.mjs (`seconds` per phase, and RSS samples).
+ */
+export async function floodPhase(rows, rejectionLimit, seconds = PHASE_SECONDS) {
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-hostile-'))
   const config = {
     server: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC_URL, ...(rejectionLimit === undefined ? {} : { rejectionLimit }) },
@@ -221,9 +225,9 @@ async function floodPhase(rows, rejectionLimit) {
   }
   try {
     await openLoop(VALID_RATE, 1, sendValid) // warm-up
-    const quiet = await openLoop(VALID_RATE, PHASE_SECONDS, sendValid)
+    const quiet = await openLoop(VALID_RATE, seconds, sendValid)
     const rssBefore = gateway.rssMiB()
-    const [flooded, attacks] = await Promise.all([openLoop(VALID_RATE, PHASE_SECONDS, sendValid), openLoop(HOSTILE_RATE, PHASE_SECONDS, sendHostile)])
+    const [flooded, attacks] = await Promise.all([openLoop(VALID_RATE, seconds, sendValid), openLoop(HOSTILE_RATE, seconds, sendHostile)])
     const statuses = {}
     for (const answer of attacks) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1
     const bad = [...quiet, ...flooded].filter((answer) => answer.status !== 200).length
