@@ -121,7 +121,8 @@ function mutate(base: Base, random: () => number): { path: string; method: strin
       case 5:
         if (body.length > 0) {
           body = Buffer.from(body)
-          body[Math.floor(random() * body.length)] ^= 1 + Math.floor(random() * 255)
+          const at = Math.floor(random() * body.length)
+          body[at] = (body[at] ?? 0) ^ (1 + Math.floor(random() * 255))
         }
         what.push('flip body byte')
         break
