@@ -5,6 +5,7 @@
  * garbled, duplicated, oversized), body (flipped, cut, grown, random bytes, oversize) and content type. Whatever
  * arrives: no 5xx, and every 4xx is `{"error":{"code","message"}}` as JSON. The long version is `npm run soak`.
  * Seeded: HOOKGATE_TEST_SEED replays or varies a run; a failure prints the request that caused it.
+ * HOOKGATE_FUZZ_TALLY=1 prints how many answers each status got.
  */
 import { request, Agent } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
