@@ -1,7 +1,8 @@
 /**
  * Issue 12 §1: rejecting a hostile Twilio form body must cost no more than accepting a valid one. The signature header
- * is checked (present, bounded, base64) before the body is looked at, and a form body with more than 1000
- * `&`-separated parts is refused as `invalid_payload` before any decoding or sorting.
+ * is checked (present, bounded, base64) before the body is looked at, a form body with more than 1000
+ * `&`-separated parts is refused as `invalid_payload` before any decoding or sorting, and params over 64 KiB are
+ * HMACed after two URL candidates at most instead of six.
  */
 import { Buffer } from 'node:buffer'
 import { createHash } from 'node:crypto'
@@ -73,5 +74,23 @@ describe('issue 12: twilio bounds its work on hostile input', () => {
     expect(verify(body, sign(body)).ok).toBe(true)
     const result = verify(body, 'A'.repeat(27) + '=')
     expect(result.ok ? 'ok' : result.reason).toBe('signature_mismatch')
+  })
+
+  it('past 64 KiB of params only the URL as received is tried (with and without its port), not its normalised spellings', () => {
+    const received = "https://hooks.example.com/twilio/sms?a=%7e&b='"
+    const normalised = new URL(received).toString() // ' becomes %27: what a proxy that re-encodes would have Twilio sign
+    expect(normalised).not.toBe(received)
+    const check = (body: string, signedUrl: string) => {
+      const signature = signWebhook(preset, { body, url: signedUrl, method: 'POST' })['X-Twilio-Signature'] ?? ''
+      const headers = { 'content-type': FORM, 'x-twilio-signature': signature }
+      const result = safeVerifyWebhook(preset, { method: 'POST', url: received, headers, rawBody: Buffer.from(body) })
+      return result.ok ? 'ok' : result.reason
+    }
+    const small = `Body=${'x'.repeat(60_000)}`
+    const large = `Body=${'x'.repeat(70_000)}`
+    expect(check(small, normalised)).toBe('ok')
+    expect(check(large, normalised)).toBe('signature_mismatch')
+    expect(check(large, received)).toBe('ok')
+    expect(check(large, received.replace('hooks.example.com', 'hooks.example.com:443'))).toBe('ok')
   })
 })

@@ -84,12 +84,13 @@ function withLegacyQuerystring(url: string): string {
  * Lazily and without repeats, in twilio-node's order: the URL as received (without, then with its default port)
  * matches almost always, so the normalised forms (URL parsing, querystring rewriting) are built only after a miss.
  */
-function* candidateUrls(url: string): Generator<string, void, undefined> {
+function* candidateUrls(url: string, normalised: boolean): Generator<string, void, undefined> {
   const tried = new Set<string>()
   for (const candidate of [removePort(url), addPort(url)]) {
     if (!tried.has(candidate)) yield candidate
     tried.add(candidate)
   }
+  if (!normalised) return
   let normalized: string
   try {
     normalized = new URL(url).toString()
@@ -164,6 +165,15 @@ function formComponent(raw: string): string {
  * the request is refused as `invalid_payload` before any decoding, after counting at most this many `&` bytes.
  */
 export const MAX_TWILIO_FORM_PARAMS = 1000
+
+/**
+ * Form params larger than this (UTF-8 bytes) are checked against the URL as received only, with and without its
+ * default port, not also against its four normalised spellings (WHATWG URL, legacy querystring) as twilio-node does.
+ * Each spelling is one more HMAC over the whole params: a hostile 1 MiB form behind a URL whose query forces every
+ * spelling cost 1.9x what accepting it does (bench/hostile.mjs). Real Twilio forms are a few KiB (an SMS body is
+ * at most 1600 characters), far below the cap, so they keep all six candidates (docs/deviations.md).
+ */
+export const MAX_TWILIO_NORMALISED_PARAM_BYTES = 64 * 1024
 
 /** Refuses a form body with more than MAX_TWILIO_FORM_PARAMS parts; counts `&` bytes and stops at the cap. */
 function checkParamCount(body: Uint8Array): void {
@@ -249,7 +259,9 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
     // string for each one made rejecting cost 3.5x accepting (bench/hostile.mjs). UTF-8 of a concatenation is the
     // concatenation of the UTF-8s here: decoded form text holds no lone surrogate to pair across the seam.
     const paramBytes = params === '' ? undefined : Buffer.from(params, 'utf8')
-    for (const candidate of candidateUrls(url)) yield paramBytes === undefined ? [candidate] : [candidate, paramBytes]
+    // Past MAX_TWILIO_NORMALISED_PARAM_BYTES only the URL as received (with and without its default port) is tried.
+    const normalised = paramBytes === undefined || paramBytes.length <= MAX_TWILIO_NORMALISED_PARAM_BYTES
+    for (const candidate of candidateUrls(url, normalised)) yield paramBytes === undefined ? [candidate] : [candidate, paramBytes]
   },
   check(_request, body, envelope) {
     const expected = (envelope.data as TwilioData).bodySha256
