@@ -341,7 +341,12 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     } catch (error) {
       if (error instanceof StorageUnavailableError) {
         metrics.countRequest(source.id, 'unavailable', 'storage_unavailable')
-        logger.error({ source: source.id, error: errorSummary(error) }, 'store cannot commit; answered 503')
+        // A full disk needs more than freeing a few bytes: SQLite's checkpoint copies the WAL back into the database
+        // file, so it recovers only once free space about the size of the -wal file is available (issue 12 §8).
+        const hint = isDiskFull(error)
+          ? { hint: 'the disk is full: free at least as much space as the SQLite -wal file takes (next to the database), then the gateway recovers by itself' }
+          : {}
+        logger.error({ source: source.id, error: errorSummary(error), ...hint }, 'store cannot commit; answered 503')
         return done(
           errorResponse(503, 'storage_unavailable', 'The event could not be stored durably; retry later.', {
             headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
@@ -367,4 +372,16 @@ async function defaultFollowUp(url: string): Promise<number> {
   const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(10_000) })
   await response.body?.cancel()
   return response.status
+}
+
+/** True when `error` or one of its causes is SQLite's SQLITE_FULL or the file system's ENOSPC. */
+function isDiskFull(error: unknown): boolean {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC') return true
+    if (/\b(SQLITE_FULL|ENOSPC)\b|database or disk is full/.test(current.message)) return true
+    current = current.cause
+  }
+  return false
 }

@@ -84,12 +84,13 @@ function withLegacyQuerystring(url: string): string {
  * Lazily and without repeats, in twilio-node's order: the URL as received (without, then with its default port)
  * matches almost always, so the normalised forms (URL parsing, querystring rewriting) are built only after a miss.
  */
-function* candidateUrls(url: string): Generator<string, void, undefined> {
+function* candidateUrls(url: string, normalised: boolean): Generator<string, void, undefined> {
   const tried = new Set<string>()
   for (const candidate of [removePort(url), addPort(url)]) {
     if (!tried.has(candidate)) yield candidate
     tried.add(candidate)
   }
+  if (!normalised) return
   let normalized: string
   try {
     normalized = new URL(url).toString()
@@ -158,11 +159,45 @@ function formComponent(raw: string): string {
   return PERCENT_ENCODED.test(raw) ? unescapeQuery(text) : text
 }
 
-/** Form params as Twilio appends them: names sorted, each value (de-duplicated, sorted) as name+value. */
-function formParams(request: WebhookRequest, body: Uint8Array): string {
+/**
+ * The most `&`-separated parts a form body may have when verifying. Twilio sends a few dozen parameters; a hostile
+ * 1 MiB body of `a=b&…` has about 260,000, and decoding and sorting them cost 20–40× the HMAC (issue 12). Past the cap
+ * the request is refused as `invalid_payload` before any decoding, after counting at most this many `&` bytes.
+ */
+export const MAX_TWILIO_FORM_PARAMS = 1000
+
+/**
+ * Form params larger than this (UTF-8 bytes) are checked against the URL as received only, with and without its
+ * default port, not also against its four normalised spellings (WHATWG URL, legacy querystring) as twilio-node does.
+ * Each spelling is one more HMAC over the whole params: a hostile 1 MiB form behind a URL whose query forces every
+ * spelling cost 1.9x what accepting it does (bench/hostile.mjs). Real Twilio forms are a few KiB (an SMS body is
+ * at most 1600 characters), far below the cap, so they keep all six candidates (docs/deviations.md).
+ */
+export const MAX_TWILIO_NORMALISED_PARAM_BYTES = 64 * 1024
+
+/** Refuses a form body with more than MAX_TWILIO_FORM_PARAMS parts; counts `&` bytes and stops at the cap. */
+function checkParamCount(body: Uint8Array): void {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  let at = -1
+  for (let separators = 0; separators < MAX_TWILIO_FORM_PARAMS; separators++) {
+    at = bytes.indexOf(0x26, at + 1)
+    if (at === -1) return
+  }
+  fail(
+    'invalid_payload',
+    `The form body has more than ${MAX_TWILIO_FORM_PARAMS} parameters; Twilio sends far fewer, so it is refused unverified.`,
+  )
+}
+
+/**
+ * Form params as Twilio appends them: names sorted, each value (de-duplicated, sorted) as name+value.
+ * `capped` (verification) refuses more than MAX_TWILIO_FORM_PARAMS parts before decoding anything.
+ */
+function formParams(request: WebhookRequest, body: Uint8Array, capped: boolean): string {
   if ((request.method ?? 'POST').toUpperCase() === 'GET') return ''
   const contentType = getHeader(request.headers, 'content-type') ?? 'application/x-www-form-urlencoded'
   if (!contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return ''
+  if (capped) checkParamCount(body)
   // A leading '?' belongs to the first name: form parsers (WHATWG urlencoded, querystring, qs) keep it, and so do the
   // params twilio-node is handed. Only the URLSearchParams constructor drops it, because it also takes query strings.
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
@@ -209,6 +244,7 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
     return { publicUrl: publicUrl?.replace(/\/+$/, '') }
   },
   decodeKey: (secret) => hmacKey('hmac-sha1', utf8Secret(secret)),
+  // Runs before signedContent (verify.ts): a missing or badly encoded header is refused before the body is read.
   parse(request, _body, config) {
     const signature = encodedSignature('hmac-sha1', 'base64', requireHeader(request.headers, 'x-twilio-signature'), 'X-Twilio-Signature')
     const id = getHeader(request.headers, 'i-twilio-idempotency-token')
@@ -218,8 +254,14 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
   },
   *signedContent(request, body, envelope): Generator<Content, void, undefined> {
     const { url, bodySha256 } = envelope.data as TwilioData
-    const params = bodySha256 === undefined ? formParams(request, body) : ''
-    for (const candidate of candidateUrls(url)) yield [candidate + params]
+    const params = bodySha256 === undefined ? formParams(request, body, true) : ''
+    // Encoded once and hashed after each candidate URL: a miss tries up to six URLs, and re-encoding a 1 MiB params
+    // string for each one made rejecting cost 3.5x accepting (bench/hostile.mjs). UTF-8 of a concatenation is the
+    // concatenation of the UTF-8s here: decoded form text holds no lone surrogate to pair across the seam.
+    const paramBytes = params === '' ? undefined : Buffer.from(params, 'utf8')
+    // Past MAX_TWILIO_NORMALISED_PARAM_BYTES only the URL as received (with and without its default port) is tried.
+    const normalised = paramBytes === undefined || paramBytes.length <= MAX_TWILIO_NORMALISED_PARAM_BYTES
+    for (const candidate of candidateUrls(url, normalised)) yield paramBytes === undefined ? [candidate] : [candidate, paramBytes]
   },
   check(_request, body, envelope) {
     const expected = (envelope.data as TwilioData).bodySha256
@@ -233,7 +275,7 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
   sign(input, key, config) {
     const url = signedUrl({ url: input.url }, config)
     const params = bodySha256Param(url) === undefined
-      ? formParams({ method: input.method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: input.body }, input.body)
+      ? formParams({ method: input.method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: input.body }, input.body, false)
       : ''
     return { 'X-Twilio-Signature': signContent(key, [url + params], 'base64') }
   },
