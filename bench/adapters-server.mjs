@@ -17,13 +17,21 @@ import process from 'node:process'
 
 const FRAMEWORKS = ['node', 'express', 'fastify', 'hono', 'fetch']
 const [framework, variant, secret] = process.argv.slice(2)
-if (secret === undefined || !FRAMEWORKS.includes(framework) || !['adapter', 'hand', 'lib'].includes(variant)) {
-  console.error(`usage: node bench/adapters-server.mjs ${FRAMEWORKS.join('|')} adapter|hand|lib SECRET`)
+if (
+  secret === undefined ||
+  !FRAMEWORKS.includes(framework) ||
+  !['adapter', 'hand', 'lib'].includes(variant)
+) {
+  console.error(
+    `usage: node bench/adapters-server.mjs ${FRAMEWORKS.join('|')} adapter|hand|lib SECRET`,
+  )
   process.exit(2)
 }
 
 const PATH = '/webhooks/github'
-const REFUSED = JSON.stringify({ error: { code: 'signature_mismatch', message: 'No signature matched.' } })
+const REFUSED = JSON.stringify({
+  error: { code: 'signature_mismatch', message: 'No signature matched.' },
+})
 
 const adapter = variant === 'adapter'
 const { providers, safeVerifyWebhook } = await import('@hookgate/verify')
@@ -40,7 +48,8 @@ function handCheck(body, header) {
 /** `hand` and `lib` routes call this with the raw body and the request's headers (Node record or Fetch Headers). */
 const signatureHolds =
   variant === 'lib'
-    ? (body, _header, headers) => safeVerifyWebhook(preset, { method: 'POST', headers, rawBody: body }).ok
+    ? (body, _header, headers) =>
+        safeVerifyWebhook(preset, { method: 'POST', headers, rawBody: body }).ok
     : (body, header) => handCheck(body, header)
 
 const received = (id) => ({ received: id })
@@ -52,7 +61,10 @@ function listenNode(listener) {
 }
 
 function sendJson(res, status, text) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
   res.end(text)
 }
 
@@ -61,7 +73,9 @@ if (framework === 'node') {
   if (adapter) {
     const { verifyWebhooks } = await import('@hookgate/verify/node')
     server = await listenNode(
-      verifyWebhooks({ preset }, (_req, res, webhook) => sendJson(res, 200, JSON.stringify(received(webhook.id)))),
+      verifyWebhooks({ preset }, (_req, res, webhook) =>
+        sendJson(res, 200, JSON.stringify(received(webhook.id))),
+      ),
     )
   } else {
     server = await listenNode((req, res) => {
@@ -69,7 +83,8 @@ if (framework === 'node') {
       req.on('data', (chunk) => chunks.push(chunk))
       req.on('end', () => {
         const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-        if (!signatureHolds(body, req.headers['x-hub-signature-256'], req.headers)) return sendJson(res, 401, REFUSED)
+        if (!signatureHolds(body, req.headers['x-hub-signature-256'], req.headers))
+          return sendJson(res, 401, REFUSED)
         sendJson(res, 200, JSON.stringify(received(req.headers['x-github-delivery'])))
       })
     })
@@ -83,7 +98,8 @@ if (framework === 'node') {
   } else {
     // What the Stripe and GitHub docs show for Express: express.raw() on the route, then the HMAC.
     app.post(PATH, express.raw({ type: '*/*', limit: '1mb' }), (req, res) => {
-      if (!signatureHolds(req.body, req.get('x-hub-signature-256'), req.headers)) return res.status(401).type('json').send(REFUSED)
+      if (!signatureHolds(req.body, req.get('x-hub-signature-256'), req.headers))
+        return res.status(401).type('json').send(REFUSED)
       res.json(received(req.get('x-github-delivery')))
     })
   }
@@ -103,10 +119,17 @@ if (framework === 'node') {
     // Fastify's documented raw-body recipe: a catch-all Buffer parser in the route's context.
     await app.register(async (scope) => {
       scope.removeAllContentTypeParsers()
-      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+      scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
+        done(null, body),
+      )
       scope.post(PATH, async (request, reply) => {
-        if (!signatureHolds(request.body, request.headers['x-hub-signature-256'], request.headers)) {
-          return reply.code(401).header('content-type', 'application/json; charset=utf-8').send(REFUSED)
+        if (
+          !signatureHolds(request.body, request.headers['x-hub-signature-256'], request.headers)
+        ) {
+          return reply
+            .code(401)
+            .header('content-type', 'application/json; charset=utf-8')
+            .send(REFUSED)
         }
         return received(request.headers['x-github-delivery'])
       })
@@ -124,7 +147,8 @@ if (framework === 'node') {
   } else {
     app.post(PATH, async (c) => {
       const body = Buffer.from(await c.req.arrayBuffer())
-      if (!signatureHolds(body, c.req.header('x-hub-signature-256'), c.req.raw.headers)) return c.body(REFUSED, 401, { 'content-type': 'application/json' })
+      if (!signatureHolds(body, c.req.header('x-hub-signature-256'), c.req.raw.headers))
+        return c.body(REFUSED, 401, { 'content-type': 'application/json' })
       return c.json(received(c.req.header('x-github-delivery')))
     })
   }
@@ -137,12 +161,23 @@ if (framework === 'node') {
   let POST
   if (adapter) {
     const { verifyWebhooks } = await import('@hookgate/verify/fetch')
-    POST = verifyWebhooks({ preset }, async (_request, webhook) => Response.json(received(webhook.id)))
+    POST = verifyWebhooks({ preset }, async (_request, webhook) =>
+      Response.json(received(webhook.id)),
+    )
   } else {
     POST = async (request) => {
       const body = Buffer.from(await request.arrayBuffer())
-      if (!signatureHolds(body, request.headers.get('x-hub-signature-256') ?? undefined, request.headers)) {
-        return new Response(REFUSED, { status: 401, headers: { 'content-type': 'application/json' } })
+      if (
+        !signatureHolds(
+          body,
+          request.headers.get('x-hub-signature-256') ?? undefined,
+          request.headers,
+        )
+      ) {
+        return new Response(REFUSED, {
+          status: 401,
+          headers: { 'content-type': 'application/json' },
+        })
       }
       return Response.json(received(request.headers.get('x-github-delivery')))
     }

@@ -36,7 +36,8 @@ import { fileURLToPath } from 'node:url'
 import process from 'node:process'
 import autocannon from 'autocannon'
 
-export const title = 'framework adapters: req/s of @hookgate/verify/<fw> vs a hand-written raw-body HMAC check (target ≥ 95%)'
+export const title =
+  'framework adapters: req/s of @hookgate/verify/<fw> vs a hand-written raw-body HMAC check (target ≥ 95%)'
 
 const FRAMEWORKS = ['node', 'express', 'fastify', 'hono', 'fetch']
 /** adapter: @hookgate/verify/<fw>; hand: hand-written HMAC route; lib: that route calling safeVerifyWebhook(). */
@@ -62,7 +63,11 @@ function signedRequest(secret) {
     author: { name: 'Octo Cat', email: 'octocat@example.com' },
     modified: ['src/widget.ts', 'test/widget.test.ts'],
   }))
-  const body = JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'acme/widgets' }, commits })
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    repository: { full_name: 'acme/widgets' },
+    commits,
+  })
   return {
     body,
     headers: {
@@ -75,7 +80,9 @@ function signedRequest(secret) {
 }
 
 async function startServer(framework, variant, secret) {
-  const child = spawn(process.execPath, [SERVER, framework, variant, secret], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+  const child = spawn(process.execPath, [SERVER, framework, variant, secret], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
   let output = ''
   for await (const chunk of child.stdout) {
     output += chunk
@@ -100,10 +107,19 @@ async function startServer(framework, variant, secret) {
 /** One autocannon run against `server`; throws unless every response was 2xx. */
 async function load(server, request, seconds) {
   const cpuBefore = await server.cpuMicros()
-  const result = await autocannon({ url: server.url, method: 'POST', headers: request.headers, body: request.body, connections: CONNECTIONS, duration: seconds })
+  const result = await autocannon({
+    url: server.url,
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+    connections: CONNECTIONS,
+    duration: seconds,
+  })
   const cpu = (await server.cpuMicros()) - cpuBefore
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0 || result['2xx'] === 0) {
-    throw new Error(`${server.url}: ${result['2xx']} ok, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`)
+    throw new Error(
+      `${server.url}: ${result['2xx']} ok, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
   }
   return { rps: result.requests.average, cpuPerRequest: cpu / result['2xx'] }
 }
@@ -122,7 +138,8 @@ export async function run() {
   for (const framework of selected) {
     const servers = {}
     try {
-      for (const variant of VARIANTS) servers[variant] = await startServer(framework, variant, secret)
+      for (const variant of VARIANTS)
+        servers[variant] = await startServer(framework, variant, secret)
       for (const variant of VARIANTS) await load(servers[variant], request, WARMUP_SECONDS)
       const runs = Object.fromEntries(VARIANTS.map((variant) => [variant, []]))
       const ratios = []
@@ -131,7 +148,8 @@ export async function run() {
         // Rotate the order so no variant always runs first (or right after the warm-up of another).
         const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length])
         const measured = {}
-        for (const variant of order) measured[variant] = await load(servers[variant], request, SECONDS)
+        for (const variant of order)
+          measured[variant] = await load(servers[variant], request, SECONDS)
         for (const variant of VARIANTS) runs[variant].push(measured[variant])
         ratios.push(measured.adapter.rps / measured.hand.rps)
         ownRatios.push(measured.adapter.rps / measured.lib.rps)
@@ -181,16 +199,24 @@ export async function run() {
     row.cpuLib.toFixed(0),
     row.ratio >= TARGET ? 'met' : 'MISSED',
   ])
-  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)))
-  const format = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...lines.map((line) => line[i].length)),
+  )
+  const format = (cells) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')
   console.log(format(header))
   console.log(widths.map((width) => '-'.repeat(width)).join('  '))
   for (const line of lines) console.log(format(line))
   console.log(
     '\nadapter/hand: the target (the adapter vs the hand-written HMAC route). adapter/hand+lib: the same route\n' +
-      'calling safeVerifyWebhook() instead of the hand-written HMAC, i.e. the adapter\'s own cost apart from the verify core.',
+      "calling safeVerifyWebhook() instead of the hand-written HMAC, i.e. the adapter's own cost apart from the verify core.",
   )
-  return { targets: rows.map((row) => ({ name: `adapters/${row.framework} ≥ 95% of hand-written`, pass: row.ratio >= TARGET })) }
+  return {
+    targets: rows.map((row) => ({
+      name: `adapters/${row.framework} ≥ 95% of hand-written`,
+      pass: row.ratio >= TARGET,
+    })),
+  }
 }
 
 // Standalone: `node bench/adapters.mjs` (the driver imports it and calls run()).

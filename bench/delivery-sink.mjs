@@ -46,7 +46,15 @@ function percentile(sorted, p) {
 process.on('message', (message) => {
   if (message.cmd === 'stats') {
     const sorted = Float64Array.from(latencies).sort()
-    process.send({ received, unique: ids.size, first, last, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100) })
+    process.send({
+      received,
+      unique: ids.size,
+      first,
+      last,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: percentile(sorted, 100),
+    })
   } else if (message.cmd === 'reset') {
     latencies = []
     received = 0

@@ -31,7 +31,8 @@ import Database from 'better-sqlite3'
 import { providers, signWebhook } from '@hookgate/verify'
 import { integer, peakRssMb, SECRET, SOURCE, startHookgate, stop, table, track } from './ingest.mjs'
 
-export const title = 'delivery end to end over loopback: provider request → destination receipt (latency, deliveries/s), ingest with a destination down'
+export const title =
+  'delivery end to end over loopback: provider request → destination receipt (latency, deliveries/s), ingest with a destination down'
 
 function envInt(name, fallback) {
   const value = Number(process.env[name])
@@ -56,7 +57,9 @@ let sequence = 0
 function signedRequest(request) {
   const n = sequence++
   const head = JSON.stringify({ seq: n, t: epochNow(), padding: '' })
-  const body = Buffer.from(head.replace('"padding":""', `"padding":"${'x'.repeat(Math.max(0, BODY_SIZE - head.length))}"`))
+  const body = Buffer.from(
+    head.replace('"padding":""', `"padding":"${'x'.repeat(Math.max(0, BODY_SIZE - head.length))}"`),
+  )
   request.body = body
   request.headers = {
     'content-type': 'application/json',
@@ -72,7 +75,10 @@ function signedRequest(request) {
 // Processes
 
 async function startSink(mode = 'ok') {
-  const child = fork(SINK, [mode], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } })
+  const child = fork(SINK, [mode], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
   const exited = track(child)
   const port = await new Promise((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line).port))
@@ -97,7 +103,12 @@ async function closedPort() {
 
 /** `hookgate serve` with the bench's GitHub source feeding `destinations` (re-signed with DEST_SECRET). */
 function startGateway(dir, name, destinations) {
-  const routed = destinations.map((d) => ({ sources: [SOURCE], signingSecret: DEST_SECRET, timeoutMs: 5000, ...d }))
+  const routed = destinations.map((d) => ({
+    sources: [SOURCE],
+    signingSecret: DEST_SECRET,
+    timeoutMs: 5000,
+    ...d,
+  }))
   return startHookgate(dir, undefined, { name, extra: { destinations: routed } })
 }
 
@@ -111,8 +122,16 @@ async function load(gateway, options) {
     requests: [{ setupRequest: signedRequest }],
   })
   const failures = result.non2xx + result.errors + result.timeouts
-  if (failures > 0) throw new Error(`bench: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, acked: result['2xx'] }
+  if (failures > 0)
+    throw new Error(
+      `bench: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    acked: result['2xx'],
+  }
 }
 
 function storedEvents(gateway) {
@@ -133,7 +152,10 @@ async function drained(sink, gateway, baseline, timeoutMs = 180_000) {
       const stored = db.prepare('SELECT count(*) AS n FROM events').get().n - baseline
       const stats = await sink.ask('stats')
       if (stats.unique >= stored) return { stats, stored }
-      if (Date.now() > deadline) throw new Error(`bench: only ${stats.unique} of ${stored} events delivered after ${timeoutMs / 1000} s`)
+      if (Date.now() > deadline)
+        throw new Error(
+          `bench: only ${stats.unique} of ${stored} events delivered after ${timeoutMs / 1000} s`,
+        )
       await delay(50)
     }
   } finally {
@@ -152,13 +174,17 @@ export async function run() {
   }
   console.log(
     `${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per run; ${BODY_SIZE} B bodies each signed with its own delivery id; ` +
-      `load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`,
+      `load average ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
   )
   try {
     const sink = keep(await startSink())
 
     // 1. Latency at a fixed rate.
-    const latencyGw = keep(await startGateway(dir, 'latency', [{ id: 'sink', url: `${sink.origin}/hooks` }]))
+    const latencyGw = keep(
+      await startGateway(dir, 'latency', [{ id: 'sink', url: `${sink.origin}/hooks` }]),
+    )
     await load(latencyGw, { seconds: WARMUP_SECONDS, connections: 10, rate: RATE })
     await drained(sink, latencyGw, 0)
     const latencyBase = storedEvents(latencyGw)
@@ -169,7 +195,9 @@ export async function run() {
 
     // 2. Throughput under saturating load, then until drained.
     await sink.ask('reset')
-    const busyGw = keep(await startGateway(dir, 'throughput', [{ id: 'sink', url: `${sink.origin}/hooks` }]))
+    const busyGw = keep(
+      await startGateway(dir, 'throughput', [{ id: 'sink', url: `${sink.origin}/hooks` }]),
+    )
     await load(busyGw, { seconds: WARMUP_SECONDS, connections: CONNECTIONS })
     await drained(sink, busyGw, 0)
     const busyBase = storedEvents(busyGw)
@@ -194,11 +222,18 @@ export async function run() {
       ['one destination down (connection refused)', `http://127.0.0.1:${down}/hooks`],
       ['one destination black-holed (never answers)', `${hole.origin}/hooks`],
     ]) {
-      const gw = keep(await startGateway(dir, `isolation-${isolation.length}`, [{ id: 'up', url: `${sink.origin}/hooks` }, { id: 'second', url: second }]))
+      const gw = keep(
+        await startGateway(dir, `isolation-${isolation.length}`, [
+          { id: 'up', url: `${sink.origin}/hooks` },
+          { id: 'second', url: second },
+        ]),
+      )
       await load(gw, { seconds: WARMUP_SECONDS, connections: CONNECTIONS })
       const sample = await load(gw, { seconds: SECONDS, connections: CONNECTIONS })
       isolation.push({ label, ...sample })
-      process.stderr.write(`  ${label}: ${integer.format(sample.rps)} req/s, p99 ${sample.p99} ms\n`)
+      process.stderr.write(
+        `  ${label}: ${integer.format(sample.rps)} req/s, p99 ${sample.p99} ms\n`,
+      )
       await stop(gw.child, gw.exited)
     }
 
@@ -209,11 +244,20 @@ export async function run() {
           [`latency at ${RATE} req/s: p50`, `${ms(latency.p50)} ms`],
           [`latency at ${RATE} req/s: p99`, `${ms(latency.p99)} ms`],
           [`latency at ${RATE} req/s: max`, `${ms(latency.max)} ms`],
-          [`  (ingest at that rate: ${integer.format(fixed.rps)} req/s, answer p99 ${fixed.p99} ms)`, ''],
-          [`saturating ingest (${CONNECTIONS} connections)`, `${integer.format(busy.rps)} req/s (p99 ${busy.p99} ms)`],
+          [
+            `  (ingest at that rate: ${integer.format(fixed.rps)} req/s, answer p99 ${fixed.p99} ms)`,
+            '',
+          ],
+          [
+            `saturating ingest (${CONNECTIONS} connections)`,
+            `${integer.format(busy.rps)} req/s (p99 ${busy.p99} ms)`,
+          ],
           ['deliveries/s while that load runs', integer.format(duringLoad)],
           ['deliveries/s from load start until drained', integer.format(untilDrained)],
-          ['events stored / delivered (unique) / duplicates', `${integer.format(stored)} / ${integer.format(full.unique)} / ${integer.format(full.received - full.unique)}`],
+          [
+            'events stored / delivered (unique) / duplicates',
+            `${integer.format(stored)} / ${integer.format(full.unique)} / ${integer.format(full.received - full.unique)}`,
+          ],
           ['gateway peak RSS', busyRss === undefined ? 'n/a' : `${busyRss.toFixed(0)} MB`],
         ],
       ),
@@ -223,10 +267,20 @@ export async function run() {
     console.log(
       table(
         ['ingest with two destinations', 'req/s', '% of healthy', 'p50 ms', 'p99 ms'],
-        isolation.map((s) => [s.label, integer.format(s.rps), `${((s.rps / healthy.rps) * 100).toFixed(0)}%`, String(s.p50), String(s.p99)]),
+        isolation.map((s) => [
+          s.label,
+          integer.format(s.rps),
+          `${((s.rps / healthy.rps) * 100).toFixed(0)}%`,
+          String(s.p50),
+          String(s.p99),
+        ]),
       ),
     )
-    console.log(`\nload average after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`)
+    console.log(
+      `\nload average after: ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+    )
 
     const targets = [
       {
@@ -239,13 +293,22 @@ export async function run() {
         pass: isolation[2].rps >= DOWN_SHARE_TARGET * healthy.rps,
         value: `${((isolation[2].rps / healthy.rps) * 100).toFixed(0)}%`,
       },
-      { name: 'every stored event delivered', pass: full.unique >= stored, value: `${full.unique}/${stored}` },
+      {
+        name: 'every stored event delivered',
+        pass: full.unique >= stored,
+        value: `${full.unique}/${stored}`,
+      },
     ]
     console.log('')
-    for (const target of targets) console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
+    for (const target of targets)
+      console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
     return { targets }
   } finally {
-    await Promise.all(started.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => stop(p.child, p.exited)))
+    await Promise.all(
+      started
+        .filter((p) => p.child.exitCode === null && p.child.signalCode === null)
+        .map((p) => stop(p.child, p.exited)),
+    )
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -20,7 +20,9 @@ import process from 'node:process'
 
 const [mode, secret, dbFile, pgSchema] = process.argv.slice(2)
 if (secret === undefined || !['bare', 'express', 'sqlite', 'postgres'].includes(mode)) {
-  console.error('usage: node bench/ingest-receiver.mjs bare|express|sqlite|postgres SECRET [DB_FILE | URL SCHEMA]')
+  console.error(
+    'usage: node bench/ingest-receiver.mjs bare|express|sqlite|postgres SECRET [DB_FILE | URL SCHEMA]',
+  )
   process.exit(2)
 }
 
@@ -34,7 +36,10 @@ function signatureHolds(body, header) {
 
 function answer(res, status, object) {
   const text = JSON.stringify(object)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
   res.end(text)
 }
 
@@ -47,8 +52,10 @@ function nodeReceiver(accept) {
     req.on('data', (chunk) => chunks.push(chunk))
     req.on('end', () => {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)
-      if (!signatureHolds(body, req.headers['x-hub-signature-256'])) return answer(res, 401, REFUSED)
-      const refuse = () => answer(res, 503, { error: { code: 'storage_unavailable', message: 'not stored' } })
+      if (!signatureHolds(body, req.headers['x-hub-signature-256']))
+        return answer(res, 401, REFUSED)
+      const refuse = () =>
+        answer(res, 503, { error: { code: 'storage_unavailable', message: 'not stored' } })
       let accepted
       try {
         accepted = accept(req, body)
@@ -73,9 +80,16 @@ if (mode === 'bare') {
   db.exec(`CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL UNIQUE, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)`)
   // No explicit transaction: each INSERT is its own commit, i.e. one fsync per request.
-  const insert = db.prepare('INSERT OR IGNORE INTO events (delivery, received_at, headers, body) VALUES (?, ?, ?, ?)')
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO events (delivery, received_at, headers, body) VALUES (?, ?, ?, ?)',
+  )
   server = nodeReceiver((req, body) => {
-    insert.run(String(req.headers['x-github-delivery']), Date.now(), JSON.stringify(req.headers), body)
+    insert.run(
+      String(req.headers['x-github-delivery']),
+      Date.now(),
+      JSON.stringify(req.headers),
+      body,
+    )
   })
   process.once('exit', () => db.close())
 } else if (mode === 'postgres') {
@@ -90,7 +104,16 @@ if (mode === 'bare') {
   // No explicit transaction: each INSERT is its own commit (synchronous_commit on: one WAL flush each).
   const insert = `INSERT INTO ${table} (delivery, received_at, headers, body) VALUES ($1, $2, $3, $4) ON CONFLICT (delivery) DO NOTHING`
   server = nodeReceiver((req, body) =>
-    pool.query({ name: 'insert', text: insert, values: [String(req.headers['x-github-delivery']), new Date(), JSON.stringify(req.headers), body] }),
+    pool.query({
+      name: 'insert',
+      text: insert,
+      values: [
+        String(req.headers['x-github-delivery']),
+        new Date(),
+        JSON.stringify(req.headers),
+        body,
+      ],
+    }),
   )
 } else {
   const { default: express } = await import('express')

@@ -34,7 +34,8 @@ import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { providers, signWebhook } from '@hookgate/verify'
 
-export const title = 'ingest over loopback: hookgate serve (durable: fsync before 2xx) vs hand-written receivers (req/s, p50/p99, peak RSS)'
+export const title =
+  'ingest over loopback: hookgate serve (durable: fsync before 2xx) vs hand-written receivers (req/s, p50/p99, peak RSS)'
 
 function envInt(name, fallback) {
   const value = Number(process.env[name])
@@ -66,7 +67,11 @@ function jsonBody(size) {
     after: '59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5',
     repository: { id: 1296269, full_name: 'octocat/Hello-World', private: false },
     pusher: { name: 'octocat', email: 'octocat@github.com' },
-    head_commit: { id: '59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5', message: 'Update README.md', timestamp: '2025-11-21T10:00:00Z' },
+    head_commit: {
+      id: '59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5',
+      message: 'Update README.md',
+      timestamp: '2025-11-21T10:00:00Z',
+    },
     padding: '',
   }
   const empty = Buffer.byteLength(JSON.stringify(payload))
@@ -79,7 +84,12 @@ function jsonBody(size) {
 const body = jsonBody(BODY_SIZE)
 const github = providers.github({ secrets: [SECRET] })
 /** Signed once; only the (unsigned) delivery id varies per request. */
-const headers = { 'content-type': 'application/json', 'user-agent': 'GitHub-Hookshot/bench', 'x-github-event': 'push', ...signWebhook(github, { body }) }
+const headers = {
+  'content-type': 'application/json',
+  'user-agent': 'GitHub-Hookshot/bench',
+  'x-github-event': 'push',
+  ...signWebhook(github, { body }),
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Child processes
@@ -92,7 +102,9 @@ process.once('exit', () => {
 
 export function track(child) {
   children.add(child)
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)))
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  )
   void exited.then(() => children.delete(child))
   return exited
 }
@@ -125,7 +137,10 @@ export async function startHookgate(dir, storage, { name = 'hookgate', extra = {
     }),
   )
   const log = openSync(logPath, 'a')
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { stdio: ['ignore', log, 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
+    stdio: ['ignore', log, 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
   closeSync(log)
   const exited = track(child)
   let stderr = ''
@@ -136,27 +151,42 @@ export async function startHookgate(dir, storage, { name = 'hookgate', extra = {
       .split('\n')
       .find((text) => text.includes('"hookgate listening"'))
     if (line !== undefined) return { child, exited, url: JSON.parse(line).url, dbPath, logPath }
-    if (child.exitCode !== null) throw new Error(`bench: hookgate serve exited (${child.exitCode}): ${stderr}`)
-    if (Date.now() > deadline) throw new Error(`bench: hookgate serve did not report its address within 20 s: ${stderr}`)
+    if (child.exitCode !== null)
+      throw new Error(`bench: hookgate serve exited (${child.exitCode}): ${stderr}`)
+    if (Date.now() > deadline)
+      throw new Error(`bench: hookgate serve did not report its address within 20 s: ${stderr}`)
     await delay(50)
   }
 }
 
 /** One of the hand-written receivers (`extraArgs` replace the SQLite file); it prints its port on its first line. */
 export async function startReceiver(mode, dir, extraArgs) {
-  const args = [RECEIVER, mode, SECRET, ...(extraArgs ?? (mode === 'sqlite' ? [join(dir, 'per-request.db')] : []))]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } })
+  const args = [
+    RECEIVER,
+    mode,
+    SECRET,
+    ...(extraArgs ?? (mode === 'sqlite' ? [join(dir, 'per-request.db')] : [])),
+  ]
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
   const exited = track(child)
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk))
   const lines = createInterface({ input: child.stdout })
   const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench: receiver ${mode} did not start within 20 s: ${stderr}`)), 20_000)
+    const timer = setTimeout(
+      () => reject(new Error(`bench: receiver ${mode} did not start within 20 s: ${stderr}`)),
+      20_000,
+    )
     lines.once('line', (line) => {
       clearTimeout(timer)
       resolve(JSON.parse(line).port)
     })
-    void exited.then((code) => reject(new Error(`bench: receiver ${mode} exited (${code}): ${stderr}`)))
+    void exited.then((code) =>
+      reject(new Error(`bench: receiver ${mode} exited (${code}): ${stderr}`)),
+    )
   })
   return { child, exited, url: `http://127.0.0.1:${port}` }
 }
@@ -179,12 +209,22 @@ let deliveries = 0
 /** Refuses to bench a server that does not verify: a signed request → 200, a tampered one → 401. */
 export async function probe(server) {
   const target = `${server.url}/webhooks/${SOURCE}`
-  const signed = await fetch(target, { method: 'POST', headers: { ...headers, 'x-github-delivery': `probe-${deliveries++}` }, body })
+  const signed = await fetch(target, {
+    method: 'POST',
+    headers: { ...headers, 'x-github-delivery': `probe-${deliveries++}` },
+    body,
+  })
   const tampered = Buffer.from(body)
   tampered[tampered.length - 3] ^= 1
-  const forged = await fetch(target, { method: 'POST', headers: { ...headers, 'x-github-delivery': `probe-${deliveries++}` }, body: tampered })
+  const forged = await fetch(target, {
+    method: 'POST',
+    headers: { ...headers, 'x-github-delivery': `probe-${deliveries++}` },
+    body: tampered,
+  })
   if (signed.status !== 200 || forged.status !== 401) {
-    throw new Error(`bench: ${server.id} answered ${signed.status} to a signed request and ${forged.status} to a tampered one (expected 200, 401)`)
+    throw new Error(
+      `bench: ${server.id} answered ${signed.status} to a signed request and ${forged.status} to a tampered one (expected 200, 401)`,
+    )
   }
   await signed.arrayBuffer()
   await forged.arrayBuffer()
@@ -211,9 +251,16 @@ export async function load(server, seconds) {
   server.acknowledged += result['2xx']
   const failures = result.non2xx + result.errors + result.timeouts
   if (failures > 0) {
-    throw new Error(`bench: ${server.id}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`)
+    throw new Error(
+      `bench: ${server.id}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
+    )
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total }
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+  }
 }
 
 export function median(values) {
@@ -223,9 +270,18 @@ export function median(values) {
 }
 
 export function table(header, lines) {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)))
-  const format = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')
-  return [format(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...lines.map(format)].join('\n')
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...lines.map((line) => line[i].length)),
+  )
+  const format = (cells) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join(' | ')
+  return [
+    format(header),
+    widths.map((width) => '-'.repeat(width)).join('-|-'),
+    ...lines.map(format),
+  ].join('\n')
 }
 
 export const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
@@ -233,10 +289,26 @@ export const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-ingest-'))
   const servers = [
-    { id: 'hookgate', label: 'hookgate serve (verify, dedupe, group commit, fsync)', start: () => startHookgate(dir) },
-    { id: 'bare', label: 'node:http + HMAC, verify only (ceiling)', start: () => startReceiver('bare', dir) },
-    { id: 'express', label: 'Express 5: express.raw() + HMAC', start: () => startReceiver('express', dir) },
-    { id: 'sqlite', label: 'node:http + HMAC + SQLite commit per request (FULL)', start: () => startReceiver('sqlite', dir) },
+    {
+      id: 'hookgate',
+      label: 'hookgate serve (verify, dedupe, group commit, fsync)',
+      start: () => startHookgate(dir),
+    },
+    {
+      id: 'bare',
+      label: 'node:http + HMAC, verify only (ceiling)',
+      start: () => startReceiver('bare', dir),
+    },
+    {
+      id: 'express',
+      label: 'Express 5: express.raw() + HMAC',
+      start: () => startReceiver('express', dir),
+    },
+    {
+      id: 'sqlite',
+      label: 'node:http + HMAC + SQLite commit per request (FULL)',
+      start: () => startReceiver('sqlite', dir),
+    },
   ]
   const loadBefore = loadavg()
   console.log(
@@ -255,7 +327,9 @@ export async function run() {
         await load(server, WARMUP_SECONDS)
         const sample = await load(server, SECONDS)
         server.samples.push(sample)
-        process.stderr.write(`  round ${round + 1} ${server.id}: ${integer.format(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms\n`)
+        process.stderr.write(
+          `  round ${round + 1} ${server.id}: ${integer.format(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms\n`,
+        )
       }
     }
     for (const server of servers) server.peakRssMb = peakRssMb(server.child.pid)
@@ -270,10 +344,18 @@ export async function run() {
     db.close()
     const logLines = readFileSync(gateway.logPath, 'utf8').split('\n').filter(Boolean).length
     const maxUncounted = CONNECTIONS * ROUNDS * 2
-    const accountOk = stored >= gateway.acknowledged && stored <= gateway.acknowledged + maxUncounted
+    const accountOk =
+      stored >= gateway.acknowledged && stored <= gateway.acknowledged + maxUncounted
 
     const stats = Object.fromEntries(
-      servers.map((s) => [s.id, { rps: median(s.samples.map((x) => x.rps)), p50: median(s.samples.map((x) => x.p50)), p99: median(s.samples.map((x) => x.p99)) }]),
+      servers.map((s) => [
+        s.id,
+        {
+          rps: median(s.samples.map((x) => x.rps)),
+          p50: median(s.samples.map((x) => x.p50)),
+          p99: median(s.samples.map((x) => x.p99)),
+        },
+      ]),
     )
     const bare = stats.bare
     console.log(
@@ -292,23 +374,47 @@ export async function run() {
     console.log(
       `\nhookgate: ${integer.format(stored)} events stored for ${integer.format(gateway.acknowledged)} 2xx answers ` +
         `(${accountOk ? 'all there' : 'MISMATCH'}), ${integer.format(logLines)} log lines, exit ${code} after SIGTERM; ` +
-        `load average after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`,
+        `load average after: ${loadavg()
+          .map((v) => v.toFixed(2))
+          .join(' ')}`,
     )
-    if (!accountOk) throw new Error(`bench: hookgate stored ${stored} events but answered ${gateway.acknowledged} with 2xx`)
+    if (!accountOk)
+      throw new Error(
+        `bench: hookgate stored ${stored} events but answered ${gateway.acknowledged} with 2xx`,
+      )
 
     const hg = stats.hookgate
     const rss = servers[0].peakRssMb
     const targets = [
-      { name: `hookgate ≥ ${BARE_SHARE_TARGET * 100}% of bare req/s`, pass: hg.rps >= BARE_SHARE_TARGET * bare.rps, value: `${((hg.rps / bare.rps) * 100).toFixed(0)}%` },
-      { name: `hookgate ≥ ${EXPRESS_RATIO_TARGET}× Express req/s`, pass: hg.rps >= EXPRESS_RATIO_TARGET * stats.express.rps, value: `${(hg.rps / stats.express.rps).toFixed(2)}×` },
-      { name: `hookgate p99 ≤ ${P99_RATIO_TARGET}× bare p99`, pass: hg.p99 <= P99_RATIO_TARGET * bare.p99, value: `${(hg.p99 / bare.p99).toFixed(2)}× (${hg.p99} vs ${bare.p99} ms)` },
-      { name: `hookgate peak RSS < ${RSS_TARGET_MB} MB`, pass: rss !== undefined && rss < RSS_TARGET_MB, value: rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB` },
+      {
+        name: `hookgate ≥ ${BARE_SHARE_TARGET * 100}% of bare req/s`,
+        pass: hg.rps >= BARE_SHARE_TARGET * bare.rps,
+        value: `${((hg.rps / bare.rps) * 100).toFixed(0)}%`,
+      },
+      {
+        name: `hookgate ≥ ${EXPRESS_RATIO_TARGET}× Express req/s`,
+        pass: hg.rps >= EXPRESS_RATIO_TARGET * stats.express.rps,
+        value: `${(hg.rps / stats.express.rps).toFixed(2)}×`,
+      },
+      {
+        name: `hookgate p99 ≤ ${P99_RATIO_TARGET}× bare p99`,
+        pass: hg.p99 <= P99_RATIO_TARGET * bare.p99,
+        value: `${(hg.p99 / bare.p99).toFixed(2)}× (${hg.p99} vs ${bare.p99} ms)`,
+      },
+      {
+        name: `hookgate peak RSS < ${RSS_TARGET_MB} MB`,
+        pass: rss !== undefined && rss < RSS_TARGET_MB,
+        value: rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`,
+      },
     ]
     console.log('')
-    for (const target of targets) console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
+    for (const target of targets)
+      console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
     return { targets }
   } finally {
-    await Promise.all(servers.filter((s) => s.child !== undefined).map((s) => stop(s.child, s.exited)))
+    await Promise.all(
+      servers.filter((s) => s.child !== undefined).map((s) => stop(s.child, s.exited)),
+    )
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -38,9 +38,13 @@ import {
   table,
 } from './ingest.mjs'
 
-export const title = 'ingest over loopback on PostgreSQL: hookgate serve (group commit) vs bare verify-only vs one INSERT + commit per request'
+export const title =
+  'ingest over loopback on PostgreSQL: hookgate serve (group commit) vs bare verify-only vs one INSERT + commit per request'
 
-const URL_TEXT = process.env.BENCH_POSTGRES_URL || process.env.HOOKGATE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test'
+const URL_TEXT =
+  process.env.BENCH_POSTGRES_URL ||
+  process.env.HOOKGATE_TEST_POSTGRES_URL ||
+  'postgres://postgres@127.0.0.1:5432/test'
 
 // Targets of issue 5.
 const BARE_SHARE_TARGET = 0.5
@@ -49,7 +53,9 @@ const PER_REQUEST_RATIO_TARGET = 3
 /** Cluster-wide WAL counters (PostgreSQL 14+): flushes (`wal_sync`) and records; undefined when unavailable. */
 async function walStats(pool) {
   try {
-    const { rows } = await pool.query('SELECT wal_sync::bigint AS syncs, wal_records::bigint AS records FROM pg_stat_wal')
+    const { rows } = await pool.query(
+      'SELECT wal_sync::bigint AS syncs, wal_records::bigint AS records FROM pg_stat_wal',
+    )
     return { syncs: Number(rows[0].syncs), records: Number(rows[0].records) }
   } catch {
     return undefined
@@ -70,7 +76,9 @@ export async function run() {
   try {
     await admin.query('SELECT 1')
   } catch (error) {
-    console.log(`PostgreSQL not reachable (${error.message}): section skipped. Set BENCH_POSTGRES_URL to run it.`)
+    console.log(
+      `PostgreSQL not reachable (${error.message}): section skipped. Set BENCH_POSTGRES_URL to run it.`,
+    )
     await admin.end()
     return { targets: [] }
   }
@@ -84,7 +92,11 @@ export async function run() {
       label: 'hookgate serve on PostgreSQL (verify, dedupe, group commit)',
       start: () => startHookgate(dir, { postgres: URL_TEXT, schema: hookgateSchema }),
     },
-    { id: 'bare', label: 'node:http + HMAC, verify only (ceiling)', start: () => startReceiver('bare', dir) },
+    {
+      id: 'bare',
+      label: 'node:http + HMAC, verify only (ceiling)',
+      start: () => startReceiver('bare', dir),
+    },
     {
       id: 'perRequest',
       label: 'node:http + HMAC + PostgreSQL INSERT/commit per request',
@@ -95,11 +107,18 @@ export async function run() {
   console.log(
     `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per server, ${ROUNDS} round(s); ` +
       `${BODY_SIZE} B body signed once, unique X-GitHub-Delivery per request; PostgreSQL ${version} on this machine; ` +
-      `load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`,
+      `load average ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
   )
   try {
     for (const server of servers) {
-      Object.assign(server, await server.start(), { acknowledged: 0, samples: [], walSyncs: 0, walRecords: 0 })
+      Object.assign(server, await server.start(), {
+        acknowledged: 0,
+        samples: [],
+        walSyncs: 0,
+        walRecords: 0,
+      })
       await probe(server)
       server.acknowledged += 1
     }
@@ -114,7 +133,9 @@ export async function run() {
           sample.walSyncsPerRequest = (after.syncs - before.syncs) / sample.total
         }
         server.samples.push(sample)
-        process.stderr.write(`  round ${round + 1} ${server.id}: ${integer.format(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms\n`)
+        process.stderr.write(
+          `  round ${round + 1} ${server.id}: ${integer.format(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms\n`,
+        )
       }
     }
     for (const server of servers) server.peakRssMb = peakRssMb(server.child.pid)
@@ -122,9 +143,12 @@ export async function run() {
     const batch = await meanBatchSize(gateway.url).catch(() => undefined)
 
     const code = await stop(gateway.child, gateway.exited)
-    const stored = Number((await admin.query(`SELECT count(*) AS n FROM "${hookgateSchema}".events`)).rows[0].n)
+    const stored = Number(
+      (await admin.query(`SELECT count(*) AS n FROM "${hookgateSchema}".events`)).rows[0].n,
+    )
     const maxUncounted = CONNECTIONS * ROUNDS * 2
-    const accountOk = stored >= gateway.acknowledged && stored <= gateway.acknowledged + maxUncounted
+    const accountOk =
+      stored >= gateway.acknowledged && stored <= gateway.acknowledged + maxUncounted
 
     const stats = Object.fromEntries(
       servers.map((s) => [
@@ -133,7 +157,9 @@ export async function run() {
           rps: median(s.samples.map((x) => x.rps)),
           p50: median(s.samples.map((x) => x.p50)),
           p99: median(s.samples.map((x) => x.p99)),
-          walSyncs: s.samples.every((x) => x.walSyncsPerRequest !== undefined) ? median(s.samples.map((x) => x.walSyncsPerRequest)) : undefined,
+          walSyncs: s.samples.every((x) => x.walSyncsPerRequest !== undefined)
+            ? median(s.samples.map((x) => x.walSyncsPerRequest))
+            : undefined,
         },
       ]),
     )
@@ -155,13 +181,22 @@ export async function run() {
     console.log(
       `\nhookgate: ${integer.format(stored)} events stored for ${integer.format(gateway.acknowledged)} 2xx answers ` +
         `(${accountOk ? 'all there' : 'MISMATCH'}), mean ${batch === undefined ? 'n/a' : batch.toFixed(1)} events per commit, ` +
-        `exit ${code} after SIGTERM; load average after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`,
+        `exit ${code} after SIGTERM; load average after: ${loadavg()
+          .map((v) => v.toFixed(2))
+          .join(' ')}`,
     )
-    if (!accountOk) throw new Error(`bench: hookgate stored ${stored} events but answered ${gateway.acknowledged} with 2xx`)
+    if (!accountOk)
+      throw new Error(
+        `bench: hookgate stored ${stored} events but answered ${gateway.acknowledged} with 2xx`,
+      )
 
     const hg = stats.hookgate
     const targets = [
-      { name: `hookgate on PostgreSQL ≥ ${BARE_SHARE_TARGET * 100}% of bare req/s`, pass: hg.rps >= BARE_SHARE_TARGET * bare.rps, value: `${((hg.rps / bare.rps) * 100).toFixed(0)}%` },
+      {
+        name: `hookgate on PostgreSQL ≥ ${BARE_SHARE_TARGET * 100}% of bare req/s`,
+        pass: hg.rps >= BARE_SHARE_TARGET * bare.rps,
+        value: `${((hg.rps / bare.rps) * 100).toFixed(0)}%`,
+      },
       {
         name: `hookgate on PostgreSQL ≥ ${PER_REQUEST_RATIO_TARGET}× the INSERT-per-request receiver`,
         pass: hg.rps >= PER_REQUEST_RATIO_TARGET * stats.perRequest.rps,
@@ -169,11 +204,15 @@ export async function run() {
       },
     ]
     console.log('')
-    for (const target of targets) console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
+    for (const target of targets)
+      console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
     return { targets }
   } finally {
-    await Promise.all(servers.filter((s) => s.child !== undefined).map((s) => stop(s.child, s.exited)))
-    for (const schema of [hookgateSchema, perRequestSchema]) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
+    await Promise.all(
+      servers.filter((s) => s.child !== undefined).map((s) => stop(s.child, s.exited)),
+    )
+    for (const schema of [hookgateSchema, perRequestSchema])
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
     await admin.end()
     rmSync(dir, { recursive: true, force: true })
   }

@@ -17,7 +17,8 @@ if (unknown.length > 0) {
   console.error(`Unknown bench section(s): ${unknown.join(', ')}. Known: ${SECTIONS.join(', ')}.`)
   process.exit(2)
 }
-const selected = requested.length > 0 ? SECTIONS.filter((name) => requested.includes(name)) : SECTIONS
+const selected =
+  requested.length > 0 ? SECTIONS.filter((name) => requested.includes(name)) : SECTIONS
 
 const results = []
 for (const name of selected) {
@@ -27,8 +28,14 @@ for (const name of selected) {
   const outcome = (await section.run()) ?? { targets: [] }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   const missed = outcome.targets.filter((target) => !target.pass)
-  console.log(`\n--- ${name}: ${outcome.targets.length - missed.length}/${outcome.targets.length} targets met (${seconds} s)`)
-  results.push({ name, targets: outcome.targets.length, missed: missed.map((target) => target.name) })
+  console.log(
+    `\n--- ${name}: ${outcome.targets.length - missed.length}/${outcome.targets.length} targets met (${seconds} s)`,
+  )
+  results.push({
+    name,
+    targets: outcome.targets.length,
+    missed: missed.map((target) => target.name),
+  })
 }
 
 if (results.length > 1) {

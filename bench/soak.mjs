@@ -19,7 +19,15 @@
 import { Buffer } from 'node:buffer'
 import { execFileSync } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { Agent } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -37,7 +45,10 @@ if (!(SCALE > 0 && SCALE <= 10)) {
 const SEED = Number(process.env.SOAK_SEED ?? 12)
 const FUZZ_REQUESTS = Math.max(1_000, Math.round(100_000 * SCALE))
 const KILLS = 20
-const ACKS_BEFORE_KILL = [Math.max(20, Math.round(150 * SCALE * 4)), Math.max(60, Math.round(450 * SCALE * 4))]
+const ACKS_BEFORE_KILL = [
+  Math.max(20, Math.round(150 * SCALE * 4)),
+  Math.max(60, Math.round(450 * SCALE * 4)),
+]
 const STORMS = Math.max(1, Math.round(10 * SCALE))
 const STORM_WIDTH = 1_000
 const FLOOD_SECONDS = Math.max(4, Math.round(60 * SCALE))
@@ -59,7 +70,13 @@ const pick = (list) => list[Math.floor(random() * list.length)]
 
 const results = []
 function report(check, count, pass, details, startedMs) {
-  results.push([check, String(count), pass === undefined ? 'skipped' : pass ? 'ok' : 'FAIL', details, `${((performance.now() - startedMs) / 1000).toFixed(1)}`])
+  results.push([
+    check,
+    String(count),
+    pass === undefined ? 'skipped' : pass ? 'ok' : 'FAIL',
+    details,
+    `${((performance.now() - startedMs) / 1000).toFixed(1)}`,
+  ])
 }
 
 function withBound(promise, what) {
@@ -67,7 +84,10 @@ function withBound(promise, what) {
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
     new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: bound of ${PHASE_BOUND_MS} ms reached`)), PHASE_BOUND_MS)
+      timer = setTimeout(
+        () => reject(new Error(`${what}: bound of ${PHASE_BOUND_MS} ms reached`)),
+        PHASE_BOUND_MS,
+      )
     }),
   ])
 }
@@ -79,7 +99,11 @@ const PUBLIC_URL = 'https://hooks.example.test'
 const BODY_LIMIT = 64 * 1024
 const HAND_OPTIONS = {
   trello: { callbackUrl: 'https://hooks.example.com/trello/?board=5f1&mainModel=true' },
-  jwt: { issuer: 'https://sender.example', audience: 'https://receiver.example', bodyHashClaim: 'payload_hash' },
+  jwt: {
+    issuer: 'https://sender.example',
+    audience: 'https://receiver.example',
+    bodyHashClaim: 'payload_hash',
+  },
   livekit: { apiKey: 'APIk3yL1vek1t' },
   'upstash-qstash': { url: 'https://hooks.example.com/qstash' },
   trivialsec: { account: 'acct-1234' },
@@ -94,11 +118,17 @@ function secretFor(id, kind) {
     case 'hex':
       return '0123456789abcdef0123456789abcdef'
     case 'ed25519':
-      return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+      return generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString()
     case 'ecdsa-p256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString()
     case 'rsa':
-      return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+      return generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString()
     default:
       return `${id}-soak-signing-secret-4f2a9c`
   }
@@ -118,23 +148,63 @@ function fuzzSources() {
       const form = id === 'twilio'
       const json =
         id === 'trivialsec'
-          ? { event_id: '3f1c2d4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f', event_name: 'report_created', timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), payload: { ok: '✓' } }
+          ? {
+              event_id: '3f1c2d4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f',
+              event_name: 'report_created',
+              timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+              payload: { ok: '✓' },
+            }
           : { id: 'evt_soak_1', type: 'soak.test', event: 'soak.test', data: { ok: '✓' } }
-      const body = Buffer.from(form ? 'AccountSid=AC1&Body=Hello+%E2%9C%93&From=%2B15550001111' : JSON.stringify(json))
-      const headers = { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' }
-      for (const [name, value] of Object.entries(signWebhook(preset, { body, url: `${PUBLIC_URL}/webhooks/${id}` }))) headers[name] = value
+      const body = Buffer.from(
+        form ? 'AccountSid=AC1&Body=Hello+%E2%9C%93&From=%2B15550001111' : JSON.stringify(json),
+      )
+      const headers = {
+        'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
+      }
+      for (const [name, value] of Object.entries(
+        signWebhook(preset, { body, url: `${PUBLIC_URL}/webhooks/${id}` }),
+      ))
+        headers[name] = value
       base = { id, method: 'POST', headers, body }
     } catch (error) {
       console.log(`fuzz: ${id} skipped (${error.message.slice(0, 80)})`)
       continue
     }
-    entries.push({ source: { id, provider: id, secrets: [secret], ...(Object.keys(options).length === 0 ? {} : { options }) }, base })
+    entries.push({
+      source: {
+        id,
+        provider: id,
+        secrets: [secret],
+        ...(Object.keys(options).length === 0 ? {} : { options }),
+      },
+      base,
+    })
   }
   return entries
 }
 
-const JUNK = ['', ' ', 'v1=', 't=1,v1=zz', 'sha256=', 'Bearer ', 'Bearer a.b.c', '=', ',,,,', 'A'.repeat(9_000), '0'.repeat(64), 'a=b=c=d']
-const TYPES = ['application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', '', 'application/octet-stream']
+const JUNK = [
+  '',
+  ' ',
+  'v1=',
+  't=1,v1=zz',
+  'sha256=',
+  'Bearer ',
+  'Bearer a.b.c',
+  '=',
+  ',,,,',
+  'A'.repeat(9_000),
+  '0'.repeat(64),
+  'a=b=c=d',
+]
+const TYPES = [
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  '',
+  'application/octet-stream',
+]
 const METHODS = ['POST', 'POST', 'POST', 'GET', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']
 
 function mutate(base) {
@@ -156,7 +226,11 @@ function mutate(base) {
       case 3: {
         const value = headers[name] ?? ''
         const at = Math.floor(random() * value.length)
-        if (value.length > 0) headers[name] = value.slice(0, at) + String.fromCharCode(0x21 + Math.floor(random() * 94)) + value.slice(at + 1)
+        if (value.length > 0)
+          headers[name] =
+            value.slice(0, at) +
+            String.fromCharCode(0x21 + Math.floor(random() * 94)) +
+            value.slice(at + 1)
         break
       }
       case 4:
@@ -175,7 +249,10 @@ function mutate(base) {
         body = randomBytes(Math.floor(random() * 2_000))
         break
       case 8:
-        body = random() < 0.3 ? Buffer.alloc(BODY_LIMIT + 1 + Math.floor(random() * 1000), 0x61) : Buffer.alloc(0)
+        body =
+          random() < 0.3
+            ? Buffer.alloc(BODY_LIMIT + 1 + Math.floor(random() * 1000), 0x61)
+            : Buffer.alloc(0)
         break
       case 9:
         headers['content-type'] = pick(TYPES)
@@ -184,7 +261,14 @@ function mutate(base) {
         method = pick(METHODS)
         break
       case 11:
-        path = pick([`/webhooks/${base.id}/`, `/webhooks/${base.id}?x=%zz`, '/webhooks/nope', '/webhooks/', '/api/events', '/'])
+        path = pick([
+          `/webhooks/${base.id}/`,
+          `/webhooks/${base.id}?x=%zz`,
+          '/webhooks/nope',
+          '/webhooks/',
+          '/api/events',
+          '/',
+        ])
         break
       default:
         break
@@ -199,7 +283,12 @@ function judge(answer, method, oversize) {
   if (answer.status < 400 || method === 'HEAD') return undefined
   try {
     const json = JSON.parse(answer.text)
-    if (typeof json?.error?.code === 'string' && typeof json.error.message === 'string' && Object.keys(json).length === 1) return undefined
+    if (
+      typeof json?.error?.code === 'string' &&
+      typeof json.error.message === 'string' &&
+      Object.keys(json).length === 1
+    )
+      return undefined
   } catch {
     // fall through
   }
@@ -211,7 +300,13 @@ async function fuzz() {
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-soak-fuzz-'))
   const entries = fuzzSources()
   const gateway = await launchGateway(dir, {
-    server: { host: '127.0.0.1', port: 0, publicUrl: PUBLIC_URL, maxBodyBytes: BODY_LIMIT, rejectionLimit: { burst: 0 } },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      publicUrl: PUBLIC_URL,
+      maxBodyBytes: BODY_LIMIT,
+      rejectionLimit: { burst: 0 },
+    },
     storage: { sqlite: join(dir, 'hookgate.db') },
     log: { level: 'warn' },
     sources: entries.map((entry) => entry.source),
@@ -224,7 +319,12 @@ async function fuzz() {
   let validAccepted = 0
   try {
     for (const entry of entries) {
-      const answer = await exchange(gateway.url, { path: `/webhooks/${entry.base.id}`, agent, headers: entry.base.headers, body: entry.base.body })
+      const answer = await exchange(gateway.url, {
+        path: `/webhooks/${entry.base.id}`,
+        agent,
+        headers: entry.base.headers,
+        body: entry.base.body,
+      })
       if (answer.status === 200) validAccepted++
     }
     let next = 0
@@ -232,10 +332,17 @@ async function fuzz() {
       while (next < FUZZ_REQUESTS) {
         next++
         const r = mutate(pick(entries).base)
-        const answer = await exchange(gateway.url, { method: r.method, path: r.path, agent, headers: r.headers, body: r.method === 'GET' || r.method === 'HEAD' ? undefined : r.body })
+        const answer = await exchange(gateway.url, {
+          method: r.method,
+          path: r.path,
+          agent,
+          headers: r.headers,
+          body: r.method === 'GET' || r.method === 'HEAD' ? undefined : r.body,
+        })
         statuses[answer.status] = (statuses[answer.status] ?? 0) + 1
         const problem = judge(answer, r.method, r.body.length > BODY_LIMIT)
-        if (problem !== undefined && problems.length < 20) problems.push(`${r.method} ${r.path}: ${problem}`)
+        if (problem !== undefined && problems.length < 20)
+          problems.push(`${r.method} ${r.path}: ${problem}`)
       }
     }
     await withBound(Promise.all(Array.from({ length: 16 }, lane)), 'fuzz')
@@ -245,11 +352,27 @@ async function fuzz() {
     await gateway.stop()
     rmSync(dir, { recursive: true, force: true })
   }
-  const fiveXX = Object.entries(statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0)
+  const fiveXX = Object.entries(statuses)
+    .filter(([s]) => Number(s) >= 500)
+    .reduce((n, [, c]) => n + c, 0)
   const samples = rss.filter((v) => v !== undefined)
-  const statusText = Object.entries(statuses).map(([s, c]) => `${s}:${c}`).join(' ')
-  report('fuzz (all presets but aws-sns)', FUZZ_REQUESTS, problems.length === 0 && fiveXX === 0, `${entries.length} presets, ${validAccepted} base requests accepted; ${statusText}; ${problems[0] ?? 'no 5xx, every 4xx JSON'}`, started)
-  report('RSS during fuzz (MiB)', samples.length, true, `min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, last ${samples.at(-1)?.toFixed(0)}`, started)
+  const statusText = Object.entries(statuses)
+    .map(([s, c]) => `${s}:${c}`)
+    .join(' ')
+  report(
+    'fuzz (all presets but aws-sns)',
+    FUZZ_REQUESTS,
+    problems.length === 0 && fiveXX === 0,
+    `${entries.length} presets, ${validAccepted} base requests accepted; ${statusText}; ${problems[0] ?? 'no 5xx, every 4xx JSON'}`,
+    started,
+  )
+  report(
+    'RSS during fuzz (MiB)',
+    samples.length,
+    true,
+    `min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, last ${samples.at(-1)?.toFixed(0)}`,
+    started,
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -259,8 +382,24 @@ const GH_SECRET = 'soak-github-secret-0123456789abcdef'
 const github = providers.github({ secrets: [GH_SECRET] })
 
 function ghDelivery(id, pad = 100 + Math.floor(random() * 500)) {
-  const body = Buffer.from(JSON.stringify({ action: 'opened', delivery: id, note: `ünïcödé ✓ ${id}`, filler: randomBytes(pad).toString('hex') }))
-  return { id, body, headers: { 'content-type': 'application/json', 'x-github-delivery': id, 'x-github-event': 'push', ...signWebhook(github, { body }) } }
+  const body = Buffer.from(
+    JSON.stringify({
+      action: 'opened',
+      delivery: id,
+      note: `ünïcödé ✓ ${id}`,
+      filler: randomBytes(pad).toString('hex'),
+    }),
+  )
+  return {
+    id,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-delivery': id,
+      'x-github-event': 'push',
+      ...signWebhook(github, { body }),
+    },
+  }
 }
 
 function audit(dbPath, acknowledged) {
@@ -291,7 +430,12 @@ async function kills() {
   const started = performance.now()
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-soak-kill-'))
   const dbPath = join(dir, 'hookgate.db')
-  const config = { server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 5_000 }, storage: { sqlite: dbPath }, log: { level: 'warn' }, sources: [{ id: 'gh', provider: 'github', secrets: [GH_SECRET] }] }
+  const config = {
+    server: { host: '127.0.0.1', port: 0, shutdownTimeoutMs: 5_000 },
+    storage: { sqlite: dbPath },
+    log: { level: 'warn' },
+    sources: [{ id: 'gh', provider: 'github', secrets: [GH_SECRET] }],
+  }
   const acknowledged = new Map()
   const retry = []
   const unexpected = []
@@ -318,7 +462,12 @@ async function kills() {
       }
       const delivery = retry.shift() ?? ghDelivery(`soak-${SEED}-${next++}`)
       sent++
-      const answer = await exchange(generation.url, { path: '/webhooks/gh', agent: generation.agent, headers: delivery.headers, body: delivery.body })
+      const answer = await exchange(generation.url, {
+        path: '/webhooks/gh',
+        agent: generation.agent,
+        headers: delivery.headers,
+        body: delivery.body,
+      })
       if (answer.status === 200) {
         const { id, duplicate } = JSON.parse(answer.text)
         if (duplicate) duplicates++
@@ -326,9 +475,15 @@ async function kills() {
         acks++
       } else {
         if (answer.status === 0) cutOff++
-        else if (answer.status !== 503) unexpected.push(`${answer.status} ${answer.text.slice(0, 100)}`)
+        else if (answer.status !== 503)
+          unexpected.push(`${answer.status} ${answer.text.slice(0, 100)}`)
         retry.push(delivery)
-        if (generation.child.exitCode !== null || generation.child.signalCode !== null || answer.status === 0) await ready
+        if (
+          generation.child.exitCode !== null ||
+          generation.child.signalCode !== null ||
+          answer.status === 0
+        )
+          await ready
       }
     }
   }
@@ -338,7 +493,8 @@ async function kills() {
   const waitAcks = async (target) => {
     const bound = performance.now() + 30_000
     while (acks < target) {
-      if (performance.now() > bound) throw new Error(`kill -9: only ${acks} of ${target} acknowledgements within 30 s`)
+      if (performance.now() > bound)
+        throw new Error(`kill -9: only ${acks} of ${target} acknowledgements within 30 s`)
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
   }
@@ -377,8 +533,20 @@ async function kills() {
     current?.child.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   }
-  const pass = unexpected.length === 0 && audited.lost === 0 && audited.altered === 0 && audited.otherId === 0 && audited.storedTwice === 0 && killed === KILLS
-  report('kill -9 under load (SQLite)', killed, pass, `${sent} sent, ${acknowledged.size} acked, ${cutOff} cut off, ${duplicates} retries answered duplicate; audit: lost ${audited.lost}, altered ${audited.altered}, other id ${audited.otherId}, stored twice ${audited.storedTwice}${unexpected.length ? `; ${unexpected[0]}` : ''}`, started)
+  const pass =
+    unexpected.length === 0 &&
+    audited.lost === 0 &&
+    audited.altered === 0 &&
+    audited.otherId === 0 &&
+    audited.storedTwice === 0 &&
+    killed === KILLS
+  report(
+    'kill -9 under load (SQLite)',
+    killed,
+    pass,
+    `${sent} sent, ${acknowledged.size} acked, ${cutOff} cut off, ${duplicates} retries answered duplicate; audit: lost ${audited.lost}, altered ${audited.altered}, other id ${audited.otherId}, stored twice ${audited.storedTwice}${unexpected.length ? `; ${unexpected[0]}` : ''}`,
+    started,
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -395,14 +563,25 @@ async function diskFull() {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint], { stdio: 'pipe' })
   } catch (error) {
     rmSync(mountPoint, { recursive: true, force: true })
-    report('disk full (tmpfs)', 0, undefined, `skipped: mount failed (${String(error.message).split('\n')[0].slice(0, 60)})`, started)
+    report(
+      'disk full (tmpfs)',
+      0,
+      undefined,
+      `skipped: mount failed (${String(error.message).split('\n')[0].slice(0, 60)})`,
+      started,
+    )
     return
   }
   const configDir = mkdtempSync(join(tmpdir(), 'hookgate-soak-disk-'))
   let gateway
   try {
     const dbPath = join(mountPoint, 'hookgate.db')
-    gateway = await launchGateway(configDir, { server: { host: '127.0.0.1', port: 0 }, storage: { sqlite: dbPath }, log: { level: 'warn' }, sources: [{ id: 'gh', provider: 'github', secrets: [GH_SECRET] }] })
+    gateway = await launchGateway(configDir, {
+      server: { host: '127.0.0.1', port: 0 },
+      storage: { sqlite: dbPath },
+      log: { level: 'warn' },
+      sources: [{ id: 'gh', provider: 'github', secrets: [GH_SECRET] }],
+    })
     // Ballast to free later: most of the remaining space.
     const ballast = join(mountPoint, 'ballast')
     writeFileSync(ballast, Buffer.alloc(5 * 1024 * 1024))
@@ -413,17 +592,30 @@ async function diskFull() {
     const bound = performance.now() + 60_000
     while (refused < 5 && performance.now() < bound) {
       const delivery = ghDelivery(`disk-${n++}`, 8_000)
-      const answer = await exchange(gateway.url, { path: '/webhooks/gh', agent, headers: delivery.headers, body: delivery.body })
-      if (answer.status === 200) acknowledged.set(delivery.id, { eventId: JSON.parse(answer.text).id, body: delivery.body })
+      const answer = await exchange(gateway.url, {
+        path: '/webhooks/gh',
+        agent,
+        headers: delivery.headers,
+        body: delivery.body,
+      })
+      if (answer.status === 200)
+        acknowledged.set(delivery.id, { eventId: JSON.parse(answer.text).id, body: delivery.body })
       else if (answer.status === 503) refused++
       else throw new Error(`disk full: unexpected ${answer.status} ${answer.text.slice(0, 100)}`)
     }
-    const hinted = gateway.logLines.some((line) => line.includes('store cannot commit') && line.includes('-wal file'))
+    const hinted = gateway.logLines.some(
+      (line) => line.includes('store cannot commit') && line.includes('-wal file'),
+    )
     unlinkSync(ballast)
     let recovered = false
     for (let tries = 0; tries < 40 && !recovered; tries++) {
       const delivery = ghDelivery(`disk-after-${tries}`, 200)
-      const answer = await exchange(gateway.url, { path: '/webhooks/gh', agent, headers: delivery.headers, body: delivery.body })
+      const answer = await exchange(gateway.url, {
+        path: '/webhooks/gh',
+        agent,
+        headers: delivery.headers,
+        body: delivery.body,
+      })
       if (answer.status === 200) {
         acknowledged.set(delivery.id, { eventId: JSON.parse(answer.text).id, body: delivery.body })
         recovered = true
@@ -433,8 +625,20 @@ async function diskFull() {
     await gateway.stop()
     gateway = undefined
     const audited = audit(dbPath, acknowledged)
-    const pass = refused >= 5 && hinted && recovered && audited.lost === 0 && audited.altered === 0 && audited.storedTwice === 0
-    report('disk full (8 MiB tmpfs)', acknowledged.size, pass, `${acknowledged.size} acked, then ${refused} × 503; log hint ${hinted ? 'present' : 'MISSING'}; ${recovered ? 'recovered after freeing space' : 'did NOT recover'}; audit: lost ${audited.lost}, altered ${audited.altered}`, started)
+    const pass =
+      refused >= 5 &&
+      hinted &&
+      recovered &&
+      audited.lost === 0 &&
+      audited.altered === 0 &&
+      audited.storedTwice === 0
+    report(
+      'disk full (8 MiB tmpfs)',
+      acknowledged.size,
+      pass,
+      `${acknowledged.size} acked, then ${refused} × 503; log hint ${hinted ? 'present' : 'MISSING'}; ${recovered ? 'recovered after freeing space' : 'did NOT recover'}; audit: lost ${audited.lost}, altered ${audited.altered}`,
+      started,
+    )
   } finally {
     if (gateway !== undefined) await gateway.stop('SIGKILL')
     try {
@@ -468,7 +672,16 @@ async function storms() {
       const delivery = ghDelivery(`storm-${SEED}-${storm}`)
       const agent = new Agent({ keepAlive: false, maxSockets: STORM_WIDTH })
       const answers = await withBound(
-        Promise.all(Array.from({ length: STORM_WIDTH }, () => exchange(gateway.url, { path: '/webhooks/gh', agent, headers: delivery.headers, body: delivery.body }))),
+        Promise.all(
+          Array.from({ length: STORM_WIDTH }, () =>
+            exchange(gateway.url, {
+              path: '/webhooks/gh',
+              agent,
+              headers: delivery.headers,
+              body: delivery.body,
+            }),
+          ),
+        ),
         'duplicate storm',
       )
       agent.destroy()
@@ -485,7 +698,8 @@ async function storms() {
         ids.add(json.id)
         if (!json.duplicate) fresh++
       }
-      if (ids.size !== 1 || fresh !== 1) problems.push(`storm ${storm}: ${ids.size} ids, ${fresh} answered as new`)
+      if (ids.size !== 1 || fresh !== 1)
+        problems.push(`storm ${storm}: ${ids.size} ids, ${fresh} answered as new`)
     }
   } finally {
     await gateway.stop()
@@ -495,7 +709,13 @@ async function storms() {
   db.close()
   rmSync(dir, { recursive: true, force: true })
   const pass = problems.length === 0 && rows === STORMS && answered === STORMS * STORM_WIDTH
-  report(`duplicate storms (${STORM_WIDTH}-way)`, STORMS, pass, `${answered}/${STORMS * STORM_WIDTH} answered 200, ${rows} stored; p99 ${percentile(latencies, 99).toFixed(0)} ms${problems.length ? `; ${problems[0]}` : ''}`, started)
+  report(
+    `duplicate storms (${STORM_WIDTH}-way)`,
+    STORMS,
+    pass,
+    `${answered}/${STORMS * STORM_WIDTH} answered 200, ${rows} stored; p99 ${percentile(latencies, 99).toFixed(0)} ms${problems.length ? `; ${problems[0]}` : ''}`,
+    started,
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -504,10 +724,18 @@ async function storms() {
 async function flood() {
   const started = performance.now()
   const r = await floodPhase(buildRows(), undefined, FLOOD_SECONDS)
-  const quietP99 = percentile(r.quiet.map((a) => a.ms), 99)
-  const floodP99 = percentile(r.flooded.map((a) => a.ms), 99)
+  const quietP99 = percentile(
+    r.quiet.map((a) => a.ms),
+    99,
+  )
+  const floodP99 = percentile(
+    r.flooded.map((a) => a.ms),
+    99,
+  )
   const ratio = floodP99 / quietP99
-  const statuses = Object.entries(r.statuses).map(([s, c]) => `${s}:${c}`).join(' ')
+  const statuses = Object.entries(r.statuses)
+    .map(([s, c]) => `${s}:${c}`)
+    .join(' ')
   report(
     'rejection flood (20/s, ~1 MiB, default limit)',
     r.flooded.length,
@@ -521,7 +749,9 @@ async function flood() {
 
 const phases = [fuzz, kills, diskFull, storms, flood]
 const allStarted = performance.now()
-console.log(`hookgate soak: SOAK_SCALE=${SCALE}, SOAK_SEED=${SEED}; loopback only; phases: ${phases.map((p) => p.name).join(', ')}`)
+console.log(
+  `hookgate soak: SOAK_SCALE=${SCALE}, SOAK_SEED=${SEED}; loopback only; phases: ${phases.map((p) => p.name).join(', ')}`,
+)
 for (const phase of phases) {
   const started = performance.now()
   try {

@@ -40,7 +40,14 @@
  * BENCH_FILTER (comma-separated row ids, e.g. `stripe,twilio-form,discord`).
  */
 import { Buffer } from 'node:buffer'
-import { createHash, createHmac, createPublicKey, generateKeyPairSync, timingSafeEqual, verify as cryptoVerify } from 'node:crypto'
+import {
+  createHash,
+  createHmac,
+  createPublicKey,
+  generateKeyPairSync,
+  timingSafeEqual,
+  verify as cryptoVerify,
+} from 'node:crypto'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -48,7 +55,8 @@ import { parse as parseQuery } from 'node:querystring'
 import process from 'node:process'
 import { providers, safeVerifyWebhook, signWebhook } from '@hookgate/verify'
 
-export const title = '@hookgate/verify, every preset family, vs the providers\' SDKs vs the raw node:crypto floor (ops/s, median)'
+export const title =
+  "@hookgate/verify, every preset family, vs the providers' SDKs vs the raw node:crypto floor (ops/s, median)"
 
 function envInt(name, fallback) {
   const value = Number(process.env[name])
@@ -58,7 +66,9 @@ function envInt(name, fallback) {
 const ROUNDS = envInt('BENCH_ROUNDS', 5)
 const MEASURE_MS = envInt('BENCH_TIME_MS', 500)
 const WARMUP_MS = envInt('BENCH_WARMUP_MS', 250)
-const FILTER = process.env.BENCH_FILTER?.split(',').map((id) => id.trim()).filter(Boolean)
+const FILTER = process.env.BENCH_FILTER?.split(',')
+  .map((id) => id.trim())
+  .filter(Boolean)
 const SDK_DIR = process.env.BENCH_SDK_DIR
 const SIZES = [1024, 64 * 1024]
 
@@ -183,7 +193,14 @@ const SHAPES = {
     object: 'event',
     api_version: '2024-06-20',
     created: 1_700_000_000,
-    data: { object: { id: 'in_1NqVbG2eZvKYlo2CrX0xT1sB', object: 'invoice', customer: 'cus_OdnHgkDqfC1x9Z', lines: { object: 'list', data: items } } },
+    data: {
+      object: {
+        id: 'in_1NqVbG2eZvKYlo2CrX0xT1sB',
+        object: 'invoice',
+        customer: 'cus_OdnHgkDqfC1x9Z',
+        lines: { object: 'list', data: items },
+      },
+    },
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
@@ -193,17 +210,34 @@ const SHAPES = {
     ref: 'refs/heads/main',
     before: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
     after: '0000000000000000000000000000000000000000',
-    repository: { id: 186853002, name: 'hookgate', full_name: 'octo-org/hookgate', private: false, default_branch: 'main' },
+    repository: {
+      id: 186853002,
+      name: 'hookgate',
+      full_name: 'octo-org/hookgate',
+      private: false,
+      default_branch: 'main',
+    },
     pusher: { name: 'octocat', email: 'octocat@github.com' },
     sender: { login: 'octocat', id: 583231, type: 'User' },
     commits: items,
   }),
-  standardWebhooks: (items) => ({ type: 'invoice.paid', timestamp: '2024-11-23T12:00:00Z', data: { id: 'inv_2b7f', lines: items } }),
+  standardWebhooks: (items) => ({
+    type: 'invoice.paid',
+    timestamp: '2024-11-23T12:00:00Z',
+    data: { id: 'inv_2b7f', lines: items },
+  }),
   slack: (items) => ({
     token: 'XXYYZZ',
     team_id: 'T123ABC456',
     api_app_id: 'A123ABC456',
-    event: { type: 'message', channel: 'C123ABC456', user: 'U123ABC456', text: 'Deploy finished ✓', ts: '1700000000.000100', blocks: items },
+    event: {
+      type: 'message',
+      channel: 'C123ABC456',
+      user: 'U123ABC456',
+      text: 'Deploy finished ✓',
+      ts: '1700000000.000100',
+      blocks: items,
+    },
     type: 'event_callback',
     event_id: 'Ev123ABC456',
     event_time: 1_700_000_000,
@@ -217,7 +251,11 @@ const SHAPES = {
     financial_status: 'paid',
     line_items: items,
   }),
-  twilio: (items) => ({ account_sid: 'AC00000000000000000000000000000000', event: 'message.status', data: items }),
+  twilio: (items) => ({
+    account_sid: 'AC00000000000000000000000000000000',
+    event: 'message.status',
+    data: items,
+  }),
   jwt: (items) => ({ type: 'order.updated', data: { id: 'ord_42', lines: items } }),
   event: (items) => ({
     id: 'evt_01HGW2BZ5Q0N3XJ7K4M9T6R8YD',
@@ -299,7 +337,20 @@ function twilioFormParams(size) {
     From: '+14155550100',
     ApiVersion: '2010-04-01',
   }
-  const words = ['Hello', 'from', 'the', 'field:', 'Grüße', 'aus', 'Köln', '✓', 'order', '#4521', 'shipped', 'today.']
+  const words = [
+    'Hello',
+    'from',
+    'the',
+    'field:',
+    'Grüße',
+    'aus',
+    'Köln',
+    '✓',
+    'order',
+    '#4521',
+    'shipped',
+    'today.',
+  ]
   let text = ''
   for (let i = 0; ; i++) {
     const next = text === '' ? words[0] : `${text} ${words[i % words.length]}`
@@ -329,7 +380,9 @@ function nodeHeaders(userAgent, contentType, body, signed) {
 /** The floor: one HMAC over the signed content, prepared as a single Buffer, no parsing, no comparison. */
 function hmacFloor(digest, key, chunks) {
   const keyBytes = Buffer.from(key)
-  const content = Buffer.concat(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)))
+  const content = Buffer.concat(
+    chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)),
+  )
   return () => createHmac(digest, keyBytes).update(content).digest().length > 0
 }
 
@@ -339,7 +392,9 @@ function nowSeconds() {
 
 /** Asymmetric floor: one `crypto.verify` over the signed content as one Buffer; key object and signature bytes ready. */
 function asymmetricFloor(digest, publicKey, chunks, signature) {
-  const content = Buffer.concat(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)))
+  const content = Buffer.concat(
+    chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)),
+  )
   return () => cryptoVerify(digest, content, publicKey, signature)
 }
 
@@ -370,7 +425,10 @@ function rawEd25519(publicKey) {
 // Optional SDKs: the repo's node_modules first, then BENCH_SDK_DIR. Absent ones are reported, never fatal.
 
 const requireFromRepo = createRequire(import.meta.url)
-const requireFromSdkDir = SDK_DIR === undefined || SDK_DIR === '' ? undefined : createRequire(path.join(path.resolve(SDK_DIR), 'package.json'))
+const requireFromSdkDir =
+  SDK_DIR === undefined || SDK_DIR === ''
+    ? undefined
+    : createRequire(path.join(path.resolve(SDK_DIR), 'package.json'))
 const missingSdks = new Set()
 
 /** The SDK's module (CommonJS exports), or undefined when it is installed in neither place. */
@@ -413,7 +471,11 @@ function familyOf(definition) {
   if (profile === undefined) return /\bJWT\b/.test(definition.scheme) ? 'jwt' : 'hand-written'
   if (profile.secretKind === 'token') return 'token'
   const header = profile.signatureHeader
-  if (profile.prefix === 'v1,' && header.endsWith('-signature') && profile.signedIdHeader === `${header.slice(0, -'signature'.length)}id`) {
+  if (
+    profile.prefix === 'v1,' &&
+    header.endsWith('-signature') &&
+    profile.signedIdHeader === `${header.slice(0, -'signature'.length)}id`
+  ) {
     return 'standard-webhooks'
   }
   return 'signed'
@@ -426,12 +488,20 @@ function familyOf(definition) {
 function variantOf(definition, family) {
   const profile = definition.profile
   if (family === 'token') return [profile.encoding === 'base64' ? 'basic auth' : 'token', undefined]
-  if (family === 'standard-webhooks') return [profile.secretKind === 'whsec' ? 'whsec_ secret' : 'text secret', undefined]
+  if (family === 'standard-webhooks')
+    return [profile.secretKind === 'whsec' ? 'whsec_ secret' : 'text secret', undefined]
   if (family !== 'signed') return undefined
-  const asymmetric = { ed25519: 'Ed25519', 'ecdsa-p256': 'ECDSA P-256', rsa: 'RSA' }[profile.secretKind]
-  const alg = asymmetric ?? /\bHMAC-(MD5|SHA1|SHA256|SHA512)\b/.exec(definition.scheme)?.[0] ?? 'unknown algorithm'
+  const asymmetric = { ed25519: 'Ed25519', 'ecdsa-p256': 'ECDSA P-256', rsa: 'RSA' }[
+    profile.secretKind
+  ]
+  const alg =
+    asymmetric ??
+    /\bHMAC-(MD5|SHA1|SHA256|SHA512)\b/.exec(definition.scheme)?.[0] ??
+    'unknown algorithm'
   const parts = [
-    profile.time === undefined ? 'body' : { s: 'time s', ms: 'time ms', iso: 'time ISO' }[profile.time.unit],
+    profile.time === undefined
+      ? 'body'
+      : { s: 'time s', ms: 'time ms', iso: 'time ISO' }[profile.time.unit],
     ...(profile.signatureStart === 'list' ? ['list'] : []),
     ...(profile.url === undefined ? [] : ['URL']),
     ...(profile.signedIdHeader === undefined ? [] : ['id']),
@@ -440,7 +510,9 @@ function variantOf(definition, family) {
 }
 
 function presetCensus() {
-  const census = new Map(Object.keys(FAMILIES).map((family) => [family, { count: 0, variants: new Map(), ids: [] }]))
+  const census = new Map(
+    Object.keys(FAMILIES).map((family) => [family, { count: 0, variants: new Map(), ids: [] }]),
+  )
   for (const [id, factory] of Object.entries(providers)) {
     const family = familyOf(factory.definition)
     const entry = census.get(family)
@@ -457,18 +529,36 @@ function presetCensus() {
   return census
 }
 
-
 // ---------------------------------------------------------------------------------------------------------
 // One row per preset: ours, the official SDK(s), the floor, on the same signed request.
 
 /** A request signed by `signer` (the preset itself, or a private-key twin of it), as node:http hands it over. */
-function signedRequest(preset, { size, shape, userAgent, path, contentType = 'application/json', message = {}, extraHeaders = {}, signer = preset }) {
+function signedRequest(
+  preset,
+  {
+    size,
+    shape,
+    userAgent,
+    path,
+    contentType = 'application/json',
+    message = {},
+    extraHeaders = {},
+    signer = preset,
+  },
+) {
   const text = jsonBody(size, shape)
   const body = Buffer.from(text)
   const ts = nowSeconds()
   const signed = signWebhook(signer, { body, timestamp: new Date(ts * 1000), ...message })
   const headers = nodeHeaders(userAgent, contentType, body, { ...extraHeaders, ...signed })
-  return { text, body, ts, headers, request: { method: 'POST', url: path, headers, rawBody: body }, options: { now: new Date(ts * 1000) } }
+  return {
+    text,
+    body,
+    ts,
+    headers,
+    request: { method: 'POST', url: path, headers, rawBody: body },
+    options: { now: new Date(ts * 1000) },
+  }
 }
 
 const ROWS = [
@@ -483,7 +573,12 @@ const ROWS = [
       const body = Buffer.from(jsonBody(size, SHAPES.stripe))
       const ts = nowSeconds()
       const signed = signWebhook(preset, { body, timestamp: new Date(ts * 1000) })
-      const headers = nodeHeaders('Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'application/json; charset=utf-8', body, signed)
+      const headers = nodeHeaders(
+        'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        'application/json; charset=utf-8',
+        body,
+        signed,
+      )
       const request = { method: 'POST', url: '/webhooks/stripe', headers, rawBody: body }
       const options = { now: new Date(ts * 1000) }
       const header = headers['stripe-signature']
@@ -495,11 +590,21 @@ const ROWS = [
           {
             label: 'stripe webhooks.constructEvent',
             note: 'also JSON-parses the body',
-            fn: () => stripe.webhooks.constructEvent(body, header, secret, 300, undefined, receivedAt) !== undefined,
+            fn: () =>
+              stripe.webhooks.constructEvent(body, header, secret, 300, undefined, receivedAt) !==
+              undefined,
           },
           {
             label: 'stripe webhooks.signature.verifyHeader',
-            fn: () => stripe.webhooks.signature.verifyHeader(body, header, secret, 300, undefined, receivedAt),
+            fn: () =>
+              stripe.webhooks.signature.verifyHeader(
+                body,
+                header,
+                secret,
+                300,
+                undefined,
+                receivedAt,
+              ),
           },
         ],
         floor: hmacFloor('sha256', secret, [`${ts}.`, body]),
@@ -511,7 +616,7 @@ const ROWS = [
     what: 'HMAC-SHA256 hex of the body, sha256= prefix',
     async build(size) {
       const { verify } = await import('@octokit/webhooks-methods')
-      const secret = 'It\'s a Secret to Everybody 7f3a9c'
+      const secret = "It's a Secret to Everybody 7f3a9c"
       const preset = providers.github({ secrets: secret })
       const text = jsonBody(size, SHAPES.github)
       const body = Buffer.from(text)
@@ -527,7 +632,14 @@ const ROWS = [
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request).ok,
-        sdks: [{ label: '@octokit/webhooks-methods verify', async: true, note: 'async; payload passed as a string', fn: () => verify(secret, text, signature) }],
+        sdks: [
+          {
+            label: '@octokit/webhooks-methods verify',
+            async: true,
+            note: 'async; payload passed as a string',
+            fn: () => verify(secret, text, signature),
+          },
+        ],
         floor: hmacFloor('sha256', secret, [body]),
       }
     },
@@ -553,7 +665,14 @@ const ROWS = [
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request, options).ok,
-        sdks: [{ label: `${id === 'svix' ? 'svix' : 'standardwebhooks'} Webhook.verify`, note: 'pure-JS SHA-256; JSON-parses the body', pureJs: true, fn: () => webhook.verify(text, headers) !== undefined }],
+        sdks: [
+          {
+            label: `${id === 'svix' ? 'svix' : 'standardwebhooks'} Webhook.verify`,
+            note: 'pure-JS SHA-256; JSON-parses the body',
+            pureJs: true,
+            fn: () => webhook.verify(text, headers) !== undefined,
+          },
+        ],
         floor: hmacFloor('sha256', keyBytes, [`${msgId}.${ts}.`, body]),
       }
     },
@@ -570,19 +689,32 @@ const ROWS = [
       const body = Buffer.from(text)
       const ts = nowSeconds()
       const signed = signWebhook(preset, { body, timestamp: new Date(ts * 1000) })
-      const headers = nodeHeaders('Slackbot 1.0 (+https://api.slack.com/robots)', 'application/json', body, signed)
+      const headers = nodeHeaders(
+        'Slackbot 1.0 (+https://api.slack.com/robots)',
+        'application/json',
+        body,
+        signed,
+      )
       const request = { method: 'POST', url: '/slack/events', headers, rawBody: body }
       const options = { now: new Date(ts * 1000) }
       const sdkOptions = {
         signingSecret,
         body: text,
-        headers: { 'x-slack-signature': headers['x-slack-signature'], 'x-slack-request-timestamp': ts },
+        headers: {
+          'x-slack-signature': headers['x-slack-signature'],
+          'x-slack-request-timestamp': ts,
+        },
         nowMilliseconds: ts * 1000,
       }
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request, options).ok,
-        sdks: [{ label: '@slack/bolt verifySlackRequest', fn: () => (verifySlackRequest(sdkOptions), true) }],
+        sdks: [
+          {
+            label: '@slack/bolt verifySlackRequest',
+            fn: () => (verifySlackRequest(sdkOptions), true),
+          },
+        ],
         floor: hmacFloor('sha256', signingSecret, [`v0:${ts}:`, body]),
       }
     },
@@ -599,7 +731,9 @@ const ROWS = [
         apiSecretKey: secret,
         scopes: [],
         hostName: 'hooks.example.com',
-        apiVersion: Object.values(ApiVersion).filter((version) => version !== 'unstable').at(-1),
+        apiVersion: Object.values(ApiVersion)
+          .filter((version) => version !== 'unstable')
+          .at(-1),
         isEmbeddedApp: false,
         logger: { level: LogSeverity.Error },
       })
@@ -618,11 +752,22 @@ const ROWS = [
       })
       const request = { method: 'POST', url: '/webhooks/shopify', headers, rawBody: body }
       // webhooks.validate needs no network: it reads headers, method and url off the raw request object.
-      const validateArgs = { rawBody: text, rawRequest: { method: 'POST', url: '/webhooks/shopify', headers }, rawResponse: {} }
+      const validateArgs = {
+        rawBody: text,
+        rawRequest: { method: 'POST', url: '/webhooks/shopify', headers },
+        rawResponse: {},
+      }
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request).ok,
-        sdks: [{ label: '@shopify/shopify-api webhooks.validate', async: true, note: 'async; WebCrypto key import per call', fn: async () => (await shopify.webhooks.validate(validateArgs)).valid }],
+        sdks: [
+          {
+            label: '@shopify/shopify-api webhooks.validate',
+            async: true,
+            note: 'async; WebCrypto key import per call',
+            fn: async () => (await shopify.webhooks.validate(validateArgs)).valid,
+          },
+        ],
         floor: hmacFloor('sha256', secret, [body]),
       }
     },
@@ -634,7 +779,10 @@ const ROWS = [
     async build(size) {
       const { default: twilio } = await import('twilio')
       const authToken = '12345678901234567890123456789012'
-      const preset = providers.twilio({ secrets: authToken, publicUrl: 'https://hooks.example.com' })
+      const preset = providers.twilio({
+        secrets: authToken,
+        publicUrl: 'https://hooks.example.com',
+      })
       const params = twilioFormParams(size)
       const text = new URLSearchParams(params).toString()
       const body = Buffer.from(text)
@@ -647,7 +795,10 @@ const ROWS = [
       // As node:http gives it: the path only; the preset's publicUrl supplies the origin Twilio called.
       const request = { method: 'POST', url: '/twilio/sms', headers, rawBody: body }
       const signature = headers['x-twilio-signature']
-      const signedParams = Object.keys(params).sort().map((name) => name + params[name]).join('')
+      const signedParams = Object.keys(params)
+        .sort()
+        .map((name) => name + params[name])
+        .join('')
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request).ok,
@@ -675,7 +826,10 @@ const ROWS = [
     async build(size) {
       const { default: twilio } = await import('twilio')
       const authToken = '12345678901234567890123456789012'
-      const preset = providers.twilio({ secrets: authToken, publicUrl: 'https://hooks.example.com' })
+      const preset = providers.twilio({
+        secrets: authToken,
+        publicUrl: 'https://hooks.example.com',
+      })
       const text = jsonBody(size, SHAPES.twilio)
       const body = Buffer.from(text)
       const bodyHash = createHash('sha256').update(body).digest('hex')
@@ -690,9 +844,16 @@ const ROWS = [
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request).ok,
-        sdks: [{ label: 'twilio validateRequestWithBody', fn: () => twilio.validateRequestWithBody(authToken, signature, url, text) }],
+        sdks: [
+          {
+            label: 'twilio validateRequestWithBody',
+            fn: () => twilio.validateRequestWithBody(authToken, signature, url, text),
+          },
+        ],
         // The scheme's irreducible work: the HMAC-SHA1 of the URL plus the SHA-256 of the body it names.
-        floor: () => createHmac('sha1', keyBytes).update(urlBytes).digest().length > 0 && createHash('sha256').update(body).digest().length > 0,
+        floor: () =>
+          createHmac('sha1', keyBytes).update(urlBytes).digest().length > 0 &&
+          createHash('sha256').update(body).digest().length > 0,
       }
     },
   },
@@ -715,11 +876,24 @@ const ROWS = [
       const options = { now: new Date(ts * 1000) }
       const token = headers.authorization.slice('Bearer '.length)
       const key = new TextEncoder().encode(secret)
-      const joseOptions = { algorithms: ['HS256'], issuer, audience, requiredClaims: ['exp', 'iat'], currentDate: new Date(ts * 1000) }
+      const joseOptions = {
+        algorithms: ['HS256'],
+        issuer,
+        audience,
+        requiredClaims: ['exp', 'iat'],
+        currentDate: new Date(ts * 1000),
+      }
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request, options).ok,
-        sdks: [{ label: 'jose jwtVerify', async: true, note: 'async; WebCrypto', fn: () => jwtVerify(token, key, joseOptions) }],
+        sdks: [
+          {
+            label: 'jose jwtVerify',
+            async: true,
+            note: 'async; WebCrypto',
+            fn: () => jwtVerify(token, key, joseOptions),
+          },
+        ],
         floor: hmacFloor('sha256', secret, [token.slice(0, token.lastIndexOf('.'))]),
       }
     },
@@ -771,16 +945,40 @@ const ROWS = [
   },
   // ----- signed-template family: the other HMAC digests and encodings, timestamps in ms and ISO, a signed URL.
   ...[
-    { id: 'patreon', what: 'HMAC-MD5 hex of the body', digest: 'md5', userAgent: 'Patreon HTTP Robot 2.0', event: { 'x-patreon-event': 'members:pledge:create' } },
-    { id: 'paystack', what: 'HMAC-SHA512 hex of the body', digest: 'sha512', userAgent: 'Paystack/1.0', event: {} },
-    { id: 'help-scout', what: 'HMAC-SHA1 base64 of the body', digest: 'sha1', userAgent: 'Help Scout Webhooks', event: { 'x-helpscout-event': 'convo.created' } },
+    {
+      id: 'patreon',
+      what: 'HMAC-MD5 hex of the body',
+      digest: 'md5',
+      userAgent: 'Patreon HTTP Robot 2.0',
+      event: { 'x-patreon-event': 'members:pledge:create' },
+    },
+    {
+      id: 'paystack',
+      what: 'HMAC-SHA512 hex of the body',
+      digest: 'sha512',
+      userAgent: 'Paystack/1.0',
+      event: {},
+    },
+    {
+      id: 'help-scout',
+      what: 'HMAC-SHA1 base64 of the body',
+      digest: 'sha1',
+      userAgent: 'Help Scout Webhooks',
+      event: { 'x-helpscout-event': 'convo.created' },
+    },
   ].map(({ id, what, digest, userAgent, event }) => ({
     id,
     what,
     async build(size) {
       const secret = `${id}-webhook-secret-4f1c9a7e2b`
       const preset = providers[id]({ secrets: secret })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent, path: `/webhooks/${id}`, extraHeaders: event })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent,
+        path: `/webhooks/${id}`,
+        extraHeaders: event,
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
@@ -796,7 +994,12 @@ const ROWS = [
       const signatureKey = 'Sq9x2kLmP0wR7tVbN4cY8eHf'
       const notificationUrl = 'https://hooks.example.com/webhooks/square'
       const preset = providers.square({ secrets: signatureKey, notificationUrl })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Square Connect v2', path: '/webhooks/square' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Square Connect v2',
+        path: '/webhooks/square',
+      })
       const signatureHeader = r.headers['x-square-hmacsha256-signature']
       return {
         body: r.body,
@@ -806,7 +1009,13 @@ const ROWS = [
             label: 'square WebhooksHelper.verifySignature',
             async: true,
             note: 'async',
-            fn: () => WebhooksHelper.verifySignature({ requestBody: r.text, signatureHeader, signatureKey, notificationUrl }),
+            fn: () =>
+              WebhooksHelper.verifySignature({
+                requestBody: r.text,
+                signatureHeader,
+                signatureKey,
+                notificationUrl,
+              }),
           },
         ]),
         floor: hmacFloor('sha256', signatureKey, [notificationUrl, r.body]),
@@ -819,13 +1028,25 @@ const ROWS = [
     async build(size) {
       const secret = 'mux-webhook-signing-secret-0b6e3d'
       const preset = providers.mux({ secrets: secret })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Mux Webhooks', path: '/webhooks/mux' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Mux Webhooks',
+        path: '/webhooks/mux',
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: sdkRunners('@mux/mux-node', ({ Mux }) => {
           const mux = new Mux({ tokenId: 'bench-token-id', tokenSecret: 'bench-token-secret' })
-          return [{ label: '@mux/mux-node webhooks.verifySignature', async: true, note: 'async; WebCrypto key import per call', fn: () => mux.webhooks.verifySignature(r.text, r.headers, secret).then(() => true) }]
+          return [
+            {
+              label: '@mux/mux-node webhooks.verifySignature',
+              async: true,
+              note: 'async; WebCrypto key import per call',
+              fn: () => mux.webhooks.verifySignature(r.text, r.headers, secret).then(() => true),
+            },
+          ]
         }),
         floor: hmacFloor('sha256', secret, [`${r.ts}.`, r.body]),
       }
@@ -837,7 +1058,12 @@ const ROWS = [
     async build(size) {
       const secret = 'workos-webhook-secret-7d2a91c0'
       const preset = providers.workos({ secrets: secret })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'WorkOS Webhooks', path: '/webhooks/workos' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'WorkOS Webhooks',
+        path: '/webhooks/workos',
+      })
       const sigHeader = r.headers['workos-signature']
       const parsed = JSON.parse(r.text)
       return {
@@ -856,7 +1082,8 @@ const ROWS = [
               label: '@workos-inc/node webhooks.verifyHeader + JSON.parse(body)',
               async: true,
               note: 'parsing per request, as express.json() does',
-              fn: () => workos.webhooks.verifyHeader({ payload: JSON.parse(r.text), sigHeader, secret }),
+              fn: () =>
+                workos.webhooks.verifyHeader({ payload: JSON.parse(r.text), sigHeader, secret }),
             },
           ]
         }),
@@ -870,13 +1097,23 @@ const ROWS = [
     async build(size) {
       const secret = 'sanity-groq-webhook-secret-61f0'
       const preset = providers.sanity({ secrets: secret })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Sanity.io webhook delivery', path: '/webhooks/sanity' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Sanity.io webhook delivery',
+        path: '/webhooks/sanity',
+      })
       const signature = r.headers['sanity-webhook-signature']
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: sdkRunners('@sanity/webhook', ({ isValidSignature }) => [
-          { label: '@sanity/webhook isValidSignature', async: true, note: 'async; WebCrypto key import per call; no replay window', fn: () => isValidSignature(r.text, signature, secret) },
+          {
+            label: '@sanity/webhook isValidSignature',
+            async: true,
+            note: 'async; WebCrypto key import per call; no replay window',
+            fn: () => isValidSignature(r.text, signature, secret),
+          },
         ]),
         floor: hmacFloor('sha256', secret, [`${r.ts * 1000}.`, r.body]),
       }
@@ -888,12 +1125,20 @@ const ROWS = [
     async build(size) {
       const secret = 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=='
       const preset = providers.zendesk({ secrets: secret })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Zendesk Webhook', path: '/webhooks/zendesk' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Zendesk Webhook',
+        path: '/webhooks/zendesk',
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: [],
-        floor: hmacFloor('sha256', secret, [r.headers['x-zendesk-webhook-signature-timestamp'], r.body]),
+        floor: hmacFloor('sha256', secret, [
+          r.headers['x-zendesk-webhook-signature-timestamp'],
+          r.body,
+        ]),
       }
     },
   },
@@ -906,13 +1151,26 @@ const ROWS = [
       const secret = `whsec_${keyBytes.toString('base64')}`
       const preset = providers.openai({ secrets: secret })
       const msgId = 'wh_685342e6c53c8190a1be43f081506c52'
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'OpenAI/1.0 (+https://platform.openai.com/docs/webhooks)', path: '/webhooks/openai', message: { id: msgId } })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'OpenAI/1.0 (+https://platform.openai.com/docs/webhooks)',
+        path: '/webhooks/openai',
+        message: { id: msgId },
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: sdkRunners('openai', ({ OpenAI }) => {
           const openai = new OpenAI({ apiKey: 'sk-bench-not-a-real-key' })
-          return [{ label: 'openai webhooks.verifySignature', async: true, note: 'async; WebCrypto key import per call', fn: () => openai.webhooks.verifySignature(r.text, r.headers, secret).then(() => true) }]
+          return [
+            {
+              label: 'openai webhooks.verifySignature',
+              async: true,
+              note: 'async; WebCrypto key import per call',
+              fn: () => openai.webhooks.verifySignature(r.text, r.headers, secret).then(() => true),
+            },
+          ]
         }),
         floor: hmacFloor('sha256', keyBytes, [`${msgId}.${r.ts}.`, r.body]),
       }
@@ -927,12 +1185,25 @@ const ROWS = [
       const secret = `whsec_${keyBytes.toString('base64')}`
       const preset = providers.clerk({ secrets: secret })
       const msgId = 'msg_2aQJ7mZr8yBmC5tG1hX0pLqW3vD'
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Svix-Webhooks/1.56.0', path: '/webhooks/clerk', message: { id: msgId } })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Svix-Webhooks/1.56.0',
+        path: '/webhooks/clerk',
+        message: { id: msgId },
+      })
       const webhook = new Webhook(secret)
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
-        sdks: [{ label: 'svix Webhook.verify', note: 'what Clerk\'s docs use; pure-JS SHA-256; JSON-parses the body', pureJs: true, fn: () => webhook.verify(r.text, r.headers) !== undefined }],
+        sdks: [
+          {
+            label: 'svix Webhook.verify',
+            note: "what Clerk's docs use; pure-JS SHA-256; JSON-parses the body",
+            pureJs: true,
+            fn: () => webhook.verify(r.text, r.headers) !== undefined,
+          },
+        ],
         floor: hmacFloor('sha256', keyBytes, [`${msgId}.${r.ts}.`, r.body]),
       }
     },
@@ -945,7 +1216,13 @@ const ROWS = [
     async build(size) {
       const token = 'glwt-3f9c1b7e5a2d4c6e8f0a1b2c3d4e5f6a'
       const preset = providers.gitlab({ secrets: token })
-      const r = signedRequest(preset, { size, shape: SHAPES.gitlab, userAgent: 'GitLab/17.6.0', path: '/webhooks/gitlab', extraHeaders: { 'x-gitlab-event': 'Push Hook' } })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.gitlab,
+        userAgent: 'GitLab/17.6.0',
+        path: '/webhooks/gitlab',
+        extraHeaders: { 'x-gitlab-event': 'Push Hook' },
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
@@ -961,12 +1238,20 @@ const ROWS = [
     async build(size) {
       const credentials = 'hookgate:9hV2mQ7xK4pT1zR8'
       const preset = providers.postmark({ secrets: credentials })
-      const r = signedRequest(preset, { size, shape: SHAPES.postmark, userAgent: 'Postmark', path: '/webhooks/postmark' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.postmark,
+        userAgent: 'Postmark',
+        path: '/webhooks/postmark',
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: [],
-        floor: tokenFloor(Buffer.from(r.headers.authorization.slice('Basic '.length), 'base64'), Buffer.from(credentials)),
+        floor: tokenFloor(
+          Buffer.from(r.headers.authorization.slice('Basic '.length), 'base64'),
+          Buffer.from(credentials),
+        ),
       }
     },
   },
@@ -980,14 +1265,25 @@ const ROWS = [
       const publicHex = rawEd25519(publicKey).toString('hex')
       const preset = providers.discord({ secrets: publicHex })
       const signer = providers.discord({ secrets: privatePem })
-      const r = signedRequest(preset, { size, shape: SHAPES.discord, userAgent: 'Discord-Interactions/1.0 (+https://discord.com)', path: '/interactions', signer })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.discord,
+        userAgent: 'Discord-Interactions/1.0 (+https://discord.com)',
+        path: '/interactions',
+        signer,
+      })
       const signature = r.headers['x-signature-ed25519']
       const timestamp = r.headers['x-signature-timestamp']
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: sdkRunners('discord-interactions', ({ verifyKey }) => [
-          { label: 'discord-interactions verifyKey', async: true, note: 'async; WebCrypto key import per call', fn: () => verifyKey(r.body, signature, timestamp, publicHex) },
+          {
+            label: 'discord-interactions verifyKey',
+            async: true,
+            note: 'async; WebCrypto key import per call',
+            fn: () => verifyKey(r.body, signature, timestamp, publicHex),
+          },
         ]),
         floor: asymmetricFloor(null, publicKey, [timestamp, r.body], Buffer.from(signature, 'hex')),
       }
@@ -1002,16 +1298,35 @@ const ROWS = [
       const publicBase64 = rawEd25519(publicKey).toString('base64')
       const preset = providers.telnyx({ secrets: publicBase64 })
       const signer = providers.telnyx({ secrets: privatePem })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'telnyx-webhooks', path: '/webhooks/telnyx', signer })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'telnyx-webhooks',
+        path: '/webhooks/telnyx',
+        signer,
+      })
       const signature = r.headers['telnyx-signature-ed25519']
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: sdkRunners('telnyx', ({ Telnyx }) => {
           const telnyx = new Telnyx({ apiKey: 'KEY_bench_not_a_real_key', publicKey: publicBase64 })
-          return [{ label: 'telnyx webhooks.unwrap', async: true, note: 'async; WebCrypto key import per call; also JSON-parses the body', fn: async () => (await telnyx.webhooks.unwrap(r.text, { headers: r.headers })) !== undefined }]
+          return [
+            {
+              label: 'telnyx webhooks.unwrap',
+              async: true,
+              note: 'async; WebCrypto key import per call; also JSON-parses the body',
+              fn: async () =>
+                (await telnyx.webhooks.unwrap(r.text, { headers: r.headers })) !== undefined,
+            },
+          ]
         }),
-        floor: asymmetricFloor(null, publicKey, [`${r.headers['telnyx-timestamp']}|`, r.body], Buffer.from(signature, 'base64')),
+        floor: asymmetricFloor(
+          null,
+          publicKey,
+          [`${r.headers['telnyx-timestamp']}|`, r.body],
+          Buffer.from(signature, 'base64'),
+        ),
       }
     },
   },
@@ -1024,7 +1339,13 @@ const ROWS = [
       const verificationKey = publicKey.export({ type: 'spki', format: 'der' }).toString('base64')
       const preset = providers.sendgrid({ secrets: verificationKey })
       const signer = providers.sendgrid({ secrets: privatePem })
-      const r = signedRequest(preset, { size, shape: SHAPES.sendgrid, userAgent: 'SendGrid Event API', path: '/webhooks/sendgrid', signer })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.sendgrid,
+        userAgent: 'SendGrid Event API',
+        path: '/webhooks/sendgrid',
+        signer,
+      })
       const signature = r.headers['x-twilio-email-event-webhook-signature']
       const timestamp = r.headers['x-twilio-email-event-webhook-timestamp']
       return {
@@ -1033,9 +1354,20 @@ const ROWS = [
         sdks: sdkRunners('@sendgrid/eventwebhook', ({ EventWebhook }) => {
           const eventWebhook = new EventWebhook()
           const ecPublicKey = eventWebhook.convertPublicKeyToECDSA(verificationKey)
-          return [{ label: '@sendgrid/eventwebhook verifySignature', note: 'key converted once, outside the loop; pure-JS ECDSA', fn: () => eventWebhook.verifySignature(ecPublicKey, r.text, signature, timestamp) }]
+          return [
+            {
+              label: '@sendgrid/eventwebhook verifySignature',
+              note: 'key converted once, outside the loop; pure-JS ECDSA',
+              fn: () => eventWebhook.verifySignature(ecPublicKey, r.text, signature, timestamp),
+            },
+          ]
         }),
-        floor: asymmetricFloor('sha256', publicKey, [timestamp, r.body], Buffer.from(signature, 'base64')),
+        floor: asymmetricFloor(
+          'sha256',
+          publicKey,
+          [timestamp, r.body],
+          Buffer.from(signature, 'base64'),
+        ),
       }
     },
   },
@@ -1048,12 +1380,23 @@ const ROWS = [
       const publicPem = publicKey.export({ type: 'spki', format: 'pem' })
       const preset = providers.wise({ secrets: publicPem })
       const signer = providers.wise({ secrets: privatePem })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Wise-Webhooks', path: '/webhooks/wise', signer })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Wise-Webhooks',
+        path: '/webhooks/wise',
+        signer,
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: [],
-        floor: asymmetricFloor('sha256', createPublicKey(publicPem), [r.body], Buffer.from(r.headers['x-signature-sha256'], 'base64')),
+        floor: asymmetricFloor(
+          'sha256',
+          createPublicKey(publicPem),
+          [r.body],
+          Buffer.from(r.headers['x-signature-sha256'], 'base64'),
+        ),
       }
     },
   },
@@ -1066,7 +1409,13 @@ const ROWS = [
       const apiKey = 'APIbench7Qx2'
       const apiSecret = 'livekit-api-secret-bench-0123456789abcdef'
       const preset = providers.livekit({ secrets: apiSecret, apiKey })
-      const r = signedRequest(preset, { size, shape: SHAPES.livekit, userAgent: 'Go-http-client/1.1', contentType: 'application/webhook+json', path: '/webhooks/livekit' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.livekit,
+        userAgent: 'Go-http-client/1.1',
+        contentType: 'application/webhook+json',
+        path: '/webhooks/livekit',
+      })
       // LiveKit sends the bare token, no "Bearer ".
       const token = r.headers.authorization.replace(/^Bearer /, '')
       r.headers.authorization = token
@@ -1075,7 +1424,14 @@ const ROWS = [
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
         sdks: sdkRunners('livekit-server-sdk', ({ WebhookReceiver }) => {
           const receiver = new WebhookReceiver(apiKey, apiSecret)
-          return [{ label: 'livekit-server-sdk WebhookReceiver.receive', async: true, note: 'async; jose + WebCrypto; also parses the event', fn: async () => (await receiver.receive(r.text, token)) !== undefined }]
+          return [
+            {
+              label: 'livekit-server-sdk WebhookReceiver.receive',
+              async: true,
+              note: 'async; jose + WebCrypto; also parses the event',
+              fn: async () => (await receiver.receive(r.text, token)) !== undefined,
+            },
+          ]
         }),
         floor: jwtBodyFloor(apiSecret, token, r.body),
       }
@@ -1088,7 +1444,12 @@ const ROWS = [
     async build(size) {
       const signatureSecret = 'vonage-signature-secret-bench-0123456789'
       const preset = providers.vonage({ secrets: signatureSecret })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Vonage-Messages/1.0', path: '/webhooks/vonage' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Vonage-Messages/1.0',
+        path: '/webhooks/vonage',
+      })
       const token = r.headers.authorization.slice('Bearer '.length)
       return {
         body: r.body,
@@ -1096,7 +1457,7 @@ const ROWS = [
         sdks: sdkRunners('@vonage/jwt', ({ verifySignature }) => [
           {
             label: '@vonage/jwt verifySignature + payload_hash check',
-            note: 'jsonwebtoken; the body check as Vonage\'s docs add it',
+            note: "jsonwebtoken; the body check as Vonage's docs add it",
             fn: () => {
               if (!verifySignature(token, signatureSecret)) return false
               const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())
@@ -1116,7 +1477,12 @@ const ROWS = [
       const secret = 'trello-app-secret-0f9e8d7c6b5a4938271605f4e3d2c1b0'
       const callbackUrl = 'https://hooks.example.com/webhooks/trello'
       const preset = providers.trello({ secrets: secret, callbackUrl })
-      const r = signedRequest(preset, { size, shape: SHAPES.event, userAgent: 'Trello Webhooks', path: '/webhooks/trello' })
+      const r = signedRequest(preset, {
+        size,
+        shape: SHAPES.event,
+        userAgent: 'Trello Webhooks',
+        path: '/webhooks/trello',
+      })
       return {
         body: r.body,
         ours: () => safeVerifyWebhook(preset, r.request, r.options).ok,
@@ -1137,10 +1503,20 @@ function sizeLabel(size) {
 }
 
 function table(header, lines, leftColumns) {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => line[i].length)))
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...lines.map((line) => line[i].length)),
+  )
   const left = (i, cells) => i < leftColumns || i === cells.length - 1
-  const format = (cells) => cells.map((cell, i) => (left(i, cells) ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ').trimEnd()
-  return [format(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...lines.map(format)].join('\n')
+  const format = (cells) =>
+    cells
+      .map((cell, i) => (left(i, cells) ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join(' | ')
+      .trimEnd()
+  return [
+    format(header),
+    widths.map((width) => '-'.repeat(width)).join('-|-'),
+    ...lines.map(format),
+  ].join('\n')
 }
 
 const FLOOR_LABELS = {
@@ -1148,8 +1524,9 @@ const FLOOR_LABELS = {
   ed25519: 'one crypto.verify (Ed25519) over the same bytes (shown)',
   'ecdsa-p256': 'one crypto.verify (ECDSA P-256 SHA-256) over the same bytes (shown)',
   rsa: 'one crypto.verify (RSA SHA-256) over the same bytes (shown)',
-  token: 'timingSafeEqual of SHA-256(token as sent) and the secret\'s SHA-256, computed once (shown)',
-  jwt: 'the HMAC of the JWT signing input, plus the body\'s SHA-256 where a claim binds it (shown)',
+  token:
+    "timingSafeEqual of SHA-256(token as sent) and the secret's SHA-256, computed once (shown)",
+  jwt: "the HMAC of the JWT signing input, plus the body's SHA-256 where a claim binds it (shown)",
 }
 
 function percent(value) {
@@ -1172,7 +1549,9 @@ export async function run() {
     const variants = [...entry.variants]
       .sort((a, b) => b[1].count - a[1].count)
       .map(([kind, { count, details }]) => {
-        const parts = [...details].sort((a, b) => b[1] - a[1]).map(([detail, n]) => `${detail} ${n}`)
+        const parts = [...details]
+          .sort((a, b) => b[1] - a[1])
+          .map(([detail, n]) => `${detail} ${n}`)
         return parts.length > 0 ? `${kind} ${count} [${parts.join(', ')}]` : `${kind} ${count}`
       })
     const detail = variants.length > 0 ? variants.join('; ') : entry.ids.join(', ')
@@ -1210,12 +1589,21 @@ export async function run() {
       }
       if (built.sdks.length === 0) {
         results.push({ ...base, sdk: undefined, note: 'no official SDK verifier' })
-        process.stderr.write(`  ${row.id} ${sizeLabel(size)}: ${percent(base.floorShare)} of floor (no SDK)\n`)
+        process.stderr.write(
+          `  ${row.id} ${sizeLabel(size)}: ${percent(base.floorShare)} of floor (no SDK)\n`,
+        )
       }
       for (const sdk of built.sdks) {
         if (sdk.missing === true) {
-          results.push({ ...base, sdk: sdk.label, note: 'not installed: set BENCH_SDK_DIR', missing: true })
-          process.stderr.write(`  ${row.id} ${sizeLabel(size)}: ${percent(base.floorShare)} of floor (${sdk.label} not installed)\n`)
+          results.push({
+            ...base,
+            sdk: sdk.label,
+            note: 'not installed: set BENCH_SDK_DIR',
+            missing: true,
+          })
+          process.stderr.write(
+            `  ${row.id} ${sizeLabel(size)}: ${percent(base.floorShare)} of floor (${sdk.label} not installed)\n`,
+          )
           continue
         }
         const i = present.indexOf(sdk) + 1
@@ -1228,23 +1616,44 @@ export async function run() {
           ratio: medianRatio(ours, samples[i]),
         }
         results.push(result)
-        process.stderr.write(`  ${row.id} ${sizeLabel(size)} vs ${sdk.label}: ${result.ratio.toFixed(2)}×, ${percent(result.floorShare)} of floor\n`)
+        process.stderr.write(
+          `  ${row.id} ${sizeLabel(size)} vs ${sdk.label}: ${result.ratio.toFixed(2)}×, ${percent(result.floorShare)} of floor\n`,
+        )
       }
     }
   }
 
   const familyOrder = Object.keys(FAMILIES)
   const rowOrder = (r) => selected.findIndex((row) => row.id === r.id)
-  const sorted = [...results].sort((a, b) => familyOrder.indexOf(a.family) - familyOrder.indexOf(b.family) || rowOrder(a) - rowOrder(b) || a.size - b.size)
+  const sorted = [...results].sort(
+    (a, b) =>
+      familyOrder.indexOf(a.family) - familyOrder.indexOf(b.family) ||
+      rowOrder(a) - rowOrder(b) ||
+      a.size - b.size,
+  )
   for (const family of familyOrder) {
     const rows = sorted.filter((r) => r.family === family)
     if (rows.length === 0) continue
-    const floors = [...new Set(rows.map((r) => r.floorKind))].map((kind) => `${kind}: ${FLOOR_LABELS[kind]}`)
-    console.log(`\n## ${FAMILIES[family]}: ${census.get(family).count} presets; ${new Set(rows.map((r) => r.id)).size} benchmarked`)
+    const floors = [...new Set(rows.map((r) => r.floorKind))].map(
+      (kind) => `${kind}: ${FLOOR_LABELS[kind]}`,
+    )
+    console.log(
+      `\n## ${FAMILIES[family]}: ${census.get(family).count} presets; ${new Set(rows.map((r) => r.id)).size} benchmarked`,
+    )
     console.log(`floor = ${floors.join('; ')}\n`)
     console.log(
       table(
-        ['preset', 'scheme', 'size', 'hookgate ops/s', 'SDK ops/s', 'ratio vs SDK', 'floor ops/s', '% of floor', 'SDK call'],
+        [
+          'preset',
+          'scheme',
+          'size',
+          'hookgate ops/s',
+          'SDK ops/s',
+          'ratio vs SDK',
+          'floor ops/s',
+          '% of floor',
+          'SDK call',
+        ],
         rows.map((r) => [
           r.id,
           r.what,
@@ -1254,14 +1663,23 @@ export async function run() {
           r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`,
           integer.format(r.floor),
           percent(r.floorShare),
-          r.sdk === undefined ? `— (${r.note})` : r.note === undefined ? r.sdk : `${r.sdk} (${r.note})`,
+          r.sdk === undefined
+            ? `— (${r.note})`
+            : r.note === undefined
+              ? r.sdk
+              : `${r.sdk} (${r.note})`,
         ]),
         3,
       ),
     )
   }
-  const uncovered = familyOrder.filter((family) => census.get(family).count > 0 && !results.some((r) => r.family === family))
-  if (FILTER === undefined && uncovered.length > 0) console.log(`\nWARNING: no benchmarked preset in: ${uncovered.map((family) => FAMILIES[family]).join(', ')}`)
+  const uncovered = familyOrder.filter(
+    (family) => census.get(family).count > 0 && !results.some((r) => r.family === family),
+  )
+  if (FILTER === undefined && uncovered.length > 0)
+    console.log(
+      `\nWARNING: no benchmarked preset in: ${uncovered.map((family) => FAMILIES[family]).join(', ')}`,
+    )
   if (missingSdks.size > 0) {
     console.log(
       `\nSDKs not installed, their rows show ours and the floor only: ${[...missingSdks].join(', ')}.\n` +
@@ -1273,10 +1691,15 @@ export async function run() {
   for (const r of results) {
     if (r.ratio === undefined) continue
     const goal = r.pureJs ? PURE_JS_SDK_RATIO_TARGET : SDK_RATIO_TARGET
-    targets.push({ name: `${r.id} ${sizeLabel(r.size)} ≥ ${goal.toFixed(1)}× ${r.sdk}`, pass: r.ratio >= goal, value: `${r.ratio.toFixed(2)}×` })
+    targets.push({
+      name: `${r.id} ${sizeLabel(r.size)} ≥ ${goal.toFixed(1)}× ${r.sdk}`,
+      pass: r.ratio >= goal,
+      value: `${r.ratio.toFixed(2)}×`,
+    })
   }
   const floorRows = new Map()
-  for (const r of results) if (r.size === FLOOR_TARGET_SIZE && !floorRows.has(r.id)) floorRows.set(r.id, r)
+  for (const r of results)
+    if (r.size === FLOOR_TARGET_SIZE && !floorRows.has(r.id)) floorRows.set(r.id, r)
   const notes = []
   for (const r of floorRows.values()) {
     const scored = SCORED_FLOORS.has(r.floorKind)
@@ -1291,7 +1714,8 @@ export async function run() {
   }
   console.log(`\n(load average at the end: ${load()})`)
   console.log('\nTargets (issues 2 and 11):')
-  for (const target of targets) console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
+  for (const target of targets)
+    console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
   for (const note of notes) console.log(`info  ${note.name}: ${note.value} (not scored)`)
 
   console.log(
@@ -1305,11 +1729,23 @@ export async function run() {
       families: Object.fromEntries(
         [...census].map(([family, entry]) => [
           family,
-          { presets: entry.count, variants: Object.fromEntries([...entry.variants].map(([kind, { count, details }]) => [kind, { count, ...Object.fromEntries(details) }])) },
+          {
+            presets: entry.count,
+            variants: Object.fromEntries(
+              [...entry.variants].map(([kind, { count, details }]) => [
+                kind,
+                { count, ...Object.fromEntries(details) },
+              ]),
+            ),
+          },
         ]),
       ),
       missingSdks: [...missingSdks],
-      rows: results.map((r) => ({ ...r, ...(r.ratio === undefined ? {} : { ratio: Number(r.ratio.toFixed(3)) }), floorShare: Number(r.floorShare.toFixed(3)) })),
+      rows: results.map((r) => ({
+        ...r,
+        ...(r.ratio === undefined ? {} : { ratio: Number(r.ratio.toFixed(3)) }),
+        floorShare: Number(r.floorShare.toFixed(3)),
+      })),
       targets,
     }),
   )

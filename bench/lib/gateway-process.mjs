@@ -12,16 +12,28 @@ import process from 'node:process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
-export const CLI = fileURLToPath(new URL('../../packages/hookgate/dist/cli/main.js', import.meta.url))
+export const CLI = fileURLToPath(
+  new URL('../../packages/hookgate/dist/cli/main.js', import.meta.url),
+)
 
 /** Starts `hookgate serve` on `config` (written to `dir/hookgate.json`); resolves once it logged its address. */
-export async function launchGateway(dir, config, { name = 'hookgate.json', boundMs = 20_000 } = {}) {
+export async function launchGateway(
+  dir,
+  config,
+  { name = 'hookgate.json', boundMs = 20_000 } = {},
+) {
   const configPath = join(dir, name)
   writeFileSync(configPath, JSON.stringify(config))
   const env = { ...process.env }
   delete env.NODE_OPTIONS
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath, '--log-format', 'json'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)))
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--config', configPath, '--log-format', 'json'],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  )
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk) => {
     stderr += chunk
@@ -29,7 +41,10 @@ export async function launchGateway(dir, config, { name = 'hookgate.json', bound
   const logLines = []
   const lines = createInterface({ input: child.stdout })
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hookgate serve did not listen within ${boundMs} ms: ${stderr}`)), boundMs)
+    const timer = setTimeout(
+      () => reject(new Error(`hookgate serve did not listen within ${boundMs} ms: ${stderr}`)),
+      boundMs,
+    )
     lines.on('line', (line) => {
       if (logLines.length < 10_000) logLines.push(line)
       if (!line.includes('"hookgate listening"')) return
@@ -72,7 +87,10 @@ export async function launchGateway(dir, config, { name = 'hookgate.json', bound
  * One request; resolves `{ status, text, ms }`, status 0 when the connection failed or was cut. Never rejects.
  * `localAddress` picks the client address (127.0.0.x), as the gateway's per-client limits see it.
  */
-export function exchange(url, { method = 'POST', path, headers = {}, body, agent, localAddress, timeoutMs = 30_000 }) {
+export function exchange(
+  url,
+  { method = 'POST', path, headers = {}, body, agent, localAddress, timeoutMs = 30_000 },
+) {
   return new Promise((resolve) => {
     const started = performance.now()
     const bytes = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(body)
@@ -84,13 +102,20 @@ export function exchange(url, { method = 'POST', path, headers = {}, body, agent
         path,
         agent,
         localAddress,
-        headers: bytes === undefined ? headers : { ...headers, 'content-length': String(bytes.length) },
+        headers:
+          bytes === undefined ? headers : { ...headers, 'content-length': String(bytes.length) },
         timeout: timeoutMs,
       },
       (res) => {
         const chunks = []
         res.on('data', (chunk) => chunks.push(chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
+        )
         res.on('error', () => resolve({ status: 0, text: '', ms: performance.now() - started }))
       },
     )
@@ -114,7 +139,8 @@ export function median(values) {
 export function printTable(header, rows, left = 1) {
   const cells = [header, ...rows].map((row) => row.map((cell) => String(cell)))
   const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i]?.length ?? 0)))
-  const line = (row) => row.map((cell, i) => (i < left ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')
+  const line = (row) =>
+    row.map((cell, i) => (i < left ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')
   console.log(line(cells[0]))
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
   for (const row of cells.slice(1)) console.log(line(row))

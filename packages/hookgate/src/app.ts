@@ -63,7 +63,11 @@ export interface CreateGatewayOptions {
   /** Performs handshake follow-ups (AWS SNS subscription confirmation GETs); default: `fetch`, no redirects. */
   readonly followUp?: (url: string) => Promise<number>
   /** `GET /api/stream` tuning: heartbeat interval (default 15 000 ms) and per-client unsent-byte cap (default 1 MiB). */
-  readonly stream?: { readonly heartbeatMs?: number; readonly maxBufferedBytes?: number; readonly maxClients?: number }
+  readonly stream?: {
+    readonly heartbeatMs?: number
+    readonly maxBufferedBytes?: number
+    readonly maxClients?: number
+  }
 }
 
 /** A configured source and the URL providers should call. */
@@ -111,13 +115,19 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     options.storage === undefined
       ? createStorageFromConfig(config.storage, {
           onCommit: hooks.onCommit,
-          onError: (error) => logger.warn({ error: errorSummary(error) }, 'store connection error (calls retry on a new connection)'),
+          onError: (error) =>
+            logger.warn(
+              { error: errorSummary(error) },
+              'store connection error (calls retry on a new connection)',
+            ),
         })
       : typeof options.storage === 'function'
         ? options.storage(hooks)
         : options.storage
 
-  const events = createGatewayEvents((error, name) => logger.warn({ error: errorSummary(error), event: name }, 'an event listener threw'))
+  const events = createGatewayEvents((error, name) =>
+    logger.warn({ error: errorSummary(error), event: name }, 'an event listener threw'),
+  )
   const fanOut = createFanOut(config.destinations)
   const mode = config.delivery.mode
   const worker =
@@ -140,7 +150,13 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   const trustProxy = createAddressMatcher(config.server.trustProxy)
   // `dispatch` is called per request, after all of this is built.
-  const lifecycle = createServerLifecycle({ server: config.server, trustProxy, logger, metrics, dispatch: (req) => dispatch(req) })
+  const lifecycle = createServerLifecycle({
+    server: config.server,
+    trustProxy,
+    logger,
+    metrics,
+    dispatch: (req) => dispatch(req),
+  })
   const draining = (): boolean => lifecycle.draining
   const ingest = createIngestHandler({
     sources: createSourceTable(config.sources),
@@ -152,16 +168,23 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     now,
     listenHost: () => {
       const address = lifecycle.address
-      return address === undefined ? hostPort(config.server.host, config.server.port) : hostPort(address.host, address.port)
+      return address === undefined
+        ? hostPort(config.server.host, config.server.port)
+        : hostPort(address.host, address.port)
     },
     draining,
     fanOut,
-    ...(worker === undefined ? {} : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
+    ...(worker === undefined
+      ? {}
+      : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
     keys: createKeyResolver(options.fetchKey === undefined ? {} : { fetchKey: options.fetchKey }),
     ...(options.followUp === undefined ? {} : { followUp: options.followUp }),
     events,
   })
-  const stream = config.admin === undefined ? undefined : createEventStream({ events, logger, ...options.stream })
+  const stream =
+    config.admin === undefined
+      ? undefined
+      : createEventStream({ events, logger, ...options.stream })
   const admin =
     config.admin === undefined
       ? undefined
@@ -171,7 +194,8 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           logger,
           delivery: { destinations: config.destinations, fanOut, worker, now },
           ...(stream === undefined ? {} : { stream }),
-          providerOf: (sourceId) => config.sources.find((source) => source.id === sourceId)?.provider,
+          providerOf: (sourceId) =>
+            config.sources.find((source) => source.id === sourceId)?.provider,
         })
   const dispatch = createGatewayRouter({
     mode,
@@ -217,11 +241,21 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     async listen(listenOptions = {}) {
       if (lifecycle.listening) throw new Error('the gateway is already listening')
       await start()
-      return lifecycle.listen(listenOptions.host ?? config.server.host, listenOptions.port ?? config.server.port)
+      return lifecycle.listen(
+        listenOptions.host ?? config.server.host,
+        listenOptions.port ?? config.server.port,
+      )
     },
     endpoints() {
-      const base = config.server.publicUrl ?? lifecycle.address?.url ?? serverOrigin(config.server.host, config.server.port)
-      return config.sources.map((source) => ({ id: source.id, provider: source.provider, url: webhookUrl(base, source.id) }))
+      const base =
+        config.server.publicUrl ??
+        lifecycle.address?.url ??
+        serverOrigin(config.server.host, config.server.port)
+      return config.sources.map((source) => ({
+        id: source.id,
+        provider: source.provider,
+        url: webhookUrl(base, source.id),
+      }))
     },
     close() {
       closing ??= (async () => {

@@ -10,7 +10,12 @@ import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { isBuiltinProviderId, providers, type ConfiguredPreset, type ProviderFactory } from '@hookgate/verify'
+import {
+  isBuiltinProviderId,
+  providers,
+  type ConfiguredPreset,
+  type ProviderFactory,
+} from '@hookgate/verify'
 import { isRefusedAddress } from './delivery/address-policy.ts'
 import { parseDurationMs } from './delivery/duration.ts'
 import { ConfigError } from './errors.ts'
@@ -51,7 +56,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 /** A whole number in range; digit strings are accepted because `${env:PORT}` interpolates to text. */
 function wholeNumber(min: number, max: number) {
   return z
-    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], { error: 'must be a whole number' })
+    .union([z.number(), z.string().regex(/^\d+$/).transform(Number)], {
+      error: 'must be a whole number',
+    })
     .pipe(
       z
         .number()
@@ -62,23 +69,34 @@ function wholeNumber(min: number, max: number) {
 }
 
 function isProviderFactory(value: unknown): value is ProviderFactory<object> {
-  return typeof value === 'function' && typeof (value as { definition?: { id?: unknown } }).definition?.id === 'string'
+  return (
+    typeof value === 'function' &&
+    typeof (value as { definition?: { id?: unknown } }).definition?.id === 'string'
+  )
 }
 
 const sourceSchema = z.strictObject({
   id: z
     .string()
-    .regex(SOURCE_ID, 'must be 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit (it is a URL path segment)'),
+    .regex(
+      SOURCE_ID,
+      'must be 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit (it is a URL path segment)',
+    ),
   /** A built-in preset id, or (programmatic configs) a preset factory made with `defineProvider`. */
-  provider: z.union([z.string().min(1, 'must not be empty'), z.custom<ProviderFactory<object>>(isProviderFactory)], {
-    error: 'must be a provider id such as "github" or "stripe"',
-  }),
+  provider: z.union(
+    [z.string().min(1, 'must not be empty'), z.custom<ProviderFactory<object>>(isProviderFactory)],
+    {
+      error: 'must be a provider id such as "github" or "stripe"',
+    },
+  ),
   secrets: z
     .union([z.string(), z.array(z.string())], { error: 'must be a list of secrets' })
     .transform((value) => (typeof value === 'string' ? [value] : value))
     // Absent only for presets whose keys are fetched from the provider (AWS SNS); checked below.
     .default([]),
-  options: z.record(z.string(), z.unknown(), { error: 'must be a mapping of preset options' }).default({}),
+  options: z
+    .record(z.string(), z.unknown(), { error: 'must be a mapping of preset options' })
+    .default({}),
   /** With `provider: custom`: the sender's scheme as data (custom-scheme.ts). */
   scheme: customSchemeSchema.optional(),
   allowIps: z.array(z.string()).default([]),
@@ -95,7 +113,10 @@ function duration(min: number, max: number) {
   return z.unknown().transform((value, ctx) => {
     const ms = parseDurationMs(value)
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 500ms, 5s, 5m, 2h or 1d' })
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration such as 500ms, 5s, 5m, 2h or 1d',
+      })
       return z.NEVER
     }
     if (ms < min || ms > max) {
@@ -116,15 +137,26 @@ export type DeliveryMode = (typeof DELIVERY_MODES)[number]
 const destinationSchema = z.strictObject({
   id: z
     .string()
-    .regex(SOURCE_ID, 'must be 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit'),
+    .regex(
+      SOURCE_ID,
+      'must be 1-64 letters, digits, "-", "_" or ".", starting with a letter or digit',
+    ),
   url: z.string(),
-  sources: z.array(z.string(), { error: 'must be a list of source ids' }).min(1, 'must list at least one source id'),
-  eventTypes: z.array(z.string().min(1, 'must not be empty')).min(1, 'must not be empty (omit it to deliver every event)').optional(),
+  sources: z
+    .array(z.string(), { error: 'must be a list of source ids' })
+    .min(1, 'must list at least one source id'),
+  eventTypes: z
+    .array(z.string().min(1, 'must not be empty'))
+    .min(1, 'must not be empty (omit it to deliver every event)')
+    .optional(),
   timeoutMs: wholeNumber(1, 600_000).default(15_000),
   signingSecret: z.string(),
   retry: z
     .strictObject({
-      schedule: z.array(duration(1, 7 * 86_400_000)).max(50, 'must have at most 50 steps').prefault([...DEFAULT_RETRY_SCHEDULE]),
+      schedule: z
+        .array(duration(1, 7 * 86_400_000))
+        .max(50, 'must have at most 50 steps')
+        .prefault([...DEFAULT_RETRY_SCHEDULE]),
       jitter: z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1').default(0.2),
       maxRetryAfter: duration(0, 7 * 86_400_000).prefault('1h'),
     })
@@ -146,8 +178,12 @@ const configSchema = z.strictObject({
       headersTimeout: duration(1, 600_000).prefault('10s'),
       bodyTimeout: duration(1, 3_600_000).prefault('30s'),
       maxConnections: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS),
-      maxConnectionsPerClient: wholeNumber(1, 1_000_000).default(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
-      diagnose: z.strictObject({ perMinute: wholeNumber(0, 10_000).default(DEFAULT_DIAGNOSE_PER_MINUTE) }).prefault({}),
+      maxConnectionsPerClient: wholeNumber(1, 1_000_000).default(
+        DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+      ),
+      diagnose: z
+        .strictObject({ perMinute: wholeNumber(0, 10_000).default(DEFAULT_DIAGNOSE_PER_MINUTE) })
+        .prefault({}),
       rejectionLimit: z
         .strictObject({
           burst: wholeNumber(0, 1_000_000).default(60),
@@ -161,7 +197,11 @@ const configSchema = z.strictObject({
     .union(
       [
         // Shorthand: `storage: postgres://…` or `storage: ./data/hookgate.db`.
-        z.string().transform((value) => (POSTGRES_URL_SCHEME.test(value) ? { postgres: value } : { sqlite: value })),
+        z
+          .string()
+          .transform((value) =>
+            POSTGRES_URL_SCHEME.test(value) ? { postgres: value } : { sqlite: value },
+          ),
         z.strictObject({
           sqlite: z.string().min(1, 'must not be empty').optional(),
           postgres: z.string().min(1, 'must not be empty').optional(),
@@ -170,7 +210,10 @@ const configSchema = z.strictObject({
           maxRejections: wholeNumber(1, 100_000_000).optional(),
         }),
       ],
-      { error: 'must be a mapping such as { sqlite: ./data/hookgate.db } or { postgres: postgres://… }, or that path or URL alone' },
+      {
+        error:
+          'must be a mapping such as { sqlite: ./data/hookgate.db } or { postgres: postgres://… }, or that path or URL alone',
+      },
     )
     .prefault({ sqlite: './data/hookgate.db' }),
   admin: z.strictObject({ token: z.string() }).optional(),
@@ -179,7 +222,11 @@ const configSchema = z.strictObject({
   delivery: z
     .strictObject({
       mode: z.enum(DELIVERY_MODES).default('all'),
-      workerId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').optional(),
+      workerId: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(128, 'must be at most 128 characters')
+        .optional(),
       pollIntervalMs: wholeNumber(10, 600_000).default(1_000),
       leaseMarginMs: wholeNumber(0, 3_600_000).default(30_000),
       circuitBreaker: z
@@ -224,7 +271,11 @@ export interface ServerConfig {
    * Refusals per client address (after `trustProxy`): past `burst`, that address is answered 429 with `Retry-After`
    * and no verification work until the bucket refills at `perSecond`. `burst: 0` turns it off.
    */
-  readonly rejectionLimit: { readonly burst: number; readonly perSecond: number; readonly maxClients: number }
+  readonly rejectionLimit: {
+    readonly burst: number
+    readonly perSecond: number
+    readonly maxClients: number
+  }
 }
 
 /** `storage.sqlite`: one file, one instance. */
@@ -377,7 +428,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = ''
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out === '' ? key : `.${key}`
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key))
+      out += out === '' ? key : `.${key}`
     else out += `[${JSON.stringify(String(key))}]`
   }
   return out === '' ? '(root)' : out
@@ -411,8 +463,12 @@ function interpolate(
       if (ref === null) {
         const at = formatPath(path)
         // A secret may contain "${" by chance: its text is never echoed (not even the part after "${").
-        const what = holdsSecret(at) ? 'a "${" in this secret (its text is not shown)' : `"\${${(inner ?? '').slice(0, 40)}}"`
-        issues.push(`${at}: ${what} is not a valid reference; write \${env:NAME} or \${env:NAME:-default}, or $\${ for a literal "\${"`)
+        const what = holdsSecret(at)
+          ? 'a "${" in this secret (its text is not shown)'
+          : `"\${${(inner ?? '').slice(0, 40)}}"`
+        issues.push(
+          `${at}: ${what} is not a valid reference; write \${env:NAME} or \${env:NAME:-default}, or $\${ for a literal "\${"`,
+        )
         return ''
       }
       const [, name = '', fallback] = ref
@@ -429,10 +485,16 @@ function interpolate(
       return found
     })
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolate(item, [...path, i], env, issues, fallbacks))
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+  if (Array.isArray(value))
+    return value.map((item, i) => interpolate(item, [...path, i], env, issues, fallbacks))
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) out[key] = interpolate(item, [...path, key], env, issues, fallbacks)
+    for (const [key, item] of Object.entries(value))
+      out[key] = interpolate(item, [...path, key], env, issues, fallbacks)
     return out
   }
   return value
@@ -461,7 +523,9 @@ function validatePublicUrl(value: string | undefined, issues: string[]): string 
   try {
     url = new URL(value)
   } catch {
-    issues.push('server.publicUrl: must be an absolute http(s) URL such as https://hooks.example.com')
+    issues.push(
+      'server.publicUrl: must be an absolute http(s) URL such as https://hooks.example.com',
+    )
     return undefined
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -469,7 +533,9 @@ function validatePublicUrl(value: string | undefined, issues: string[]): string 
     return undefined
   }
   if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
-    issues.push('server.publicUrl: must not have a query or fragment (the request path and query are appended)')
+    issues.push(
+      'server.publicUrl: must not have a query or fragment (the request path and query are appended)',
+    )
     return undefined
   }
   return value.replace(/\/+$/, '')
@@ -478,7 +544,9 @@ function validatePublicUrl(value: string | undefined, issues: string[]): string 
 function checkCidrs(list: readonly string[], path: string, issues: string[]): void {
   list.forEach((entry, i) => {
     if (parseCidr(entry) === undefined) {
-      issues.push(`${path}[${i}]: "${entry.slice(0, 64)}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)`)
+      issues.push(
+        `${path}[${i}]: "${entry.slice(0, 64)}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)`,
+      )
     }
   })
 }
@@ -487,7 +555,13 @@ function checkCidrs(list: readonly string[], path: string, issues: string[]): vo
  * A provider-issued secret: the provider chose its length, so a short one is not refused (the gateway must start
  * for the provider it serves) but warned about, naming the source; an empty one is an error.
  */
-function checkProviderSecret(secret: string, path: string, sourceId: string, issues: string[], warnings: ConfigWarning[]): boolean {
+function checkProviderSecret(
+  secret: string,
+  path: string,
+  sourceId: string,
+  issues: string[],
+  warnings: ConfigWarning[],
+): boolean {
   if (secret.trim() === '') {
     issues.push(`${path}: must not be empty`)
     return false
@@ -505,17 +579,27 @@ function checkProviderSecret(secret: string, path: string, sourceId: string, iss
  * `allowIps` entries are CIDRs or addresses, or the id of a provider that publishes its sender addresses
  * (`trello`, `stripe`, `github`), which stands for that list.
  */
-function expandAllowIps(list: readonly string[], path: string, issues: string[]): readonly string[] {
-  const publishing = Object.values(providers).filter(({ definition }) => definition.senderIps !== undefined).map(({ definition }) => definition.id)
+function expandAllowIps(
+  list: readonly string[],
+  path: string,
+  issues: string[],
+): readonly string[] {
+  const publishing = Object.values(providers)
+    .filter(({ definition }) => definition.senderIps !== undefined)
+    .map(({ definition }) => definition.id)
   return list.flatMap((entry, i) => {
     if (parseCidr(entry) !== undefined) return [entry]
     if (isBuiltinProviderId(entry)) {
       const published = providers[entry].definition.senderIps
       if (published !== undefined) return [...published.cidrs]
-      issues.push(`${path}[${i}]: ${entry} publishes no sender addresses (providers that do: ${publishing.join(', ')})`)
+      issues.push(
+        `${path}[${i}]: ${entry} publishes no sender addresses (providers that do: ${publishing.join(', ')})`,
+      )
       return []
     }
-    issues.push(`${path}[${i}]: "${entry.slice(0, 64)}" is not an IP address, a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32) or a provider that publishes its addresses (${publishing.join(', ')})`)
+    issues.push(
+      `${path}[${i}]: "${entry.slice(0, 64)}" is not an IP address, a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32) or a provider that publishes its addresses (${publishing.join(', ')})`,
+    )
     return []
   })
 }
@@ -526,7 +610,9 @@ function checkSecret(secret: string, path: string, issues: string[]): boolean {
     return false
   }
   if (secret.length < MIN_SECRET_LENGTH) {
-    issues.push(`${path}: is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH} required)`)
+    issues.push(
+      `${path}: is too short (${secret.length} characters; at least ${MIN_SECRET_LENGTH} required)`,
+    )
     return false
   }
   return true
@@ -539,15 +625,18 @@ function checkSecret(secret: string, path: string, issues: string[]): boolean {
  */
 export function parseConfig(input: unknown, options: ParseConfigOptions = {}): GatewayConfig {
   const issues: string[] = []
-  if (input === null || input === undefined) throw new ConfigError(['(root): the configuration is empty'], options.file)
-  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigError(['(root): must be a mapping'], options.file)
+  if (input === null || input === undefined)
+    throw new ConfigError(['(root): the configuration is empty'], options.file)
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw new ConfigError(['(root): must be a mapping'], options.file)
   const fallbacks: EnvFallback[] = []
   const warnings: ConfigWarning[] = []
   const interpolated = interpolate(input, [], options.env ?? process.env, issues, fallbacks)
   if (issues.length > 0) throw new ConfigError(issues, options.file)
 
   const parsed = configSchema.safeParse(interpolated, {
-    error: (issue) => (issue.input === undefined && issue.code === 'invalid_type' ? 'is required' : undefined),
+    error: (issue) =>
+      issue.input === undefined && issue.code === 'invalid_type' ? 'is required' : undefined,
   })
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), options.file)
   const raw = parsed.data
@@ -564,18 +653,23 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
   raw.sources.forEach((source, i) => {
     const at = `sources[${i}]`
     const first = seen.get(source.id)
-    if (first !== undefined) issues.push(`${at}.id: duplicate source id "${source.id}" (also sources[${first}].id)`)
+    if (first !== undefined)
+      issues.push(`${at}.id: duplicate source id "${source.id}" (also sources[${first}].id)`)
     else seen.set(source.id, i)
     const allowIps = expandAllowIps(source.allowIps, `${at}.allowIps`, issues)
 
     let factory: ProviderFactory<object>
     if (source.provider === CUSTOM_PROVIDER || source.scheme !== undefined) {
       if (source.provider !== CUSTOM_PROVIDER) {
-        issues.push(`${at}.scheme: only with provider: custom (a built-in provider brings its own scheme)`)
+        issues.push(
+          `${at}.scheme: only with provider: custom (a built-in provider brings its own scheme)`,
+        )
         return
       }
       if (source.scheme === undefined) {
-        issues.push(`${at}.scheme: required with provider: custom (type: signature, token or basic)`)
+        issues.push(
+          `${at}.scheme: required with provider: custom (type: signature, token or basic)`,
+        )
         return
       }
       try {
@@ -586,7 +680,9 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
       }
     } else if (typeof source.provider === 'string') {
       if (!isBuiltinProviderId(source.provider)) {
-        issues.push(`${at}.provider: unknown provider "${source.provider.slice(0, 64)}" (known: ${Object.keys(providers).join(', ')})`)
+        issues.push(
+          `${at}.provider: unknown provider "${source.provider.slice(0, 64)}" (known: ${Object.keys(providers).join(', ')})`,
+        )
         return
       }
       factory = providers[source.provider] as ProviderFactory<object>
@@ -600,11 +696,14 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     let secretsOk = source.secrets.length > 0 || fetchesKeys
     if (!secretsOk) issues.push(`${at}.secrets: must not be empty`)
     source.secrets.forEach((secret, j) => {
-      if (!checkProviderSecret(secret, `${at}.secrets[${j}]`, source.id, issues, warnings)) secretsOk = false
+      if (!checkProviderSecret(secret, `${at}.secrets[${j}]`, source.id, issues, warnings))
+        secretsOk = false
     })
 
     if (source.toleranceSeconds !== undefined && definition.toleranceSeconds === undefined) {
-      issues.push(`${at}.toleranceSeconds: ${definition.id} signatures carry no replay window to override; remove this key`)
+      issues.push(
+        `${at}.toleranceSeconds: ${definition.id} signatures carry no replay window to override; remove this key`,
+      )
       return
     }
 
@@ -612,7 +711,10 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     let optionsOk = true
     for (const [key, value] of Object.entries(source.options)) {
       if (!definition.optionKeys.includes(key)) {
-        const allowed = definition.optionKeys.length === 0 ? `${definition.id} takes no options` : `${definition.id} takes: ${definition.optionKeys.join(', ')}`
+        const allowed =
+          definition.optionKeys.length === 0
+            ? `${definition.id} takes no options`
+            : `${definition.id} takes: ${definition.optionKeys.join(', ')}`
         issues.push(`${at}.options.${key}: unknown option (${allowed})`)
         optionsOk = false
       } else {
@@ -623,7 +725,9 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     const urlOption = definition.sourceUrlOption
     if (urlOption !== undefined && presetOptions[urlOption] === undefined) {
       if (publicUrl === undefined) {
-        issues.push(`${at}.options.${urlOption}: required for ${definition.id} (the URL exactly as registered with the provider) unless server.publicUrl is set`)
+        issues.push(
+          `${at}.options.${urlOption}: required for ${definition.id} (the URL exactly as registered with the provider) unless server.publicUrl is set`,
+        )
         optionsOk = false
       } else {
         presetOptions[urlOption] = webhookUrl(publicUrl, source.id)
@@ -631,7 +735,8 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     }
     if (!optionsOk) return
 
-    const tolerance = source.toleranceSeconds === undefined ? {} : { toleranceSeconds: source.toleranceSeconds }
+    const tolerance =
+      source.toleranceSeconds === undefined ? {} : { toleranceSeconds: source.toleranceSeconds }
     try {
       // Options apart from secrets: the definition's own check (a probe secret would not fit every key form).
       definition.configure({ ...presetOptions, ...tolerance })
@@ -663,7 +768,11 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
     })
   })
 
-  const destinations = validateDestinations(raw.destinations, new Set(raw.sources.map((source) => source.id)), issues)
+  const destinations = validateDestinations(
+    raw.destinations,
+    new Set(raw.sources.map((source) => source.id)),
+    issues,
+  )
 
   if (issues.length > 0 || storage === undefined) throw new ConfigError(issues, options.file)
   return {
@@ -704,12 +813,18 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
 type RawStorage = z.output<typeof configSchema>['storage']
 
 /** Exactly one of sqlite/postgres; PostgreSQL keys only with postgres. Messages never repeat the URL (it may hold a password). */
-function validateStorage(raw: RawStorage, baseDir: string | undefined, issues: string[]): StorageConfig | undefined {
+function validateStorage(
+  raw: RawStorage,
+  baseDir: string | undefined,
+  issues: string[],
+): StorageConfig | undefined {
   const schema = 'schema' in raw ? raw.schema : undefined
   const poolSize = 'poolSize' in raw ? raw.poolSize : undefined
   const maxRejections = 'maxRejections' in raw ? raw.maxRejections : undefined
   if (raw.postgres !== undefined && raw.sqlite !== undefined) {
-    issues.push('storage: set either sqlite (one instance, a file) or postgres (several instances), not both')
+    issues.push(
+      'storage: set either sqlite (one instance, a file) or postgres (several instances), not both',
+    )
     return undefined
   }
   if (raw.postgres !== undefined) {
@@ -721,11 +836,15 @@ function validateStorage(raw: RawStorage, baseDir: string | undefined, issues: s
     }
     let ok = true
     if (url === undefined || !POSTGRES_URL_SCHEME.test(raw.postgres) || url.hostname === '') {
-      issues.push('storage.postgres: must be a URL such as postgres://user:password@db.example:5432/hookgate')
+      issues.push(
+        'storage.postgres: must be a URL such as postgres://user:password@db.example:5432/hookgate',
+      )
       ok = false
     }
     if (schema !== undefined && !POSTGRES_SCHEMA.test(schema)) {
-      issues.push('storage.schema: must be 1-63 lowercase letters, digits or "_", not starting with a digit (e.g. hookgate)')
+      issues.push(
+        'storage.schema: must be 1-63 lowercase letters, digits or "_", not starting with a digit (e.g. hookgate)',
+      )
       ok = false
     }
     if (!ok) return undefined
@@ -738,20 +857,27 @@ function validateStorage(raw: RawStorage, baseDir: string | undefined, issues: s
     }
   }
   if (raw.sqlite === undefined) {
-    issues.push('storage.sqlite: is required (a file path, e.g. ./data/hookgate.db), or set storage.postgres')
+    issues.push(
+      'storage.sqlite: is required (a file path, e.g. ./data/hookgate.db), or set storage.postgres',
+    )
     return undefined
   }
   if (schema !== undefined) issues.push('storage.schema: only applies to storage.postgres')
   if (poolSize !== undefined) issues.push('storage.poolSize: only applies to storage.postgres')
   const file = raw.sqlite
-  const sqlite = file === ':memory:' || isAbsolute(file) ? file : resolve(baseDir ?? process.cwd(), file)
+  const sqlite =
+    file === ':memory:' || isAbsolute(file) ? file : resolve(baseDir ?? process.cwd(), file)
   return { kind: 'sqlite', sqlite, maxRejections }
 }
 
 type RawDestination = z.output<typeof destinationSchema>
 
 /** Checks what the schema cannot (URLs, source references, duplicate ids, the signing secret) and builds signers. */
-function validateDestinations(raw: readonly RawDestination[], sourceIds: ReadonlySet<string>, issues: string[]): DestinationConfig[] {
+function validateDestinations(
+  raw: readonly RawDestination[],
+  sourceIds: ReadonlySet<string>,
+  issues: string[],
+): DestinationConfig[] {
   const seen = new Map<string, number>()
   const out: DestinationConfig[] = []
   raw.forEach((destination, i) => {
@@ -759,7 +885,9 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
     let ok = true
     const first = seen.get(destination.id)
     if (first !== undefined) {
-      issues.push(`${at}.id: duplicate destination id "${destination.id}" (also destinations[${first}].id)`)
+      issues.push(
+        `${at}.id: duplicate destination id "${destination.id}" (also destinations[${first}].id)`,
+      )
       ok = false
     } else seen.set(destination.id, i)
 
@@ -770,7 +898,9 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
       url = undefined
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      issues.push(`${at}.url: must be an absolute http or https URL such as http://127.0.0.1:9000/hooks`)
+      issues.push(
+        `${at}.url: must be an absolute http or https URL such as http://127.0.0.1:9000/hooks`,
+      )
       ok = false
     } else if (url.hash !== '') {
       issues.push(`${at}.url: must not have a #fragment`)
@@ -778,13 +908,17 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
     }
     if (url !== undefined && !destination.allowLinkLocal && isRefusedAddress(url.hostname)) {
       // The URL parser has already turned 2852039166 or 0xa9fea9fe into 169.254.169.254.
-      issues.push(`${at}.url: ${url.hostname} is a link-local or cloud-metadata address; set allowLinkLocal: true on this destination if it is really the target`)
+      issues.push(
+        `${at}.url: ${url.hostname} is a link-local or cloud-metadata address; set allowLinkLocal: true on this destination if it is really the target`,
+      )
       ok = false
     }
 
     destination.sources.forEach((source, j) => {
       if (!sourceIds.has(source)) {
-        issues.push(`${at}.sources[${j}]: unknown source "${source.slice(0, 64)}" (configured: ${[...sourceIds].join(', ')})`)
+        issues.push(
+          `${at}.sources[${j}]: unknown source "${source.slice(0, 64)}" (configured: ${[...sourceIds].join(', ')})`,
+        )
         ok = false
       }
     })
@@ -792,7 +926,9 @@ function validateDestinations(raw: readonly RawDestination[], sourceIds: Readonl
     let signer: ConfiguredPreset | undefined
     if (checkSecret(destination.signingSecret, `${at}.signingSecret`, issues)) {
       if (!destination.signingSecret.startsWith('whsec_')) {
-        issues.push(`${at}.signingSecret: must be a Standard Webhooks secret: whsec_ followed by base64 (e.g. from \`openssl rand -base64 32\`)`)
+        issues.push(
+          `${at}.signingSecret: must be a Standard Webhooks secret: whsec_ followed by base64 (e.g. from \`openssl rand -base64 32\`)`,
+        )
       } else {
         try {
           signer = providers['standard-webhooks']({ secrets: [destination.signingSecret] })
@@ -831,7 +967,8 @@ export function parseConfigText(text: string, options: ParseConfigOptions = {}):
     input = parseYaml(text)
   } catch (error) {
     // Only the first line of the parser's message: the rest quotes the source line, which may hold a secret.
-    const message = error instanceof Error ? (error.message.split(/:?\n/)[0] ?? 'syntax error') : 'syntax error'
+    const message =
+      error instanceof Error ? (error.message.split(/:?\n/)[0] ?? 'syntax error') : 'syntax error'
     throw new ConfigError([`(syntax): ${message}`], options.file)
   }
   return parseConfig(input, options)
@@ -842,7 +979,10 @@ export function parseConfigText(text: string, options: ParseConfigOptions = {}):
  * @throws ConfigError (also when the file cannot be read)
  * @example const config = await loadConfig('hookgate.yaml')
  */
-export async function loadConfig(file: string, options: Omit<ParseConfigOptions, 'file' | 'baseDir'> = {}): Promise<GatewayConfig> {
+export async function loadConfig(
+  file: string,
+  options: Omit<ParseConfigOptions, 'file' | 'baseDir'> = {},
+): Promise<GatewayConfig> {
   let text: string
   try {
     text = await readFile(file, 'utf8')

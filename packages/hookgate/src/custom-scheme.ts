@@ -26,20 +26,37 @@ import { z } from 'zod'
 /** The provider value that says "the scheme is in `scheme:`". */
 export const CUSTOM_PROVIDER = 'custom'
 
-const fieldSource = z.union([z.strictObject({ header: z.string().min(1) }), z.strictObject({ body: z.string().min(1) })], {
-  error: 'must be { header: Name } or { body: dotted.path }',
-})
+const fieldSource = z.union(
+  [z.strictObject({ header: z.string().min(1) }), z.strictObject({ body: z.string().min(1) })],
+  {
+    error: 'must be { header: Name } or { body: dotted.path }',
+  },
+)
 const fieldSources = z.union([fieldSource, z.array(fieldSource).min(1)])
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name')
 
 const signatureScheme = z.strictObject({
   type: z.literal('signature'),
-  algorithm: z.enum(['hmac-md5', 'hmac-sha1', 'hmac-sha256', 'hmac-sha512', 'ed25519', 'ecdsa-p256-sha256', 'rsa-sha256']),
+  algorithm: z.enum([
+    'hmac-md5',
+    'hmac-sha1',
+    'hmac-sha256',
+    'hmac-sha512',
+    'ed25519',
+    'ecdsa-p256-sha256',
+    'rsa-sha256',
+  ]),
   header: headerName,
   encoding: z.enum(['hex', 'base64', 'base64url']),
   prefix: z.string().max(64).optional(),
   anyHexCase: z.boolean().optional(),
-  list: z.strictObject({ separator: z.string().min(1).max(4), key: z.string().min(1).max(32), timestampKey: z.string().min(1).max(32).optional() }).optional(),
+  list: z
+    .strictObject({
+      separator: z.string().min(1).max(4),
+      key: z.string().min(1).max(32),
+      timestampKey: z.string().min(1).max(32).optional(),
+    })
+    .optional(),
   signed: z.string().min(1).max(256).default('{body}'),
   timestamp: z
     .strictObject({
@@ -52,7 +69,10 @@ const signatureScheme = z.strictObject({
   eventId: fieldSources.optional(),
   eventType: fieldSources.optional(),
   secret: z.enum(['utf8', 'base64', 'hex', 'whsec']).default('utf8'),
-  urlOption: z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/).optional(),
+  urlOption: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]*$/)
+    .optional(),
   name: z.string().min(1).max(64).optional(),
 })
 
@@ -80,7 +100,8 @@ export function customPreset(sourceId: string, scheme: CustomScheme): ProviderFa
     id: `custom:${sourceId}`,
     name: scheme.name ?? `Custom (${sourceId})`,
     docsUrl: 'https://github.com/hookgate/hookgate/blob/main/docs/adding-a-provider.md',
-    mismatchHint: 'Check the secret and that the scheme in hookgate.yaml (header, algorithm, encoding, signed template) is the sender\'s.',
+    mismatchHint:
+      "Check the secret and that the scheme in hookgate.yaml (header, algorithm, encoding, signed template) is the sender's.",
   }
   if (scheme.type === 'signature') {
     return signedPreset({
@@ -94,11 +115,25 @@ export function customPreset(sourceId: string, scheme: CustomScheme): ProviderFa
         ...(scheme.anyHexCase === undefined ? {} : { anyHexCase: scheme.anyHexCase }),
         ...(scheme.list === undefined
           ? {}
-          : { list: { separator: scheme.list.separator, key: scheme.list.key, ...(scheme.list.timestampKey === undefined ? {} : { timestampKey: scheme.list.timestampKey }) } }),
+          : {
+              list: {
+                separator: scheme.list.separator,
+                key: scheme.list.key,
+                ...(scheme.list.timestampKey === undefined
+                  ? {}
+                  : { timestampKey: scheme.list.timestampKey }),
+              },
+            }),
       },
       ...(scheme.timestamp === undefined
-          ? {}
-          : { timestamp: { unit: scheme.timestamp.unit, toleranceSeconds: scheme.timestamp.toleranceSeconds, ...(scheme.timestamp.header === undefined ? {} : { header: scheme.timestamp.header }) } }),
+        ? {}
+        : {
+            timestamp: {
+              unit: scheme.timestamp.unit,
+              toleranceSeconds: scheme.timestamp.toleranceSeconds,
+              ...(scheme.timestamp.header === undefined ? {} : { header: scheme.timestamp.header }),
+            },
+          }),
       ...(scheme.idHeader === undefined ? {} : { idHeader: scheme.idHeader }),
       ...(scheme.eventId === undefined ? {} : { eventId: scheme.eventId }),
       ...(scheme.eventType === undefined ? {} : { eventType: scheme.eventType }),

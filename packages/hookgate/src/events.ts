@@ -56,7 +56,10 @@ export type GatewayEventName = keyof GatewayEventMap
 
 export interface GatewayEvents {
   /** Subscribes; returns the unsubscribe function. */
-  on<K extends GatewayEventName>(name: K, listener: (payload: GatewayEventMap[K]) => void): () => void
+  on<K extends GatewayEventName>(
+    name: K,
+    listener: (payload: GatewayEventMap[K]) => void,
+  ): () => void
   emit<K extends GatewayEventName>(name: K, payload: GatewayEventMap[K]): void
 }
 
@@ -66,7 +69,9 @@ export interface GatewayEvents {
  * const events = createGatewayEvents()
  * const off = events.on('event:stored', (e) => console.log(e.id))
  */
-export function createGatewayEvents(onListenerError?: (error: unknown, name: GatewayEventName) => void): GatewayEvents {
+export function createGatewayEvents(
+  onListenerError?: (error: unknown, name: GatewayEventName) => void,
+): GatewayEvents {
   const listeners = new Map<GatewayEventName, Set<(payload: never) => void>>()
   return {
     on(name, listener) {

@@ -3,7 +3,14 @@
  * The webhook gateway: verifies, deduplicates and durably stores webhooks (embedded SQLite by default).
  * Explicit named re-exports only.
  */
-export { createGateway, type Gateway, type CreateGatewayOptions, type StorageHooks, type ListeningAddress, type SourceEndpoint } from './app.ts'
+export {
+  createGateway,
+  type Gateway,
+  type CreateGatewayOptions,
+  type StorageHooks,
+  type ListeningAddress,
+  type SourceEndpoint,
+} from './app.ts'
 export {
   defineConfig,
   loadConfig,
@@ -27,7 +34,12 @@ export {
   type DeliveryConfig,
   type DeliveryMode,
 } from './config.ts'
-export { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions, type DestinationRuntimeState } from './delivery/worker.ts'
+export {
+  createDeliveryWorker,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+  type DestinationRuntimeState,
+} from './delivery/worker.ts'
 export {
   createCircuitBreaker,
   CIRCUIT_STATES,
@@ -46,7 +58,13 @@ export {
   type AttemptOutcome,
   type AttemptErrorCode,
 } from './delivery/retry-policy.ts'
-export { createForwarder, deliveryHeaders, type Forward, type Forwarder, type ForwardResult } from './delivery/forwarder.ts'
+export {
+  createForwarder,
+  deliveryHeaders,
+  type Forward,
+  type Forwarder,
+  type ForwardResult,
+} from './delivery/forwarder.ts'
 export {
   createFanOut,
   compileGlob,
@@ -71,7 +89,11 @@ export {
 } from './metrics.ts'
 export { redactHeaders, isSensitiveHeader, REDACTED } from './redact.ts'
 export { createSqliteStorage, type SqliteStorageOptions } from './storage/sqlite/index.ts'
-export { createPostgresStorage, type PostgresStorageOptions, type PostgresStorageInstance } from './storage/postgres/index.ts'
+export {
+  createPostgresStorage,
+  type PostgresStorageOptions,
+  type PostgresStorageInstance,
+} from './storage/postgres/index.ts'
 export {
   StorageUnavailableError,
   DELIVERY_STATUSES,

@@ -29,13 +29,28 @@ export interface CreateLoggerOptions {
   readonly destination?: DestinationStream
 }
 
-const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
-const LEVEL_COLORS: Readonly<Record<number, string>> = { 10: '90', 20: '36', 30: '32', 40: '33', 50: '31', 60: '35' }
+const LEVEL_NAMES: Readonly<Record<number, string>> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+}
+const LEVEL_COLORS: Readonly<Record<number, string>> = {
+  10: '90',
+  20: '36',
+  30: '32',
+  40: '33',
+  50: '31',
+  60: '35',
+}
 /** pino's own fields, shown in the line's head or left out. */
 const HEAD_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name', 'v'])
 
 function prettyValue(value: unknown): string {
-  if (typeof value === 'string') return value !== '' && !/[\s"=]/.test(value) ? value : JSON.stringify(value)
+  if (typeof value === 'string')
+    return value !== '' && !/[\s"=]/.test(value) ? value : JSON.stringify(value)
   return JSON.stringify(value) ?? String(value)
 }
 
@@ -51,13 +66,19 @@ export function prettyLine(line: string, colors = false): string {
     return line.endsWith('\n') ? line : `${line}\n`
   }
   const level = typeof entry.level === 'number' ? entry.level : 30
-  const time = typeof entry.time === 'string' ? entry.time.slice(11, 23) : typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 23) : ''
+  const time =
+    typeof entry.time === 'string'
+      ? entry.time.slice(11, 23)
+      : typeof entry.time === 'number'
+        ? new Date(entry.time).toISOString().slice(11, 23)
+        : ''
   const label = (LEVEL_NAMES[level] ?? String(level)).padEnd(5)
   const fields = Object.entries(entry)
     .filter(([key]) => !HEAD_FIELDS.has(key))
     .map(([key, value]) => `${key}=${prettyValue(value)}`)
     .join(' ')
-  const paint = (code: string | undefined, text: string): string => (colors && code !== undefined ? `\u001b[${code}m${text}\u001b[0m` : text)
+  const paint = (code: string | undefined, text: string): string =>
+    colors && code !== undefined ? `\u001b[${code}m${text}\u001b[0m` : text
   const message = typeof entry.msg === 'string' ? entry.msg : ''
   return `${paint('90', time)} ${paint(LEVEL_COLORS[level], label)} ${message}${fields === '' ? '' : ` ${paint('90', fields)}`}\n`
 }
@@ -66,7 +87,9 @@ export function prettyLine(line: string, colors = false): string {
  * A pino destination that writes {@link prettyLine}s to `out` (default stdout; colours when it is a TTY).
  * @example const logger = pino({}, createPrettyDestination())
  */
-export function createPrettyDestination(out: { write(chunk: string): unknown; isTTY?: boolean } = process.stdout): DestinationStream {
+export function createPrettyDestination(
+  out: { write(chunk: string): unknown; isTTY?: boolean } = process.stdout,
+): DestinationStream {
   const colors = out.isTTY === true && process.env.NO_COLOR === undefined
   return {
     write(chunk: string): void {
@@ -90,7 +113,12 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   }
   if (options.format === 'pretty') {
     const target = options.destination
-    return pino(settings, createPrettyDestination(target === undefined ? process.stdout : { write: (chunk: string) => target.write(chunk) }))
+    return pino(
+      settings,
+      createPrettyDestination(
+        target === undefined ? process.stdout : { write: (chunk: string) => target.write(chunk) },
+      ),
+    )
   }
   return options.destination === undefined ? pino(settings) : pino(settings, options.destination)
 }
@@ -99,7 +127,9 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
 export function errorSummary(error: unknown): { name: string; code?: string; message: string } {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code
-    return typeof code === 'string' ? { name: error.name, code, message: error.message } : { name: error.name, message: error.message }
+    return typeof code === 'string'
+      ? { name: error.name, code, message: error.message }
+      : { name: error.name, message: error.message }
   }
   return { name: 'unknown', message: String(error) }
 }

@@ -16,7 +16,8 @@ export interface MetricsEndpointOptions {
   readonly storage: Pick<Storage, 'destinationStats'>
   readonly destinations: readonly Pick<DestinationConfig, 'id'>[]
   /** This instance's circuit states; `undefined` when it does not deliver. */
-  readonly circuits: (() => readonly Pick<DestinationRuntimeState, 'destinationId' | 'circuit'>[]) | undefined
+  readonly circuits:
+    (() => readonly Pick<DestinationRuntimeState, 'destinationId' | 'circuit'>[]) | undefined
   readonly logger: GatewayLogger
   readonly now: () => Date
 }
@@ -24,7 +25,9 @@ export interface MetricsEndpointOptions {
 const CIRCUIT_GAUGE = { closed: 0, half_open: 0.5, open: 1 } as const
 
 /** @internal Creates the `/metrics` handler. */
-export function createMetricsEndpoint(options: MetricsEndpointOptions): () => Promise<CoreResponse> {
+export function createMetricsEndpoint(
+  options: MetricsEndpointOptions,
+): () => Promise<CoreResponse> {
   const { metrics, storage, destinations, logger, now } = options
 
   async function gauges(): Promise<DestinationGauges[] | undefined> {
@@ -41,20 +44,29 @@ export function createMetricsEndpoint(options: MetricsEndpointOptions): () => Pr
           pending: backlog?.pending ?? 0,
           inFlight: backlog?.inFlight ?? 0,
           dead: backlog?.dead ?? 0,
-          oldestDueAgeSeconds: backlog?.oldestDueAt === undefined ? 0 : Math.max(0, nowMs - backlog.oldestDueAt.getTime()) / 1000,
+          oldestDueAgeSeconds:
+            backlog?.oldestDueAt === undefined
+              ? 0
+              : Math.max(0, nowMs - backlog.oldestDueAt.getTime()) / 1000,
           circuitOpen: circuit === undefined ? undefined : CIRCUIT_GAUGE[circuit],
         }
       })
     } catch (error) {
       // Counters still render; the backlog gauges are missing from this scrape only.
-      logger.warn({ error: errorSummary(error) }, 'could not read the delivery backlog for /metrics')
+      logger.warn(
+        { error: errorSummary(error) },
+        'could not read the delivery backlog for /metrics',
+      )
       return undefined
     }
   }
 
   return async () => ({
     status: 200,
-    headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+      'cache-control': 'no-store',
+    },
     body: metrics.render(await gauges()),
   })
 }

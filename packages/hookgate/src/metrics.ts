@@ -6,7 +6,14 @@
  */
 
 /** What happened to a webhook request. */
-export const OUTCOMES = ['stored', 'duplicate', 'handshake', 'rejected', 'unavailable', 'error'] as const
+export const OUTCOMES = [
+  'stored',
+  'duplicate',
+  'handshake',
+  'rejected',
+  'unavailable',
+  'error',
+] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 /** Label used for requests to a source id that is not configured. */
@@ -32,9 +39,15 @@ export interface DestinationGauges {
   readonly circuitOpen: number | undefined
 }
 
-const ATTEMPT_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
-const LAG_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 21_600, 86_400]
-const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+const ATTEMPT_BUCKETS_SECONDS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]
+const LAG_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 60, 300, 1800, 3600, 21_600, 86_400,
+]
+const LATENCY_BUCKETS_SECONDS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+]
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 
 function escapeLabel(value: string): string {
@@ -110,16 +123,31 @@ export interface GatewayMetrics {
 
 /** Creates an empty metrics registry. */
 export function createMetrics(): GatewayMetrics {
-  const requests = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
+  const requests = new Map<
+    string,
+    { labels: readonly (readonly [string, string])[]; value: number }
+  >()
   const ingest = new Map<string, Histogram>()
   const batchSize = new Histogram(BATCH_SIZE_BUCKETS)
   const commitSeconds = new Histogram(LATENCY_BUCKETS_SECONDS)
-  const deliveries = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
-  const attempts = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
+  const deliveries = new Map<
+    string,
+    { labels: readonly (readonly [string, string])[]; value: number }
+  >()
+  const attempts = new Map<
+    string,
+    { labels: readonly (readonly [string, string])[]; value: number }
+  >()
   const attemptSeconds = new Map<string, Histogram>()
   const lagSeconds = new Map<string, Histogram>()
-  const refusedConnections = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
-  const clientErrors = new Map<string, { labels: readonly (readonly [string, string])[]; value: number }>()
+  const refusedConnections = new Map<
+    string,
+    { labels: readonly (readonly [string, string])[]; value: number }
+  >()
+  const clientErrors = new Map<
+    string,
+    { labels: readonly (readonly [string, string])[]; value: number }
+  >()
 
   const count = (map: typeof deliveries, labels: readonly (readonly [string, string])[]): void => {
     const key = labels.map(([, value]) => value).join('\u0000')
@@ -127,7 +155,11 @@ export function createMetrics(): GatewayMetrics {
     if (entry !== undefined) entry.value += 1
     else map.set(key, { labels, value: 1 })
   }
-  const histogram = (map: Map<string, Histogram>, key: string, buckets: readonly number[]): Histogram => {
+  const histogram = (
+    map: Map<string, Histogram>,
+    key: string,
+    buckets: readonly number[],
+  ): Histogram => {
     let found = map.get(key)
     if (found === undefined) {
       found = new Histogram(buckets)
@@ -141,7 +173,15 @@ export function createMetrics(): GatewayMetrics {
       const key = `${source}\u0000${outcome}\u0000${reason}`
       const entry = requests.get(key)
       if (entry !== undefined) entry.value += 1
-      else requests.set(key, { labels: [['source', source], ['outcome', outcome], ['reason', reason]], value: 1 })
+      else
+        requests.set(key, {
+          labels: [
+            ['source', source],
+            ['outcome', outcome],
+            ['reason', reason],
+          ],
+          value: 1,
+        })
     },
     observeIngest(source, seconds) {
       let histogram = ingest.get(source)
@@ -156,10 +196,16 @@ export function createMetrics(): GatewayMetrics {
       commitSeconds.observe(durationMs / 1000)
     },
     countDelivery(destination, outcome) {
-      count(deliveries, [['destination', destination], ['outcome', outcome]])
+      count(deliveries, [
+        ['destination', destination],
+        ['outcome', outcome],
+      ])
     },
     observeAttempt(destination, resultClass, seconds) {
-      count(attempts, [['destination', destination], ['result', resultClass]])
+      count(attempts, [
+        ['destination', destination],
+        ['result', resultClass],
+      ])
       histogram(attemptSeconds, destination, ATTEMPT_BUCKETS_SECONDS).observe(seconds)
     },
     observeDeliveryLag(destination, seconds) {
@@ -176,12 +222,14 @@ export function createMetrics(): GatewayMetrics {
         '# HELP hookgate_requests_total Webhook requests by source, outcome and reason.',
         '# TYPE hookgate_requests_total counter',
       ]
-      for (const { labels, value } of requests.values()) lines.push(`hookgate_requests_total{${labelText(labels)}} ${value}`)
+      for (const { labels, value } of requests.values())
+        lines.push(`hookgate_requests_total{${labelText(labels)}} ${value}`)
       lines.push(
         '# HELP hookgate_ingest_duration_seconds Time from a webhook request to its answer.',
         '# TYPE hookgate_ingest_duration_seconds histogram',
       )
-      for (const [source, histogram] of ingest) lines.push(...histogram.render('hookgate_ingest_duration_seconds', [['source', source]]))
+      for (const [source, histogram] of ingest)
+        lines.push(...histogram.render('hookgate_ingest_duration_seconds', [['source', source]]))
       lines.push(
         '# HELP hookgate_commit_batch_size Events per durable commit (group commit).',
         '# TYPE hookgate_commit_batch_size histogram',
@@ -192,40 +240,57 @@ export function createMetrics(): GatewayMetrics {
         '# HELP hookgate_deliveries_total Delivery attempts settled, by destination and what they led to.',
         '# TYPE hookgate_deliveries_total counter',
       )
-      for (const { labels, value } of deliveries.values()) lines.push(`hookgate_deliveries_total{${labelText(labels)}} ${value}`)
+      for (const { labels, value } of deliveries.values())
+        lines.push(`hookgate_deliveries_total{${labelText(labels)}} ${value}`)
       lines.push(
         '# HELP hookgate_delivery_attempts_total HTTP delivery attempts by destination and result (status class or error).',
         '# TYPE hookgate_delivery_attempts_total counter',
       )
-      for (const { labels, value } of attempts.values()) lines.push(`hookgate_delivery_attempts_total{${labelText(labels)}} ${value}`)
+      for (const { labels, value } of attempts.values())
+        lines.push(`hookgate_delivery_attempts_total{${labelText(labels)}} ${value}`)
       lines.push(
         '# HELP hookgate_delivery_attempt_duration_seconds Duration of each delivery attempt.',
         '# TYPE hookgate_delivery_attempt_duration_seconds histogram',
       )
-      for (const [destination, h] of attemptSeconds) lines.push(...h.render('hookgate_delivery_attempt_duration_seconds', [['destination', destination]]))
+      for (const [destination, h] of attemptSeconds)
+        lines.push(
+          ...h.render('hookgate_delivery_attempt_duration_seconds', [['destination', destination]]),
+        )
       lines.push(
-        '# HELP hookgate_delivery_lag_seconds Time from an event\'s arrival to its delivery (2xx).',
+        "# HELP hookgate_delivery_lag_seconds Time from an event's arrival to its delivery (2xx).",
         '# TYPE hookgate_delivery_lag_seconds histogram',
       )
-      for (const [destination, h] of lagSeconds) lines.push(...h.render('hookgate_delivery_lag_seconds', [['destination', destination]]))
+      for (const [destination, h] of lagSeconds)
+        lines.push(...h.render('hookgate_delivery_lag_seconds', [['destination', destination]]))
       lines.push(
         '# HELP hookgate_connections_refused_total Connections closed on accept, by cap (max_connections, per_client).',
         '# TYPE hookgate_connections_refused_total counter',
       )
-      for (const { labels, value } of refusedConnections.values()) lines.push(`hookgate_connections_refused_total{${labelText(labels)}} ${value}`)
+      for (const { labels, value } of refusedConnections.values())
+        lines.push(`hookgate_connections_refused_total{${labelText(labels)}} ${value}`)
       lines.push(
         '# HELP hookgate_client_errors_total Requests answered before reaching a handler (malformed, timed out, …), by error code.',
         '# TYPE hookgate_client_errors_total counter',
       )
-      for (const { labels, value } of clientErrors.values()) lines.push(`hookgate_client_errors_total{${labelText(labels)}} ${value}`)
+      for (const { labels, value } of clientErrors.values())
+        lines.push(`hookgate_client_errors_total{${labelText(labels)}} ${value}`)
       if (destinations.length > 0) {
         lines.push(
           '# HELP hookgate_delivery_backlog Deliveries by destination and status (pending, in_flight, dead).',
           '# TYPE hookgate_delivery_backlog gauge',
         )
         for (const d of destinations) {
-          for (const [status, value] of [['pending', d.pending], ['in_flight', d.inFlight], ['dead', d.dead]] as const) {
-            lines.push(`hookgate_delivery_backlog{${labelText([['destination', d.destination], ['status', status]])}} ${value}`)
+          for (const [status, value] of [
+            ['pending', d.pending],
+            ['in_flight', d.inFlight],
+            ['dead', d.dead],
+          ] as const) {
+            lines.push(
+              `hookgate_delivery_backlog{${labelText([
+                ['destination', d.destination],
+                ['status', status],
+              ])}} ${value}`,
+            )
           }
         }
         lines.push(
@@ -233,7 +298,9 @@ export function createMetrics(): GatewayMetrics {
           '# TYPE hookgate_delivery_oldest_due_age_seconds gauge',
         )
         for (const d of destinations) {
-          lines.push(`hookgate_delivery_oldest_due_age_seconds{${labelText([['destination', d.destination]])}} ${formatNumber(d.oldestDueAgeSeconds)}`)
+          lines.push(
+            `hookgate_delivery_oldest_due_age_seconds{${labelText([['destination', d.destination]])}} ${formatNumber(d.oldestDueAgeSeconds)}`,
+          )
         }
         const circuits = destinations.filter((d) => d.circuitOpen !== undefined)
         if (circuits.length > 0) {
@@ -241,7 +308,10 @@ export function createMetrics(): GatewayMetrics {
             '# HELP hookgate_delivery_circuit_open Circuit breaker per destination: 0 closed, 0.5 half-open, 1 open.',
             '# TYPE hookgate_delivery_circuit_open gauge',
           )
-          for (const d of circuits) lines.push(`hookgate_delivery_circuit_open{${labelText([['destination', d.destination]])}} ${formatNumber(d.circuitOpen!)}`)
+          for (const d of circuits)
+            lines.push(
+              `hookgate_delivery_circuit_open{${labelText([['destination', d.destination]])}} ${formatNumber(d.circuitOpen!)}`,
+            )
         }
       }
       return `${lines.join('\n')}\n`

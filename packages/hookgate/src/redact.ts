@@ -22,7 +22,9 @@ const EXACT_NAMES: ReadonlySet<string> = new Set([
   'set-cookie',
   'x-api-key',
   'api-key',
-  ...Object.values(providers).flatMap(({ definition }) => (Array.isArray(definition.signatureHeaders) ? definition.signatureHeaders : [])),
+  ...Object.values(providers).flatMap(({ definition }) =>
+    Array.isArray(definition.signatureHeaders) ? definition.signatureHeaders : [],
+  ),
 ])
 
 /**
@@ -30,7 +32,18 @@ const EXACT_NAMES: ReadonlySet<string> = new Set([
  * `x-twilio-signature`, `paypal-transmission-sig`, `x-gitlab-token`, `x-webhook-secret`, `x-api_key`, … Erring on
  * the side of redaction costs a debugging hint at worst.
  */
-const NAME_PARTS: readonly string[] = ['sig', 'token', 'secret', 'password', 'passwd', 'hmac', 'key', 'auth', 'cookie', 'credential']
+const NAME_PARTS: readonly string[] = [
+  'sig',
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'hmac',
+  'key',
+  'auth',
+  'cookie',
+  'credential',
+]
 
 /** True when a header's value must never be stored or logged. @param name any case */
 export function isSensitiveHeader(name: string): boolean {
@@ -47,7 +60,10 @@ export function isSensitiveHeader(name: string): boolean {
  * // { 'stripe-signature': '[redacted]', 'content-type': 'application/json' }
  */
 export function redactHeaders(
-  headers: IncomingHttpHeaders | Readonly<Record<string, string | readonly string[] | number | undefined>> | Headers,
+  headers:
+    | IncomingHttpHeaders
+    | Readonly<Record<string, string | readonly string[] | number | undefined>>
+    | Headers,
   /** More names to redact (lower-case), e.g. a signature header configured for the generic presets. */
   extra?: ReadonlySet<string>,
 ): Record<string, string> {
@@ -55,13 +71,23 @@ export function redactHeaders(
   const put = (name: string, value: string | readonly string[] | number | undefined): void => {
     if (value === undefined) return
     const lower = name.toLowerCase()
-    const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : value.join(', ')
+    const text =
+      typeof value === 'string'
+        ? value
+        : typeof value === 'number'
+          ? String(value)
+          : value.join(', ')
     out[lower] = isSensitiveHeader(lower) || extra?.has(lower) === true ? REDACTED : text
   }
-  if (typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function') {
+  if (
+    typeof (headers as Headers).forEach === 'function' &&
+    typeof (headers as Headers).get === 'function'
+  ) {
     ;(headers as Headers).forEach((value, name) => put(name, value))
   } else {
-    for (const [name, value] of Object.entries(headers as Record<string, string | readonly string[] | number | undefined>)) {
+    for (const [name, value] of Object.entries(
+      headers as Record<string, string | readonly string[] | number | undefined>,
+    )) {
       put(name, value)
     }
   }

@@ -8,7 +8,12 @@
  */
 import { ADMIN_PREFIX } from './admin/api.ts'
 import type { DeliveryMode } from './config.ts'
-import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from './http/response.ts'
+import {
+  errorResponse,
+  jsonResponse,
+  type CoreRequest,
+  type CoreResponse,
+} from './http/response.ts'
 import { webhookSourceId } from './http/urls.ts'
 import { RETRY_AFTER_SECONDS } from './ingest/handler.ts'
 import { StorageUnavailableError, type Storage } from './storage/types.ts'
@@ -18,7 +23,9 @@ export interface GatewayRoutes {
   readonly mode: DeliveryMode
   readonly ingest: (req: CoreRequest, sourceId: string) => Promise<CoreResponse>
   /** `undefined`: the admin API is disabled. */
-  readonly admin: ((req: CoreRequest, pathname: string, params: URLSearchParams) => Promise<CoreResponse>) | undefined
+  readonly admin:
+    | ((req: CoreRequest, pathname: string, params: URLSearchParams) => Promise<CoreResponse>)
+    | undefined
   readonly metrics: () => Promise<CoreResponse>
   /** For `/readyz`. */
   readonly storage: Pick<Storage, 'checkWritable'>
@@ -27,7 +34,9 @@ export interface GatewayRoutes {
 }
 
 /** @internal Creates the dispatch function of the route table. */
-export function createGatewayRouter(routes: GatewayRoutes): (req: CoreRequest) => Promise<CoreResponse> {
+export function createGatewayRouter(
+  routes: GatewayRoutes,
+): (req: CoreRequest) => Promise<CoreResponse> {
   const { mode, ingest, admin, storage, draining } = routes
 
   async function readiness(): Promise<CoreResponse> {
@@ -36,8 +45,11 @@ export function createGatewayRouter(routes: GatewayRoutes): (req: CoreRequest) =
       await storage.checkWritable()
       return jsonResponse(200, { status: 'ready' })
     } catch (error) {
-      const message = error instanceof StorageUnavailableError ? error.message : 'The store is not writable.'
-      return errorResponse(503, 'storage_unavailable', message, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } })
+      const message =
+        error instanceof StorageUnavailableError ? error.message : 'The store is not writable.'
+      return errorResponse(503, 'storage_unavailable', message, {
+        headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      })
     }
   }
 
@@ -47,10 +59,15 @@ export function createGatewayRouter(routes: GatewayRoutes): (req: CoreRequest) =
     const sourceId = webhookSourceId(pathname)
     if (sourceId !== undefined) {
       if (mode === 'deliver') {
-        return errorResponse(503, 'ingest_disabled', 'This instance only delivers (delivery.mode: deliver); send webhooks to an ingesting instance.', {
-          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-          close: true,
-        })
+        return errorResponse(
+          503,
+          'ingest_disabled',
+          'This instance only delivers (delivery.mode: deliver); send webhooks to an ingesting instance.',
+          {
+            headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+            close: true,
+          },
+        )
       }
       return ingest(req, sourceId)
     }
@@ -59,9 +76,19 @@ export function createGatewayRouter(routes: GatewayRoutes): (req: CoreRequest) =
     if (pathname === '/readyz' && read) return readiness()
     if (pathname === '/metrics' && read) return routes.metrics()
     if (pathname.startsWith(ADMIN_PREFIX) || pathname === '/api') {
-      if (admin === undefined) return errorResponse(404, 'not_found', 'The admin API is disabled: set admin.token in the configuration.')
+      if (admin === undefined)
+        return errorResponse(
+          404,
+          'not_found',
+          'The admin API is disabled: set admin.token in the configuration.',
+        )
       return admin(req, pathname, new URLSearchParams(q === -1 ? '' : req.target.slice(q + 1)))
     }
-    return errorResponse(404, 'not_found', 'Nothing here. Webhooks go to POST /webhooks/<source id>.', { close: true })
+    return errorResponse(
+      404,
+      'not_found',
+      'Nothing here. Webhooks go to POST /webhooks/<source id>.',
+      { close: true },
+    )
   }
 }

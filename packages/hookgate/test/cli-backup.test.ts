@@ -19,14 +19,18 @@ let dir = ''
 beforeAll(async () => {
   await ensureBuilt()
   dir = mkdtempSync(join(tmpdir(), 'hookgate-backup-'))
-  gw = await startGateway({ sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] } as never)
+  gw = await startGateway({
+    sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }],
+  } as never)
 })
 afterAll(async () => {
   await gw.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
-function backup(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function backup(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI, 'backup', ...args], { env: plainEnv() })
   let stdout = ''
   let stderr = ''
@@ -39,7 +43,11 @@ async function send(n: number): Promise<string> {
   const body = JSON.stringify({ n, note: 'ünïcode ✓' })
   const response = await fetch(`${gw.url}/webhooks/gh`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-delivery': `d-${n}`, 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-delivery': `d-${n}`,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+    },
     body,
   })
   expect(response.status).toBe(200)
@@ -49,7 +57,10 @@ async function send(n: number): Promise<string> {
 describe('hookgate backup', () => {
   it('copies a live store consistently while a sender keeps ingesting', async () => {
     const config = join(dir, 'hookgate.yaml')
-    writeFileSync(config, `storage:\n  sqlite: ${JSON.stringify(gw.dbPath)}\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${SECRET}']\n`)
+    writeFileSync(
+      config,
+      `storage:\n  sqlite: ${JSON.stringify(gw.dbPath)}\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${SECRET}']\n`,
+    )
     const before: string[] = []
     for (let n = 0; n < 200; n += 1) before.push(await send(n))
     // The sender keeps going during the backup.
@@ -69,7 +80,9 @@ describe('hookgate backup', () => {
     const copy = new Database(target, { readonly: true })
     try {
       expect(copy.pragma('integrity_check', { simple: true })).toBe('ok')
-      const stored = new Set((copy.prepare('SELECT id FROM events').all() as { id: string }[]).map((row) => row.id))
+      const stored = new Set(
+        (copy.prepare('SELECT id FROM events').all() as { id: string }[]).map((row) => row.id),
+      )
       expect(before.filter((id) => !stored.has(id))).toEqual([])
     } finally {
       copy.close()
@@ -82,7 +95,10 @@ describe('hookgate backup', () => {
 
   it('prints the pg_dump advice for PostgreSQL', async () => {
     const config = join(dir, 'pg.yaml')
-    writeFileSync(config, `storage:\n  postgres: postgres://hookgate:s3cret-password@127.0.0.1:5432/hooks\n  schema: prod\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${SECRET}']\n`)
+    writeFileSync(
+      config,
+      `storage:\n  postgres: postgres://hookgate:s3cret-password@127.0.0.1:5432/hooks\n  schema: prod\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${SECRET}']\n`,
+    )
     const result = await backup(['--config', config])
     expect(result.code).toBe(0)
     expect(result.stdout).toContain('pg_dump --format=custom --schema=prod')

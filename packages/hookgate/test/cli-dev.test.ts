@@ -53,16 +53,23 @@ describe('hookgate dev --forward', () => {
     // TMPDIR of its own, to see the temporary store appear and go.
     const tmp = mkdtempSync(join(tmpdir(), 'hookgate-dev-test-'))
     try {
-      const dev = startCli(['dev', '--forward', appUrl, '--source', `gh:github:${SECRET}`, '--port', '0'], { TMPDIR: tmp })
+      const dev = startCli(
+        ['dev', '--forward', appUrl, '--source', `gh:github:${SECRET}`, '--port', '0'],
+        { TMPDIR: tmp },
+      )
       const listening = await dev.waitFor((line) => line.startsWith('hookgate dev: listening on '))
       const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(listening)?.[1] ?? ''
       const sourceLine = await dev.waitFor((line) => line.includes('/webhooks/gh'))
       expect(sourceLine.trim()).toBe(`gh (github)  ${base}/webhooks/gh`)
-      expect(await dev.waitFor((line) => line.startsWith('forwarding'))).toBe(`forwarding verified events to ${appUrl}`)
+      expect(await dev.waitFor((line) => line.startsWith('forwarding'))).toBe(
+        `forwarding verified events to ${appUrl}`,
+      )
       const secretLine = await dev.waitFor((line) => line.startsWith('signing secret: '))
       const whsec = secretLine.slice('signing secret: '.length)
       expect(whsec).toMatch(/^whsec_[A-Za-z0-9+/=]+$/)
-      await dev.waitFor((line) => /^TIME\s+SOURCE\s+EVENT TYPE\s+VERDICT\s+DELIVERY\s+LATENCY$/.test(line))
+      await dev.waitFor((line) =>
+        /^TIME\s+SOURCE\s+EVENT TYPE\s+VERDICT\s+DELIVERY\s+LATENCY$/.test(line),
+      )
       expect(readdirSync(tmp).filter((name) => name.startsWith('hookgate-dev-'))).toHaveLength(1)
 
       const body = '{"action":"opened","number":7}'
@@ -71,7 +78,12 @@ describe('hookgate dev --forward', () => {
       })
       const response = await fetch(`${base}/webhooks/gh`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-delivery': 'dev-1', 'x-github-event': 'pull_request', ...signWebhook(providers.github({ secrets: [SECRET] }), { body }) },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-delivery': 'dev-1',
+          'x-github-event': 'pull_request',
+          ...signWebhook(providers.github({ secrets: [SECRET] }), { body }),
+        },
         body,
       })
       expect(response.status).toBe(200)
@@ -88,17 +100,29 @@ describe('hookgate dev --forward', () => {
         'webhook-signature': String(hit?.headers['webhook-signature']),
       })
       expect(verified).toEqual({ action: 'opened', number: 7 })
-      expect(() => new Webhook(`whsec_${Buffer.from('another-secret-entirely-32bytes!').toString('base64')}`).verify(body, {
-        'webhook-id': String(hit?.headers['webhook-id']),
-        'webhook-timestamp': String(hit?.headers['webhook-timestamp']),
-        'webhook-signature': String(hit?.headers['webhook-signature']),
-      })).toThrow()
+      expect(() =>
+        new Webhook(
+          `whsec_${Buffer.from('another-secret-entirely-32bytes!').toString('base64')}`,
+        ).verify(body, {
+          'webhook-id': String(hit?.headers['webhook-id']),
+          'webhook-timestamp': String(hit?.headers['webhook-timestamp']),
+          'webhook-signature': String(hit?.headers['webhook-signature']),
+        }),
+      ).toThrow()
 
       // Not a terminal: plain lines, one when stored and one when delivered.
-      expect(await dev.waitFor((line) => /\sgh\s+pull_request\s+stored\s+pending/.test(line))).toBeTruthy()
-      expect(await dev.waitFor((line) => /\sgh\s+pull_request\s+stored\s+delivered 204\s+\d+ ms$/.test(line))).toBeTruthy()
+      expect(
+        await dev.waitFor((line) => /\sgh\s+pull_request\s+stored\s+pending/.test(line)),
+      ).toBeTruthy()
+      expect(
+        await dev.waitFor((line) =>
+          /\sgh\s+pull_request\s+stored\s+delivered 204\s+\d+ ms$/.test(line),
+        ),
+      ).toBeTruthy()
       expect((await fetch(`${base}/webhooks/gh`, { method: 'POST', body })).status).toBe(400)
-      expect(await dev.waitFor((line) => /\sgh\s+-\s+rejected 400 missing_signature\s+-$/.test(line))).toBeTruthy()
+      expect(
+        await dev.waitFor((line) => /\sgh\s+-\s+rejected 400 missing_signature\s+-$/.test(line)),
+      ).toBeTruthy()
       expect(received).toHaveLength(1)
 
       dev.child.kill('SIGINT')
@@ -118,7 +142,15 @@ describe('hookgate dev --forward', () => {
     const noSources = await runCli(['dev', '--forward', appUrl])
     expect(noSources.code).toBe(2)
     expect(noSources.stderr).toContain('--source ID:PROVIDER:SECRET')
-    const unknown = await runCli(['dev', '--forward', appUrl, '--source', `gh:nope:${SECRET}`, '--port', '0'])
+    const unknown = await runCli([
+      'dev',
+      '--forward',
+      appUrl,
+      '--source',
+      `gh:nope:${SECRET}`,
+      '--port',
+      '0',
+    ])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('nope')
     expect(unknown.stderr).not.toContain(SECRET)
@@ -130,7 +162,10 @@ describe('hookgate dev --config', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookgate-dev-config-'))
     try {
       const config = join(dir, 'hookgate.yaml')
-      writeFileSync(config, `storage:\n  postgres: postgres://nobody@127.0.0.1:1/none\nsources:\n  - id: pay\n    provider: stripe\n    secrets: ['whsec_devConfigStripeSecret0000']\ndestinations:\n  - id: elsewhere\n    url: http://127.0.0.1:1/\n    sources: [pay]\n    signingSecret: whsec_${Buffer.from('elsewhere-signing-key-32-bytes!!').toString('base64')}\n`)
+      writeFileSync(
+        config,
+        `storage:\n  postgres: postgres://nobody@127.0.0.1:1/none\nsources:\n  - id: pay\n    provider: stripe\n    secrets: ['whsec_devConfigStripeSecret0000']\ndestinations:\n  - id: elsewhere\n    url: http://127.0.0.1:1/\n    sources: [pay]\n    signingSecret: whsec_${Buffer.from('elsewhere-signing-key-32-bytes!!').toString('base64')}\n`,
+      )
       const dev = startCli(['dev', '--forward', appUrl, '--config', config, '--port', '0'])
       const line = await dev.waitFor((l) => l.includes('/webhooks/pay'))
       expect(line).toMatch(/^ {2}pay \(stripe\) {2}http:\/\/127\.0\.0\.1:\d+\/webhooks\/pay$/)
@@ -149,23 +184,52 @@ describe('the live table', () => {
     const writes: string[] = []
     createLiveTable(events, { write: (text) => void writes.push(text), isTTY: true, rows: 40 })
     const receivedAt = new Date()
-    events.emit('event:stored', { id: 'evt_1', sourceId: 'gh', provider: 'github', eventType: 'push', receivedAt, duplicate: false })
-    events.emit('rejection:recorded', { sourceId: 'gh', status: 401, reason: 'signature_mismatch', receivedAt })
+    events.emit('event:stored', {
+      id: 'evt_1',
+      sourceId: 'gh',
+      provider: 'github',
+      eventType: 'push',
+      receivedAt,
+      duplicate: false,
+    })
+    events.emit('rejection:recorded', {
+      sourceId: 'gh',
+      status: 401,
+      reason: 'signature_mismatch',
+      receivedAt,
+    })
     events.emit('delivery:attempted', {
-      deliveryId: 'dlv_1', eventId: 'evt_1', destinationId: 'local', attempt: 1, statusCode: 200, error: undefined, durationMs: 12.4, outcome: 'delivered', startedAt: receivedAt,
+      deliveryId: 'dlv_1',
+      eventId: 'evt_1',
+      destinationId: 'local',
+      attempt: 1,
+      statusCode: 200,
+      error: undefined,
+      durationMs: 12.4,
+      outcome: 'delivered',
+      startedAt: receivedAt,
     })
     expect(writes).toHaveLength(4)
     expect(writes[1]).toMatch(/gh\s+push\s+stored\s+pending\n$/)
     expect(writes[2]).toMatch(/rejected 401 signature_mismatch/)
     // Two lines up (past the rejection), rewrite, two lines down.
-    expect(writes[3]).toMatch(/^\u001b\[2A\r\u001b\[2K.*gh\s+push\s+stored\s+delivered 200\s+12 ms\u001b\[2B\r$/)
+    expect(writes[3]).toMatch(
+      /^\u001b\[2A\r\u001b\[2K.*gh\s+push\s+stored\s+delivered 200\s+12 ms\u001b\[2B\r$/,
+    )
   })
 
   it('strips terminal control characters a sender put in an event type', () => {
     const events = createGatewayEvents()
     const writes: string[] = []
     createLiveTable(events, { write: (text) => void writes.push(text), isTTY: false, rows: 24 })
-    events.emit('event:stored', { id: 'evt_2', sourceId: 'gh', provider: 'github', eventType: 'evil\u001b[2Jtype', receivedAt: new Date(), duplicate: true })
+    events.emit('event:stored', {
+      id: 'evt_2',
+      sourceId: 'gh',
+      provider: 'github',
+      eventType: 'evil\u001b[2Jtype',
+      receivedAt: new Date(),
+      duplicate: true,
+    })
     expect(writes[1]).not.toContain('\u001b')
     expect(writes[1]).toMatch(/evil\?\[2Jtype\s+duplicate\s+-/)
   })

@@ -35,7 +35,10 @@ let listenerPort = 0
 
 function doctor(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'doctor', ...args], { env: { ...plainEnv(), ...env }, cwd: dir })
+    const child = spawn(process.execPath, [CLI, 'doctor', ...args], {
+      env: { ...plainEnv(), ...env },
+      cwd: dir,
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -66,9 +69,20 @@ function good(patch: Record<string, unknown> = {}): Record<string, unknown> {
       { id: 'github', provider: 'github', secrets: [GOOD.github] },
       { id: 'app', provider: 'standard-webhooks', secrets: [GOOD.standard] },
       { id: 'sms', provider: 'twilio', secrets: [GOOD.twilio] },
-      { id: 'trello', provider: 'trello', secrets: ['a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'fedcba98'] },
+      {
+        id: 'trello',
+        provider: 'trello',
+        secrets: ['a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'fedcba98'],
+      },
     ],
-    destinations: [{ id: 'billing', url: `http://127.0.0.1:${listenerPort}/hooks`, sources: ['stripe'], signingSecret: GOOD.destination }],
+    destinations: [
+      {
+        id: 'billing',
+        url: `http://127.0.0.1:${listenerPort}/hooks`,
+        sources: ['stripe'],
+        signingSecret: GOOD.destination,
+      },
+    ],
     ...patch,
   }
 }
@@ -104,7 +118,12 @@ afterAll(async () => {
 })
 
 /** Asserts exit 1 and a finding line `error    <path>: …<message>` (`path` is a regular expression). */
-async function expectError(file: string, path: string, message: RegExp, env: Record<string, string> = ENV): Promise<Run> {
+async function expectError(
+  file: string,
+  path: string,
+  message: RegExp,
+  env: Record<string, string> = ENV,
+): Promise<Run> {
   const run = await doctor(['--config', file], env)
   const start = new RegExp(`^error {4}${path}: `)
   const lines = run.stdout.split('\n').filter((line) => start.test(line))
@@ -124,27 +143,42 @@ describe('hookgate doctor', () => {
 
   it('reports what the loader refuses, then checks the rest of the file', async () => {
     writeFileSync(join(dir, 'blocked'), '')
-    const file = config({ ...withSource(1, { id: 'github', provider: 'nope', secrets: [GOOD.github] }), storage: { sqlite: './blocked/hookgate.db' } })
+    const file = config({
+      ...withSource(1, { id: 'github', provider: 'nope', secrets: [GOOD.github] }),
+      storage: { sqlite: './blocked/hookgate.db' },
+    })
     const run = await expectError(file, 'sources\\[1\\]\\.provider', /unknown provider "nope"/)
     // The store is checked all the same (the configuration without the refused source).
     expect(run.stdout).toMatch(/^error {4}storage\.sqlite: .*blocked is not a directory/m)
   })
 
   it('flags short secrets', async () => {
-    await expectError(config(withSource(1, { id: 'github', provider: 'github', secrets: ['s3cret-12'] })), 'sources\\[1\\]\\.secrets\\[0\\]', /only 9 characters/)
+    await expectError(
+      config(withSource(1, { id: 'github', provider: 'github', secrets: ['s3cret-12'] })),
+      'sources\\[1\\]\\.secrets\\[0\\]',
+      /only 9 characters/,
+    )
     SECRETS.push('s3cret-12')
   })
 
   it('flags a Stripe secret without whsec_', async () => {
     const secret = 'stripe-endpoint-secret-0123456789'
     SECRETS.push(secret)
-    await expectError(config(withSource(0, { id: 'stripe', provider: 'stripe', secrets: [secret] })), 'sources\\[0\\]\\.secrets\\[0\\]', /starts with whsec_/)
+    await expectError(
+      config(withSource(0, { id: 'stripe', provider: 'stripe', secrets: [secret] })),
+      'sources\\[0\\]\\.secrets\\[0\\]',
+      /starts with whsec_/,
+    )
   })
 
   it('flags a Standard Webhooks or Svix secret that is not whsec_ + base64', async () => {
     const secret = Buffer.from('bare-base64-standard-webhooks-key').toString('base64')
     SECRETS.push(secret)
-    await expectError(config(withSource(2, { id: 'app', provider: 'svix', secrets: [secret] })), 'sources\\[2\\]\\.secrets\\[0\\]', /whsec_ followed by base64/)
+    await expectError(
+      config(withSource(2, { id: 'app', provider: 'svix', secrets: [secret] })),
+      'sources\\[2\\]\\.secrets\\[0\\]',
+      /whsec_ followed by base64/,
+    )
   })
 
   it.each([
@@ -152,14 +186,27 @@ describe('hookgate doctor', () => {
     ['github', 1, 'ghp_0123456789abcdefghijklmnopqrstuvwxyzAB', /GitHub token/],
     ['slack', 1, 'xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx', /Slack token/],
     ['trello', 4, `ATTA${'0123456789abcdef'.repeat(4)}ABCDEF01`, /Trello API token/],
-  ] as const)('flags an API key where the %s signing secret belongs', async (provider, index, secret, message) => {
-    SECRETS.push(secret)
-    const source = { id: provider === 'slack' ? 'github' : provider, provider, secrets: [secret] }
-    await expectError(config(withSource(index, source)), `sources\\[${index}\\]\\.secrets\\[0\\]`, message)
-  })
+  ] as const)(
+    'flags an API key where the %s signing secret belongs',
+    async (provider, index, secret, message) => {
+      SECRETS.push(secret)
+      const source = { id: provider === 'slack' ? 'github' : provider, provider, secrets: [secret] }
+      await expectError(
+        config(withSource(index, source)),
+        `sources\\[${index}\\]\\.secrets\\[0\\]`,
+        message,
+      )
+    },
+  )
 
   it('flags a secret left on the demo fallback of ${env:NAME:-…}', async () => {
-    const file = config(withSource(0, { id: 'stripe', provider: 'stripe', secrets: ['${env:DOCTOR_UNSET_SECRET:-whsec_demoDemoDemoDemoDemo0123}'] }))
+    const file = config(
+      withSource(0, {
+        id: 'stripe',
+        provider: 'stripe',
+        secrets: ['${env:DOCTOR_UNSET_SECRET:-whsec_demoDemoDemoDemoDemo0123}'],
+      }),
+    )
     await expectError(file, 'sources\\[0\\]\\.secrets\\[0\\]', /demo fallback/)
     SECRETS.push('whsec_demoDemoDemoDemoDemo0123')
   })
@@ -167,32 +214,76 @@ describe('hookgate doctor', () => {
   it('flags URL-signed providers without server.publicUrl', async () => {
     const base = good({ server: { port: 0 } })
     // Trello needs its callbackUrl then (the loader says so); Twilio would check the URL it sees behind a proxy.
-    const sources = (base.sources as Record<string, unknown>[]).filter((source) => source.id !== 'trello')
-    await expectError(config({ ...base, sources }), 'sources\\[3\\]\\.provider', /twilio signs the exact URL it calls: set server\.publicUrl/)
-    const trello = await expectError(config(base), 'sources\\[4\\]\\.options\\.callbackUrl', /required for trello/)
+    const sources = (base.sources as Record<string, unknown>[]).filter(
+      (source) => source.id !== 'trello',
+    )
+    await expectError(
+      config({ ...base, sources }),
+      'sources\\[3\\]\\.provider',
+      /twilio signs the exact URL it calls: set server\.publicUrl/,
+    )
+    const trello = await expectError(
+      config(base),
+      'sources\\[4\\]\\.options\\.callbackUrl',
+      /required for trello/,
+    )
     expect(trello.stdout).toMatch(/^error {4}sources\[3\]\.provider: twilio/m)
   })
 
   it('flags a SQLite store whose directory cannot be created', async () => {
     writeFileSync(join(dir, 'not-a-directory'), '')
-    await expectError(config(good({ storage: { sqlite: './not-a-directory/hookgate.db' } })), 'storage\\.sqlite', /not a directory/)
+    await expectError(
+      config(good({ storage: { sqlite: './not-a-directory/hookgate.db' } })),
+      'storage\\.sqlite',
+      /not a directory/,
+    )
   })
 
   it('flags an unreachable PostgreSQL without printing its password', async () => {
     const port = await closedPort()
     SECRETS.push('doctor-pg-password-42')
-    const run = await expectError(config(good({ storage: { postgres: `postgres://hookgate:doctor-pg-password-42@127.0.0.1:${port}/hookgate` } })), 'storage\\.postgres', /cannot connect to postgres:\/\/hookgate:\*\*\*@127\.0\.0\.1:\d+\/hookgate \(schema hookgate\) \(ECONNREFUSED\)/)
+    const run = await expectError(
+      config(
+        good({
+          storage: {
+            postgres: `postgres://hookgate:doctor-pg-password-42@127.0.0.1:${port}/hookgate`,
+          },
+        }),
+      ),
+      'storage\\.postgres',
+      /cannot connect to postgres:\/\/hookgate:\*\*\*@127\.0\.0\.1:\d+\/hookgate \(schema hookgate\) \(ECONNREFUSED\)/,
+    )
     expect(run.stdout).not.toContain('doctor-pg-password-42')
   })
 
   it('flags a destination host that does not resolve, and warns about a loopback one nobody listens on', async () => {
     const port = await closedPort()
     const destinations = [
-      { id: 'gone', url: 'https://no-such-host.invalid/hooks', sources: ['stripe'], signingSecret: GOOD.destination },
-      { id: 'later', url: `http://localhost:${port}/hooks`, sources: ['github'], signingSecret: GOOD.destination },
+      {
+        id: 'gone',
+        url: 'https://no-such-host.invalid/hooks',
+        sources: ['stripe'],
+        signingSecret: GOOD.destination,
+      },
+      {
+        id: 'later',
+        url: `http://localhost:${port}/hooks`,
+        sources: ['github'],
+        signingSecret: GOOD.destination,
+      },
     ]
-    const run = await expectError(config(good({ destinations })), 'destinations\\[0\\]\\.url', /destination "gone": no-such-host\.invalid does not resolve/, { ...ENV })
-    expect(run.stdout).toMatch(new RegExp(`^warning  destinations\\[1\\]\\.url: destination "later": nothing listens on http://localhost:${port}`, 'm'))
+    const run = await expectError(
+      config(good({ destinations })),
+      'destinations\\[0\\]\\.url',
+      /destination "gone": no-such-host\.invalid does not resolve/,
+      { ...ENV },
+    )
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^warning  destinations\\[1\\]\\.url: destination "later": nothing listens on http://localhost:${port}`,
+        'm',
+      ),
+    )
   })
 
   it.each([
@@ -201,7 +292,10 @@ describe('hookgate doctor', () => {
     ['not random', 'abababababababababababababababababab', /too few characters/],
   ])('flags an admin token that is %s', async (_what, token, message) => {
     SECRETS.push(token)
-    await expectError(config(good()), 'admin\\.token', message, { ...ENV, DOCTOR_ADMIN_TOKEN: token })
+    await expectError(config(good()), 'admin\\.token', message, {
+      ...ENV,
+      DOCTOR_ADMIN_TOKEN: token,
+    })
   })
 
   it('bad usage exits 2: a missing file, an unknown flag', async () => {
@@ -213,10 +307,22 @@ describe('hookgate doctor', () => {
   })
 
   it('--json prints the findings', async () => {
-    const run = await doctor(['--config', config(withSource(1, { id: 'github', provider: 'github', secrets: ['s3cret-12'] })), '--json'], ENV)
-    const report = JSON.parse(run.stdout) as { ok: boolean; findings: { severity: string; path: string }[] }
+    const run = await doctor(
+      [
+        '--config',
+        config(withSource(1, { id: 'github', provider: 'github', secrets: ['s3cret-12'] })),
+        '--json',
+      ],
+      ENV,
+    )
+    const report = JSON.parse(run.stdout) as {
+      ok: boolean
+      findings: { severity: string; path: string }[]
+    }
     expect(report.ok).toBe(false)
-    expect(report.findings).toContainEqual(expect.objectContaining({ severity: 'error', path: 'sources[1].secrets[0]' }))
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ severity: 'error', path: 'sources[1].secrets[0]' }),
+    )
     expect(run.code).toBe(1)
   })
 

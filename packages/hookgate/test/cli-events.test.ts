@@ -22,7 +22,12 @@ const storedIds: string[] = []
 async function postSigned(body: string, delivery: string): Promise<string> {
   const response = await fetch(`${url}/webhooks/gh`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-delivery': delivery, 'x-github-event': 'push', ...signWebhook(github, { body }) },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-delivery': delivery,
+      'x-github-event': 'push',
+      ...signWebhook(github, { body }),
+    },
     body,
   })
   expect(response.status).toBe(200)
@@ -33,8 +38,15 @@ beforeAll(async () => {
   await ensureBuilt()
   dir = mkdtempSync(join(tmpdir(), 'hookgate-events-'))
   const config = join(dir, 'hookgate.yaml')
-  writeFileSync(config, "server:\n  port: 0\nstorage:\n  sqlite: ./events.db\nadmin:\n  token: ${env:ADMIN}\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n")
-  server = startCli(['serve', '--config', config, '--log-format', 'json'], { ADMIN, GH_SECRET: SECRET }, dir)
+  writeFileSync(
+    config,
+    "server:\n  port: 0\nstorage:\n  sqlite: ./events.db\nadmin:\n  token: ${env:ADMIN}\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n",
+  )
+  server = startCli(
+    ['serve', '--config', config, '--log-format', 'json'],
+    { ADMIN, GH_SECRET: SECRET },
+    dir,
+  )
   const listening = await server.waitFor((line) => line.includes('"hookgate listening"'))
   url = (JSON.parse(listening) as { url: string }).url
 })
@@ -52,8 +64,12 @@ describe('hookgate events tail', () => {
     storedIds.push(id)
     const webhook = await tail.waitFor((line) => line.includes(id))
     expect(webhook).toMatch(/^\d{4}-\d\d-\d\dT\S+Z {2}webhook {4}gh {2}push {2}stored {2}evt_/)
-    expect((await fetch(`${url}/webhooks/gh`, { method: 'POST', body: '{"unsigned":true}' })).status).toBe(400)
-    expect(await tail.waitFor((line) => line.includes('rejected'))).toMatch(/rejected {3}gh {2}400 missing_signature$/)
+    expect(
+      (await fetch(`${url}/webhooks/gh`, { method: 'POST', body: '{"unsigned":true}' })).status,
+    ).toBe(400)
+    expect(await tail.waitFor((line) => line.includes('rejected'))).toMatch(
+      /rejected {3}gh {2}400 missing_signature$/,
+    )
     tail.child.kill('SIGINT')
     expect(await tail.exited).toBe(0)
     expect(tail.output()).not.toContain(ADMIN)
@@ -66,7 +82,15 @@ describe('hookgate events tail', () => {
     const id = await postSigned('{"json":1}', 'tail-json')
     storedIds.push(id)
     const line = await tail.waitFor((l) => l.includes(id))
-    expect(JSON.parse(line)).toEqual({ type: 'webhook', id, source: 'gh', provider: 'github', eventType: 'push', receivedAt: expect.any(String), duplicate: false })
+    expect(JSON.parse(line)).toEqual({
+      type: 'webhook',
+      id,
+      source: 'gh',
+      provider: 'github',
+      eventType: 'push',
+      receivedAt: expect.any(String),
+      duplicate: false,
+    })
     tail.child.kill('SIGINT')
     expect(await tail.exited).toBe(0)
   })
@@ -75,7 +99,14 @@ describe('hookgate events tail', () => {
     const missing = await runCli(['events', 'tail', '--url', url])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('HOOKGATE_ADMIN_TOKEN')
-    const wrong = await runCli(['events', 'tail', '--url', url, '--token', 'wrong-token-0123456789'])
+    const wrong = await runCli([
+      'events',
+      'tail',
+      '--url',
+      url,
+      '--token',
+      'wrong-token-0123456789',
+    ])
     expect(wrong.code).toBe(1)
     expect(wrong.stderr).toContain('401 unauthorized')
     expect(wrong.stderr).not.toContain('wrong-token-0123456789')
@@ -85,25 +116,33 @@ describe('hookgate events tail', () => {
 describe('hookgate events list and show', () => {
   it('list prints the stored events as a table and as JSON', async () => {
     const id = await postSigned('{"listed":true}', 'list-1')
-    const table = await runCli(['events', 'list', '--url', url, '--source', 'gh'], { HOOKGATE_ADMIN_TOKEN: ADMIN })
+    const table = await runCli(['events', 'list', '--url', url, '--source', 'gh'], {
+      HOOKGATE_ADMIN_TOKEN: ADMIN,
+    })
     expect(table.code).toBe(0)
     const [header, ...rows] = table.stdout.split('\n')
     expect(header).toMatch(/^ID\s+RECEIVED\s+SOURCE\s+PROVIDER\s+EVENT TYPE\s+SIZE$/)
     expect(rows.find((row) => row.startsWith(id))).toMatch(/\s+gh\s+github\s+push\s+15 B$/)
 
-    const json = await runCli(['events', 'list', '--url', url, '--json', '--limit', '1'], { HOOKGATE_ADMIN_TOKEN: ADMIN })
+    const json = await runCli(['events', 'list', '--url', url, '--json', '--limit', '1'], {
+      HOOKGATE_ADMIN_TOKEN: ADMIN,
+    })
     expect(json.code).toBe(0)
     const page = JSON.parse(json.stdout) as { items: { id: string }[]; nextCursor: string | null }
     expect(page.items.map((e) => e.id)).toEqual([id])
     expect(page.nextCursor).toEqual(expect.any(String))
     // In a table the next page's command goes to stderr (stdout stays the table).
-    const first = await runCli(['events', 'list', '--url', url, '--limit', '1'], { HOOKGATE_ADMIN_TOKEN: ADMIN })
+    const first = await runCli(['events', 'list', '--url', url, '--limit', '1'], {
+      HOOKGATE_ADMIN_TOKEN: ADMIN,
+    })
     expect(first.stderr).toBe(`more: hookgate events list --cursor ${page.nextCursor ?? ''}`)
   })
 
   it('show prints metadata, headers, the JSON body pretty-printed and the deliveries', async () => {
     const id = await postSigned('{"order":{"id":42,"items":["a"]}}', 'show-1')
-    const shown = await runCli(['events', 'show', id, '--url', url], { HOOKGATE_ADMIN_TOKEN: ADMIN })
+    const shown = await runCli(['events', 'show', id, '--url', url], {
+      HOOKGATE_ADMIN_TOKEN: ADMIN,
+    })
     expect(shown.code).toBe(0)
     expect(shown.stdout).toContain(`id           ${id}`)
     expect(shown.stdout).toContain('source       gh (github)')
@@ -113,7 +152,9 @@ describe('hookgate events list and show', () => {
     expect(shown.stdout).toContain('body:\n{\n  "order": {\n    "id": 42,')
     expect(shown.stdout).toContain('deliveries: none')
 
-    const missing = await runCli(['events', 'show', 'evt_nope', '--url', url], { HOOKGATE_ADMIN_TOKEN: ADMIN })
+    const missing = await runCli(['events', 'show', 'evt_nope', '--url', url], {
+      HOOKGATE_ADMIN_TOKEN: ADMIN,
+    })
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('404 not_found')
   })

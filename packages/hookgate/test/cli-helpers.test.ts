@@ -20,8 +20,12 @@ let dir: string
 beforeEach(async () => {
   stdout = []
   stderr = []
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (stdout.push(String(chunk)), true))
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (stderr.push(String(chunk)), true))
+  vi.spyOn(process.stdout, 'write').mockImplementation(
+    (chunk) => (stdout.push(String(chunk)), true),
+  )
+  vi.spyOn(process.stderr, 'write').mockImplementation(
+    (chunk) => (stderr.push(String(chunk)), true),
+  )
   dir = await mkdtemp(join(tmpdir(), 'hookgate-cli-helpers-'))
 })
 
@@ -43,8 +47,12 @@ describe('providerAndSecrets', () => {
       new UsageError('verify takes one provider, got 2 arguments'),
     )
     expect(scrub('x never-echo-me x')).toBe('x *** x')
-    expect(() => providerAndSecrets('sign', [], undefined)).toThrow(/^sign needs a provider: one of /)
-    expect(() => providerAndSecrets('sign', ['nope'], undefined)).toThrow(/^unknown provider "nope"; known providers: /)
+    expect(() => providerAndSecrets('sign', [], undefined)).toThrow(
+      /^sign needs a provider: one of /,
+    )
+    expect(() => providerAndSecrets('sign', ['nope'], undefined)).toThrow(
+      /^unknown provider "nope"; known providers: /,
+    )
   })
 })
 
@@ -68,17 +76,28 @@ describe('sign and verify', () => {
     await writeFile(body, '{"zen":"hi"}')
     expect(await sign(['github', '--secret', 'gh-secret', '--body', body, '--json'])).toBe(EXIT.ok)
     const headers = JSON.parse(stdout.join('')) as Record<string, string>
-    const flags = Object.entries(headers).flatMap(([name, value]) => ['--header', `${name}: ${value}`])
+    const flags = Object.entries(headers).flatMap(([name, value]) => [
+      '--header',
+      `${name}: ${value}`,
+    ])
     stdout = []
-    expect(await verify(['github', '--secret', 'gh-secret', '--body', body, ...flags])).toBe(EXIT.ok)
+    expect(await verify(['github', '--secret', 'gh-secret', '--body', body, ...flags])).toBe(
+      EXIT.ok,
+    )
     expect(stdout.join('')).toMatch(/^ok\n/)
-    expect(await verify(['github', '--secret', 'other-secret', '--body', body, ...flags])).toBe(EXIT.failed)
+    expect(await verify(['github', '--secret', 'other-secret', '--body', body, ...flags])).toBe(
+      EXIT.failed,
+    )
   })
 
   it('keeps each command its own usage messages', async () => {
     await expect(sign(['github'])).rejects.toThrow(new UsageError('sign needs --secret'))
-    await expect(sign(['github', 'x', '--secret', 'abcd'])).rejects.toThrow(new UsageError('sign takes one provider, got 2 arguments'))
-    await expect(verify(['github', '--body', '-'])).rejects.toThrow(new UsageError('verify needs --secret (repeat it to try several)'))
+    await expect(sign(['github', 'x', '--secret', 'abcd'])).rejects.toThrow(
+      new UsageError('sign takes one provider, got 2 arguments'),
+    )
+    await expect(verify(['github', '--body', '-'])).rejects.toThrow(
+      new UsageError('verify needs --secret (repeat it to try several)'),
+    )
   })
 })
 
@@ -99,7 +118,10 @@ describe('loadConfigOrReport', () => {
   it('returns a valid config', async () => {
     const file = join(dir, 'ok.json')
     const source = { id: 'gh', provider: 'github', secrets: ['a-good-long-secret-0123456789'] }
-    await writeFile(file, JSON.stringify({ storage: { sqlite: join(dir, 'db.sqlite') }, sources: [source] }))
+    await writeFile(
+      file,
+      JSON.stringify({ storage: { sqlite: join(dir, 'db.sqlite') }, sources: [source] }),
+    )
     const config = await loadConfigOrReport(file, 'serve')
     expect(stderr.join('')).toBe('')
     expect(config?.sources.map((s) => s.id)).toEqual(['gh'])

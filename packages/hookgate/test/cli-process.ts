@@ -17,12 +17,21 @@ export interface CliProcess {
   output(): string
 }
 
-export function startCli(args: readonly string[], env: Record<string, string> = {}, cwd?: string): CliProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...plainEnv(), ...env }, ...(cwd === undefined ? {} : { cwd }) })
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...plainEnv(), ...env },
+    ...(cwd === undefined ? {} : { cwd }),
+  })
   const stdout: string[] = []
   const stderr: string[] = []
   const waiters = new Set<(line: string) => void>()
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   for (const [stream, lines] of [
     [child.stdout, stdout],
     [child.stderr, stderr],
@@ -60,7 +69,11 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
         void exited.then((code) => {
           if (!waiters.has(check)) return
           done()
-          reject(new Error(`hookgate ${args[0] ?? ''} exited (${code}) before the line; output:\n${output()}`))
+          reject(
+            new Error(
+              `hookgate ${args[0] ?? ''} exited (${code}) before the line; output:\n${output()}`,
+            ),
+          )
         })
       })
     },
@@ -68,7 +81,11 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
 }
 
 /** Runs a command to its end (bounded); returns its exit code and output. */
-export async function runCli(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 20_000) {
+export async function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+) {
   const process_ = startCli(args, env)
   const timer = setTimeout(() => process_.child.kill('SIGKILL'), timeoutMs)
   const code = await process_.exited

@@ -16,7 +16,11 @@ import { CLI, ensureBuilt, plainEnv } from './built.ts'
 const SECRET = 'verify-rejection-github-secret-0123'
 const OLD_SECRET = 'verify-rejection-old-secret-abcdef0'
 const ADMIN = 'verify-rejection-admin-token-0123456789'
-const EVENT = { action: 'opened', number: 7, repository: { full_name: 'octo/hello', note: 'café ☕' } }
+const EVENT = {
+  action: 'opened',
+  number: 7,
+  repository: { full_name: 'octo/hello', note: 'café ☕' },
+}
 const PRETTY = JSON.stringify(EVENT, null, 2)
 const COMPACT = JSON.stringify(EVENT)
 
@@ -25,19 +29,35 @@ let url = ''
 let child: ReturnType<typeof spawn> | undefined
 const ids: Record<string, string> = {}
 
-async function refused(source: string, body: string, signedBody: string, secret: string): Promise<string> {
+async function refused(
+  source: string,
+  body: string,
+  signedBody: string,
+  secret: string,
+): Promise<string> {
   const response = await fetch(`${url}/webhooks/${source}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `d-${source}`, 'x-hub-signature-256': await octokitSign(secret, signedBody) },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': `d-${source}`,
+      'x-hub-signature-256': await octokitSign(secret, signedBody),
+    },
     body,
   })
   expect(response.status).toBe(401)
-  const list = await fetch(`${url}/api/rejections?source=${source}&limit=1`, { headers: { authorization: `Bearer ${ADMIN}` } })
+  const list = await fetch(`${url}/api/rejections?source=${source}&limit=1`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  })
   return ((await list.json()) as { items: { id: string }[] }).items[0]!.id
 }
 
 function verify(args: string[], env: Record<string, string> = { HOOKGATE_ADMIN_TOKEN: ADMIN }) {
-  const run = spawnSync(process.execPath, [CLI, 'verify', ...args], { env: { ...plainEnv(), ...env }, encoding: 'utf8', timeout: 30_000 })
+  const run = spawnSync(process.execPath, [CLI, 'verify', ...args], {
+    env: { ...plainEnv(), ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  })
   for (const text of [run.stdout, run.stderr]) {
     expect(text).not.toContain(SECRET)
     expect(text).not.toContain(OLD_SECRET)
@@ -75,7 +95,8 @@ beforeAll(async () => {
     createInterface({ input: server.stdout }).on('line', (line) => {
       lines.push(JSON.parse(line) as { msg: string })
       const listening = lines.find((l) => l.msg === 'hookgate listening')
-      if (listening !== undefined && lines.filter((l) => l.msg === 'source ready').length === 3) resolve(listening.url!)
+      if (listening !== undefined && lines.filter((l) => l.msg === 'source ready').length === 3)
+        resolve(listening.url!)
     })
     server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)))
   })
@@ -100,19 +121,48 @@ describe('hookgate verify --rejection', () => {
     expect(plain.stdout).toMatch(/^signature_mismatch: /)
     expect(plain.stdout).not.toContain('diagnosis')
 
-    const explained = verify(['--rejection', ids.gh!, '--url', url, '--secret', SECRET, '--explain'])
+    const explained = verify([
+      '--rejection',
+      ids.gh!,
+      '--url',
+      url,
+      '--secret',
+      SECRET,
+      '--explain',
+    ])
     expect(explained.status).toBe(1)
     expect(explained.stdout).toMatch(/^signature_mismatch: /)
     expect(explained.stdout).toMatch(/diagnosis:\n {2}\[body_reserialized\] .*raw request body/)
 
-    const json = verify(['--rejection', ids.gh!, '--url', url, '--secret', SECRET, '--explain', '--json'], { HOOKGATE_ADMIN_TOKEN: ADMIN })
-    const parsed = JSON.parse(json.stdout) as { ok: boolean; provider: string; diagnosis: { code: string }[] }
+    const json = verify(
+      ['--rejection', ids.gh!, '--url', url, '--secret', SECRET, '--explain', '--json'],
+      { HOOKGATE_ADMIN_TOKEN: ADMIN },
+    )
+    const parsed = JSON.parse(json.stdout) as {
+      ok: boolean
+      provider: string
+      diagnosis: { code: string }[]
+    }
     expect(parsed).toMatchObject({ ok: false, provider: 'github' })
     expect(parsed.diagnosis.map((d) => d.code)).toContain('body_reserialized')
   })
 
   it('verifies with the secret the sender really uses (the sealed headers opened with the configured one): ok, exit 0', () => {
-    const run = verify(['--rejection', ids.rotated!, '--url', url, '--secret', OLD_SECRET, '--secret', SECRET, '--token', ADMIN], {})
+    const run = verify(
+      [
+        '--rejection',
+        ids.rotated!,
+        '--url',
+        url,
+        '--secret',
+        OLD_SECRET,
+        '--secret',
+        SECRET,
+        '--token',
+        ADMIN,
+      ],
+      {},
+    )
     expect(run.stderr).toBe('')
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/^ok\nprovider: github\n/)
@@ -126,15 +176,31 @@ describe('hookgate verify --rejection', () => {
   it('a rejection without capture, an unknown id, a wrong token: exit 1 with a message; missing flags: exit 2', () => {
     const uncaptured = verify(['--rejection', ids.plain!, '--url', url, '--secret', SECRET])
     expect(uncaptured.status).toBe(1)
-    expect(uncaptured.stderr).toMatch(/has no captured request \(set captureRejected: true on source "plain"/)
+    expect(uncaptured.stderr).toMatch(
+      /has no captured request \(set captureRejected: true on source "plain"/,
+    )
     const unknown = verify(['--rejection', 'rej_unknown', '--url', url, '--secret', SECRET])
     expect(unknown.status).toBe(1)
     expect(unknown.stderr).toMatch(/answered 404/)
-    const wrongToken = verify(['--rejection', ids.gh!, '--url', url, '--secret', SECRET, '--token', 'not-the-token-0123456789'], {})
+    const wrongToken = verify(
+      [
+        '--rejection',
+        ids.gh!,
+        '--url',
+        url,
+        '--secret',
+        SECRET,
+        '--token',
+        'not-the-token-0123456789',
+      ],
+      {},
+    )
     expect(wrongToken.status).toBe(1)
     expect(wrongToken.stderr).toMatch(/answered 401/)
     expect(verify(['--rejection', ids.gh!, '--url', url]).status).toBe(2)
     expect(verify(['--rejection', ids.gh!, '--url', url, '--secret', SECRET], {}).status).toBe(2)
-    expect(verify(['--rejection', ids.gh!, '--url', url, '--secret', SECRET, '--body', 'x']).status).toBe(2)
+    expect(
+      verify(['--rejection', ids.gh!, '--url', url, '--secret', SECRET, '--body', 'x']).status,
+    ).toBe(2)
   })
 })

@@ -92,7 +92,14 @@ describe('hookgate providers', () => {
   it('--json lists every preset with name, scheme and docs link', () => {
     const run = cli(['providers', '--json'])
     expect(run.code).toBe(0)
-    const rows = JSON.parse(run.stdout) as { id: string; name: string; scheme: string; docsUrl: string; optionKeys: string[]; handshake: string | null }[]
+    const rows = JSON.parse(run.stdout) as {
+      id: string
+      name: string
+      scheme: string
+      docsUrl: string
+      optionKeys: string[]
+      handshake: string | null
+    }[]
     expect(rows.map((row) => row.id).sort()).toEqual(Object.keys(providers).sort())
     expect(rows.length).toBeGreaterThanOrEqual(130)
     for (const row of rows) {
@@ -120,7 +127,12 @@ describe('hookgate providers', () => {
     expect(run.code).toBe(0)
     const lines = run.stdout.trim().split('\n')
     expect(lines[0]).toMatch(/^ID\s+NAME\s+SCHEME\s+DOCS$/)
-    expect(lines.slice(1).map((line) => line.split(/\s+/)[0]).sort()).toEqual(Object.keys(providers).sort())
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(/\s+/)[0])
+        .sort(),
+    ).toEqual(Object.keys(providers).sort())
     expect(run.stdout).toContain('https://docs.stripe.com/webhooks/signature')
   })
 })
@@ -161,7 +173,11 @@ describe('hookgate sign → hookgate verify', () => {
       options: ['--option', 'account=acme-prod'],
       body: JSON.stringify(trivialsecBody),
       // Trivial Security's verified time is the payload's own `timestamp`.
-      expected: { id: trivialsecEventId, type: 'report_created', timestamp: '2025-11-23T12:00:00.000Z' },
+      expected: {
+        id: trivialsecEventId,
+        type: 'report_created',
+        timestamp: '2025-11-23T12:00:00.000Z',
+      },
     },
     {
       provider: 'standard-webhooks',
@@ -175,28 +191,75 @@ describe('hookgate sign → hookgate verify', () => {
   for (const c of cases) {
     it(`${c.provider}: the signed headers verify, and a changed body does not`, () => {
       const body = file(`${c.provider}.json`, c.body)
-      const signArgs = ['--secret', c.secret, '--body', body, '--timestamp', String(T), '--id', 'msg_cli_round_trip']
+      const signArgs = [
+        '--secret',
+        c.secret,
+        '--body',
+        body,
+        '--timestamp',
+        String(T),
+        '--id',
+        'msg_cli_round_trip',
+      ]
       const signed = cli(['sign', c.provider, ...signArgs, ...c.options])
       expect(signed.stderr).toBe('')
       expect(signed.code).toBe(0)
       expect(signed.stdout).toMatch(/^[\w-]+: \S/)
 
-      const flags = ['--secret', c.secret, ...headerFlags(signed.stdout), ...c.options, '--now', String(T + 10), '--json']
+      const flags = [
+        '--secret',
+        c.secret,
+        ...headerFlags(signed.stdout),
+        ...c.options,
+        '--now',
+        String(T + 10),
+        '--json',
+      ]
       const ok = verdict(cli(['verify', c.provider, '--body', body, ...flags]))
-      expect(ok).toEqual({ ok: true, provider: c.provider, reason: null, message: null, ...c.expected })
+      expect(ok).toEqual({
+        ok: true,
+        provider: c.provider,
+        reason: null,
+        message: null,
+        ...c.expected,
+      })
 
       // Trivial Security's token signs the payload's event_id (the eid claim), not the body bytes.
-      const tampered = c.provider === 'trivialsec' ? c.body.replace(trivialsecEventId, randomUUID()) : `${c.body} `
-      const bad = cli(['verify', c.provider, '--body', file(`${c.provider}-tampered.json`, tampered), ...flags])
+      const tampered =
+        c.provider === 'trivialsec' ? c.body.replace(trivialsecEventId, randomUUID()) : `${c.body} `
+      const bad = cli([
+        'verify',
+        c.provider,
+        '--body',
+        file(`${c.provider}-tampered.json`, tampered),
+        ...flags,
+      ])
       expect(bad.code).toBe(1)
       const reason = c.provider === 'trivialsec' ? 'claim_mismatch' : 'signature_mismatch'
-      expect(verdict(bad)).toMatchObject({ ok: false, provider: c.provider, reason, id: null, timestamp: null })
+      expect(verdict(bad)).toMatchObject({
+        ok: false,
+        provider: c.provider,
+        reason,
+        id: null,
+        timestamp: null,
+      })
     })
   }
 
   it('sign --json prints the headers as an object, and the body can come from stdin', () => {
-    const viaStdin = cli(['sign', 'github', '--secret', SECRETS.github, '--body', '-', '--json'], '{"a":1}')
-    const viaFile = cli(['sign', 'github', '--secret', SECRETS.github, '--body', file('a.json', '{"a":1}'), '--json'])
+    const viaStdin = cli(
+      ['sign', 'github', '--secret', SECRETS.github, '--body', '-', '--json'],
+      '{"a":1}',
+    )
+    const viaFile = cli([
+      'sign',
+      'github',
+      '--secret',
+      SECRETS.github,
+      '--body',
+      file('a.json', '{"a":1}'),
+      '--json',
+    ])
     expect(viaStdin.code).toBe(0)
     const expected = `sha256=${createHmac('sha256', SECRETS.github).update('{"a":1}').digest('hex')}`
     expect(JSON.parse(viaStdin.stdout)).toEqual({ 'X-Hub-Signature-256': expected })
@@ -215,10 +278,23 @@ describe("hookgate verify against the providers' own SDKs", () => {
   it('stripe: a header from stripe.webhooks.generateTestHeaderString verifies, and sign matches it', () => {
     const payload = JSON.stringify({ id: 'evt_sdk', type: 'charge.succeeded' })
     const stripe = new Stripe('sk_test_cli')
-    const header = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRETS.stripe, timestamp: T })
+    const header = stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: SECRETS.stripe,
+      timestamp: T,
+    })
     const body = file('stripe-sdk.json', payload)
     const flags = ['--secret', SECRETS.stripe, '--body', body]
-    const run = cli(['verify', 'stripe', ...flags, '--header', `Stripe-Signature: ${header}`, '--now', String(T), '--json'])
+    const run = cli([
+      'verify',
+      'stripe',
+      ...flags,
+      '--header',
+      `Stripe-Signature: ${header}`,
+      '--now',
+      String(T),
+      '--json',
+    ])
     expect(run.code).toBe(0)
     expect(verdict(run)).toMatchObject({ ok: true, id: 'evt_sdk', type: 'charge.succeeded' })
     const signed = cli(['sign', 'stripe', ...flags, '--timestamp', String(T)])
@@ -232,29 +308,65 @@ describe("hookgate verify against the providers' own SDKs", () => {
     const run = cli(['verify', 'github', ...flags, '--header', `X-Hub-Signature-256: ${signature}`])
     expect(run.code).toBe(0)
     expect(run.stdout.split('\n')[0]).toBe('ok')
-    const ours = JSON.parse(cli(['sign', 'github', ...flags, '--json']).stdout) as Record<string, string>
-    expect(await octokitVerify(SECRETS.github, payload, ours['X-Hub-Signature-256'] ?? '')).toBe(true)
+    const ours = JSON.parse(cli(['sign', 'github', ...flags, '--json']).stdout) as Record<
+      string,
+      string
+    >
+    expect(await octokitVerify(SECRETS.github, payload, ours['X-Hub-Signature-256'] ?? '')).toBe(
+      true,
+    )
   })
 
   it('standard-webhooks: the standardwebhooks SDK signature verifies', () => {
     const payload = '{"type":"invoice.created"}'
     const msgId = 'msg_sdk_1'
     const signature = new StandardWebhook(SECRETS.standard).sign(msgId, new Date(T * 1000), payload)
-    const headers = [`webhook-id: ${msgId}`, `webhook-timestamp: ${T}`, `webhook-signature: ${signature}`]
+    const headers = [
+      `webhook-id: ${msgId}`,
+      `webhook-timestamp: ${T}`,
+      `webhook-signature: ${signature}`,
+    ]
     const run = cli([
-      'verify', 'standard-webhooks', '--secret', SECRETS.standard, '--body', file('sw-sdk.json', payload),
-      ...headers.flatMap((header) => ['--header', header]), '--now', String(T + 1), '--json',
+      'verify',
+      'standard-webhooks',
+      '--secret',
+      SECRETS.standard,
+      '--body',
+      file('sw-sdk.json', payload),
+      ...headers.flatMap((header) => ['--header', header]),
+      '--now',
+      String(T + 1),
+      '--json',
     ])
-    expect(verdict(run)).toMatchObject({ ok: true, id: msgId, type: 'invoice.created', timestamp: iso(T) })
+    expect(verdict(run)).toMatchObject({
+      ok: true,
+      id: msgId,
+      type: 'invoice.created',
+      timestamp: iso(T),
+    })
   })
 })
 
 describe('hookgate verify', () => {
   const payload = JSON.stringify({ id: 'evt_v', type: 'customer.created' })
-  const stripeHeader = Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRETS.stripe, timestamp: T })
+  const stripeHeader = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: SECRETS.stripe,
+    timestamp: T,
+  })
   /** `verify stripe` with the right secret and signature header, plus `extra`. */
   const verifyStripe = (body: string, ...extra: string[]): Run =>
-    cli(['verify', 'stripe', '--secret', SECRETS.stripe, '--body', body, '--header', `Stripe-Signature: ${stripeHeader}`, ...extra])
+    cli([
+      'verify',
+      'stripe',
+      '--secret',
+      SECRETS.stripe,
+      '--body',
+      body,
+      '--header',
+      `Stripe-Signature: ${stripeHeader}`,
+      ...extra,
+    ])
 
   it('reads the body as raw bytes (invalid UTF-8, CRLF and a BOM survive)', () => {
     const bytes = Uint8Array.from([0xef, 0xbb, 0xbf, 0x7b, 0x0d, 0x0a, 0xff, 0xfe, 0x80, 0x7d])
@@ -274,37 +386,92 @@ describe('hookgate verify', () => {
     const body = file('stale.json', payload)
     const stale = verifyStripe(body, '--now', String(T + 301), '--json')
     expect(stale.code).toBe(1)
-    expect(verdict(stale)).toMatchObject({ ok: false, reason: 'timestamp_too_old', message: expect.stringMatching(/300s old/) })
-    expect(verdict(verifyStripe(body, '--now', String(T - 301), '--json')).reason).toBe('timestamp_in_future')
+    expect(verdict(stale)).toMatchObject({
+      ok: false,
+      reason: 'timestamp_too_old',
+      message: expect.stringMatching(/300s old/),
+    })
+    expect(verdict(verifyStripe(body, '--now', String(T - 301), '--json')).reason).toBe(
+      'timestamp_in_future',
+    )
     expect(verifyStripe(body, '--now', String(T + 301), '--tolerance', '600').code).toBe(0)
   })
 
   it('tries every --secret (rotation)', () => {
-    const args = ['--body', file('rot.json', payload), '--header', `Stripe-Signature: ${stripeHeader}`, '--now', String(T)]
-    expect(cli(['verify', 'stripe', '--secret', SECRETS.other, '--secret', SECRETS.stripe, ...args]).code).toBe(0)
+    const args = [
+      '--body',
+      file('rot.json', payload),
+      '--header',
+      `Stripe-Signature: ${stripeHeader}`,
+      '--now',
+      String(T),
+    ]
+    expect(
+      cli(['verify', 'stripe', '--secret', SECRETS.other, '--secret', SECRETS.stripe, ...args])
+        .code,
+    ).toBe(0)
     expect(cli(['verify', 'stripe', '--secret', SECRETS.other, ...args]).code).toBe(1)
   })
 
   it('takes headers from --headers-file, any case, with --header overriding a name', () => {
     const body = file('hf.json', payload)
-    const headers = file('headers.json', JSON.stringify({ 'STRIPE-SIGNATURE': stripeHeader, 'content-type': 'application/json' }))
-    const flags = ['--secret', SECRETS.stripe, '--body', body, '--headers-file', headers, '--now', String(T), '--json']
+    const headers = file(
+      'headers.json',
+      JSON.stringify({ 'STRIPE-SIGNATURE': stripeHeader, 'content-type': 'application/json' }),
+    )
+    const flags = [
+      '--secret',
+      SECRETS.stripe,
+      '--body',
+      body,
+      '--headers-file',
+      headers,
+      '--now',
+      String(T),
+      '--json',
+    ]
     expect(verdict(cli(['verify', 'stripe', ...flags]))).toMatchObject({ ok: true, id: 'evt_v' })
     const zeros = `Stripe-Signature: t=${T},v1=${'0'.repeat(64)}`
-    expect(verdict(cli(['verify', 'stripe', ...flags, '--header', zeros])).reason).toBe('signature_mismatch')
-    const bad = cli(['verify', 'stripe', '--secret', SECRETS.stripe, '--body', body, '--headers-file', file('bad.json', '[1,2]')])
+    expect(verdict(cli(['verify', 'stripe', ...flags, '--header', zeros])).reason).toBe(
+      'signature_mismatch',
+    )
+    const bad = cli([
+      'verify',
+      'stripe',
+      '--secret',
+      SECRETS.stripe,
+      '--body',
+      body,
+      '--headers-file',
+      file('bad.json', '[1,2]'),
+    ])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/must hold a JSON object/)
   })
 
   it('reports a missing signature header', () => {
-    const run = cli(['verify', 'stripe', '--secret', SECRETS.stripe, '--body', file('m.json', payload), '--json'])
+    const run = cli([
+      'verify',
+      'stripe',
+      '--secret',
+      SECRETS.stripe,
+      '--body',
+      file('m.json', payload),
+      '--json',
+    ])
     expect(run.code).toBe(1)
     expect(verdict(run)).toMatchObject({ ok: false, reason: 'missing_signature' })
   })
 
   it('refuses a signature header given twice', () => {
-    const run = verifyStripe(file('d.json', payload), '--header', `Stripe-Signature: ${stripeHeader}`, '--now', String(T), '--json')
+    const run = verifyStripe(
+      file('d.json', payload),
+      '--header',
+      `Stripe-Signature: ${stripeHeader}`,
+      '--now',
+      String(T),
+      '--json',
+    )
     expect(verdict(run).reason).toBe('malformed_signature')
   })
 })
@@ -313,7 +480,14 @@ describe('usage errors exit 2 with a message on stderr', () => {
   const body = (): string => file('u.json', '{}')
 
   it('missing --secret', () => {
-    const run = cli(['verify', 'stripe', '--body', body(), '--header', 'Stripe-Signature: t=1,v1=00'])
+    const run = cli([
+      'verify',
+      'stripe',
+      '--body',
+      body(),
+      '--header',
+      'Stripe-Signature: t=1,v1=00',
+    ])
     expect(run.code).toBe(2)
     expect(run.stdout).toBe('')
     expect(run.stderr).toMatch(/needs --secret/)
@@ -321,9 +495,20 @@ describe('usage errors exit 2 with a message on stderr', () => {
   })
 
   it('unknown --option key lists the valid keys', () => {
-    const run = cli(['verify', 'trello', '--secret', SECRETS.trello, '--body', body(), '--option', 'callbackURL=https://x.example'])
+    const run = cli([
+      'verify',
+      'trello',
+      '--secret',
+      SECRETS.trello,
+      '--body',
+      body(),
+      '--option',
+      'callbackURL=https://x.example',
+    ])
     expect(run.code).toBe(2)
-    expect(run.stderr).toMatch(/unknown --option key "callbackURL"; valid keys for trello: callbackUrl/)
+    expect(run.stderr).toMatch(
+      /unknown --option key "callbackURL"; valid keys for trello: callbackUrl/,
+    )
     const none = cli(['sign', 'stripe', '--secret', SECRETS.stripe, '--option', 'secrets=["x"]'])
     expect(none.code).toBe(2)
     expect(none.stderr).toMatch(/stripe takes no --option/)
@@ -333,10 +518,23 @@ describe('usage errors exit 2 with a message on stderr', () => {
     const file = join(dir, 'trello.json')
     writeFileSync(file, '{"action":{"id":"a1","type":"createCard"}}')
     const callbackUrl = 'https://hooks.example.com/webhooks/trello?board=1'
-    const signed = cli(['sign', 'trello', '--secret', SECRETS.trello, '--url', callbackUrl, '--body', file, '--json'])
+    const signed = cli([
+      'sign',
+      'trello',
+      '--secret',
+      SECRETS.trello,
+      '--url',
+      callbackUrl,
+      '--body',
+      file,
+      '--json',
+    ])
     expect(signed.code).toBe(0)
     const headers = JSON.parse(signed.stdout) as Record<string, string>
-    const result = safeVerifyWebhook(providers.trello({ secrets: SECRETS.trello, callbackUrl }), { headers, rawBody: readFileSync(file) })
+    const result = safeVerifyWebhook(providers.trello({ secrets: SECRETS.trello, callbackUrl }), {
+      headers,
+      rawBody: readFileSync(file),
+    })
     expect(result.ok).toBe(true)
     const missing = cli(['sign', 'trello', '--secret', SECRETS.trello, '--body', file])
     expect(missing.code).toBe(2)
@@ -351,23 +549,57 @@ describe('usage errors exit 2 with a message on stderr', () => {
     const json = '{"AccountSid":"AC1","EventType":"com.twilio.messaging.inbound-message.received"}'
     writeFileSync(file, json)
     const url = 'https://hooks.example.com/webhooks/twilio'
-    const signed = cli(['sign', 'twilio', '--secret', SECRETS.other, '--url', url, '--body', file, '--json'])
+    const signed = cli([
+      'sign',
+      'twilio',
+      '--secret',
+      SECRETS.other,
+      '--url',
+      url,
+      '--body',
+      file,
+      '--json',
+    ])
     expect(signed.code).toBe(0)
     const sha = createHash('sha256').update(json).digest('hex')
     expect(signed.stderr).toContain(`${url}?bodySHA256=${sha}`)
-    const headers = { ...(JSON.parse(signed.stdout) as Record<string, string>), 'content-type': 'application/json' }
+    const headers = {
+      ...(JSON.parse(signed.stdout) as Record<string, string>),
+      'content-type': 'application/json',
+    }
     const preset = providers.twilio({ secrets: SECRETS.other })
-    expect(safeVerifyWebhook(preset, { url: `${url}?bodySHA256=${sha}`, headers, rawBody: json }).ok).toBe(true)
+    expect(
+      safeVerifyWebhook(preset, { url: `${url}?bodySHA256=${sha}`, headers, rawBody: json }).ok,
+    ).toBe(true)
     // --content-type says form: the same body is then signed as (odd) form params, on the URL as given.
-    const asForm = cli(['sign', 'twilio', '--secret', SECRETS.other, '--url', url, '--body', file, '--content-type', 'application/x-www-form-urlencoded', '--json'])
+    const asForm = cli([
+      'sign',
+      'twilio',
+      '--secret',
+      SECRETS.other,
+      '--url',
+      url,
+      '--body',
+      file,
+      '--content-type',
+      'application/x-www-form-urlencoded',
+      '--json',
+    ])
     expect(asForm.code).toBe(0)
     expect(asForm.stderr).toBe('')
-    expect(safeVerifyWebhook(preset, { url, headers: JSON.parse(asForm.stdout) as Record<string, string>, rawBody: json }).ok).toBe(true)
+    expect(
+      safeVerifyWebhook(preset, {
+        url,
+        headers: JSON.parse(asForm.stdout) as Record<string, string>,
+        rawBody: json,
+      }).ok,
+    ).toBe(true)
   })
 
   it('option values are JSON when they parse', () => {
     // requiredClaims must be an array: the JSON form configures the preset, the plain text is refused by it.
-    const sign = (...options: string[]): Run => cli(['sign', 'jwt', '--secret', SECRETS.other, ...options.flatMap((o) => ['--option', o])])
+    const sign = (...options: string[]): Run =>
+      cli(['sign', 'jwt', '--secret', SECRETS.other, ...options.flatMap((o) => ['--option', o])])
     const good = sign('requiredClaims=["exp"]', 'leewaySeconds=5')
     expect(good.stderr).toBe('')
     expect(good.code).toBe(0)
@@ -385,13 +617,31 @@ describe('usage errors exit 2 with a message on stderr', () => {
   it('unknown provider, unknown flag, missing --body, bad --now, unknown command', () => {
     const secret = ['--secret', SECRETS.other]
     const cases = [
-      { args: ['verify', 'paypal', ...secret, '--body', body()], error: /unknown provider "paypal"; known providers: .*stripe/ },
-      { args: ['verify', 'stripe', ...secret, '--bodyy', body()], error: /Unknown option '--bodyy'/ },
+      {
+        args: ['verify', 'paypal', ...secret, '--body', body()],
+        error: /unknown provider "paypal"; known providers: .*stripe/,
+      },
+      {
+        args: ['verify', 'stripe', ...secret, '--bodyy', body()],
+        error: /Unknown option '--bodyy'/,
+      },
       { args: ['verify', 'stripe', ...secret], error: /needs --body/ },
-      { args: ['verify', 'stripe', ...secret, '--body', body(), '--now', 'yesterday'], error: /--now expects Unix seconds/ },
-      { args: ['verify', 'stripe', ...secret, '--body', join(dir, 'nope.json')], error: /cannot read --body file .*ENOENT/ },
-      { args: ['verify', 'stripe', ...secret, '--body', body(), '--header', 'no colon'], error: /--header expects 'Name: value'/ },
-      { args: ['verify', 'stripe', ...secret, '--body', '-', '--headers-file', '-'], error: /only one of --body and --headers-file/ },
+      {
+        args: ['verify', 'stripe', ...secret, '--body', body(), '--now', 'yesterday'],
+        error: /--now expects Unix seconds/,
+      },
+      {
+        args: ['verify', 'stripe', ...secret, '--body', join(dir, 'nope.json')],
+        error: /cannot read --body file .*ENOENT/,
+      },
+      {
+        args: ['verify', 'stripe', ...secret, '--body', body(), '--header', 'no colon'],
+        error: /--header expects 'Name: value'/,
+      },
+      {
+        args: ['verify', 'stripe', ...secret, '--body', '-', '--headers-file', '-'],
+        error: /only one of --body and --headers-file/,
+      },
       { args: ['sign', 'stripe', ...secret, '--secret', SECRETS.stripe], error: /one --secret/ },
       { args: ['frobnicate'], error: /unknown command "frobnicate"/ },
       { args: [], error: /Usage: hookgate <command>/ },
@@ -408,7 +658,8 @@ describe('help and version', () => {
   it('--help lists the commands, including serve and init', () => {
     const run = cli(['--help'])
     expect(run.code).toBe(0)
-    for (const name of ['serve', 'init', 'providers', 'sign', 'verify']) expect(run.stdout).toMatch(new RegExp(`^  ${name} `, 'm'))
+    for (const name of ['serve', 'init', 'providers', 'sign', 'verify'])
+      expect(run.stdout).toMatch(new RegExp(`^  ${name} `, 'm'))
   })
 
   it('help <command> and <command> --help print the command usage', () => {
@@ -417,7 +668,9 @@ describe('help and version', () => {
   })
 
   it('--version prints the package version', () => {
-    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    const manifest = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string }
     expect(cli(['--version']).stdout.trim()).toBe(manifest.version)
   })
 })
@@ -428,7 +681,14 @@ describe('secrets', () => {
     const broken = 'whsec_not*base64*cli-secret-xyz'
     cli(['sign', 'standard-webhooks', '--secret', broken])
     cli(['verify', 'stripe', `--secret=${SECRETS.stripe}`, '--json=yes'])
-    cli(['verify', 'stripe', '--secret', SECRETS.stripe, '--body', `/nonexistent/${SECRETS.stripe}`])
+    cli([
+      'verify',
+      'stripe',
+      '--secret',
+      SECRETS.stripe,
+      '--body',
+      `/nonexistent/${SECRETS.stripe}`,
+    ])
     expect(outputs.length).toBeGreaterThanOrEqual(3)
     for (const run of outputs) {
       for (const secret of [...Object.values(SECRETS), broken, broken.slice('whsec_'.length)]) {

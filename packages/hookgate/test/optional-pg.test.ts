@@ -13,7 +13,9 @@ import { CLI, ensureBuilt } from './built.ts'
 beforeAll(async () => ensureBuilt())
 
 function run(script: string): { code: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

@@ -23,7 +23,9 @@ function files(dir: string): string[] {
 
 /** Every module specifier in a JS or declaration file: static, dynamic, re-exports, `import type`, `require`. */
 function specifiers(path: string): string[] {
-  return ts.preProcessFile(readFileSync(path, 'utf8'), true, true).importedFiles.map((file) => file.fileName)
+  return ts
+    .preProcessFile(readFileSync(path, 'utf8'), true, true)
+    .importedFiles.map((file) => file.fileName)
 }
 
 function node(args: readonly string[]) {
@@ -47,20 +49,28 @@ describe('@hookgate/verify, built', () => {
 
   it('every export target of the package exists after the build', () => {
     const root = join(VERIFY_DIST, '..')
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>
+    }
     const targets = Object.values(manifest.exports).flatMap((entry) =>
       typeof entry === 'string' ? [entry] : Object.values(entry as Record<string, string>),
     )
     expect(targets).toContain('./dist/index.js')
     expect(targets).toContain('./dist/index.d.ts')
-    for (const target of targets) expect({ target, exists: existsSync(join(root, target)) }).toEqual({ target, exists: true })
+    for (const target of targets)
+      expect({ target, exists: existsSync(join(root, target)) }).toEqual({ target, exists: true })
   })
 
   it('has zero dependencies: dist imports only node: builtins and its own files', () => {
-    const manifest = JSON.parse(readFileSync(join(VERIFY_DIST, '..', 'package.json'), 'utf8')) as Record<string, unknown>
-    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) expect(manifest[field] ?? {}).toEqual({})
+    const manifest = JSON.parse(
+      readFileSync(join(VERIFY_DIST, '..', 'package.json'), 'utf8'),
+    ) as Record<string, unknown>
+    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies'])
+      expect(manifest[field] ?? {}).toEqual({})
 
-    const modules = files(VERIFY_DIST).filter((path) => path.endsWith('.js') || path.endsWith('.d.ts'))
+    const modules = files(VERIFY_DIST).filter(
+      (path) => path.endsWith('.js') || path.endsWith('.d.ts'),
+    )
     expect(modules.filter((path) => path.endsWith('.js')).length).toBeGreaterThan(10)
     const seen = new Set<string>()
     const offending: string[] = []
@@ -96,14 +106,22 @@ describe('hookgate binary, built', () => {
     expect(readFileSync(CLI, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
     expect(statSync(CLI).mode & 0o111).toBe(0o111)
     const root = join(dirname(CLI), '..', '..')
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>
+    }
     expect(resolve(root, manifest.bin.hookgate ?? '')).toBe(CLI)
   })
 
   it('runs directly (shebang) and imports @hookgate/verify from its dist', () => {
-    const run = spawnSync(CLI, ['providers', '--json'], { cwd: ROOT, env: plainEnv(), encoding: 'utf8' })
+    const run = spawnSync(CLI, ['providers', '--json'], {
+      cwd: ROOT,
+      env: plainEnv(),
+      encoding: 'utf8',
+    })
     expect(run.stderr).toBe('')
     expect(run.status).toBe(0)
-    expect((JSON.parse(run.stdout) as { id: string }[]).map((row) => row.id)).toEqual(Object.keys(providers))
+    expect((JSON.parse(run.stdout) as { id: string }[]).map((row) => row.id)).toEqual(
+      Object.keys(providers),
+    )
   })
 })

@@ -9,7 +9,8 @@ export function testSeed(fixed: number): number {
   const raw = process.env.HOOKGATE_TEST_SEED
   if (raw === undefined || raw === '') return fixed
   const seed = Number(raw)
-  if (!Number.isSafeInteger(seed)) throw new Error(`HOOKGATE_TEST_SEED must be an integer, not ${JSON.stringify(raw)}`)
+  if (!Number.isSafeInteger(seed))
+    throw new Error(`HOOKGATE_TEST_SEED must be an integer, not ${JSON.stringify(raw)}`)
   return seed
 }
 

@@ -69,7 +69,11 @@ export interface HandshakeExample {
   readonly body?: string
   /** Options the handshake needs (Meta's `verifyToken`). */
   readonly options?: Readonly<Record<string, unknown>>
-  readonly answer: { readonly status: number; readonly body?: string; readonly bodyMatches?: string }
+  readonly answer: {
+    readonly status: number
+    readonly body?: string
+    readonly bodyMatches?: string
+  }
 }
 
 /**
@@ -83,7 +87,11 @@ export interface Handshake<Config = unknown> {
   /** Methods other than POST the provider probes with (`HEAD`, `GET`). */
   readonly probeMethods?: readonly string[]
   /** `keys`: the configured keys, for probes that answer with a MAC of their challenge (X's CRC). */
-  probe?(request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }, config: Config, keys: readonly Key[]): HandshakeAnswer | undefined
+  probe?(
+    request: { readonly method: string; readonly url: string; readonly headers: HeadersLike },
+    config: Config,
+    keys: readonly Key[],
+  ): HandshakeAnswer | undefined
   reply?(context: VerifiedContext, config: Config, key: Key): HandshakeAnswer | undefined
   /**
    * For the end-to-end suite: a request that triggers the handshake and its expected answer. Absent only where the
@@ -120,7 +128,8 @@ export interface TestProfile {
    * The form of secret the provider issues (`token`: visible ASCII, sent as is); asymmetric kinds mean a private key
    * in tests (it can sign and verify).
    */
-  readonly secretKind: 'text' | 'token' | 'base64' | 'hex' | 'whsec' | 'ed25519' | 'ecdsa-p256' | 'rsa'
+  readonly secretKind:
+    'text' | 'token' | 'base64' | 'hex' | 'whsec' | 'ed25519' | 'ecdsa-p256' | 'rsa'
   /** The signature header, lower-case. */
   readonly signatureHeader: string
   readonly encoding: 'hex' | 'base64' | 'base64url' | 'utf8'
@@ -133,7 +142,11 @@ export interface TestProfile {
   /** Upper-case hex is accepted as the same bytes. */
   readonly anyHexCase?: boolean
   /** How the signing time travels, when it does. */
-  readonly time?: { readonly seconds: number; readonly where: { readonly header: string } | 'in-signature'; readonly unit: 's' | 'ms' | 'iso' }
+  readonly time?: {
+    readonly seconds: number
+    readonly where: { readonly header: string } | 'in-signature'
+    readonly unit: 's' | 'ms' | 'iso'
+  }
   /** A header whose value is covered by the signature. */
   readonly signedIdHeader?: string
   /** Whether the body is signed (tokens are not bound to the body). */
@@ -175,12 +188,23 @@ export interface ProviderDefinition<Options extends object = object, Config = un
    * The exact bytes that were signed; several candidates where the provider's own library tries several (Twilio URLs).
    * May be lazy (a generator): the verify loop stops at the first match, so later candidates need not be built.
    */
-  signedContent(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config): Iterable<Content>
+  signedContent(
+    request: WebhookRequest,
+    body: Uint8Array,
+    envelope: Envelope,
+    config: Config,
+  ): Iterable<Content>
   /**
    * Checks after the signature holds (claims, body hashes). Throws a Failure. May return an id or
    * timestamp found in the now-authenticated payload.
    */
-  check?(request: WebhookRequest, body: Uint8Array, envelope: Envelope, config: Config, nowSeconds: number): Partial<Pick<Envelope, 'id' | 'timestamp'>> | void
+  check?(
+    request: WebhookRequest,
+    body: Uint8Array,
+    envelope: Envelope,
+    config: Config,
+    nowSeconds: number,
+  ): Partial<Pick<Envelope, 'id' | 'timestamp'>> | void
   /** Headers the provider would send for this message. */
   sign(input: SignInput, key: Key, config: Config): Record<string, string>
   /**
@@ -203,7 +227,11 @@ export interface ProviderDefinition<Options extends object = object, Config = un
    * The addresses the provider says its webhooks come from, where it publishes them: optional allowlist data
    * (`allowIps: [stripe]` in the gateway), never the authentication. Lists change: `asOf` says when this one was read.
    */
-  readonly senderIps?: { readonly cidrs: readonly string[]; readonly source: string; readonly asOf: string }
+  readonly senderIps?: {
+    readonly cidrs: readonly string[]
+    readonly source: string
+    readonly asOf: string
+  }
   eventId?(context: VerifiedContext, config: Config): string | undefined
   eventType?(context: VerifiedContext, config: Config): string | undefined
 }
@@ -239,27 +267,50 @@ export function defineProvider<Options extends object, Config>(
   definition: ProviderDefinition<Options, Config>,
 ): ProviderFactory<Options> {
   const factory = (options: BaseOptions & Options): ConfiguredPreset => {
-    if (typeof options !== 'object' || options === null) throw optionError(definition.id, 'options are required ({ secrets })')
+    if (typeof options !== 'object' || options === null)
+      throw optionError(definition.id, 'options are required ({ secrets })')
     const config = definition.configure(options)
     const source = definition.keySource
     // A preset whose keys are fetched needs no secrets; given, they pin the keys (nothing is fetched).
     const list: readonly Secret[] =
-      source !== undefined && options.secrets === undefined ? [] : Array.isArray(options.secrets) ? options.secrets : [options.secrets as Secret]
-    if (list.length === 0 && source === undefined) throw optionError(definition.id, '`secrets` must hold at least one secret')
+      source !== undefined && options.secrets === undefined
+        ? []
+        : Array.isArray(options.secrets)
+          ? options.secrets
+          : [options.secrets as Secret]
+    if (list.length === 0 && source === undefined)
+      throw optionError(definition.id, '`secrets` must hold at least one secret')
     const keys = list.flatMap((secret, i): readonly Key[] => {
-      if (typeof secret === 'string' ? secret.trim().length === 0 : !(secret instanceof Uint8Array) || secret.length === 0) {
+      if (
+        typeof secret === 'string'
+          ? secret.trim().length === 0
+          : !(secret instanceof Uint8Array) || secret.length === 0
+      ) {
         throw optionError(definition.id, `secrets[${i}] is empty`)
       }
       if (source === undefined) return [definition.decodeKey(secret, config)]
-      const pinned = source.decode(typeof secret === 'string' ? secret : Buffer.from(secret).toString('utf8'), config)
-      if (pinned === undefined) throw optionError(definition.id, `secrets[${i}] is not a usable key (${source.description})`)
+      const pinned = source.decode(
+        typeof secret === 'string' ? secret : Buffer.from(secret).toString('utf8'),
+        config,
+      )
+      if (pinned === undefined)
+        throw optionError(
+          definition.id,
+          `secrets[${i}] is not a usable key (${source.description})`,
+        )
       return pinned
     })
     const tolerance = options.toleranceSeconds ?? definition.toleranceSeconds
     if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance > 0)) {
       throw optionError(definition.id, '`toleranceSeconds` must be a positive number')
     }
-    return Object.freeze({ id: definition.id, definition: definition as ProviderDefinition<object, unknown>, keys, toleranceSeconds: tolerance, config })
+    return Object.freeze({
+      id: definition.id,
+      definition: definition as ProviderDefinition<object, unknown>,
+      keys,
+      toleranceSeconds: tolerance,
+      config,
+    })
   }
   return Object.assign(factory, { definition: definition as ProviderDefinition<object, unknown> })
 }
@@ -276,15 +327,31 @@ export function utf8Secret(secret: Secret): Uint8Array {
 }
 
 /** Reads a string option; TypeError when present but not a non-empty string. */
-export function stringOption(provider: string, options: object, name: string, required: true): string
-export function stringOption(provider: string, options: object, name: string, required?: false): string | undefined
-export function stringOption(provider: string, options: object, name: string, required = false): string | undefined {
+export function stringOption(
+  provider: string,
+  options: object,
+  name: string,
+  required: true,
+): string
+export function stringOption(
+  provider: string,
+  options: object,
+  name: string,
+  required?: false,
+): string | undefined
+export function stringOption(
+  provider: string,
+  options: object,
+  name: string,
+  required = false,
+): string | undefined {
   const value = (options as Record<string, unknown>)[name]
   if (value === undefined) {
     if (required) throw optionError(provider, `option \`${name}\` is required`)
     return undefined
   }
-  if (typeof value !== 'string' || value.length === 0) throw optionError(provider, `option \`${name}\` must be a non-empty string`)
+  if (typeof value !== 'string' || value.length === 0)
+    throw optionError(provider, `option \`${name}\` must be a non-empty string`)
   return value
 }
 

@@ -15,7 +15,13 @@ import { Buffer, isUtf8 } from 'node:buffer'
 import { timingSafeEqual } from 'node:crypto'
 import { decodeStrict } from './_internal/encoding.ts'
 import { getHeader } from './_internal/headers.ts'
-import { signatureHeadersOf, type ConfiguredPreset, type ProviderDefinition, type Secret, type TestProfile } from './define.ts'
+import {
+  signatureHeadersOf,
+  type ConfiguredPreset,
+  type ProviderDefinition,
+  type Secret,
+  type TestProfile,
+} from './define.ts'
 import { Failure, type VerificationFailureReason } from './errors.ts'
 import { publicRequestUrl } from './families/url.ts'
 import type { WebhookRequest } from './request.ts'
@@ -126,7 +132,11 @@ interface Probe {
  * }
  * @throws TypeError for programmer errors, as {@link safeVerifyWebhook} does (e.g. no `url` for a URL-signed preset).
  */
-export function diagnose(preset: ConfiguredPreset, request: WebhookRequest, options?: DiagnoseOptions): Diagnosis {
+export function diagnose(
+  preset: ConfiguredPreset,
+  request: WebhookRequest,
+  options?: DiagnoseOptions,
+): Diagnosis {
   const now = options?.now
   const first = safeVerifyWebhook(preset, request, now === undefined ? undefined : { now })
   if (first.ok) return { reason: undefined, findings: [], attempts: 1, exhausted: false }
@@ -135,17 +145,23 @@ export function diagnose(preset: ConfiguredPreset, request: WebhookRequest, opti
   }
   const run = new Run(now)
   const definition = preset.definition
-  const body = typeof request.rawBody === 'string' ? Buffer.from(request.rawBody, 'utf8') : request.rawBody
+  const body =
+    typeof request.rawBody === 'string' ? Buffer.from(request.rawBody, 'utf8') : request.rawBody
   const plain: WebhookRequest = { ...request, rawBody: body }
   const nowSeconds = (now?.getTime() ?? Date.now()) / 1000
 
   // The replay window is set aside for every probe: a captured request is often both old and mis-verified, and each
   // mistake is reported on its own. Whether the window alone refuses it is the first question.
   const base: ConfiguredPreset = { ...preset, toleranceSeconds: undefined }
-  if (preset.toleranceSeconds !== undefined && (first.reason === 'timestamp_too_old' || first.reason === 'timestamp_in_future')) {
+  if (
+    preset.toleranceSeconds !== undefined &&
+    (first.reason === 'timestamp_too_old' || first.reason === 'timestamp_in_future')
+  ) {
     const windowless = run.verify(base, plain)
     if (windowless !== undefined) {
-      run.add(timeFinding(definition, windowless, nowSeconds, preset.toleranceSeconds, now !== undefined))
+      run.add(
+        timeFinding(definition, windowless, nowSeconds, preset.toleranceSeconds, now !== undefined),
+      )
       return run.result(first.reason)
     }
   }
@@ -189,11 +205,19 @@ class Run {
   }
 
   /** The signing time (undefined when there is none) when the variant verifies; undefined when it does not. */
-  verify(preset: ConfiguredPreset, request: WebhookRequest, now?: Date): { timestamp: Date | undefined } | undefined {
+  verify(
+    preset: ConfiguredPreset,
+    request: WebhookRequest,
+    now?: Date,
+  ): { timestamp: Date | undefined } | undefined {
     if (!this.spend()) return undefined
     const clock = now ?? this.#now
     try {
-      const result = safeVerifyWebhook(preset, request, clock === undefined ? undefined : { now: clock })
+      const result = safeVerifyWebhook(
+        preset,
+        request,
+        clock === undefined ? undefined : { now: clock },
+      )
       return result.ok ? { timestamp: result.timestamp } : undefined
     } catch (error) {
       // A variant a preset cannot even take (a URL it refuses) simply does not match.
@@ -227,8 +251,14 @@ function* probes(
 
   // 1. The caller's candidate secrets, decoded as the preset decodes secrets.
   for (const [index, candidate] of candidates.slice(0, MAX_CANDIDATES).entries()) {
-    const secret = typeof candidate === 'object' && !(candidate instanceof Uint8Array) ? candidate.secret : candidate
-    const label = typeof candidate === 'object' && !(candidate instanceof Uint8Array) ? `"${candidate.label}"` : `#${index + 1}`
+    const secret =
+      typeof candidate === 'object' && !(candidate instanceof Uint8Array)
+        ? candidate.secret
+        : candidate
+    const label =
+      typeof candidate === 'object' && !(candidate instanceof Uint8Array)
+        ? `"${candidate.label}"`
+        : `#${index + 1}`
     const key = candidateKey(base, secret)
     if (key === undefined) continue
     yield {
@@ -247,7 +277,11 @@ function* probes(
   // 2. The configured secrets, decoded another way.
   for (const key of base.keys.slice(0, MAX_KEYS_DECODED)) {
     for (const variant of secretVariants(key, profile, definition)) {
-      yield { preset: { ...base, keys: [variant.key] }, request, finding: { code: variant.code, message: variant.message } }
+      yield {
+        preset: { ...base, keys: [variant.key] },
+        request,
+        finding: { code: variant.code, message: variant.message },
+      }
     }
   }
 
@@ -263,7 +297,12 @@ function* probes(
   // 6. The body re-serialised.
   if (profile?.bodySigned !== false && body.byteLength <= MAX_DIAGNOSIS_BODY_BYTES) {
     for (const variant of bodyVariants(body)) {
-      yield { preset: base, request: { ...request, rawBody: variant.body }, finding: { code: variant.code, message: variant.message }, group: 'body' }
+      yield {
+        preset: base,
+        request: { ...request, rawBody: variant.body },
+        finding: { code: variant.code, message: variant.message },
+        group: 'body',
+      }
     }
   }
 }
@@ -275,7 +314,10 @@ function candidateKey(preset: ConfiguredPreset, secret: Secret): Key | undefined
     // Not in the provider's form (an API token is rarely base64): try it as the raw key text.
     const alg = preset.keys[0]?.alg
     if (alg === undefined || !alg.startsWith('hmac-')) return undefined
-    return hmacKey(alg as 'hmac-sha256', typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret)
+    return hmacKey(
+      alg as 'hmac-sha256',
+      typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret,
+    )
   }
 }
 
@@ -289,7 +331,11 @@ interface SecretVariant {
  * Other readings of a configured HMAC secret. The key bytes are all there is after configuration, so the text is
  * rebuilt in the form the provider issues (`whsec_` + base64, base64, hex, or the text itself).
  */
-function secretVariants(key: Key, profile: TestProfile | undefined, definition: Definition): SecretVariant[] {
+function secretVariants(
+  key: Key,
+  profile: TestProfile | undefined,
+  definition: Definition,
+): SecretVariant[] {
   if (!key.alg.startsWith('hmac-')) return []
   const alg = key.alg as 'hmac-sha256'
   const bytes = key.key.export()
@@ -358,7 +404,7 @@ function secretVariants(key: Key, profile: TestProfile | undefined, definition: 
       'secret_not_decoded',
       `The signature matches the secret's text used as the key (not decoded), but ${name} ${kind === 'hex' ? 'hex' : 'base64'}-decodes ` +
         'it as the provider specifies: the sender (or your own signer) skips the decoding. ' +
-        'If the sender uses the text as the key by design, it is not this provider\'s scheme.',
+        "If the sender uses the text as the key by design, it is not this provider's scheme.",
     )
     if (stripped !== text) {
       push(
@@ -398,7 +444,9 @@ function signatureSite(preset: ConfiguredPreset): SignatureSite | undefined {
     }
   }
   const header = signatureHeadersOf(preset)[0]
-  return header === undefined ? undefined : { header, encoding: undefined, prefix: '', anyHexCase: false }
+  return header === undefined
+    ? undefined
+    : { header, encoding: undefined, prefix: '', anyHexCase: false }
 }
 
 function escapeRegExp(text: string): string {
@@ -406,25 +454,47 @@ function escapeRegExp(text: string): string {
 }
 
 /** Other encodings of one signature value, each with how it was re-encoded. */
-function reencodings(value: string, expected: SignatureSite['encoding'], anyHexCase: boolean): { value: string; what: string }[] {
+function reencodings(
+  value: string,
+  expected: SignatureSite['encoding'],
+  anyHexCase: boolean,
+): { value: string; what: string }[] {
   const out: { value: string; what: string }[] = []
   const hex = /^[0-9a-fA-F]+$/.test(value) && value.length % 2 === 0
-  const asBase64 = decodeStrict(value, 'base64') ?? decodeStrict(value, 'base64url') ?? decodeStrict(`${value}${'='.repeat((4 - (value.length % 4)) % 4)}`, 'base64')
+  const asBase64 =
+    decodeStrict(value, 'base64') ??
+    decodeStrict(value, 'base64url') ??
+    decodeStrict(`${value}${'='.repeat((4 - (value.length % 4)) % 4)}`, 'base64')
   if (expected === 'hex' || expected === undefined) {
-    if (hex && value !== value.toLowerCase() && !anyHexCase) out.push({ value: value.toLowerCase(), what: 'upper-case hex where lower-case hex is expected' })
-    if (!hex && asBase64 !== undefined) out.push({ value: asBase64.toString('hex'), what: 'base64 where hex is expected' })
+    if (hex && value !== value.toLowerCase() && !anyHexCase)
+      out.push({
+        value: value.toLowerCase(),
+        what: 'upper-case hex where lower-case hex is expected',
+      })
+    if (!hex && asBase64 !== undefined)
+      out.push({ value: asBase64.toString('hex'), what: 'base64 where hex is expected' })
   }
   if (expected === 'base64' || expected === 'base64url' || expected === undefined) {
     const target = expected ?? 'base64'
-    if (hex) out.push({ value: Buffer.from(value, 'hex').toString(target), what: `hex where ${target} is expected` })
+    if (hex)
+      out.push({
+        value: Buffer.from(value, 'hex').toString(target),
+        what: `hex where ${target} is expected`,
+      })
     else if (asBase64 !== undefined && asBase64.toString(target) !== value) {
-      out.push({ value: asBase64.toString(target), what: `${target === 'base64' ? 'base64url' : 'base64'} where ${target} is expected` })
+      out.push({
+        value: asBase64.toString(target),
+        what: `${target === 'base64' ? 'base64url' : 'base64'} where ${target} is expected`,
+      })
     }
   }
   return out
 }
 
-function* signatureProbes(base: ConfiguredPreset, request: WebhookRequest): Generator<Probe, void, undefined> {
+function* signatureProbes(
+  base: ConfiguredPreset,
+  request: WebhookRequest,
+): Generator<Probe, void, undefined> {
   const site = signatureSite(base)
   if (site === undefined || site.encoding === 'utf8') return
   let value: string | undefined
@@ -441,7 +511,10 @@ function* signatureProbes(base: ConfiguredPreset, request: WebhookRequest): Gene
       yield {
         preset: base,
         request: withHeader(request, site.header, alt.value),
-        finding: { code: 'signature_encoding', message: `The ${label} header holds the signature as ${alt.what}: the sender (or your signer) must encode it as ${name} does.` },
+        finding: {
+          code: 'signature_encoding',
+          message: `The ${label} header holds the signature as ${alt.what}: the sender (or your signer) must encode it as ${name} does.`,
+        },
       }
     }
     return
@@ -454,26 +527,37 @@ function* signatureProbes(base: ConfiguredPreset, request: WebhookRequest): Gene
     yield {
       preset: base,
       request: withHeader(request, site.header, site.prefix + bare),
-      finding: { code: 'signature_prefix', message: `The ${label} header lacks the "${site.prefix}" before the signature: the sender (or your signer) must send it as ${name} does.` },
+      finding: {
+        code: 'signature_prefix',
+        message: `The ${label} header lacks the "${site.prefix}" before the signature: the sender (or your signer) must send it as ${name} does.`,
+      },
     }
     for (const alt of reencodings(bare, site.encoding, site.anyHexCase)) {
       yield {
         preset: base,
         request: withHeader(request, site.header, site.prefix + alt.value),
-        finding: { code: 'signature_encoding', message: `The ${label} header holds the signature as ${alt.what}, without its "${site.prefix}" prefix: the sender (or your signer) must send it as ${name} does.` },
+        finding: {
+          code: 'signature_encoding',
+          message: `The ${label} header holds the signature as ${alt.what}, without its "${site.prefix}" prefix: the sender (or your signer) must send it as ${name} does.`,
+        },
       }
     }
     return
   }
   for (const alt of reencodings(first[2] ?? '', site.encoding, site.anyHexCase)) {
     const replaced = value.replace(pattern, (_m, sep: string, sig: string) => {
-      const again = reencodings(sig, site.encoding, site.anyHexCase).find((candidate) => candidate.what === alt.what)
+      const again = reencodings(sig, site.encoding, site.anyHexCase).find(
+        (candidate) => candidate.what === alt.what,
+      )
       return sep + site.prefix + (again?.value ?? sig)
     })
     yield {
       preset: base,
       request: withHeader(request, site.header, replaced),
-      finding: { code: 'signature_encoding', message: `The ${label} header holds the signature as ${alt.what}: the sender (or your signer) must encode it as ${name} does.` },
+      finding: {
+        code: 'signature_encoding',
+        message: `The ${label} header holds the signature as ${alt.what}: the sender (or your signer) must encode it as ${name} does.`,
+      },
     }
   }
 }
@@ -481,12 +565,17 @@ function* signatureProbes(base: ConfiguredPreset, request: WebhookRequest): Gene
 /** The request's headers as a plain object with one of them replaced. */
 function withHeader(request: WebhookRequest, name: string, value: string): WebhookRequest {
   const headers: Record<string, string | readonly string[] | number | undefined> = {}
-  if (typeof (request.headers as Headers).forEach === 'function' && typeof (request.headers as Headers).get === 'function') {
+  if (
+    typeof (request.headers as Headers).forEach === 'function' &&
+    typeof (request.headers as Headers).get === 'function'
+  ) {
     ;(request.headers as Headers).forEach((v, k) => {
       headers[k] = v
     })
   } else {
-    for (const [k, v] of Object.entries(request.headers as Record<string, string | readonly string[] | number | undefined>)) {
+    for (const [k, v] of Object.entries(
+      request.headers as Record<string, string | readonly string[] | number | undefined>,
+    )) {
       if (k.toLowerCase() !== name) headers[k] = v
     }
   }
@@ -494,7 +583,11 @@ function withHeader(request: WebhookRequest, name: string, value: string): Webho
   return { ...request, headers }
 }
 
-function* contentProbes(base: ConfiguredPreset, request: WebhookRequest, body: Uint8Array): Generator<Probe, void, undefined> {
+function* contentProbes(
+  base: ConfiguredPreset,
+  request: WebhookRequest,
+  body: Uint8Array,
+): Generator<Probe, void, undefined> {
   const definition = base.definition
   const profile = definition.profile
   if (profile?.bodySigned === false) return
@@ -505,12 +598,18 @@ function* contentProbes(base: ConfiguredPreset, request: WebhookRequest, body: U
     if (error instanceof Failure || error instanceof TypeError) return
     throw error
   }
-  const templated = profile === undefined || profile.time !== undefined || profile.signedIdHeader !== undefined || profile.url !== undefined
+  const templated =
+    profile === undefined ||
+    profile.time !== undefined ||
+    profile.signedIdHeader !== undefined ||
+    profile.url !== undefined
   const scheme = definition.scheme
   const alternatives: { content: Content; what: string }[] = []
   if (templated) alternatives.push({ content: [body], what: 'the body alone' })
   if (envelope.timestamp !== undefined && profile?.time?.unit !== 'iso') {
-    const t = String(Math.round(profile?.time?.unit === 'ms' ? envelope.timestamp * 1000 : envelope.timestamp))
+    const t = String(
+      Math.round(profile?.time?.unit === 'ms' ? envelope.timestamp * 1000 : envelope.timestamp),
+    )
     alternatives.push({ content: [`${t}.`, body], what: '`timestamp.body`' })
   }
   for (const alt of alternatives) {
@@ -535,12 +634,20 @@ interface UrlParts {
   readonly fragment: string
 }
 
-const URL_PARTS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#:]*|\[[^\]]*\])(?::(\d*))?([^?#]*)(\?[^#]*)?(#.*)?$/i
+const URL_PARTS =
+  /^([a-z][a-z0-9+.-]*):\/\/([^/?#:]*|\[[^\]]*\])(?::(\d*))?([^?#]*)(\?[^#]*)?(#.*)?$/i
 
 function splitUrl(url: string): UrlParts | undefined {
   const m = URL_PARTS.exec(url)
   if (m === null) return undefined
-  return { scheme: m[1] ?? '', host: m[2] ?? '', port: m[3] ?? '', path: m[4] ?? '', query: m[5] ?? '', fragment: m[6] ?? '' }
+  return {
+    scheme: m[1] ?? '',
+    host: m[2] ?? '',
+    port: m[3] ?? '',
+    path: m[4] ?? '',
+    query: m[5] ?? '',
+    fragment: m[6] ?? '',
+  }
 }
 
 function joinUrl(p: UrlParts): string {
@@ -548,41 +655,91 @@ function joinUrl(p: UrlParts): string {
 }
 
 /** Variants of a signed URL: scheme, port, trailing slash, query. */
-function urlVariants(url: string, extraQuery: string | undefined): { url: string; code: DiagnosisCode; what: string }[] {
+function urlVariants(
+  url: string,
+  extraQuery: string | undefined,
+): { url: string; code: DiagnosisCode; what: string }[] {
   const p = splitUrl(url)
   if (p === undefined) return []
   const out: { url: string; code: DiagnosisCode; what: string }[] = []
   const scheme = p.scheme.toLowerCase()
   if (scheme === 'http' || scheme === 'https') {
     const other = scheme === 'http' ? 'https' : 'http'
-    out.push({ url: joinUrl({ ...p, scheme: other }), code: 'url_scheme', what: `${other} where the URL verified is ${scheme}` })
-    if (p.port !== '') out.push({ url: joinUrl({ ...p, port: '' }), code: 'url_port', what: `no port where the URL verified has :${p.port}` })
-    else out.push({ url: joinUrl({ ...p, port: scheme === 'https' ? '443' : '80' }), code: 'url_port', what: `an explicit port (:${scheme === 'https' ? 443 : 80}) where the URL verified has none` })
+    out.push({
+      url: joinUrl({ ...p, scheme: other }),
+      code: 'url_scheme',
+      what: `${other} where the URL verified is ${scheme}`,
+    })
+    if (p.port !== '')
+      out.push({
+        url: joinUrl({ ...p, port: '' }),
+        code: 'url_port',
+        what: `no port where the URL verified has :${p.port}`,
+      })
+    else
+      out.push({
+        url: joinUrl({ ...p, port: scheme === 'https' ? '443' : '80' }),
+        code: 'url_port',
+        what: `an explicit port (:${scheme === 'https' ? 443 : 80}) where the URL verified has none`,
+      })
     if (p.port !== '' && p.port !== '443') {
-      out.push({ url: joinUrl({ ...p, scheme: 'https', port: '' }), code: 'url_scheme', what: `https on the default port where the URL verified is ${scheme} on :${p.port} (a proxy or tunnel in between)` })
+      out.push({
+        url: joinUrl({ ...p, scheme: 'https', port: '' }),
+        code: 'url_scheme',
+        what: `https on the default port where the URL verified is ${scheme} on :${p.port} (a proxy or tunnel in between)`,
+      })
     }
   }
   const path = p.path === '' ? '/' : p.path
-  if (path.endsWith('/') && path.length > 1) out.push({ url: joinUrl({ ...p, path: path.slice(0, -1) }), code: 'url_trailing_slash', what: 'no trailing slash where the URL verified has one' })
-  else if (!path.endsWith('/')) out.push({ url: joinUrl({ ...p, path: `${path}/` }), code: 'url_trailing_slash', what: 'a trailing slash where the URL verified has none' })
-  if (p.query !== '') out.push({ url: joinUrl({ ...p, query: '' }), code: 'url_query', what: 'no query string where the URL verified has one' })
-  else if (extraQuery !== undefined && extraQuery !== '') out.push({ url: joinUrl({ ...p, query: extraQuery }), code: 'url_query', what: 'the query string the request carries, which the URL verified lacks' })
+  if (path.endsWith('/') && path.length > 1)
+    out.push({
+      url: joinUrl({ ...p, path: path.slice(0, -1) }),
+      code: 'url_trailing_slash',
+      what: 'no trailing slash where the URL verified has one',
+    })
+  else if (!path.endsWith('/'))
+    out.push({
+      url: joinUrl({ ...p, path: `${path}/` }),
+      code: 'url_trailing_slash',
+      what: 'a trailing slash where the URL verified has none',
+    })
+  if (p.query !== '')
+    out.push({
+      url: joinUrl({ ...p, query: '' }),
+      code: 'url_query',
+      what: 'no query string where the URL verified has one',
+    })
+  else if (extraQuery !== undefined && extraQuery !== '')
+    out.push({
+      url: joinUrl({ ...p, query: extraQuery }),
+      code: 'url_query',
+      what: 'the query string the request carries, which the URL verified lacks',
+    })
   return out
 }
 
-function* urlProbes(base: ConfiguredPreset, request: WebhookRequest): Generator<Probe, void, undefined> {
+function* urlProbes(
+  base: ConfiguredPreset,
+  request: WebhookRequest,
+): Generator<Probe, void, undefined> {
   const definition = base.definition
   const name = definition.name
   const config = base.config
   const option = definition.sourceUrlOption
   if (option !== undefined) {
     // The URL the provider signs is an option (Trello's callbackUrl): rebuild the config with each variant.
-    const holder = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>
-    const options = (typeof holder.options === 'object' && holder.options !== null ? holder.options : holder) as Record<string, unknown>
+    const holder = (typeof config === 'object' && config !== null ? config : {}) as Record<
+      string,
+      unknown
+    >
+    const options = (
+      typeof holder.options === 'object' && holder.options !== null ? holder.options : holder
+    ) as Record<string, unknown>
     const current = options[option]
     if (typeof current !== 'string') return
     const requestUrl = request.url
-    const requestQuery = requestUrl === undefined ? undefined : (splitUrl(requestUrl)?.query ?? undefined)
+    const requestQuery =
+      requestUrl === undefined ? undefined : (splitUrl(requestUrl)?.query ?? undefined)
     const variants = urlVariants(current, requestQuery)
     for (const variant of variants) {
       const reconfigured = reconfigure(definition, options, { [option]: variant.url })
@@ -590,16 +747,26 @@ function* urlProbes(base: ConfiguredPreset, request: WebhookRequest): Generator<
       yield {
         preset: { ...base, config: reconfigured },
         request,
-        finding: { code: variant.code, message: `The signature matches ${variant.what.replace('the URL verified', `\`${option}\``)}: set \`${option}\` to the URL exactly as registered with ${name}.` },
+        finding: {
+          code: variant.code,
+          message: `The signature matches ${variant.what.replace('the URL verified', `\`${option}\``)}: set \`${option}\` to the URL exactly as registered with ${name}.`,
+        },
       }
     }
-    if (requestUrl !== undefined && requestUrl !== current && !variants.some((v) => v.url === requestUrl)) {
+    if (
+      requestUrl !== undefined &&
+      requestUrl !== current &&
+      !variants.some((v) => v.url === requestUrl)
+    ) {
       const reconfigured = reconfigure(definition, options, { [option]: requestUrl })
       if (reconfigured !== undefined) {
         yield {
           preset: { ...base, config: reconfigured },
           request,
-          finding: { code: 'url_configured', message: `The signature matches the URL this request was sent to, not the configured \`${option}\`: set \`${option}\` to the URL registered with ${name}.` },
+          finding: {
+            code: 'url_configured',
+            message: `The signature matches the URL this request was sent to, not the configured \`${option}\`: set \`${option}\` to the URL registered with ${name}.`,
+          },
         }
       }
     }
@@ -607,7 +774,10 @@ function* urlProbes(base: ConfiguredPreset, request: WebhookRequest): Generator<
   }
   if (!definition.optionKeys.includes('publicUrl') || request.url === undefined) return
   // The URL comes from the request (plus `publicUrl`): verify each variant as the request's URL, publicUrl set aside.
-  const holder = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>
+  const holder = (typeof config === 'object' && config !== null ? config : {}) as Record<
+    string,
+    unknown
+  >
   const publicUrl = typeof holder.publicUrl === 'string' ? holder.publicUrl : undefined
   let signed: string
   try {
@@ -616,19 +786,27 @@ function* urlProbes(base: ConfiguredPreset, request: WebhookRequest): Generator<
     return
   }
   const bare = { ...base, config: { ...holder, publicUrl: undefined } }
-  const fix = publicUrl === undefined
-    ? 'pass the public URL the provider called (behind a proxy or tunnel, set the `publicUrl` option: scheme, host and port as configured with the provider).'
-    : 'set the `publicUrl` option to the origin exactly as configured with the provider.'
+  const fix =
+    publicUrl === undefined
+      ? 'pass the public URL the provider called (behind a proxy or tunnel, set the `publicUrl` option: scheme, host and port as configured with the provider).'
+      : 'set the `publicUrl` option to the origin exactly as configured with the provider.'
   for (const variant of urlVariants(signed, undefined)) {
     yield {
       preset: bare,
       request: { ...request, url: variant.url },
-      finding: { code: variant.code, message: `The signature matches the URL with ${variant.what}: ${name} signs the exact URL it called; ${fix}` },
+      finding: {
+        code: variant.code,
+        message: `The signature matches the URL with ${variant.what}: ${name} signs the exact URL it called; ${fix}`,
+      },
     }
   }
 }
 
-function reconfigure(definition: Definition, options: Record<string, unknown>, change: Record<string, unknown>): unknown {
+function reconfigure(
+  definition: Definition,
+  options: Record<string, unknown>,
+  change: Record<string, unknown>,
+): unknown {
   try {
     return definition.configure({ ...options, ...change })
   } catch {
@@ -637,7 +815,9 @@ function reconfigure(definition: Definition, options: Record<string, unknown>, c
 }
 
 /** Re-serialisations of the body, each with the form it takes. */
-function bodyVariants(body: Uint8Array): { body: Uint8Array; code: DiagnosisCode; message: string }[] {
+function bodyVariants(
+  body: Uint8Array,
+): { body: Uint8Array; code: DiagnosisCode; message: string }[] {
   const out: { body: Uint8Array; code: DiagnosisCode; message: string }[] = []
   const seen = new Set<string>()
   const raw = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
@@ -648,17 +828,34 @@ function bodyVariants(body: Uint8Array): { body: Uint8Array; code: DiagnosisCode
     seen.add(id)
     out.push({ body: bytes, code, message })
   }
-  const verbatim = 'Verify the raw request body exactly as received (express.raw(), request.arrayBuffer(), request.get_data()), before any parsing.'
+  const verbatim =
+    'Verify the raw request body exactly as received (express.raw(), request.arrayBuffer(), request.get_data()), before any parsing.'
   const latin = raw.toString('latin1')
   if (latin.endsWith('\n')) {
-    push(Buffer.from(latin.replace(/\r?\n$/, ''), 'latin1'), 'body_trailing_newline', `The signature matches the body without its trailing newline: one was added after signing (an editor, echo, or a file saved by hand). ${verbatim}`)
+    push(
+      Buffer.from(latin.replace(/\r?\n$/, ''), 'latin1'),
+      'body_trailing_newline',
+      `The signature matches the body without its trailing newline: one was added after signing (an editor, echo, or a file saved by hand). ${verbatim}`,
+    )
   } else {
-    push(Buffer.from(`${latin}\n`, 'latin1'), 'body_trailing_newline', `The signature matches the body with a trailing newline: it was dropped after signing (a trim, a copy-paste). ${verbatim}`)
+    push(
+      Buffer.from(`${latin}\n`, 'latin1'),
+      'body_trailing_newline',
+      `The signature matches the body with a trailing newline: it was dropped after signing (a trim, a copy-paste). ${verbatim}`,
+    )
   }
   if (latin.includes('\r\n')) {
-    push(Buffer.from(latin.replaceAll('\r\n', '\n'), 'latin1'), 'body_line_endings', `The signature matches the body with LF line endings: they were converted to CRLF after signing (git autocrlf, a Windows editor, a transfer in text mode). ${verbatim}`)
+    push(
+      Buffer.from(latin.replaceAll('\r\n', '\n'), 'latin1'),
+      'body_line_endings',
+      `The signature matches the body with LF line endings: they were converted to CRLF after signing (git autocrlf, a Windows editor, a transfer in text mode). ${verbatim}`,
+    )
   } else if (latin.includes('\n')) {
-    push(Buffer.from(latin.replaceAll('\n', '\r\n'), 'latin1'), 'body_line_endings', `The signature matches the body with CRLF line endings: they were converted to LF after signing (git, an editor, a transfer in text mode). ${verbatim}`)
+    push(
+      Buffer.from(latin.replaceAll('\n', '\r\n'), 'latin1'),
+      'body_line_endings',
+      `The signature matches the body with CRLF line endings: they were converted to LF after signing (git, an editor, a transfer in text mode). ${verbatim}`,
+    )
   }
   if (isUtf8(raw)) {
     const text = raw.toString('utf8')
@@ -674,14 +871,44 @@ function bodyVariants(body: Uint8Array): { body: Uint8Array; code: DiagnosisCode
       const form = (what: string): string =>
         `The signature matches the body re-serialised as ${what}: the bytes verified are not the bytes the sender signed — ` +
         `something parsed the JSON and encoded it again (a body parser, a framework, a logging step). ${verbatim}`
-      push(Buffer.from(escapeNonAscii(text), 'utf8'), 'body_reserialized', form('JSON with non-ASCII characters escaped (\\uXXXX)'))
-      push(Buffer.from(unescapeUnicode(text), 'utf8'), 'body_reserialized', form('JSON with \\uXXXX escapes decoded to raw characters'))
-      if (text.includes('\\/')) push(Buffer.from(text.replaceAll('\\/', '/'), 'utf8'), 'body_reserialized', form('JSON with "\\/" unescaped to "/"'))
-      else if (text.includes('/')) push(Buffer.from(text.replaceAll('/', '\\/'), 'utf8'), 'body_reserialized', form('JSON with "/" escaped as "\\/" (PHP json_encode)'))
+      push(
+        Buffer.from(escapeNonAscii(text), 'utf8'),
+        'body_reserialized',
+        form('JSON with non-ASCII characters escaped (\\uXXXX)'),
+      )
+      push(
+        Buffer.from(unescapeUnicode(text), 'utf8'),
+        'body_reserialized',
+        form('JSON with \\uXXXX escapes decoded to raw characters'),
+      )
+      if (text.includes('\\/'))
+        push(
+          Buffer.from(text.replaceAll('\\/', '/'), 'utf8'),
+          'body_reserialized',
+          form('JSON with "\\/" unescaped to "/"'),
+        )
+      else if (text.includes('/'))
+        push(
+          Buffer.from(text.replaceAll('/', '\\/'), 'utf8'),
+          'body_reserialized',
+          form('JSON with "/" escaped as "\\/" (PHP json_encode)'),
+        )
       push(Buffer.from(JSON.stringify(value), 'utf8'), 'body_reserialized', form('compact JSON'))
-      push(Buffer.from(JSON.stringify(value, null, 2), 'utf8'), 'body_reserialized', form('pretty-printed JSON (2-space indent)'))
-      push(Buffer.from(JSON.stringify(sortKeys(value)), 'utf8'), 'body_reserialized', form('JSON with its keys in a different order (sorted)'))
-      push(Buffer.from(escapeNonAscii(pythonDumps(value)), 'utf8'), 'body_reserialized', form("Python's json.dumps default (\", \" and \": \" separators, \\uXXXX escapes)"))
+      push(
+        Buffer.from(JSON.stringify(value, null, 2), 'utf8'),
+        'body_reserialized',
+        form('pretty-printed JSON (2-space indent)'),
+      )
+      push(
+        Buffer.from(JSON.stringify(sortKeys(value)), 'utf8'),
+        'body_reserialized',
+        form('JSON with its keys in a different order (sorted)'),
+      )
+      push(
+        Buffer.from(escapeNonAscii(pythonDumps(value)), 'utf8'),
+        'body_reserialized',
+        form('Python\'s json.dumps default (", " and ": " separators, \\uXXXX escapes)'),
+      )
     }
   }
   return out
@@ -691,7 +918,8 @@ function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (typeof value !== 'object' || value === null) return value
   const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key])
+  for (const key of Object.keys(value).sort())
+    out[key] = sortKeys((value as Record<string, unknown>)[key])
   return out
 }
 
@@ -699,48 +927,78 @@ function sortKeys(value: unknown): unknown {
 function pythonDumps(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pythonDumps).join(', ')}]`
   if (typeof value === 'object' && value !== null) {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonDumps(v)}`).join(', ')}}`
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonDumps(v)}`)
+      .join(', ')}}`
   }
   return JSON.stringify(value) ?? 'null'
 }
 
 function escapeNonAscii(text: string): string {
   // Non-ASCII can only appear inside JSON strings, where \uXXXX (per UTF-16 unit) is an equivalent spelling.
-  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return text.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 function unescapeUnicode(text: string): string {
   // Only escapes that are not themselves escaped (an even run of backslashes before them), and never the
   // characters JSON must keep escaped (controls, quote, backslash).
-  return text.replace(/(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})/g, (match, slashes: string, hex: string) => {
-    const code = Number.parseInt(hex, 16)
-    return code < 0x20 || code === 0x22 || code === 0x5c ? match : slashes + String.fromCharCode(code)
-  })
+  return text.replace(
+    /(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})/g,
+    (match, slashes: string, hex: string) => {
+      const code = Number.parseInt(hex, 16)
+      return code < 0x20 || code === 0x22 || code === 0x5c
+        ? match
+        : slashes + String.fromCharCode(code)
+    },
+  )
 }
 
 /** Says what a signature valid outside the window means: clock skew, or a clock or timestamp in the wrong unit. */
-function timeFinding(definition: Definition, verified: { timestamp: Date | undefined }, nowSeconds: number, toleranceSeconds: number, clockGiven: boolean): DiagnosisFinding {
+function timeFinding(
+  definition: Definition,
+  verified: { timestamp: Date | undefined },
+  nowSeconds: number,
+  toleranceSeconds: number,
+  clockGiven: boolean,
+): DiagnosisFinding {
   const signed = (verified.timestamp?.getTime() ?? Number.NaN) / 1000
   const skew = nowSeconds - signed
   const name = definition.name
   if (Number.isFinite(skew)) {
     if (Math.abs(signed - nowSeconds * 1000) <= toleranceSeconds) {
-      return { code: 'timestamp_unit', message: `The signature is valid, but the clock given to verification is about 1000 times too small: it holds Unix seconds where a Date needs milliseconds (new Date(seconds * 1000)).` }
+      return {
+        code: 'timestamp_unit',
+        message: `The signature is valid, but the clock given to verification is about 1000 times too small: it holds Unix seconds where a Date needs milliseconds (new Date(seconds * 1000)).`,
+      }
     }
     if (Math.abs(signed - nowSeconds / 1000) <= toleranceSeconds) {
-      return { code: 'timestamp_unit', message: 'The signature is valid, but the clock given to verification is about 1000 times too large: it was built from milliseconds multiplied by 1000.' }
+      return {
+        code: 'timestamp_unit',
+        message:
+          'The signature is valid, but the clock given to verification is about 1000 times too large: it was built from milliseconds multiplied by 1000.',
+      }
     }
     if (Math.abs(signed * 1000 - nowSeconds) <= toleranceSeconds) {
-      return { code: 'timestamp_unit', message: `The signature is valid, but the timestamp is in seconds where ${name} sends milliseconds: the sender (or your signer) must send Date.now(), not Unix seconds.` }
+      return {
+        code: 'timestamp_unit',
+        message: `The signature is valid, but the timestamp is in seconds where ${name} sends milliseconds: the sender (or your signer) must send Date.now(), not Unix seconds.`,
+      }
     }
     if (Math.abs(signed / 1000 - nowSeconds) <= toleranceSeconds) {
-      return { code: 'timestamp_unit', message: `The signature is valid, but the timestamp is in milliseconds where ${name} sends Unix seconds: the sender (or your signer) must send Math.floor(Date.now() / 1000).` }
+      return {
+        code: 'timestamp_unit',
+        message: `The signature is valid, but the timestamp is in milliseconds where ${name} sends Unix seconds: the sender (or your signer) must send Math.floor(Date.now() / 1000).`,
+      }
     }
   }
   const when = skew >= 0 ? `${describeSeconds(skew)} before` : `${describeSeconds(-skew)} after`
-  const advice = skew >= 0
-    ? `A replayed or delayed request, or a clock out of sync.${clockGiven ? '' : ' To check a captured request, verify with `now` set to when it was received.'}`
-    : "Check this machine's clock (NTP) and the sender's."
+  const advice =
+    skew >= 0
+      ? `A replayed or delayed request, or a clock out of sync.${clockGiven ? '' : ' To check a captured request, verify with `now` set to when it was received.'}`
+      : "Check this machine's clock (NTP) and the sender's."
   return {
     code: 'clock_skew',
     message: `The signature is valid, but it was made ${when} the verifier's clock, outside the ${toleranceSeconds} s window. ${advice}`,
@@ -752,7 +1010,12 @@ function timeFinding(definition: Definition, verified: { timestamp: Date | undef
  * A 13-digit timestamp refused by a preset that expects seconds: re-sign the message as the sender did (its
  * millisecond value taken as the time) with each configured key and compare the signature headers in constant time.
  */
-function millisecondTimestamp(base: ConfiguredPreset, request: WebhookRequest, body: Uint8Array, run: Run): DiagnosisFinding | undefined {
+function millisecondTimestamp(
+  base: ConfiguredPreset,
+  request: WebhookRequest,
+  body: Uint8Array,
+  run: Run,
+): DiagnosisFinding | undefined {
   const definition = base.definition
   const time = definition.profile?.time
   if (time === undefined || time.unit !== 's') return undefined
@@ -761,7 +1024,10 @@ function millisecondTimestamp(base: ConfiguredPreset, request: WebhookRequest, b
     if (time.where === 'in-signature') {
       const key = definition.profile?.timestampKey ?? 't'
       const value = getHeader(request.headers, definition.profile?.signatureHeader ?? '')
-      text = value === undefined ? undefined : new RegExp(`(?:^|[,;\\s])${escapeRegExp(key)}=(\\d+)(?:[,;\\s]|$)`).exec(value)?.[1]
+      text =
+        value === undefined
+          ? undefined
+          : new RegExp(`(?:^|[,;\\s])${escapeRegExp(key)}=(\\d+)(?:[,;\\s]|$)`).exec(value)?.[1]
     } else {
       text = getHeader(request.headers, time.where.header)
     }
@@ -782,7 +1048,17 @@ function millisecondTimestamp(base: ConfiguredPreset, request: WebhookRequest, b
     if (!key.alg.startsWith('hmac-') || !run.spend()) continue
     let produced: Record<string, string>
     try {
-      produced = definition.sign({ body, url: request.url, method: (request.method ?? 'POST').toUpperCase(), timestamp: ms, id }, key, base.config)
+      produced = definition.sign(
+        {
+          body,
+          url: request.url,
+          method: (request.method ?? 'POST').toUpperCase(),
+          timestamp: ms,
+          id,
+        },
+        key,
+        base.config,
+      )
     } catch {
       continue
     }
@@ -798,7 +1074,8 @@ function millisecondTimestamp(base: ConfiguredPreset, request: WebhookRequest, b
       if (received !== undefined && sameText(received, value)) {
         return {
           code: 'timestamp_unit',
-          message: `The signature holds for a timestamp in milliseconds, but ${definition.name} sends and signs Unix seconds: ` +
+          message:
+            `The signature holds for a timestamp in milliseconds, but ${definition.name} sends and signs Unix seconds: ` +
             'the sender (or your signer) must use Math.floor(Date.now() / 1000), not Date.now().',
         }
       }

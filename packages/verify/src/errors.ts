@@ -36,19 +36,20 @@ export type VerificationFailureStatus = 400 | 401 | 503
  * 401 when it is well formed but not authentic or no longer fresh, 503 when the key needed to decide could not be
  * obtained (`key_unavailable`: a fetched certificate timed out or failed): the sender should retry later.
  */
-export const REASON_STATUS: Readonly<Record<VerificationFailureReason, VerificationFailureStatus>> = {
-  missing_signature: 400,
-  malformed_signature: 400,
-  unsupported_algorithm: 400,
-  signature_mismatch: 401,
-  timestamp_missing: 400,
-  timestamp_too_old: 401,
-  timestamp_in_future: 401,
-  invalid_token: 401,
-  claim_mismatch: 401,
-  invalid_payload: 400,
-  key_unavailable: 503,
-}
+export const REASON_STATUS: Readonly<Record<VerificationFailureReason, VerificationFailureStatus>> =
+  {
+    missing_signature: 400,
+    malformed_signature: 400,
+    unsupported_algorithm: 400,
+    signature_mismatch: 401,
+    timestamp_missing: 400,
+    timestamp_too_old: 401,
+    timestamp_in_future: 401,
+    invalid_token: 401,
+    claim_mismatch: 401,
+    invalid_payload: 400,
+    key_unavailable: 503,
+  }
 
 const BRAND = Symbol.for('hookgate.error')
 
@@ -114,7 +115,11 @@ export type AnyWebhookError =
 
 /** True for any error thrown by this library, even across duplicated copies of the package. */
 export function isWebhookError(value: unknown): value is AnyWebhookError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  )
 }
 
 /**

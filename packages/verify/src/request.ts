@@ -5,8 +5,7 @@
 
 /** Header values as `node:http` gives them (names lower-case), or a Fetch `Headers` object. */
 export type HeadersLike =
-  | Headers
-  | Readonly<Record<string, string | readonly string[] | number | undefined>>
+  Headers | Readonly<Record<string, string | readonly string[] | number | undefined>>
 
 /** A webhook request exactly as received. */
 export interface WebhookRequest {

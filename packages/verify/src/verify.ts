@@ -35,10 +35,17 @@ export class VerifiedWebhook {
    * Made by the verify functions, never by hand: its parameters (a configured preset, the matched key) say so, and
    * are kept in the published types so that `new VerifiedWebhook()` does not type-check.
    */
-  constructor(preset: ConfiguredPreset, headers: HeadersLike, rawBody: Uint8Array, envelope: Envelope, key: Key) {
+  constructor(
+    preset: ConfiguredPreset,
+    headers: HeadersLike,
+    rawBody: Uint8Array,
+    envelope: Envelope,
+    key: Key,
+  ) {
     this.provider = preset.id
     this.rawBody = rawBody
-    this.timestamp = envelope.timestamp === undefined ? undefined : new Date(envelope.timestamp * 1000)
+    this.timestamp =
+      envelope.timestamp === undefined ? undefined : new Date(envelope.timestamp * 1000)
     this.#preset = preset
     this.#headers = headers
     this.#envelope = envelope
@@ -50,12 +57,19 @@ export class VerifiedWebhook {
    * (Slack url_verification, Zoom endpoint.url_validation, Discord PING…); undefined for an ordinary webhook.
    */
   handshake(): HandshakeAnswer | undefined {
-    return this.#preset.definition.handshake?.reply?.(this.#verifiedContext(), this.#preset.config, this.#key)
+    return this.#preset.definition.handshake?.reply?.(
+      this.#verifiedContext(),
+      this.#preset.config,
+      this.#key,
+    )
   }
 
   /** The provider's delivery or event id (what the gateway deduplicates on), when the provider sends one. */
   get id(): string | undefined {
-    return this.#envelope.id ?? this.#preset.definition.eventId?.(this.#verifiedContext(), this.#preset.config)
+    return (
+      this.#envelope.id ??
+      this.#preset.definition.eventId?.(this.#verifiedContext(), this.#preset.config)
+    )
   }
 
   /** The provider's event type (`invoice.paid`, `push`, …), when the provider sends one. */
@@ -64,13 +78,22 @@ export class VerifiedWebhook {
   }
 
   #verifiedContext(): VerifiedContext {
-    this.#context ??= { headers: this.#headers, envelope: this.#envelope, payload: () => this.#parsed(), text: () => this.text() }
+    this.#context ??= {
+      headers: this.#headers,
+      envelope: this.#envelope,
+      payload: () => this.#parsed(),
+      text: () => this.text(),
+    }
     return this.#context
   }
 
   /** The body as UTF-8 text. */
   text(): string {
-    return Buffer.from(this.rawBody.buffer, this.rawBody.byteOffset, this.rawBody.byteLength).toString('utf8')
+    return Buffer.from(
+      this.rawBody.buffer,
+      this.rawBody.byteOffset,
+      this.rawBody.byteLength,
+    ).toString('utf8')
   }
 
   /** The body parsed as JSON. Throws a `SyntaxError` when the body is not JSON. */
@@ -117,7 +140,11 @@ function bodyBytes(rawBody: unknown): Uint8Array {
 /** A window failure keeps the signing time, so callers can say how old the request is (`hookgate verify --now`). */
 class WindowFailure extends Failure {
   readonly timestamp: number
-  constructor(reason: 'timestamp_too_old' | 'timestamp_in_future', message: string, timestamp: number) {
+  constructor(
+    reason: 'timestamp_too_old' | 'timestamp_in_future',
+    message: string,
+    timestamp: number,
+  ) {
     super(reason, message)
     this.timestamp = timestamp
   }
@@ -131,12 +158,18 @@ export function describeSeconds(seconds: number): string {
   const s = Math.round(Math.abs(seconds))
   if (s < 120) return `${s} s`
   if (s < 7200) return `${s} s, about ${Math.round(s / 60)} min`
-  if (s < 172_800) return `${s} s, about ${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
+  if (s < 172_800)
+    return `${s} s, about ${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`
   return `${s} s, about ${Math.round(s / 86_400)} days`
 }
 
-function checkWindow(timestamp: number | undefined, toleranceSeconds: number, nowSeconds: number): void {
-  if (timestamp === undefined) throw new Failure('timestamp_missing', 'The request carries no signing timestamp.')
+function checkWindow(
+  timestamp: number | undefined,
+  toleranceSeconds: number,
+  nowSeconds: number,
+): void {
+  if (timestamp === undefined)
+    throw new Failure('timestamp_missing', 'The request carries no signing timestamp.')
   if (nowSeconds - timestamp > toleranceSeconds) {
     throw new WindowFailure(
       'timestamp_too_old',
@@ -155,12 +188,17 @@ function checkWindow(timestamp: number | undefined, toleranceSeconds: number, no
   }
 }
 
-function run(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyOptions | undefined): VerifiedWebhook {
+function run(
+  preset: ConfiguredPreset,
+  request: WebhookRequest,
+  options: VerifyOptions | undefined,
+): VerifiedWebhook {
   const definition = preset.definition
   const body = bodyBytes(request.rawBody)
   const envelope = definition.parse(request, body, preset.config)
   const nowSeconds = Math.floor((options?.now?.getTime() ?? Date.now()) / 1000)
-  if (preset.toleranceSeconds !== undefined) checkWindow(envelope.timestamp, preset.toleranceSeconds, nowSeconds)
+  if (preset.toleranceSeconds !== undefined)
+    checkWindow(envelope.timestamp, preset.toleranceSeconds, nowSeconds)
   if (preset.keys.length === 0 && definition.keySource !== undefined) {
     throw new Failure(
       'key_unavailable',
@@ -190,12 +228,19 @@ function run(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyO
     )
   }
   const found = definition.check?.(request, body, envelope, preset.config, nowSeconds)
-  return new VerifiedWebhook(preset, request.headers, body, found ? { ...envelope, ...found } : envelope, matched)
+  return new VerifiedWebhook(
+    preset,
+    request.headers,
+    body,
+    found ? { ...envelope, ...found } : envelope,
+    matched,
+  )
 }
 
 function toFailure(preset: ConfiguredPreset, failure: Failure): VerificationFailure {
   const error = new WebhookVerificationError(preset.id, failure.reason, failure.message)
-  const timestamp = failure instanceof WindowFailure ? { timestamp: new Date(failure.timestamp * 1000) } : {}
+  const timestamp =
+    failure instanceof WindowFailure ? { timestamp: new Date(failure.timestamp * 1000) } : {}
   return { ok: false, reason: failure.reason, message: failure.message, error, ...timestamp }
 }
 
@@ -208,7 +253,11 @@ function toFailure(preset: ConfiguredPreset, failure: Failure): VerificationFail
  * const result = safeVerifyWebhook(providers.stripe({ secrets: [process.env.STRIPE_WHSEC!] }), request)
  * if (!result.ok) return new Response(result.message, { status: result.error.status })
  */
-export function safeVerifyWebhook(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyOptions): VerifyResult {
+export function safeVerifyWebhook(
+  preset: ConfiguredPreset,
+  request: WebhookRequest,
+  options?: VerifyOptions,
+): VerifyResult {
   try {
     return run(preset, request, options)
   } catch (error) {
@@ -221,7 +270,11 @@ export function safeVerifyWebhook(preset: ConfiguredPreset, request: WebhookRequ
  * Verifies a webhook or throws a {@link WebhookVerificationError} carrying `reason` and `status`.
  * @throws WebhookVerificationError
  */
-export function verifyWebhook(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyOptions): VerifiedWebhook {
+export function verifyWebhook(
+  preset: ConfiguredPreset,
+  request: WebhookRequest,
+  options?: VerifyOptions,
+): VerifiedWebhook {
   const result = safeVerifyWebhook(preset, request, options)
   if (!result.ok) throw result.error
   return result
@@ -254,14 +307,22 @@ function resolverFor(options: VerifyAsyncOptions | undefined): KeyResolver {
 }
 
 /** The preset with the keys this request needs, fetched (or from the cache) when its definition declares a source. */
-async function withKeys(preset: ConfiguredPreset, request: WebhookRequest, options: VerifyAsyncOptions | undefined): Promise<ConfiguredPreset> {
+async function withKeys(
+  preset: ConfiguredPreset,
+  request: WebhookRequest,
+  options: VerifyAsyncOptions | undefined,
+): Promise<ConfiguredPreset> {
   const source = preset.definition.keySource
   // Pinned keys (configured secrets) are never replaced by fetched ones.
   if (source === undefined || preset.keys.length > 0) return preset
   // Parse first: a URL outside the provider's hosts is refused here, before anything is fetched.
   const envelope = preset.definition.parse(request, bodyBytes(request.rawBody), preset.config)
   const resolver = resolverFor(options)
-  const lists = await Promise.all(source.urls(envelope, preset.config).map((url) => resolver.resolve(preset.id, source as never, url, preset.config)))
+  const lists = await Promise.all(
+    source
+      .urls(envelope, preset.config)
+      .map((url) => resolver.resolve(preset.id, source as never, url, preset.config)),
+  )
   return { ...preset, keys: lists.flat() }
 }
 
@@ -275,7 +336,11 @@ async function withKeys(preset: ConfiguredPreset, request: WebhookRequest, optio
  * const result = await safeVerifyWebhookAsync(sns, request)
  * if (!result.ok) return new Response(result.message, { status: result.error.status }) // 400, 401 or 503
  */
-export async function safeVerifyWebhookAsync(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyAsyncOptions): Promise<VerifyResult> {
+export async function safeVerifyWebhookAsync(
+  preset: ConfiguredPreset,
+  request: WebhookRequest,
+  options?: VerifyAsyncOptions,
+): Promise<VerifyResult> {
   let resolved: ConfiguredPreset
   try {
     resolved = await withKeys(preset, request, options)
@@ -291,7 +356,11 @@ export async function safeVerifyWebhookAsync(preset: ConfiguredPreset, request: 
  * {@link WebhookVerificationError} (`reason: 'key_unavailable'`, `status: 503` when the key could not be obtained).
  * @throws WebhookVerificationError
  */
-export async function verifyWebhookAsync(preset: ConfiguredPreset, request: WebhookRequest, options?: VerifyAsyncOptions): Promise<VerifiedWebhook> {
+export async function verifyWebhookAsync(
+  preset: ConfiguredPreset,
+  request: WebhookRequest,
+  options?: VerifyAsyncOptions,
+): Promise<VerifiedWebhook> {
   const result = await safeVerifyWebhookAsync(preset, request, options)
   if (!result.ok) throw result.error
   return result
@@ -301,9 +370,16 @@ export async function verifyWebhookAsync(preset: ConfiguredPreset, request: Webh
  * The answer to an unsigned endpoint probe the preset's provider makes (Trello's `HEAD`, Meta's `GET hub.challenge`),
  * or undefined when the request is not one. Never answers for a preset that declares no such probe.
  */
-export function probeHandshake(preset: ConfiguredPreset, request: { readonly method: string; readonly url: string; readonly headers: HeadersLike }): HandshakeAnswer | undefined {
+export function probeHandshake(
+  preset: ConfiguredPreset,
+  request: { readonly method: string; readonly url: string; readonly headers: HeadersLike },
+): HandshakeAnswer | undefined {
   const handshake = preset.definition.handshake
-  if (handshake?.probe === undefined || !(handshake.probeMethods ?? []).includes(request.method.toUpperCase())) return undefined
+  if (
+    handshake?.probe === undefined ||
+    !(handshake.probeMethods ?? []).includes(request.method.toUpperCase())
+  )
+    return undefined
   try {
     return handshake.probe(request, preset.config, preset.keys)
   } catch (error) {
@@ -328,9 +404,13 @@ export interface SignMessage {
  * Returns the headers the provider would send for this message, signed with the preset's first secret.
  * @example const headers = signWebhook(providers.github({ secrets: 's3cret' }), { body: '{"zen":"hi"}' })
  */
-export function signWebhook(preset: ConfiguredPreset, message: SignMessage): Record<string, string> {
+export function signWebhook(
+  preset: ConfiguredPreset,
+  message: SignMessage,
+): Record<string, string> {
   const key = preset.keys[0]
-  if (key === undefined) throw new TypeError('[@hookgate/verify] the preset has no secret to sign with')
+  if (key === undefined)
+    throw new TypeError('[@hookgate/verify] the preset has no secret to sign with')
   const timestamp = Math.floor((message.timestamp?.getTime() ?? Date.now()) / 1000)
   return preset.definition.sign(
     {

@@ -29,18 +29,38 @@ type HeaderValue = string | readonly string[] | number | undefined
 const tokenish = fc.stringMatching(/^[A-Za-z0-9+/=_,.:; -]{0,80}$/)
 const listish = fc
   .tuple(
-    fc.array(fc.tuple(fc.constantFrom('t', 'v1', 'v0', 'v1a', 'T', '', ' t', 'sha256'), fc.oneof(tokenish, fc.nat().map(String))), { maxLength: 20 }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('t', 'v1', 'v0', 'v1a', 'T', '', ' t', 'sha256'),
+        fc.oneof(tokenish, fc.nat().map(String)),
+      ),
+      { maxLength: 20 },
+    ),
     fc.constantFrom(',', ', ', ' '),
   )
   .map(([pairs, separator]) => pairs.map(([k, v]) => `${k}=${v}`).join(separator))
 const jwtish = fc
   .tuple(
-    fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.constant('{"alg":"HS256"}'), fc.constant('{"alg":"none"}'), anyText(60)),
-    fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), anyText(60)),
-    fc.oneof(tokenish, fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64url'))),
+    fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.constant('{"alg":"HS256"}'),
+      fc.constant('{"alg":"none"}'),
+      anyText(60),
+    ),
+    fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      anyText(60),
+    ),
+    fc.oneof(
+      tokenish,
+      fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b).toString('base64url')),
+    ),
     fc.constantFrom('Bearer ', 'bearer ', 'JWT ', '', 'Basic ', 'Bearer  '),
   )
-  .map(([h, c, s, scheme]) => `${scheme}${Buffer.from(h).toString('base64url')}.${Buffer.from(c).toString('base64url')}.${s}`)
+  .map(
+    ([h, c, s, scheme]) =>
+      `${scheme}${Buffer.from(h).toString('base64url')}.${Buffer.from(c).toString('base64url')}.${s}`,
+  )
 
 /** Arbitrary values for one header, sometimes derived from its valid value. */
 function fuzzedValue(valid: string | undefined): fc.Arbitrary<HeaderValue> {
@@ -58,7 +78,9 @@ function fuzzedValue(valid: string | undefined): fc.Arbitrary<HeaderValue> {
       return from.slice(0, at) + s + from.slice(at + drop)
     }),
     // Long: past the 8192-character bound (the MAC repeated, or any short text).
-    fc.tuple(fc.string({ maxLength: 8 }), fc.integer({ min: 1, max: 1200 })).map(([s, n]) => (s === '' ? from : s).repeat(s === '' ? Math.ceil(n / 8) : n)),
+    fc
+      .tuple(fc.string({ maxLength: 8 }), fc.integer({ min: 1, max: 1200 }))
+      .map(([s, n]) => (s === '' ? from : s).repeat(s === '' ? Math.ceil(n / 8) : n)),
     fc.array(fc.oneof(fc.constant(from), fc.string({ maxLength: 20 })), { maxLength: 3 }),
     fc.integer(),
     fc.constant(undefined),
@@ -99,7 +121,10 @@ function check(id: BuiltinProviderId, request: WebhookRequest): string {
   if (!result.ok) {
     assert(REASONS.has(result.reason), 'unknown reason', result.reason)
     assert(typeof result.message === 'string' && result.message.length > 0, 'empty message')
-    assert(result.error instanceof WebhookVerificationError && result.error.reason === result.reason, 'error does not match the result')
+    assert(
+      result.error instanceof WebhookVerificationError && result.error.reason === result.reason,
+      'error does not match the result',
+    )
     assert(!result.message.includes(c.fixedSecret), 'the message holds the secret')
   }
   let thrown: unknown
@@ -108,7 +133,11 @@ function check(id: BuiltinProviderId, request: WebhookRequest): string {
   } catch (error) {
     thrown = error
   }
-  assert(result.ok ? thrown === undefined : isWebhookError(thrown), 'verifyWebhook disagrees with safeVerifyWebhook', String(thrown))
+  assert(
+    result.ok ? thrown === undefined : isWebhookError(thrown),
+    'verifyWebhook disagrees with safeVerifyWebhook',
+    String(thrown),
+  )
   return result.ok ? 'ok' : result.reason
 }
 
@@ -122,20 +151,48 @@ describe('fuzz: arbitrary values in every signature-related header', () => {
       const preset = c.make(c.fixedSecret)
       const message = c.fixedMessage
       const signed = requestHeaders(
-        signWebhook(preset, { body: message.body, timestamp: NOW, id: 'msg_fuzz', ...(message.url === undefined ? {} : { url: message.url }) }),
+        signWebhook(preset, {
+          body: message.body,
+          timestamp: NOW,
+          id: 'msg_fuzz',
+          ...(message.url === undefined ? {} : { url: message.url }),
+        }),
         message,
       )
       const changes = fc.record(
-        Object.fromEntries(c.relatedHeaders.map((name) => [name, fc.option(fuzzedValue(signed[name]), { freq: 2, nil: null })])) as Record<string, fc.Arbitrary<HeaderValue | null>>,
+        Object.fromEntries(
+          c.relatedHeaders.map((name) => [
+            name,
+            fc.option(fuzzedValue(signed[name]), { freq: 2, nil: null }),
+          ]),
+        ) as Record<string, fc.Arbitrary<HeaderValue | null>>,
       )
       // The starting point is valid: every refusal below comes from the fuzzed values.
-      expect(check(id, { method: 'POST', headers: signed, rawBody: message.body, ...(message.url === undefined ? {} : { url: message.url }) })).toBe('ok')
+      expect(
+        check(id, {
+          method: 'POST',
+          headers: signed,
+          rawBody: message.body,
+          ...(message.url === undefined ? {} : { url: message.url }),
+        }),
+      ).toBe('ok')
       const outcomes = new Map<string, number>()
       fc.assert(
         fc.property(
           changes,
           fc.option(bodies, { freq: 3, nil: null }),
-          fc.option(fc.oneof(fc.constantFrom('https://hooks.example.com:443/x?a=1', 'http://[::1]:3000/', '/relative?x', 'https://u:p@h.example/'), anyText(60)), { freq: 5, nil: null }),
+          fc.option(
+            fc.oneof(
+              fc.constantFrom(
+                'https://hooks.example.com:443/x?a=1',
+                'http://[::1]:3000/',
+                '/relative?x',
+                'https://u:p@h.example/',
+              ),
+              anyText(60),
+            ),
+            { freq: 5, nil: null },
+          ),
           fc.boolean(),
           (change, body, url, fetch) => {
             const headers: Record<string, HeaderValue> = { ...signed }

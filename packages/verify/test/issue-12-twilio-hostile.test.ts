@@ -20,7 +20,12 @@ function form(count: number): string {
 
 function verify(body: string, signature: string) {
   const headers = { 'content-type': FORM, 'x-twilio-signature': signature }
-  return safeVerifyWebhook(preset, { method: 'POST', url: URL_SIGNED, headers, rawBody: Buffer.from(body, 'utf8') })
+  return safeVerifyWebhook(preset, {
+    method: 'POST',
+    url: URL_SIGNED,
+    headers,
+    rawBody: Buffer.from(body, 'utf8'),
+  })
 }
 
 function sign(body: string): string {
@@ -60,14 +65,22 @@ describe('issue 12: twilio bounds its work on hostile input', () => {
     ['absent', undefined, 'missing_signature'],
     ['not base64', '!!!!', 'malformed_signature'],
     ['over 8192 characters', 'A'.repeat(8196), 'malformed_signature'],
-  ] as const)('refuses a signature header that is %s before reading a hostile 1 MiB body', (_, signature, reason) => {
-    const hostile = 'a=b&'.repeat(262_144)
-    const headers: Record<string, string> = { 'content-type': FORM }
-    if (signature !== undefined) headers['x-twilio-signature'] = signature
-    const result = safeVerifyWebhook(preset, { method: 'POST', url: URL_SIGNED, headers, rawBody: Buffer.from(hostile) })
-    // The header's reason, not the body's invalid_payload: the header is judged before the body is counted or parsed.
-    expect(result.ok ? 'ok' : result.reason).toBe(reason)
-  })
+  ] as const)(
+    'refuses a signature header that is %s before reading a hostile 1 MiB body',
+    (_, signature, reason) => {
+      const hostile = 'a=b&'.repeat(262_144)
+      const headers: Record<string, string> = { 'content-type': FORM }
+      if (signature !== undefined) headers['x-twilio-signature'] = signature
+      const result = safeVerifyWebhook(preset, {
+        method: 'POST',
+        url: URL_SIGNED,
+        headers,
+        rawBody: Buffer.from(hostile),
+      })
+      // The header's reason, not the body's invalid_payload: the header is judged before the body is counted or parsed.
+      expect(result.ok ? 'ok' : result.reason).toBe(reason)
+    },
+  )
 
   it('a well-formed junk signature over a 1 MiB form of few parameters is a plain mismatch', () => {
     const body = `Body=${'x'.repeat(1_048_000)}&From=%2B15550001111`
@@ -81,9 +94,15 @@ describe('issue 12: twilio bounds its work on hostile input', () => {
     const normalised = new URL(received).toString() // ' becomes %27: what a proxy that re-encodes would have Twilio sign
     expect(normalised).not.toBe(received)
     const check = (body: string, signedUrl: string) => {
-      const signature = signWebhook(preset, { body, url: signedUrl, method: 'POST' })['X-Twilio-Signature'] ?? ''
+      const signature =
+        signWebhook(preset, { body, url: signedUrl, method: 'POST' })['X-Twilio-Signature'] ?? ''
       const headers = { 'content-type': FORM, 'x-twilio-signature': signature }
-      const result = safeVerifyWebhook(preset, { method: 'POST', url: received, headers, rawBody: Buffer.from(body) })
+      const result = safeVerifyWebhook(preset, {
+        method: 'POST',
+        url: received,
+        headers,
+        rawBody: Buffer.from(body),
+      })
       return result.ok ? 'ok' : result.reason
     }
     const small = `Body=${'x'.repeat(60_000)}`

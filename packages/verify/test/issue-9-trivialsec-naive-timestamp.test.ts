@@ -15,7 +15,12 @@ const NOW_S = NOW.getTime() / 1000
 const preset = providers.trivialsec({ secrets: SECRET, account: ACCOUNT })
 
 const body = (timestamp: unknown) =>
-  JSON.stringify({ event_id: EVENT_ID, event_name: 'report_created', timestamp, payload: { report: 'Q4' } })
+  JSON.stringify({
+    event_id: EVENT_ID,
+    event_name: 'report_created',
+    timestamp,
+    payload: { report: 'Q4' },
+  })
 
 async function joseToken(): Promise<string> {
   return new SignJWT({
@@ -32,14 +37,27 @@ async function joseToken(): Promise<string> {
 }
 
 function verify(token: string, rawBody: string) {
-  return safeVerifyWebhook(preset, { method: 'POST', url: 'https://hooks.example.com/ts', headers: { authorization: `Bearer ${token}` }, rawBody }, { now: NOW })
+  return safeVerifyWebhook(
+    preset,
+    {
+      method: 'POST',
+      url: 'https://hooks.example.com/ts',
+      headers: { authorization: `Bearer ${token}` },
+      rawBody,
+    },
+    { now: NOW },
+  )
 }
 
 describe('issue 9: Trivial Security timestamps', () => {
   it.each([
     ['naive', '2025-12-31T23:59:30', '2025-12-31T23:59:30.000Z'],
     ['naive, milliseconds', '2025-12-31T23:59:30.120', '2025-12-31T23:59:30.120Z'],
-    ['naive, microseconds (Python isoformat)', '2025-12-31T23:59:30.123456', '2025-12-31T23:59:30.123Z'],
+    [
+      'naive, microseconds (Python isoformat)',
+      '2025-12-31T23:59:30.123456',
+      '2025-12-31T23:59:30.123Z',
+    ],
     ['naive, space separator', '2025-12-31 23:59:30', '2025-12-31T23:59:30.000Z'],
     ['Z', '2025-12-31T23:59:30Z', '2025-12-31T23:59:30.000Z'],
     ['+00:00 with microseconds', '2025-12-31T23:59:30.5+00:00', '2025-12-31T23:59:30.500Z'],
@@ -51,7 +69,7 @@ describe('issue 9: Trivial Security timestamps', () => {
     expect(result.ok && result.timestamp?.toISOString()).toBe(utc)
   })
 
-  it('a naive time is UTC whatever the machine\'s zone (never Date.parse\'s local reading)', async () => {
+  it("a naive time is UTC whatever the machine's zone (never Date.parse's local reading)", async () => {
     const token = await joseToken()
     const zone = process.env.TZ
     process.env.TZ = 'America/Los_Angeles' // Node re-reads TZ when it is assigned
@@ -65,13 +83,17 @@ describe('issue 9: Trivial Security timestamps', () => {
     }
   })
 
-  it.each([['2025-12-31T23:59'], ['2025-12-31'], ['2025-12-31T23:59:30+0000'], ['yesterday'], [1767225570], [null]])(
-    'not a date-time (%s): still invalid_payload',
-    async (timestamp) => {
-      const result = verify(await joseToken(), body(timestamp))
-      expect(result.ok ? 'ok' : result.reason).toBe('invalid_payload')
-    },
-  )
+  it.each([
+    ['2025-12-31T23:59'],
+    ['2025-12-31'],
+    ['2025-12-31T23:59:30+0000'],
+    ['yesterday'],
+    [1767225570],
+    [null],
+  ])('not a date-time (%s): still invalid_payload', async (timestamp) => {
+    const result = verify(await joseToken(), body(timestamp))
+    expect(result.ok ? 'ok' : result.reason).toBe('invalid_payload')
+  })
 
   it('signWebhook signs naive timestamps (and they verify), and refuses to sign a body verify would refuse', () => {
     const naive = body('2025-12-31T23:59:30.123456')
@@ -79,7 +101,9 @@ describe('issue 9: Trivial Security timestamps', () => {
     const token = headers.Authorization!.replace(/^Bearer /, '')
     expect(verify(token, naive).ok).toBe(true)
     for (const bad of [body('not a time'), JSON.stringify({ event_id: 'x' }), 'not json']) {
-      expect(() => signWebhook(preset, { body: bad, timestamp: NOW })).toThrow(/cannot sign this body/)
+      expect(() => signWebhook(preset, { body: bad, timestamp: NOW })).toThrow(
+        /cannot sign this body/,
+      )
     }
   })
 })

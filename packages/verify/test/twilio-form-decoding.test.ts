@@ -15,16 +15,47 @@ const URL_SIGNED = 'https://hooks.example.com/twilio/sms'
 const preset = providers.twilio({ secrets: TOKEN })
 
 const PIECES = [
-  '%', '+', '&', '=', '?', 'a', 'F', '0', '9', 'g', 'é', '✓', '😀', '%2', '%4', '%41', '%e2%9c%93', '%E2%9C',
-  '%C3', '%ff', '%2B', '%26', '%3D', '%ED%A0%80', '%F0%9F%98', '%00', '%c3%a9', '~', '%+41', '%%41',
+  '%',
+  '+',
+  '&',
+  '=',
+  '?',
+  'a',
+  'F',
+  '0',
+  '9',
+  'g',
+  'é',
+  '✓',
+  '😀',
+  '%2',
+  '%4',
+  '%41',
+  '%e2%9c%93',
+  '%E2%9C',
+  '%C3',
+  '%ff',
+  '%2B',
+  '%26',
+  '%3D',
+  '%ED%A0%80',
+  '%F0%9F%98',
+  '%00',
+  '%c3%a9',
+  '~',
+  '%+41',
+  '%%41',
 ]
-const awkwardBody = fc.array(fc.constantFrom(...PIECES), { maxLength: 24 }).map((pieces) => pieces.join(''))
+const awkwardBody = fc
+  .array(fc.constantFrom(...PIECES), { maxLength: 24 })
+  .map((pieces) => pieces.join(''))
 
 /** Twilio's scheme computed from URLSearchParams' reading of the body. */
 function referenceSignature(body: string): string {
   const grouped = new Map<string, string[]>()
   // The leading '&' keeps URLSearchParams from dropping a leading '?' (a form body's first name keeps it).
-  for (const [name, value] of new URLSearchParams(`&${body}`)) grouped.set(name, [...(grouped.get(name) ?? []), value])
+  for (const [name, value] of new URLSearchParams(`&${body}`))
+    grouped.set(name, [...(grouped.get(name) ?? []), value])
   let data = URL_SIGNED
   for (const name of [...grouped.keys()].sort()) {
     for (const value of [...new Set(grouped.get(name))].sort()) data += name + value
@@ -33,8 +64,16 @@ function referenceSignature(body: string): string {
 }
 
 function verify(body: string, signature: string): boolean {
-  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }
-  return safeVerifyWebhook(preset, { method: 'POST', url: URL_SIGNED, headers, rawBody: Buffer.from(body, 'utf8') }).ok
+  const headers = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'x-twilio-signature': signature,
+  }
+  return safeVerifyWebhook(preset, {
+    method: 'POST',
+    url: URL_SIGNED,
+    headers,
+    rawBody: Buffer.from(body, 'utf8'),
+  }).ok
 }
 
 describe('twilio: form bodies are read exactly as URLSearchParams reads them', () => {
@@ -47,7 +86,7 @@ describe('twilio: form bodies are read exactly as URLSearchParams reads them', (
     )
   })
 
-  it('sorts names, then each name\'s distinct values, as the SDK does (repeated names and pairs)', () => {
+  it("sorts names, then each name's distinct values, as the SDK does (repeated names and pairs)", () => {
     const component = fc.constantFrom('a', 'b', 'B', 'a+b', 'é', '%C3%A9', '😀', '')
     const pair = fc.tuple(component, component).map(([name, value]) => `${name}=${value}`)
     fc.assert(
@@ -62,7 +101,9 @@ describe('twilio: form bodies are read exactly as URLSearchParams reads them', (
   it('refuses a signature over a different reading (the raw, undecoded text)', () => {
     fc.assert(
       fc.property(awkwardBody, (body) => {
-        const raw = createHmac('sha1', TOKEN).update(URL_SIGNED + body.split('&').sort().join('')).digest('base64')
+        const raw = createHmac('sha1', TOKEN)
+          .update(URL_SIGNED + body.split('&').sort().join(''))
+          .digest('base64')
         fc.pre(raw !== referenceSignature(body))
         expect(verify(body, raw)).toBe(false)
       }),
@@ -72,7 +113,11 @@ describe('twilio: form bodies are read exactly as URLSearchParams reads them', (
 
   it('decodes long, heavily encoded values (the fast path) and long plain ones alike', () => {
     for (const text of ['Grüße aus Köln ✓ '.repeat(500), 'plain words only '.repeat(500)]) {
-      const body = new URLSearchParams({ Body: text, From: '+14155550100', To: '+14155552671' }).toString()
+      const body = new URLSearchParams({
+        Body: text,
+        From: '+14155550100',
+        To: '+14155552671',
+      }).toString()
       expect(verify(body, referenceSignature(body))).toBe(true)
       expect(verify(body.replace('Body=', 'Body=x'), referenceSignature(body))).toBe(false)
     }

@@ -38,7 +38,9 @@ interface Vector {
   readonly keys?: Readonly<Record<string, string>>
   /** Sign the same message and compare with the request's headers. */
   readonly sign?: { readonly timestamp?: number; readonly id?: string; readonly url?: string }
-  readonly expect: { readonly ok: true; readonly id?: string; readonly timestamp?: number } | { readonly ok: false; readonly reason: string }
+  readonly expect:
+    | { readonly ok: true; readonly id?: string; readonly timestamp?: number }
+    | { readonly ok: false; readonly reason: string }
 }
 
 interface VectorFile {
@@ -52,7 +54,10 @@ const directory = new URL('./vectors/', import.meta.url)
 const files = readdirSync(directory)
   .filter((name) => name.endsWith('.json'))
   .sort()
-  .map((name) => ({ name, data: JSON.parse(readFileSync(new URL(name, directory), 'utf8')) as VectorFile }))
+  .map((name) => ({
+    name,
+    data: JSON.parse(readFileSync(new URL(name, directory), 'utf8')) as VectorFile,
+  }))
 
 function configure(file: VectorFile, vector: Vector): ConfiguredPreset {
   if (!isBuiltinProviderId(file.provider)) throw new Error(`unknown provider ${file.provider}`)
@@ -62,14 +67,17 @@ function configure(file: VectorFile, vector: Vector): ConfiguredPreset {
 
 describe('vector files', () => {
   it('exist for every preset: a preset without a vector file fails here', () => {
-    const missing = Object.keys(providers).filter((id) => !files.some((f) => f.data.provider === id))
+    const missing = Object.keys(providers).filter(
+      (id) => !files.some((f) => f.data.provider === id),
+    )
     expect(missing).toEqual([])
     for (const { name, data } of files) {
       expect(name).toBe(`${data.provider}.json`)
       expect(isBuiltinProviderId(data.provider)).toBe(true)
       expect(data.source).toMatch(/^https:\/\//)
       expect(data.vectors.length).toBeGreaterThan(0)
-      for (const vector of data.vectors) expect(['published', 'sdk', 'generated', 'derived']).toContain(vector.origin)
+      for (const vector of data.vectors)
+        expect(['published', 'sdk', 'generated', 'derived']).toContain(vector.origin)
       // Every file anchors its derived vectors on at least one published or independently generated one.
       expect(data.vectors.some((v) => v.origin !== 'derived' && v.expect.ok)).toBe(true)
     }
@@ -84,7 +92,10 @@ for (const { data: file } of files) {
         const request = {
           method: vector.request.method ?? 'POST',
           headers: vector.request.headers,
-          rawBody: vector.bodyBase64 === undefined ? vector.request.body : Buffer.from(vector.bodyBase64, 'base64'),
+          rawBody:
+            vector.bodyBase64 === undefined
+              ? vector.request.body
+              : Buffer.from(vector.bodyBase64, 'base64'),
           ...(vector.request.url === undefined ? {} : { url: vector.request.url }),
         }
         const options = vector.now === undefined ? undefined : { now: new Date(vector.now * 1000) }
@@ -94,13 +105,17 @@ for (const { data: file } of files) {
             ? safeVerifyWebhook(preset, request, options)
             : await safeVerifyWebhookAsync(preset, request, {
                 ...options,
-                fetchKey: async (url) => (Object.hasOwn(keys, url) ? keys[url]! : Promise.reject(new Error('HTTP 404 (not in the vector)'))),
+                fetchKey: async (url) =>
+                  Object.hasOwn(keys, url)
+                    ? keys[url]!
+                    : Promise.reject(new Error('HTTP 404 (not in the vector)')),
               })
         if (vector.expect.ok) {
           expect(result.ok ? 'ok' : `${result.reason}: ${result.message}`).toBe('ok')
           if (!result.ok) return
           if (vector.expect.id !== undefined) expect(result.id).toBe(vector.expect.id)
-          if (vector.expect.timestamp !== undefined) expect(result.timestamp?.getTime()).toBe(vector.expect.timestamp * 1000)
+          if (vector.expect.timestamp !== undefined)
+            expect(result.timestamp?.getTime()).toBe(vector.expect.timestamp * 1000)
         } else {
           expect(VERIFICATION_FAILURE_REASONS).toContain(vector.expect.reason)
           expect(result.ok ? 'ok' : result.reason).toBe(vector.expect.reason)
@@ -108,8 +123,13 @@ for (const { data: file } of files) {
 
         if (vector.sign !== undefined) {
           const signed = signWebhook(preset, {
-            body: vector.bodyBase64 === undefined ? vector.request.body : Buffer.from(vector.bodyBase64, 'base64'),
-            ...(vector.sign.timestamp === undefined ? {} : { timestamp: new Date(vector.sign.timestamp * 1000) }),
+            body:
+              vector.bodyBase64 === undefined
+                ? vector.request.body
+                : Buffer.from(vector.bodyBase64, 'base64'),
+            ...(vector.sign.timestamp === undefined
+              ? {}
+              : { timestamp: new Date(vector.sign.timestamp * 1000) }),
             ...(vector.sign.id === undefined ? {} : { id: vector.sign.id }),
             ...(vector.sign.url === undefined ? {} : { url: vector.sign.url }),
           })

@@ -8,12 +8,24 @@
  */
 import { Buffer, isUtf8 } from 'node:buffer'
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
+import {
+  errorResponse,
+  jsonResponse,
+  type CoreRequest,
+  type CoreResponse,
+} from '../http/response.ts'
 import { errorSummary } from '../logger.ts'
 import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
 import type { EventStream } from './stream.ts'
 import type { GatewayLogger } from '../logger.ts'
-import { StorageUnavailableError, type ListQuery, type Storage, type RejectionDetail, type StoredEvent, type StoredRejection } from '../storage/types.ts'
+import {
+  StorageUnavailableError,
+  type ListQuery,
+  type Storage,
+  type RejectionDetail,
+  type StoredEvent,
+  type StoredRejection,
+} from '../storage/types.ts'
 
 /** Where the admin API is served. */
 export const ADMIN_PREFIX = '/api/'
@@ -28,7 +40,10 @@ function digest(text: string): Buffer {
  * True when `Authorization: Bearer <token>` carries the admin token. Both sides are hashed first so the
  * comparison is constant-time whatever the lengths (threat: a timing oracle recovering the token byte by byte).
  */
-export function isAuthorized(header: string | readonly string[] | undefined, expectedDigest: Buffer): boolean {
+export function isAuthorized(
+  header: string | readonly string[] | undefined,
+  expectedDigest: Buffer,
+): boolean {
   if (typeof header !== 'string') return false
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)
   if (match === null) return false
@@ -73,7 +88,10 @@ function bodyView(body: Uint8Array): { encoding: 'utf8' | 'base64'; body: string
  * false for a signature failure that was not diagnosed (the source's per-minute budget was spent), true with
  * `diagnosis` (hints: code + message; empty when none of the known mistakes explains it).
  */
-export function rejectionView(rejection: StoredRejection, providerOf?: (sourceId: string) => string | undefined) {
+export function rejectionView(
+  rejection: StoredRejection,
+  providerOf?: (sourceId: string) => string | undefined,
+) {
   return {
     id: rejection.id,
     sourceId: rejection.sourceId,
@@ -87,7 +105,10 @@ export function rejectionView(rejection: StoredRejection, providerOf?: (sourceId
     bodySize: rejection.bodySize,
     bodySha256: rejection.bodySha256,
     diagnosed: rejection.diagnosed ?? null,
-    diagnosis: rejection.diagnosed === true ? (rejection.diagnosis ?? []).map(({ code, message }) => ({ code, message })) : null,
+    diagnosis:
+      rejection.diagnosed === true
+        ? (rejection.diagnosis ?? []).map(({ code, message }) => ({ code, message }))
+        : null,
     capturedBytes: rejection.capturedBytes ?? null,
   }
 }
@@ -96,14 +117,23 @@ export function rejectionView(rejection: StoredRejection, providerOf?: (sourceId
  * One rejection in full: with `captured`, the request as received (body like `GET /api/events/{id}`'s, `truncated`
  * when cut at `captureMaxBytes`, and `sealed`: the signature headers and full URL, opaque without a source secret).
  */
-export function rejectionDetailView(rejection: RejectionDetail, providerOf?: (sourceId: string) => string | undefined) {
+export function rejectionDetailView(
+  rejection: RejectionDetail,
+  providerOf?: (sourceId: string) => string | undefined,
+) {
   const { captured } = rejection
   return {
     ...rejectionView(rejection, providerOf),
     captured:
       captured === undefined
         ? null
-        : { method: captured.method, url: captured.url, ...bodyView(captured.body), truncated: captured.truncated, sealed: captured.sealed ?? null },
+        : {
+            method: captured.method,
+            url: captured.url,
+            ...bodyView(captured.body),
+            truncated: captured.truncated,
+            sealed: captured.sealed ?? null,
+          },
   }
 }
 
@@ -116,7 +146,8 @@ function listQuery(params: URLSearchParams): ListQuery | string {
   }
   const limit = params.get('limit')
   if (limit !== null && limit !== '') {
-    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT) return `limit must be a whole number from 1 to ${MAX_LIMIT}`
+    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT)
+      return `limit must be a whole number from 1 to ${MAX_LIMIT}`
     query.limit = Number(limit)
   }
   const cursor = params.get('cursor')
@@ -140,65 +171,106 @@ export interface AdminOptions {
 }
 
 /** @internal Creates the `/api/*` handler. */
-export function createAdminHandler(options: AdminOptions): (req: CoreRequest, pathname: string, params: URLSearchParams) => Promise<CoreResponse> {
+export function createAdminHandler(
+  options: AdminOptions,
+): (req: CoreRequest, pathname: string, params: URLSearchParams) => Promise<CoreResponse> {
   const expected = digest(options.token)
   const { storage, logger } = options
-  const deliveryRoutes = options.delivery === undefined ? undefined : createDeliveryRoutes({ ...options.delivery, storage })
+  const deliveryRoutes =
+    options.delivery === undefined
+      ? undefined
+      : createDeliveryRoutes({ ...options.delivery, storage })
 
-  async function list<T>(query: ListQuery, load: (query: ListQuery) => Promise<{ items: readonly T[]; nextCursor?: string }>, view: (item: T) => unknown) {
+  async function list<T>(
+    query: ListQuery,
+    load: (query: ListQuery) => Promise<{ items: readonly T[]; nextCursor?: string }>,
+    view: (item: T) => unknown,
+  ) {
     try {
       const page = await load(query)
       return jsonResponse(200, { items: page.items.map(view), nextCursor: page.nextCursor ?? null })
     } catch (error) {
       if (error instanceof StorageUnavailableError) throw error
       // The cursor is opaque: a forged or stale one is the caller's mistake, not a server error.
-      if (query.cursor !== undefined) return errorResponse(400, 'invalid_query', 'cursor is not valid')
+      if (query.cursor !== undefined)
+        return errorResponse(400, 'invalid_query', 'cursor is not valid')
       throw error
     }
   }
 
-  async function route(req: CoreRequest, pathname: string, params: URLSearchParams): Promise<CoreResponse> {
+  async function route(
+    req: CoreRequest,
+    pathname: string,
+    params: URLSearchParams,
+  ): Promise<CoreResponse> {
     const delivered = await deliveryRoutes?.(req, pathname)
     if (delivered !== undefined) return delivered
-    if (pathname === '/api/stream' && options.stream !== undefined && (req.method === 'GET' || req.method === 'HEAD')) return options.stream.respond()
+    if (
+      pathname === '/api/stream' &&
+      options.stream !== undefined &&
+      (req.method === 'GET' || req.method === 'HEAD')
+    )
+      return options.stream.respond()
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return errorResponse(405, 'method_not_allowed', 'This admin route is read-only (GET).', { headers: { allow: 'GET, HEAD' }, close: true })
+      return errorResponse(405, 'method_not_allowed', 'This admin route is read-only (GET).', {
+        headers: { allow: 'GET, HEAD' },
+        close: true,
+      })
     }
     if (pathname === '/api/events' || pathname === '/api/rejections') {
       const query = listQuery(params)
       if (typeof query === 'string') return errorResponse(400, 'invalid_query', query)
       return pathname === '/api/events'
         ? list(query, (q) => storage.listEvents(q), eventSummary)
-        : list(query, (q) => storage.listRejections(q), (rejection) => rejectionView(rejection, options.providerOf))
+        : list(
+            query,
+            (q) => storage.listRejections(q),
+            (rejection) => rejectionView(rejection, options.providerOf),
+          )
     }
     if (pathname.startsWith('/api/rejections/')) {
       const id = pathname.slice('/api/rejections/'.length)
-      if (id === '' || id.includes('/') || id.length > 100) return errorResponse(404, 'not_found', 'No such rejection.')
+      if (id === '' || id.includes('/') || id.length > 100)
+        return errorResponse(404, 'not_found', 'No such rejection.')
       const rejection = await storage.getRejection(id)
       return rejection === undefined
-        ? errorResponse(404, 'not_found', 'No such rejection (unknown, or dropped by storage.maxRejections).')
+        ? errorResponse(
+            404,
+            'not_found',
+            'No such rejection (unknown, or dropped by storage.maxRejections).',
+          )
         : jsonResponse(200, rejectionDetailView(rejection, options.providerOf))
     }
     if (pathname.startsWith('/api/events/')) {
       const id = pathname.slice('/api/events/'.length)
-      if (id === '' || id.includes('/') || id.length > 100) return errorResponse(404, 'not_found', 'No such event.')
+      if (id === '' || id.includes('/') || id.length > 100)
+        return errorResponse(404, 'not_found', 'No such event.')
       const event = await storage.getEvent(id)
-      return event === undefined ? errorResponse(404, 'not_found', 'No such event.') : jsonResponse(200, eventDetail(event))
+      return event === undefined
+        ? errorResponse(404, 'not_found', 'No such event.')
+        : jsonResponse(200, eventDetail(event))
     }
     return errorResponse(404, 'not_found', 'No such admin route.')
   }
 
   return async (req, pathname, params) => {
     if (!isAuthorized(req.headers.authorization, expected)) {
-      return errorResponse(401, 'unauthorized', 'The admin API needs "Authorization: Bearer <admin.token>".', {
-        headers: { 'www-authenticate': 'Bearer realm="hookgate"' },
-      })
+      return errorResponse(
+        401,
+        'unauthorized',
+        'The admin API needs "Authorization: Bearer <admin.token>".',
+        {
+          headers: { 'www-authenticate': 'Bearer realm="hookgate"' },
+        },
+      )
     }
     try {
       return await route(req, pathname, params)
     } catch (error) {
       if (error instanceof StorageUnavailableError) {
-        return errorResponse(503, 'storage_unavailable', 'The store is not available.', { headers: { 'retry-after': '5' } })
+        return errorResponse(503, 'storage_unavailable', 'The store is not available.', {
+          headers: { 'retry-after': '5' },
+        })
       }
       logger.error({ error: errorSummary(error), path: pathname }, 'admin API failed')
       return errorResponse(500, 'internal_error', 'The admin API failed.')

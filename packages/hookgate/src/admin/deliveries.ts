@@ -13,7 +13,12 @@ import { formatDurationMs } from '../delivery/duration.ts'
 import { displayUrl } from '../redact.ts'
 import type { FanOut } from '../delivery/fan-out.ts'
 import type { DeliveryWorker } from '../delivery/worker.ts'
-import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
+import {
+  errorResponse,
+  jsonResponse,
+  type CoreRequest,
+  type CoreResponse,
+} from '../http/response.ts'
 import {
   DELIVERY_STATUSES,
   type DeliveryStatus,
@@ -37,14 +42,17 @@ export interface AdminDeliveryContext {
 const MAX_BODY_BYTES = 64 * 1024
 const MAX_REPLAY_BATCH = 1000
 
-function bodyView(bytes: Uint8Array | undefined): { encoding: 'utf8' | 'base64'; body: string } | null {
+function bodyView(
+  bytes: Uint8Array | undefined,
+): { encoding: 'utf8' | 'base64'; body: string } | null {
   if (bytes === undefined) return null
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const utf8 = isUtf8(buffer)
   return { encoding: utf8 ? 'utf8' : 'base64', body: buffer.toString(utf8 ? 'utf8' : 'base64') }
 }
 
-const iso = (date: Date | undefined): string | null => (date === undefined ? null : date.toISOString())
+const iso = (date: Date | undefined): string | null =>
+  date === undefined ? null : date.toISOString()
 
 export function attemptView(attempt: StoredAttempt) {
   return {
@@ -83,39 +91,73 @@ export function deliveryView(delivery: DeliveryWithAttempts) {
   }
 }
 
-async function readJson(req: CoreRequest): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; response: CoreResponse }> {
+async function readJson(
+  req: CoreRequest,
+): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; response: CoreResponse }> {
   const read = await req.readBody(MAX_BODY_BYTES)
-  if (read.kind === 'too_large') return { ok: false, response: errorResponse(413, 'payload_too_large', 'The request body is too large.', { close: true }) }
-  if (read.kind === 'aborted') return { ok: false, response: errorResponse(400, 'invalid_request', 'The request body ended early.', { close: true }) }
-  if (read.kind === 'timeout') return { ok: false, response: errorResponse(408, 'request_timeout', 'The request body did not arrive in time.', { close: true }) }
+  if (read.kind === 'too_large')
+    return {
+      ok: false,
+      response: errorResponse(413, 'payload_too_large', 'The request body is too large.', {
+        close: true,
+      }),
+    }
+  if (read.kind === 'aborted')
+    return {
+      ok: false,
+      response: errorResponse(400, 'invalid_request', 'The request body ended early.', {
+        close: true,
+      }),
+    }
+  if (read.kind === 'timeout')
+    return {
+      ok: false,
+      response: errorResponse(408, 'request_timeout', 'The request body did not arrive in time.', {
+        close: true,
+      }),
+    }
   const text = read.body.toString('utf8').trim()
   if (text === '') return { ok: true, value: {} }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    return { ok: false, response: errorResponse(400, 'invalid_request', 'The body must be a JSON object.') }
+    return {
+      ok: false,
+      response: errorResponse(400, 'invalid_request', 'The body must be a JSON object.'),
+    }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, response: errorResponse(400, 'invalid_request', 'The body must be a JSON object.') }
+    return {
+      ok: false,
+      response: errorResponse(400, 'invalid_request', 'The body must be a JSON object.'),
+    }
   }
   return { ok: true, value: value as Record<string, unknown> }
 }
 
 const invalid = (message: string): CoreResponse => errorResponse(400, 'invalid_request', message)
 
-function optionalString(body: Record<string, unknown>, key: string): string | undefined | CoreResponse {
+function optionalString(
+  body: Record<string, unknown>,
+  key: string,
+): string | undefined | CoreResponse {
   const value = body[key]
   if (value === undefined || value === null) return undefined
-  if (typeof value !== 'string' || value === '' || value.length > 128) return invalid(`${key} must be a non-empty string`)
+  if (typeof value !== 'string' || value === '' || value.length > 128)
+    return invalid(`${key} must be a non-empty string`)
   return value
 }
 
 function optionalDate(body: Record<string, unknown>, key: string): Date | undefined | CoreResponse {
   const value = body[key]
   if (value === undefined || value === null) return undefined
-  const date = typeof value === 'string' && /^\d{4}-\d\d-\d\d/.test(value) ? new Date(value) : new Date(Number.NaN)
-  if (Number.isNaN(date.getTime())) return invalid(`${key} must be an ISO 8601 date-time such as 2026-01-31T00:00:00Z`)
+  const date =
+    typeof value === 'string' && /^\d{4}-\d\d-\d\d/.test(value)
+      ? new Date(value)
+      : new Date(Number.NaN)
+  if (Number.isNaN(date.getTime()))
+    return invalid(`${key} must be an ISO 8601 date-time such as 2026-01-31T00:00:00Z`)
   return date
 }
 
@@ -138,11 +180,18 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
       // Default: where the event would be routed today (a destination added since gets it too).
       destinationIds = context.fanOut(event.sourceId, event.eventType)
     } else {
-      if (!Array.isArray(requested) || requested.length > 100 || !requested.every((id) => typeof id === 'string')) {
+      if (
+        !Array.isArray(requested) ||
+        requested.length > 100 ||
+        !requested.every((id) => typeof id === 'string')
+      ) {
         return invalid('destinationIds must be a list of destination ids')
       }
       const unknown = requested.filter((id) => !configured.has(id))
-      if (unknown.length > 0) return invalid(`unknown destination: ${unknown.map((id) => String(id).slice(0, 64)).join(', ')}`)
+      if (unknown.length > 0)
+        return invalid(
+          `unknown destination: ${unknown.map((id) => String(id).slice(0, 64)).join(', ')}`,
+        )
       destinationIds = requested as string[]
     }
     const requeued = await storage.requeue(eventId, { destinationIds, now: context.now() })
@@ -154,9 +203,19 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
     const parsed = await readJson(req)
     if (!parsed.ok) return parsed.response
     const body = parsed.value
-    const known = new Set(['sourceId', 'from', 'to', 'status', 'destinationId', 'limit', 'cursor', 'dryRun'])
+    const known = new Set([
+      'sourceId',
+      'from',
+      'to',
+      'status',
+      'destinationId',
+      'limit',
+      'cursor',
+      'dryRun',
+    ])
     const extra = Object.keys(body).filter((key) => !known.has(key))
-    if (extra.length > 0) return invalid(`unknown field: ${extra.map((key) => key.slice(0, 40)).join(', ')}`)
+    if (extra.length > 0)
+      return invalid(`unknown field: ${extra.map((key) => key.slice(0, 40)).join(', ')}`)
 
     const sourceId = optionalString(body, 'sourceId')
     const destinationId = optionalString(body, 'destinationId')
@@ -164,16 +223,27 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
     const cursor = optionalString(body, 'cursor')
     const from = optionalDate(body, 'from')
     const to = optionalDate(body, 'to')
-    for (const value of [sourceId, destinationId, status, cursor, from, to]) if (isResponse(value)) return value
-    if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status as string)) {
+    for (const value of [sourceId, destinationId, status, cursor, from, to])
+      if (isResponse(value)) return value
+    if (
+      status !== undefined &&
+      !(DELIVERY_STATUSES as readonly string[]).includes(status as string)
+    ) {
       return invalid(`status must be one of ${DELIVERY_STATUSES.join(', ')}`)
     }
-    if (destinationId !== undefined && !configured.has(destinationId as string)) return invalid(`unknown destination: ${String(destinationId).slice(0, 64)}`)
+    if (destinationId !== undefined && !configured.has(destinationId as string))
+      return invalid(`unknown destination: ${String(destinationId).slice(0, 64)}`)
     const limit = body.limit ?? 500
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_REPLAY_BATCH) {
+    if (
+      typeof limit !== 'number' ||
+      !Number.isInteger(limit) ||
+      limit < 1 ||
+      limit > MAX_REPLAY_BATCH
+    ) {
       return invalid(`limit must be a whole number from 1 to ${MAX_REPLAY_BATCH}`)
     }
-    if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean') return invalid('dryRun must be true or false')
+    if (body.dryRun !== undefined && typeof body.dryRun !== 'boolean')
+      return invalid('dryRun must be true or false')
 
     const filter: ReplayFilter = {
       ...(sourceId === undefined ? {} : { sourceId: sourceId as string }),
@@ -187,17 +257,31 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
     if (body.dryRun === true) return jsonResponse(200, { matched, requeued: 0, nextCursor: null })
     let batch
     try {
-      batch = await storage.requeueMatching(filter, { limit, now: context.now(), ...(cursor === undefined ? {} : { cursor: cursor as string }) })
+      batch = await storage.requeueMatching(filter, {
+        limit,
+        now: context.now(),
+        ...(cursor === undefined ? {} : { cursor: cursor as string }),
+      })
     } catch (error) {
       if (error instanceof RangeError) return invalid('cursor is not valid')
       throw error
     }
-    if (batch.requeued > 0) context.worker?.notify(filter.destinationId === undefined ? undefined : [filter.destinationId])
-    return jsonResponse(200, { ...(matched === undefined ? {} : { matched }), requeued: batch.requeued, nextCursor: batch.nextCursor ?? null })
+    if (batch.requeued > 0)
+      context.worker?.notify(
+        filter.destinationId === undefined ? undefined : [filter.destinationId],
+      )
+    return jsonResponse(200, {
+      ...(matched === undefined ? {} : { matched }),
+      requeued: batch.requeued,
+      nextCursor: batch.nextCursor ?? null,
+    })
   }
 
   async function listDestinations(): Promise<CoreResponse> {
-    const [stats, states] = await Promise.all([storage.destinationStats(), storage.listDestinationStates()])
+    const [stats, states] = await Promise.all([
+      storage.destinationStats(),
+      storage.listDestinationStates(),
+    ])
     const statsById = new Map(stats.map((s) => [s.destinationId, s]))
     const stateById = new Map(states.map((s) => [s.destinationId, s]))
     const runtime = new Map((context.worker?.states() ?? []).map((s) => [s.destinationId, s]))
@@ -219,7 +303,12 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
         circuit:
           rt === undefined
             ? null
-            : { state: rt.circuit, consecutiveFailures: rt.consecutiveFailures, openUntil: iso(rt.openUntil), inFlight: rt.inFlight },
+            : {
+                state: rt.circuit,
+                consecutiveFailures: rt.consecutiveFailures,
+                openUntil: iso(rt.openUntil),
+                inFlight: rt.inFlight,
+              },
         backlog: {
           pending: backlog?.pending ?? 0,
           inFlight: backlog?.inFlight ?? 0,
@@ -237,9 +326,13 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
     const post = req.method === 'POST'
     const get = req.method === 'GET' || req.method === 'HEAD'
     const methodNotAllowed = (allow: string) =>
-      errorResponse(405, 'method_not_allowed', `Use ${allow} on this route.`, { headers: { allow }, close: true })
+      errorResponse(405, 'method_not_allowed', `Use ${allow} on this route.`, {
+        headers: { allow },
+        close: true,
+      })
 
-    if (pathname === '/api/destinations') return get ? listDestinations() : methodNotAllowed('GET, HEAD')
+    if (pathname === '/api/destinations')
+      return get ? listDestinations() : methodNotAllowed('GET, HEAD')
     if (pathname === '/api/replay') return post ? replayMatching(req) : methodNotAllowed('POST')
 
     const event = /^\/api\/events\/([^/]{1,100})\/(deliveries|replay)$/.exec(pathname)
@@ -247,7 +340,8 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
       const [, id, action] = event as unknown as [string, string, string]
       if (action === 'deliveries') {
         if (!get) return methodNotAllowed('GET, HEAD')
-        if ((await storage.getEvent(id)) === undefined) return errorResponse(404, 'not_found', 'No such event.')
+        if ((await storage.getEvent(id)) === undefined)
+          return errorResponse(404, 'not_found', 'No such event.')
         const deliveries = await storage.listDeliveries(id)
         return jsonResponse(200, { eventId: id, items: deliveries.map(deliveryView) })
       }

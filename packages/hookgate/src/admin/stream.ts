@@ -72,7 +72,10 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     sink.write(chunk)
     if (sink.bufferedBytes > maxBuffered) {
       sinks.delete(sink)
-      logger?.warn({ bufferedBytes: sink.bufferedBytes, maxBufferedBytes: maxBuffered }, 'event stream client too slow: disconnected')
+      logger?.warn(
+        { bufferedBytes: sink.bufferedBytes, maxBufferedBytes: maxBuffered },
+        'event stream client too slow: disconnected',
+      )
       sink.destroy()
     }
   }
@@ -97,7 +100,14 @@ export function createEventStream(options: EventStreamOptions): EventStream {
         ),
       ),
       events.on('rejection:recorded', (r) =>
-        broadcast(message('rejection', { source: r.sourceId, status: r.status, reason: r.reason, receivedAt: r.receivedAt.toISOString() })),
+        broadcast(
+          message('rejection', {
+            source: r.sourceId,
+            status: r.status,
+            reason: r.reason,
+            receivedAt: r.receivedAt.toISOString(),
+          }),
+        ),
       ),
       events.on('delivery:attempted', (d) =>
         broadcast(
@@ -149,9 +159,18 @@ export function createEventStream(options: EventStreamOptions): EventStream {
 
   return {
     respond() {
-      if (closed) return errorResponse(503, 'shutting_down', 'The gateway is shutting down.', { headers: { 'retry-after': '5' }, close: true })
+      if (closed)
+        return errorResponse(503, 'shutting_down', 'The gateway is shutting down.', {
+          headers: { 'retry-after': '5' },
+          close: true,
+        })
       if (sinks.size >= maxClients) {
-        return errorResponse(503, 'too_many_streams', `At most ${maxClients} event streams may be open at once.`, { headers: { 'retry-after': '5' } })
+        return errorResponse(
+          503,
+          'too_many_streams',
+          `At most ${maxClients} event streams may be open at once.`,
+          { headers: { 'retry-after': '5' } },
+        )
       }
       return {
         status: 200,

@@ -22,9 +22,13 @@ export interface AdminTarget {
  * The gateway to talk to, from the flags and the environment.
  * @throws UsageError without a token or with a URL that is not http(s)
  */
-export function adminTarget(values: { url?: string | undefined; token?: string | undefined }, env: Readonly<Record<string, string | undefined>>): AdminTarget {
+export function adminTarget(
+  values: { url?: string | undefined; token?: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): AdminTarget {
   const token = values.token ?? env.HOOKGATE_ADMIN_TOKEN
-  if (token === undefined || token === '') throw new UsageError('the admin token is missing: pass --token or set HOOKGATE_ADMIN_TOKEN')
+  if (token === undefined || token === '')
+    throw new UsageError('the admin token is missing: pass --token or set HOOKGATE_ADMIN_TOKEN')
   markSecret(token)
   const base = (values.url ?? env.HOOKGATE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')
   let parsed: URL | undefined
@@ -34,7 +38,9 @@ export function adminTarget(values: { url?: string | undefined; token?: string |
     parsed = undefined
   }
   if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    throw new UsageError(`--url expects an http(s) URL such as http://127.0.0.1:8080, got "${base.slice(0, 60)}"`)
+    throw new UsageError(
+      `--url expects an http(s) URL such as http://127.0.0.1:8080, got "${base.slice(0, 60)}"`,
+    )
   }
   return { base, token }
 }
@@ -53,14 +59,22 @@ async function refusal(path: string, response: Response): Promise<AdminApiError>
     json = undefined
   }
   const message = json?.error?.message ?? `HTTP ${response.status}`
-  return new AdminApiError(`${path}: ${response.status} ${json?.error?.code ?? ''} ${message}`.replace(/\s+/g, ' '))
+  return new AdminApiError(
+    `${path}: ${response.status} ${json?.error?.code ?? ''} ${message}`.replace(/\s+/g, ' '),
+  )
 }
 
 /** GETs `path` and returns its JSON. @throws AdminApiError on a non-2xx answer or no answer at all */
-export async function getJson<T>(target: AdminTarget, path: string, fetcher: typeof fetch = fetch): Promise<T> {
+export async function getJson<T>(
+  target: AdminTarget,
+  path: string,
+  fetcher: typeof fetch = fetch,
+): Promise<T> {
   let response: Response
   try {
-    response = await fetcher(`${target.base}${path}`, { headers: { authorization: `Bearer ${target.token}` } })
+    response = await fetcher(`${target.base}${path}`, {
+      headers: { authorization: `Bearer ${target.token}` },
+    })
   } catch (error) {
     throw unreachable(target, error)
   }
@@ -87,7 +101,10 @@ export async function readStream(
 ): Promise<'ended' | 'aborted'> {
   let response: Response
   try {
-    response = await fetcher(`${target.base}/api/stream`, { headers: { authorization: `Bearer ${target.token}`, accept: 'text/event-stream' }, signal })
+    response = await fetcher(`${target.base}/api/stream`, {
+      headers: { authorization: `Bearer ${target.token}`, accept: 'text/event-stream' },
+      signal,
+    })
   } catch (error) {
     if (signal.aborted) return 'aborted'
     throw unreachable(target, error)
@@ -121,7 +138,9 @@ export async function readStream(
     }
   } catch (error) {
     if (signal.aborted) return 'aborted'
-    throw new AdminApiError(`the stream from ${target.base} broke: ${error instanceof Error ? error.message : String(error)}`)
+    throw new AdminApiError(
+      `the stream from ${target.base} broke: ${error instanceof Error ? error.message : String(error)}`,
+    )
   }
   return signal.aborted ? 'aborted' : 'ended'
 }

@@ -5,7 +5,12 @@
  */
 import { Buffer } from 'node:buffer'
 import { readFile } from 'node:fs/promises'
-import { providers, isBuiltinProviderId, type BuiltinProviderId, type ProviderFactory } from '@hookgate/verify'
+import {
+  providers,
+  isBuiltinProviderId,
+  type BuiltinProviderId,
+  type ProviderFactory,
+} from '@hookgate/verify'
 
 /** Bad command-line usage: the dispatcher prints the message to stderr and exits with code 2. */
 export class UsageError extends Error {
@@ -40,7 +45,9 @@ export function providerFactory(id: string | undefined, command: string): Provid
     throw new UsageError(`${command} needs a provider: one of ${Object.keys(providers).join(', ')}`)
   }
   if (!isBuiltinProviderId(id)) {
-    throw new UsageError(`unknown provider "${id}"; known providers: ${Object.keys(providers).join(', ')}`)
+    throw new UsageError(
+      `unknown provider "${id}"; known providers: ${Object.keys(providers).join(', ')}`,
+    )
   }
   return providers[id as BuiltinProviderId] as ProviderFactory<object>
 }
@@ -56,7 +63,8 @@ export function providerAndSecrets(
   secretValues: string[] | undefined,
 ): { factory: ProviderFactory<object>; secrets: string[] } {
   for (const secret of secretValues ?? []) markSecret(secret)
-  if (positionals.length > 1) throw new UsageError(`${command} takes one provider, got ${positionals.length} arguments`)
+  if (positionals.length > 1)
+    throw new UsageError(`${command} takes one provider, got ${positionals.length} arguments`)
   const factory = providerFactory(positionals[0], command)
   return { factory, secrets: secretValues ?? [] }
 }
@@ -72,11 +80,15 @@ export function parseProviderOptions(
   factory: ProviderFactory<object>,
 ): Record<string, unknown> {
   const { id, optionKeys } = factory.definition
-  const valid = optionKeys.length === 0 ? `${id} takes no --option` : `valid keys for ${id}: ${optionKeys.join(', ')}`
+  const valid =
+    optionKeys.length === 0
+      ? `${id} takes no --option`
+      : `valid keys for ${id}: ${optionKeys.join(', ')}`
   const options: Record<string, unknown> = {}
   for (const item of values ?? []) {
     const eq = item.indexOf('=')
-    if (eq <= 0) throw new UsageError(`--option expects key=value, got "${item.slice(0, 40)}"; ${valid}`)
+    if (eq <= 0)
+      throw new UsageError(`--option expects key=value, got "${item.slice(0, 40)}"; ${valid}`)
     const key = item.slice(0, eq)
     // Only the preset's own keys: `secrets` and prototype keys cannot be smuggled in this way.
     if (!optionKeys.includes(key)) throw new UsageError(`unknown --option key "${key}"; ${valid}`)
@@ -96,7 +108,8 @@ function jsonOrString(text: string): unknown {
 /** Parses a Unix time in whole seconds (`--timestamp`, `--now`). */
 export function parseUnixSeconds(value: string | undefined, flag: string): Date | undefined {
   if (value === undefined) return undefined
-  if (!/^\d{1,12}$/.test(value)) throw new UsageError(`${flag} expects Unix seconds (digits only), got "${value.slice(0, 40)}"`)
+  if (!/^\d{1,12}$/.test(value))
+    throw new UsageError(`${flag} expects Unix seconds (digits only), got "${value.slice(0, 40)}"`)
   return new Date(Number(value) * 1000)
 }
 
@@ -105,7 +118,9 @@ export function parsePositiveSeconds(value: string | undefined, flag: string): n
   if (value === undefined) return undefined
   const seconds = Number(value)
   if (!/^\d+(\.\d+)?$/.test(value) || !(seconds > 0)) {
-    throw new UsageError(`${flag} expects a positive number of seconds, got "${value.slice(0, 40)}"`)
+    throw new UsageError(
+      `${flag} expects a positive number of seconds, got "${value.slice(0, 40)}"`,
+    )
   }
   return seconds
 }
@@ -113,7 +128,8 @@ export function parsePositiveSeconds(value: string | undefined, flag: string): n
 /** Every chunk of stdin, as bytes. */
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'utf8'))
+  for await (const chunk of process.stdin)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), 'utf8'))
   return Buffer.concat(chunks)
 }
 

@@ -10,7 +10,10 @@ import { ConfigError } from '../errors.ts'
  * written to stderr as `hookgate <command>: …` and `undefined` returned, so the command exits with
  * `EXIT.usage`. Any other error is thrown as is.
  */
-export async function loadConfigOrReport(file: string, command: string): Promise<GatewayConfig | undefined> {
+export async function loadConfigOrReport(
+  file: string,
+  command: string,
+): Promise<GatewayConfig | undefined> {
   try {
     return await loadConfig(file)
   } catch (error) {

@@ -22,18 +22,53 @@ interface CommandEntry {
 
 // Literal specifiers so that tsc rewrites `.ts` to `.js` in the build (rewriteRelativeImportExtensions).
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  serve: { summary: 'run the gateway (ingest, store, deliver)', load: () => import('./commands/serve.ts') },
+  serve: {
+    summary: 'run the gateway (ingest, store, deliver)',
+    load: () => import('./commands/serve.ts'),
+  },
   init: { summary: 'write a starter configuration file', load: () => import('./commands/init.ts') },
-  migrate: { summary: "create or upgrade the configured store's schema, then exit", load: () => import('./commands/migrate.ts') },
-  backup: { summary: 'write a consistent copy of a live SQLite store (PostgreSQL: prints the pg_dump advice)', load: () => import('./commands/backup.ts') },
-  providers: { summary: 'list the built-in provider presets', load: () => import('./commands/providers.ts') },
-  sign: { summary: "print the signature headers a provider would send for a body", load: () => import('./commands/sign.ts') },
-  verify: { summary: 'verify a captured webhook request (exit 0 valid, 1 invalid)', load: () => import('./commands/verify.ts') },
-  replay: { summary: "re-deliver stored events through a gateway's admin API", load: () => import('./commands/replay.ts') },
-  events: { summary: "list, show, tail (live) or replay a running gateway's events", load: () => import('./commands/events.ts') },
-  dev: { summary: 'a throwaway local gateway forwarding every verified webhook to your app, with a live table', load: () => import('./commands/dev.ts') },
-  send: { summary: 'sign a sample webhook of a provider and POST it (exit 0 on 2xx)', load: () => import('./commands/send.ts') },
-  doctor: { summary: 'check a configuration before it goes live and print what to fix', load: () => import('./commands/doctor.ts') },
+  migrate: {
+    summary: "create or upgrade the configured store's schema, then exit",
+    load: () => import('./commands/migrate.ts'),
+  },
+  backup: {
+    summary:
+      'write a consistent copy of a live SQLite store (PostgreSQL: prints the pg_dump advice)',
+    load: () => import('./commands/backup.ts'),
+  },
+  providers: {
+    summary: 'list the built-in provider presets',
+    load: () => import('./commands/providers.ts'),
+  },
+  sign: {
+    summary: 'print the signature headers a provider would send for a body',
+    load: () => import('./commands/sign.ts'),
+  },
+  verify: {
+    summary: 'verify a captured webhook request (exit 0 valid, 1 invalid)',
+    load: () => import('./commands/verify.ts'),
+  },
+  replay: {
+    summary: "re-deliver stored events through a gateway's admin API",
+    load: () => import('./commands/replay.ts'),
+  },
+  events: {
+    summary: "list, show, tail (live) or replay a running gateway's events",
+    load: () => import('./commands/events.ts'),
+  },
+  dev: {
+    summary:
+      'a throwaway local gateway forwarding every verified webhook to your app, with a live table',
+    load: () => import('./commands/dev.ts'),
+  },
+  send: {
+    summary: 'sign a sample webhook of a provider and POST it (exit 0 on 2xx)',
+    load: () => import('./commands/send.ts'),
+  },
+  doctor: {
+    summary: 'check a configuration before it goes live and print what to fix',
+    load: () => import('./commands/doctor.ts'),
+  },
 }
 
 function help(): string {
@@ -55,7 +90,9 @@ function help(): string {
 
 function version(): string {
   // src/cli/main.ts and dist/cli/main.js are both two levels below the package root.
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version?: unknown }
   return String(manifest.version)
 }
 
@@ -67,7 +104,9 @@ function isParseArgsError(error: unknown): error is Error & { code: string } {
 /** Maps what a command threw to a message on stderr and an exit code. Secrets given on the command line are scrubbed. */
 function fail(command: string, error: unknown): number {
   if (error instanceof UsageError || isParseArgsError(error)) {
-    process.stderr.write(`hookgate ${command}: ${scrub(error.message)}\nRun "hookgate help ${command}" for usage.\n`)
+    process.stderr.write(
+      `hookgate ${command}: ${scrub(error.message)}\nRun "hookgate help ${command}" for usage.\n`,
+    )
     return EXIT.usage
   }
   if (isPresetOptionError(error)) {
@@ -115,7 +154,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${version()}\n`)
       return EXIT.ok
     }
-    process.stderr.write(`hookgate: unknown option "${token.rawName}" before the command\n\n${help()}\n`)
+    process.stderr.write(
+      `hookgate: unknown option "${token.rawName}" before the command\n\n${help()}\n`,
+    )
     return EXIT.usage
   }
   if (first === undefined) {

@@ -65,7 +65,8 @@ export function guardedLookup(base: LookupFunction = dnsLookup as LookupFunction
       if (Array.isArray(address)) {
         const all = address as LookupAddress[]
         const allowed = all.filter((entry) => !isRefusedAddress(entry.address))
-        if (allowed.length === 0 && all[0] !== undefined) callback(addressRefusedError(hostname, all[0].address), [])
+        if (allowed.length === 0 && all[0] !== undefined)
+          callback(addressRefusedError(hostname, all[0].address), [])
         else callback(null, allowed)
         return
       }

@@ -50,7 +50,10 @@ export interface CircuitBreaker {
  * const limit = breaker.allowance(freeSlots, now())
  * // after each attempt that reached the destination: breaker.record(ok, now())
  */
-export function createCircuitBreaker(options: CircuitBreakerOptions = {}, onTransition?: (transition: CircuitTransition) => void): CircuitBreaker {
+export function createCircuitBreaker(
+  options: CircuitBreakerOptions = {},
+  onTransition?: (transition: CircuitTransition) => void,
+): CircuitBreaker {
   const failureThreshold = options.failureThreshold ?? 5
   const cooldownMs = options.cooldownMs ?? 30_000
   let state: CircuitState = 'closed'
@@ -98,7 +101,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}, onTran
       if (state === 'half_open' || (state === 'closed' && failures >= failureThreshold)) {
         state = 'open'
         openUntil = now.getTime() + cooldownMs
-        onTransition?.({ to: 'open', consecutiveFailures: failures, openUntil: new Date(openUntil) })
+        onTransition?.({
+          to: 'open',
+          consecutiveFailures: failures,
+          openUntil: new Date(openUntil),
+        })
       }
     },
   }

@@ -54,7 +54,8 @@ export function createFanOut(destinations: readonly FanOutDestination[]): FanOut
   // Sources with no type filter at all: one frozen list, shared by every request.
   const unfiltered = new Map<string, readonly string[]>()
   for (const [source, entries] of bySource) {
-    if (entries.every((entry) => entry.patterns === undefined)) unfiltered.set(source, Object.freeze(entries.map((entry) => entry.id)))
+    if (entries.every((entry) => entry.patterns === undefined))
+      unfiltered.set(source, Object.freeze(entries.map((entry) => entry.id)))
   }
   return (sourceId, eventType) => {
     const fixed = unfiltered.get(sourceId)
@@ -64,7 +65,8 @@ export function createFanOut(destinations: readonly FanOutDestination[]): FanOut
     const ids: string[] = []
     for (const entry of entries) {
       if (entry.patterns === undefined) ids.push(entry.id)
-      else if (eventType !== undefined && entry.patterns.some((pattern) => pattern.test(eventType))) ids.push(entry.id)
+      else if (eventType !== undefined && entry.patterns.some((pattern) => pattern.test(eventType)))
+        ids.push(entry.id)
     }
     return ids
   }

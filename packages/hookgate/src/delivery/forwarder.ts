@@ -19,13 +19,23 @@
  * targets; link-local and cloud-metadata addresses are refused at connect time unless the destination sets
  * `allowLinkLocal` (`address-policy.ts`).
  */
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+} from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
 import { signWebhook } from '@hookgate/verify'
 import type { DestinationConfig } from '../config.ts'
 import { MAX_RESPONSE_BODY_BYTES, type ClaimedDelivery } from '../storage/types.ts'
-import { ADDRESS_REFUSED, addressRefusedError, guardedLookup, isRefusedAddress } from './address-policy.ts'
+import {
+  ADDRESS_REFUSED,
+  addressRefusedError,
+  guardedLookup,
+  isRefusedAddress,
+} from './address-policy.ts'
 import { encodeHeaderValue } from './header-value.ts'
 import type { AttemptErrorCode, AttemptOutcome } from './retry-policy.ts'
 
@@ -37,7 +47,11 @@ export interface ForwardResult {
 }
 
 /** Sends one attempt. Never rejects: every failure is an outcome. */
-export type Forward = (destination: DestinationConfig, delivery: ClaimedDelivery, now: Date) => Promise<ForwardResult>
+export type Forward = (
+  destination: DestinationConfig,
+  delivery: ClaimedDelivery,
+  now: Date,
+) => Promise<ForwardResult>
 
 export interface Forwarder {
   readonly forward: Forward
@@ -51,7 +65,11 @@ const USER_AGENT = 'Hookgate-Delivery/1'
  * The headers of one attempt (everything but `content-length`). Exported for tests and for `hookgate sign`-like
  * tooling; the signature covers `webhook-id.webhook-timestamp.body` exactly as sent.
  */
-export function deliveryHeaders(destination: DestinationConfig, delivery: ClaimedDelivery, now: Date): Record<string, string> {
+export function deliveryHeaders(
+  destination: DestinationConfig,
+  delivery: ClaimedDelivery,
+  now: Date,
+): Record<string, string> {
   const event = delivery.event
   const signed = signWebhook(destination.signer, { body: event.body, id: event.id, timestamp: now })
   const headers: Record<string, string> = {
@@ -65,7 +83,8 @@ export function deliveryHeaders(destination: DestinationConfig, delivery: Claime
     'x-hookgate-delivery': delivery.id,
     'x-hookgate-attempt': String(delivery.attempts + 1),
   }
-  if (event.eventType !== undefined) headers['x-hookgate-event-type'] = encodeHeaderValue(event.eventType)
+  if (event.eventType !== undefined)
+    headers['x-hookgate-event-type'] = encodeHeaderValue(event.eventType)
   // The bytes are forwarded as received: if they were compressed, the destination must be told how.
   const encoding = event.headers['content-encoding']
   if (encoding !== undefined) headers['content-encoding'] = encoding
@@ -152,7 +171,11 @@ export function createForwarder(options: ForwarderOptions = {}): Forwarder {
 
       const body = (): Uint8Array => {
         const all = Buffer.concat(chunks)
-        return new Uint8Array(all.buffer, all.byteOffset, Math.min(all.byteLength, MAX_RESPONSE_BODY_BYTES))
+        return new Uint8Array(
+          all.buffer,
+          all.byteOffset,
+          Math.min(all.byteLength, MAX_RESPONSE_BODY_BYTES),
+        )
       }
       const finish = (result: ForwardResult): void => {
         if (settled) return
@@ -162,15 +185,26 @@ export function createForwarder(options: ForwarderOptions = {}): Forwarder {
       }
       const fail = (code: AttemptErrorCode, error: unknown): void => {
         // Headers already in: the status is the outcome, with whatever body arrived before the failure.
-        if (status !== undefined) finish({ outcome: { kind: 'response', statusCode: status, retryAfter }, responseBody: body() })
-        else finish({ outcome: { kind: 'error', code, message: errorMessage(code, error) }, responseBody: undefined })
+        if (status !== undefined)
+          finish({
+            outcome: { kind: 'response', statusCode: status, retryAfter },
+            responseBody: body(),
+          })
+        else
+          finish({
+            outcome: { kind: 'error', code, message: errorMessage(code, error) },
+            responseBody: undefined,
+          })
       }
 
       let url: URL
       try {
         url = new URL(destination.url)
       } catch {
-        finish({ outcome: { kind: 'error', code: 'network_error', message: 'invalid destination URL' }, responseBody: undefined })
+        finish({
+          outcome: { kind: 'error', code: 'network_error', message: 'invalid destination URL' },
+          responseBody: undefined,
+        })
         return
       }
       const https = url.protocol === 'https:'
@@ -185,10 +219,24 @@ export function createForwarder(options: ForwarderOptions = {}): Forwarder {
         const headers = deliveryHeaders(destination, delivery, now)
         headers['content-length'] = String(delivery.event.body.byteLength)
         // Throws before any socket is opened when a header value is not sendable (ERR_INVALID_CHAR).
-        req = (https ? httpsRequest : httpRequest)(url, { method: 'POST', headers, agent: agentFor(destination, https) })
+        req = (https ? httpsRequest : httpRequest)(url, {
+          method: 'POST',
+          headers,
+          agent: agentFor(destination, https),
+        })
       } catch (error) {
-        const detail = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}` : String(error)
-        finish({ outcome: { kind: 'error', code: 'internal_error', message: `the gateway could not build the request (${detail}); the destination was not contacted` }, responseBody: undefined })
+        const detail =
+          error instanceof Error
+            ? `${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}`
+            : String(error)
+        finish({
+          outcome: {
+            kind: 'error',
+            code: 'internal_error',
+            message: `the gateway could not build the request (${detail}); the destination was not contacted`,
+          },
+          responseBody: undefined,
+        })
         return
       }
       timer = setTimeout(() => {
@@ -206,11 +254,19 @@ export function createForwarder(options: ForwarderOptions = {}): Forwarder {
           received += chunk.byteLength
           if (received >= MAX_RESPONSE_BODY_BYTES) {
             // Enough for the record: stop reading (the socket is dropped rather than drained of a huge body).
-            finish({ outcome: { kind: 'response', statusCode: status!, retryAfter }, responseBody: body() })
+            finish({
+              outcome: { kind: 'response', statusCode: status!, retryAfter },
+              responseBody: body(),
+            })
             res.destroy()
           }
         })
-        res.on('end', () => finish({ outcome: { kind: 'response', statusCode: status!, retryAfter }, responseBody: body() }))
+        res.on('end', () =>
+          finish({
+            outcome: { kind: 'response', statusCode: status!, retryAfter },
+            responseBody: body(),
+          }),
+        )
         res.on('error', (error) => fail(errorCode(error), error))
         res.on('aborted', () => fail('connection_reset', undefined))
       })

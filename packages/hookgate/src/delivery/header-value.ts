@@ -23,7 +23,10 @@ export function encodeHeaderValue(value: string): string {
   if (/^[\x21-\x24\x26-\x7e]*$/.test(value)) return value
   let out = ''
   for (const byte of Buffer.from(value, 'utf8')) {
-    out += byte >= 0x21 && byte <= 0x7e && byte !== PERCENT ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+    out +=
+      byte >= 0x21 && byte <= 0x7e && byte !== PERCENT
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
   }
   return out
 }

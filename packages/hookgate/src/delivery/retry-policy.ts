@@ -39,7 +39,11 @@ export type AttemptErrorCode = (typeof ATTEMPT_ERROR_CODES)[number]
 
 /** What an attempt produced: a status (with its `Retry-After`), or an error when no answer came. */
 export type AttemptOutcome =
-  | { readonly kind: 'response'; readonly statusCode: number; readonly retryAfter: string | undefined }
+  | {
+      readonly kind: 'response'
+      readonly statusCode: number
+      readonly retryAfter: string | undefined
+    }
   | { readonly kind: 'error'; readonly code: AttemptErrorCode; readonly message: string }
 
 export interface RetryPolicyOptions {
@@ -63,7 +67,12 @@ export interface RetryPolicy {
    * @param now when it ended (the retry is scheduled from here)
    * @param random a uniform number in [0, 1)
    */
-  decide(attemptNumber: number, outcome: AttemptOutcome, now: Date, random: () => number): RetryDecision
+  decide(
+    attemptNumber: number,
+    outcome: AttemptOutcome,
+    now: Date,
+    random: () => number,
+  ): RetryDecision
   /** The number of attempts at most: 1 + the schedule's length. */
   readonly maxAttempts: number
 }
@@ -116,7 +125,9 @@ export function describeOutcome(outcome: AttemptOutcome): string {
  */
 export function createRetryPolicy(options: RetryPolicyOptions): RetryPolicy {
   const schedule = [...options.scheduleMs]
-  for (const ms of schedule) if (!Number.isFinite(ms) || ms < 0) throw new RangeError('scheduleMs must hold non-negative numbers')
+  for (const ms of schedule)
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError('scheduleMs must hold non-negative numbers')
   const jitter = options.jitter ?? DEFAULT_JITTER
   if (!(jitter >= 0 && jitter <= 1)) throw new RangeError('jitter must be from 0 to 1')
   const maxRetryAfter = options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
@@ -128,30 +139,45 @@ export function createRetryPolicy(options: RetryPolicyOptions): RetryPolicy {
       if (isSuccess(outcome)) return { next: { kind: 'done' }, disableDestination: false }
       if (outcome.kind === 'response' && outcome.statusCode === 410) {
         return {
-          next: { kind: 'dead', reason: 'the destination answered 410 Gone; it is disabled until re-enabled' },
+          next: {
+            kind: 'dead',
+            reason: 'the destination answered 410 Gone; it is disabled until re-enabled',
+          },
           disableDestination: true,
         }
       }
       if (outcome.kind === 'error' && outcome.code === 'internal_error') {
         return {
-          next: { kind: 'dead', reason: `the gateway could not build the request (${outcome.message}); replay the event once the cause is fixed` },
+          next: {
+            kind: 'dead',
+            reason: `the gateway could not build the request (${outcome.message}); replay the event once the cause is fixed`,
+          },
           disableDestination: false,
         }
       }
       const base = schedule[attemptNumber - 1]
       if (base === undefined) {
         return {
-          next: { kind: 'dead', reason: `retry schedule exhausted after ${attemptNumber} attempts (last: ${describeOutcome(outcome)})` },
+          next: {
+            kind: 'dead',
+            reason: `retry schedule exhausted after ${attemptNumber} attempts (last: ${describeOutcome(outcome)})`,
+          },
           disableDestination: false,
         }
       }
       // random() is in [0, 1): the factor is in [1 - jitter, 1 + jitter).
       let delay = Math.round(base * (1 - jitter + 2 * jitter * random()))
-      if (outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503)) {
+      if (
+        outcome.kind === 'response' &&
+        (outcome.statusCode === 429 || outcome.statusCode === 503)
+      ) {
         const asked = retryAfterMs(outcome.retryAfter, now)
         if (asked !== undefined) delay = Math.max(delay, Math.min(asked, maxRetryAfter))
       }
-      return { next: { kind: 'retry', at: new Date(now.getTime() + delay) }, disableDestination: false }
+      return {
+        next: { kind: 'retry', at: new Date(now.getTime() + delay) },
+        disableDestination: false,
+      }
     },
   }
 }

@@ -25,9 +25,21 @@ import type { GatewayLogger } from '../logger.ts'
 import type { GatewayMetrics } from '../metrics.ts'
 import type { ClaimedDelivery, Storage } from '../storage/types.ts'
 import { displayUrl } from '../redact.ts'
-import { createCircuitBreaker, type CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.ts'
+import {
+  createCircuitBreaker,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from './circuit-breaker.ts'
 import { createForwarder, type Forward, type ForwardResult } from './forwarder.ts'
-import { createRetryPolicy, describeOutcome, isInternalFailure, isSuccess, outcomeClass, type RetryPolicy } from './retry-policy.ts'
+import {
+  createRetryPolicy,
+  describeOutcome,
+  isInternalFailure,
+  isSuccess,
+  outcomeClass,
+  type RetryPolicy,
+} from './retry-policy.ts'
 
 export interface DeliveryWorkerOptions {
   readonly storage: Storage
@@ -125,16 +137,26 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const destination = config.id
     runtimes.set(destination, {
       config,
-      policy: createRetryPolicy({ scheduleMs: config.retry.scheduleMs, jitter: config.retry.jitter, maxRetryAfterMs: config.retry.maxRetryAfterMs }),
+      policy: createRetryPolicy({
+        scheduleMs: config.retry.scheduleMs,
+        jitter: config.retry.jitter,
+        maxRetryAfterMs: config.retry.maxRetryAfterMs,
+      }),
       leaseMs: config.timeoutMs + leaseMarginMs,
       inFlight: 0,
       maybeMore: true,
       circuit: createCircuitBreaker(options.circuitBreaker, (transition) => {
-        if (transition.to === 'half_open') logger.info({ destination }, 'circuit half-open: probing the destination')
-        else if (transition.to === 'closed') logger.info({ destination }, 'circuit closed: the destination answers again')
+        if (transition.to === 'half_open')
+          logger.info({ destination }, 'circuit half-open: probing the destination')
+        else if (transition.to === 'closed')
+          logger.info({ destination }, 'circuit closed: the destination answers again')
         else {
           logger.warn(
-            { destination, consecutiveFailures: transition.consecutiveFailures, openUntil: transition.openUntil.toISOString() },
+            {
+              destination,
+              consecutiveFailures: transition.consecutiveFailures,
+              openUntil: transition.openUntil.toISOString(),
+            },
             'circuit open: pausing deliveries to this destination',
           )
         }
@@ -153,7 +175,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   /** Free slots this round; the circuit may allow fewer (and moves from open to half-open once cooled down). */
   function slots(rt: Runtime, at: Date): number {
-    return rt.circuit.allowance(Math.max(0, Math.min(rt.config.maxInFlight - rt.inFlight, MAX_CLAIM)), at)
+    return rt.circuit.allowance(
+      Math.max(0, Math.min(rt.config.maxInFlight - rt.inFlight, MAX_CLAIM)),
+      at,
+    )
   }
 
   function attemptError(rt: Runtime, result: ForwardResult): string | undefined {
@@ -164,7 +189,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       : `${outcome.code}: ${outcome.message}`
   }
 
-  async function attempt(rt: Runtime, claimed: ClaimedDelivery, probe: boolean, onReleased: () => void): Promise<void> {
+  async function attempt(
+    rt: Runtime,
+    claimed: ClaimedDelivery,
+    probe: boolean,
+    onReleased: () => void,
+  ): Promise<void> {
     const log = { destination: rt.config.id, deliveryId: claimed.id, eventId: claimed.eventId }
     const startedAt = now()
     const t0 = performance.now()
@@ -173,7 +203,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       result = await forward(rt.config, claimed, startedAt)
     } catch (error) {
       // A forwarder never rejects; if one does, the fault is ours, not the destination's.
-      result = { outcome: { kind: 'error', code: 'internal_error', message: `the forwarder failed: ${error instanceof Error ? error.message : String(error)}` }, responseBody: undefined }
+      result = {
+        outcome: {
+          kind: 'error',
+          code: 'internal_error',
+          message: `the forwarder failed: ${error instanceof Error ? error.message : String(error)}`,
+        },
+        responseBody: undefined,
+      }
     }
     const durationMs = performance.now() - t0
     // The HTTP exchange is over: its slot is free (maxInFlight bounds what the destination sees), even though
@@ -188,7 +225,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (probe) rt.circuit.endProbe()
     // Our own failure (the request could not even be built) says nothing about the destination: its circuit
     // is left as it was, so one bad event cannot pause the deliveries of every other.
-    if (isInternalFailure(result.outcome)) logger.error({ ...log, error: attemptError(rt, result) }, 'could not build a delivery request; the destination was not contacted')
+    if (isInternalFailure(result.outcome))
+      logger.error(
+        { ...log, error: attemptError(rt, result) },
+        'could not build a delivery request; the destination was not contacted',
+      )
     else rt.circuit.record(success, endedAt)
 
     let recorded: 'recorded' | 'lease_lost'
@@ -206,7 +247,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       )
     } catch (error) {
       // The lease stays; when it expires the delivery is claimed and attempted again (at least once).
-      logger.error({ ...log, error: error instanceof Error ? error.message : String(error) }, 'could not record a delivery attempt')
+      logger.error(
+        { ...log, error: error instanceof Error ? error.message : String(error) },
+        'could not record a delivery attempt',
+      )
       return
     }
     const next = decision.next
@@ -218,31 +262,69 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       statusCode: result.outcome.kind === 'response' ? result.outcome.statusCode : undefined,
       error: attemptError(rt, result),
       durationMs,
-      outcome: recorded === 'lease_lost' ? 'lease_lost' : next.kind === 'done' ? 'delivered' : next.kind,
+      outcome:
+        recorded === 'lease_lost' ? 'lease_lost' : next.kind === 'done' ? 'delivered' : next.kind,
       startedAt,
     })
     if (recorded === 'lease_lost') {
       metrics?.countDelivery(rt.config.id, 'lease_lost')
-      logger.warn({ ...log, attempt: attemptNumber }, 'lease lost before the attempt was recorded (another worker took the delivery over)')
+      logger.warn(
+        { ...log, attempt: attemptNumber },
+        'lease lost before the attempt was recorded (another worker took the delivery over)',
+      )
       return
     }
     if (next.kind === 'done') {
       metrics?.countDelivery(rt.config.id, 'delivered')
-      metrics?.observeDeliveryLag(rt.config.id, Math.max(0, endedAt.getTime() - claimed.event.receivedAt.getTime()) / 1000)
-      logger.debug({ ...log, attempt: attemptNumber, status: describeOutcome(result.outcome) }, 'delivered')
+      metrics?.observeDeliveryLag(
+        rt.config.id,
+        Math.max(0, endedAt.getTime() - claimed.event.receivedAt.getTime()) / 1000,
+      )
+      logger.debug(
+        { ...log, attempt: attemptNumber, status: describeOutcome(result.outcome) },
+        'delivered',
+      )
     } else if (next.kind === 'retry') {
       metrics?.countDelivery(rt.config.id, 'retry')
-      logger.info({ ...log, attempt: attemptNumber, result: describeOutcome(result.outcome), nextAttemptAt: next.at.toISOString() }, 'delivery failed; will retry')
+      logger.info(
+        {
+          ...log,
+          attempt: attemptNumber,
+          result: describeOutcome(result.outcome),
+          nextAttemptAt: next.at.toISOString(),
+        },
+        'delivery failed; will retry',
+      )
     } else {
       metrics?.countDelivery(rt.config.id, 'dead')
-      logger.warn({ ...log, attempt: attemptNumber, result: describeOutcome(result.outcome), reason: next.reason }, 'delivery dead-lettered')
+      logger.warn(
+        {
+          ...log,
+          attempt: attemptNumber,
+          result: describeOutcome(result.outcome),
+          reason: next.reason,
+        },
+        'delivery dead-lettered',
+      )
     }
     if (decision.disableDestination) {
       try {
-        await storage.setDestinationDisabled(rt.config.id, true, { reason: 'the destination answered HTTP 410 Gone', now: endedAt })
-        logger.warn({ destination: rt.config.id, url: displayUrl(rt.config.url) }, 'destination disabled: it answered 410 Gone')
+        await storage.setDestinationDisabled(rt.config.id, true, {
+          reason: 'the destination answered HTTP 410 Gone',
+          now: endedAt,
+        })
+        logger.warn(
+          { destination: rt.config.id, url: displayUrl(rt.config.url) },
+          'destination disabled: it answered 410 Gone',
+        )
       } catch (error) {
-        logger.error({ destination: rt.config.id, error: error instanceof Error ? error.message : String(error) }, 'could not disable the destination')
+        logger.error(
+          {
+            destination: rt.config.id,
+            error: error instanceof Error ? error.message : String(error),
+          },
+          'could not disable the destination',
+        )
       }
     }
   }
@@ -263,7 +345,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       released = true
     })
       .catch((error: unknown) => {
-        logger.error({ destination: rt.config.id, deliveryId: claimed.id, error: error instanceof Error ? error.message : String(error) }, 'delivery attempt failed')
+        logger.error(
+          {
+            destination: rt.config.id,
+            deliveryId: claimed.id,
+            error: error instanceof Error ? error.message : String(error),
+          },
+          'delivery attempt failed',
+        )
       })
       .finally(() => {
         if (!released) release(rt)
@@ -281,7 +370,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         const reaped = await storage.reapExpiredLeases(at)
         if (reaped > 0) logger.info({ reaped }, 'expired delivery leases returned to the queue')
       } catch (error) {
-        logger.error({ error: error instanceof Error ? error.message : String(error) }, 'could not reap expired leases')
+        logger.error(
+          { error: error instanceof Error ? error.message : String(error) },
+          'could not reap expired leases',
+        )
       }
     }
     const counts = await Promise.all(
@@ -293,10 +385,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         if (probe) rt.circuit.beginProbe()
         let claimed: ClaimedDelivery[]
         try {
-          claimed = await storage.claimDue({ workerId, limit, leaseMs: rt.leaseMs, now: at, destinationIds: [rt.config.id] })
+          claimed = await storage.claimDue({
+            workerId,
+            limit,
+            leaseMs: rt.leaseMs,
+            now: at,
+            destinationIds: [rt.config.id],
+          })
         } catch (error) {
           if (probe) rt.circuit.endProbe()
-          logger.error({ destination: rt.config.id, error: error instanceof Error ? error.message : String(error) }, 'could not claim deliveries')
+          logger.error(
+            {
+              destination: rt.config.id,
+              error: error instanceof Error ? error.message : String(error),
+            },
+            'could not claim deliveries',
+          )
           return 0
         }
         rt.maybeMore = claimed.length === limit
@@ -330,7 +434,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (!started || stopped || kicked !== undefined) return
     kicked = setImmediate(() => {
       kicked = undefined
-      poll().catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : String(error) }, 'delivery poll failed'))
+      poll().catch((error: unknown) =>
+        logger.error(
+          { error: error instanceof Error ? error.message : String(error) },
+          'delivery poll failed',
+        ),
+      )
     })
   }
 
@@ -339,7 +448,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     if (stopped) return
     for (const rt of runtimes.values()) rt.maybeMore = true
     poll()
-      .catch((error: unknown) => logger.error({ error: error instanceof Error ? error.message : String(error) }, 'delivery poll failed'))
+      .catch((error: unknown) =>
+        logger.error(
+          { error: error instanceof Error ? error.message : String(error) },
+          'delivery poll failed',
+        ),
+      )
       .finally(() => {
         if (!stopped) {
           timer = setTimeout(tick, pollIntervalMs)
@@ -395,11 +509,16 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         expire = setTimeout(resolve, timeoutMs)
       })
       const drained = (async () => {
-        while (polling !== undefined || attempts.size > 0) await Promise.allSettled([polling, ...attempts])
+        while (polling !== undefined || attempts.size > 0)
+          await Promise.allSettled([polling, ...attempts])
       })()
       await Promise.race([drained, deadline])
       clearTimeout(expire)
-      if (attempts.size > 0) logger.warn({ inFlight: attempts.size }, 'stopping with delivery attempts still in flight; their leases will expire')
+      if (attempts.size > 0)
+        logger.warn(
+          { inFlight: attempts.size },
+          'stopping with delivery attempts still in flight; their leases will expire',
+        )
       ownForwarder?.close()
     },
   }

@@ -29,9 +29,14 @@ export function declaredLength(value: string | readonly string[] | undefined): n
  * On `too_large` and `timeout` the request is left paused: the caller answers with `Connection: close`, so
  * the rest is never read.
  */
-export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
+export function readNodeBody(
+  req: IncomingMessage,
+  limit: number,
+  timeoutMs: number,
+): Promise<BodyResult> {
   const declared = declaredLength(req.headers['content-length'])
-  if (declared !== undefined && declared > limit) return Promise.resolve({ kind: 'too_large', bytesRead: 0 })
+  if (declared !== undefined && declared > limit)
+    return Promise.resolve({ kind: 'too_large', bytesRead: 0 })
   if (req.readableEnded) return Promise.resolve({ kind: 'ok', body: Buffer.alloc(0) })
   return new Promise<BodyResult>((resolve) => {
     const chunks: Buffer[] = []
@@ -57,7 +62,11 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
       }
       chunks.push(chunk)
     }
-    const onEnd = (): void => finish({ kind: 'ok', body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) })
+    const onEnd = (): void =>
+      finish({
+        kind: 'ok',
+        body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
+      })
     const onAbort = (): void => finish({ kind: 'aborted' })
     // 'close' before 'end' means the connection dropped mid-body.
     const onClose = (): void => {
@@ -71,7 +80,11 @@ export function readNodeBody(req: IncomingMessage, limit: number, timeoutMs: num
 }
 
 /** Reads a Fetch API body stream, stopping past `limit` bytes (the rest of the stream is cancelled). */
-export async function readStreamBody(stream: ReadableStream<Uint8Array> | null, declared: number | undefined, limit: number): Promise<BodyResult> {
+export async function readStreamBody(
+  stream: ReadableStream<Uint8Array> | null,
+  declared: number | undefined,
+  limit: number,
+): Promise<BodyResult> {
   if (declared !== undefined && declared > limit) {
     await stream?.cancel().catch(() => undefined)
     return { kind: 'too_large', bytesRead: 0 }

@@ -102,11 +102,15 @@ export function resolveClient(
   trustProxy: AddressMatcher,
 ): ClientInfo {
   const direct = normalizeAddress(peer)
-  if (!trustProxy.matches(peer)) return { address: direct, forwardedProto: undefined, forwardedHost: undefined }
+  if (!trustProxy.matches(peer))
+    return { address: direct, forwardedProto: undefined, forwardedHost: undefined }
   const forwardedFor = headerText(headers['x-forwarded-for'])
   let address = direct
   if (forwardedFor !== undefined) {
-    const hops = forwardedFor.split(',').map((hop) => hop.trim()).filter((hop) => hop !== '')
+    const hops = forwardedFor
+      .split(',')
+      .map((hop) => hop.trim())
+      .filter((hop) => hop !== '')
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i] as string
       address = normalizeAddress(hop)

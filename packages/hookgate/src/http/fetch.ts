@@ -19,15 +19,23 @@ export function fromFetch(request: Request, peerAddress: string | undefined): Co
     headers,
     distinctHeaders: headers,
     peerAddress,
-    readBody: (limit) => readStreamBody(request.body, declaredLength(headers['content-length']), limit),
+    readBody: (limit) =>
+      readStreamBody(request.body, declaredLength(headers['content-length']), limit),
   }
 }
 
 /** @internal */
 export function toFetch(response: CoreResponse, head = false): Response {
-  if (response.stream !== undefined && !head) return new Response(fetchStream(response.stream), { status: response.status, headers: response.headers })
+  if (response.stream !== undefined && !head)
+    return new Response(fetchStream(response.stream), {
+      status: response.status,
+      headers: response.headers,
+    })
   const body = head || response.body === undefined ? null : response.body
-  return new Response(body as BodyInit | null, { status: response.status, headers: response.headers })
+  return new Response(body as BodyInit | null, {
+    status: response.status,
+    headers: response.headers,
+  })
 }
 
 /** A streamed answer as a `ReadableStream`; `bufferedBytes` is what the reader has not pulled yet. */

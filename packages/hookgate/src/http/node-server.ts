@@ -12,7 +12,13 @@
  *   `Host`) is the gateway's JSON `{"error":{"code","message"}}` with `Connection: close`, where a response is
  *   still possible.
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Socket } from 'node:net'
 import type { ServerConfig } from '../config.ts'
@@ -47,12 +53,24 @@ function clientErrorAnswer(error: NodeJS.ErrnoException, server: ServerConfig): 
         message: `The request did not arrive in time (server.headersTimeout ${server.headersTimeoutMs} ms, server.bodyTimeout ${server.bodyTimeoutMs} ms).`,
       }
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, code: 'headers_too_large', message: 'The request headers are larger than this gateway accepts (16 KiB).' }
+      return {
+        status: 431,
+        code: 'headers_too_large',
+        message: 'The request headers are larger than this gateway accepts (16 KiB).',
+      }
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return { status: 413, code: 'payload_too_large', message: 'The chunk extensions are larger than this gateway accepts.' }
+      return {
+        status: 413,
+        code: 'payload_too_large',
+        message: 'The chunk extensions are larger than this gateway accepts.',
+      }
     default:
       // The parser's code (HPE_INVALID_METHOD, HPE_UNEXPECTED_CONTENT_LENGTH, …) names the fault without echoing input.
-      return { status: 400, code: 'malformed_request', message: `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}).` }
+      return {
+        status: 400,
+        code: 'malformed_request',
+        message: `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}).`,
+      }
   }
 }
 
@@ -70,7 +88,10 @@ function rawErrorResponse(answer: ClientErrorAnswer): string {
  * Creates the hardened server around `listener`.
  * @example const server = createNodeServer(gateway.listener, { server: config.server, trustProxy, logger, metrics })
  */
-export function createNodeServer(listener: (req: IncomingMessage, res: ServerResponse) => void, options: NodeServerOptions): Server {
+export function createNodeServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  options: NodeServerOptions,
+): Server {
   const { server: config, trustProxy, logger, metrics } = options
   // The response of the request a socket is on, so a client error mid-request answers through it.
   const responses = new WeakMap<Duplex, ServerResponse>()
@@ -79,7 +100,10 @@ export function createNodeServer(listener: (req: IncomingMessage, res: ServerRes
     {
       headersTimeout: config.headersTimeoutMs,
       requestTimeout: config.headersTimeoutMs + config.bodyTimeoutMs,
-      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.bodyTimeoutMs) / 4))),
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(1_000, Math.floor(Math.min(config.headersTimeoutMs, config.bodyTimeoutMs) / 4)),
+      ),
       // Answered below as JSON, instead of Node's bare 400.
       requireHostHeader: false,
     },
@@ -89,9 +113,18 @@ export function createNodeServer(listener: (req: IncomingMessage, res: ServerRes
         if (responses.get(req.socket) === res) responses.delete(req.socket)
       })
       // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
-      if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined) {
+      if (
+        req.httpVersionMajor === 1 &&
+        req.httpVersionMinor === 1 &&
+        req.headers.host === undefined
+      ) {
         metrics.countClientError('malformed_request')
-        writeNode(res, errorResponse(400, 'malformed_request', 'HTTP/1.1 requests must carry a Host header.', { close: true }))
+        writeNode(
+          res,
+          errorResponse(400, 'malformed_request', 'HTTP/1.1 requests must carry a Host header.', {
+            close: true,
+          }),
+        )
         return
       }
       listener(req, res)
@@ -101,7 +134,12 @@ export function createNodeServer(listener: (req: IncomingMessage, res: ServerRes
 
   created.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
     metrics.countClientError('expectation_failed')
-    writeNode(res, errorResponse(417, 'expectation_failed', 'Only "Expect: 100-continue" is supported.', { close: true }))
+    writeNode(
+      res,
+      errorResponse(417, 'expectation_failed', 'Only "Expect: 100-continue" is supported.', {
+        close: true,
+      }),
+    )
   })
 
   created.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -111,12 +149,20 @@ export function createNodeServer(listener: (req: IncomingMessage, res: ServerRes
     }
     const answer = clientErrorAnswer(error, config)
     metrics.countClientError(answer.code)
-    logger.debug({ error: error.code ?? error.message, status: answer.status, remoteAddress: (socket as Socket).remoteAddress }, 'client error answered')
+    logger.debug(
+      {
+        error: error.code ?? error.message,
+        status: answer.status,
+        remoteAddress: (socket as Socket).remoteAddress,
+      },
+      'client error answered',
+    )
     const res = responses.get(socket)
     if (res !== undefined) {
       // A request is being handled on this socket: answer through its response unless it has begun.
       if (res.headersSent) socket.destroy()
-      else writeNode(res, errorResponse(answer.status, answer.code, answer.message, { close: true }))
+      else
+        writeNode(res, errorResponse(answer.status, answer.code, answer.message, { close: true }))
       return
     }
     socket.write(rawErrorResponse(answer))
@@ -134,7 +180,10 @@ export function createNodeServer(listener: (req: IncomingMessage, res: ServerRes
     const open = perClient.get(address) ?? 0
     if (open >= config.maxConnectionsPerClient) {
       metrics.countConnectionRefused('per_client')
-      logger.debug({ remoteAddress: address, open }, 'connection refused: server.maxConnectionsPerClient reached')
+      logger.debug(
+        { remoteAddress: address, open },
+        'connection refused: server.maxConnectionsPerClient reached',
+      )
       socket.destroy()
       return
     }

@@ -26,14 +26,20 @@ export function fromNode(req: IncomingMessage, bodyTimeoutMs: number): CoreReque
 export function writeNode(res: ServerResponse, response: CoreResponse, head = false): void {
   if (res.headersSent || res.destroyed) return
   if (response.stream !== undefined && !head) {
-    res.writeHead(response.status, response.close === true ? { ...response.headers, connection: 'close' } : response.headers)
+    res.writeHead(
+      response.status,
+      response.close === true ? { ...response.headers, connection: 'close' } : response.headers,
+    )
     res.flushHeaders()
     response.stream(nodeSink(res))
     return
   }
   const headers: Record<string, string> = { ...response.headers }
   let body = response.body
-  if (body !== undefined) headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
+  if (body !== undefined)
+    headers['content-length'] = String(
+      typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+    )
   if (response.close === true) headers.connection = 'close'
   if (head) body = undefined
   res.writeHead(response.status, headers)

@@ -58,8 +58,16 @@ export interface StreamSink {
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 /** A JSON answer. */
-export function jsonResponse(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): CoreResponse {
-  return { status, headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers }, body: JSON.stringify(body) }
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): CoreResponse {
+  return {
+    status,
+    headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  }
 }
 
 /** Every error answer: `{"error": {"code": "<reason>", "message": "…"}}`. */

@@ -83,10 +83,16 @@ export function createServerLifecycle(options: ServerLifecycleOptions): ServerLi
     }
     res.once('close', release)
     dispatch(fromNode(req, config.bodyTimeoutMs)).then(
-      (response) => writeNode(res, draining ? { ...response, close: true } : response, req.method === 'HEAD'),
+      (response) =>
+        writeNode(res, draining ? { ...response, close: true } : response, req.method === 'HEAD'),
       (error: unknown) => {
         logger.error({ error: errorSummary(error) }, 'request failed')
-        writeNode(res, errorResponse(500, 'internal_error', 'The gateway failed to handle this request.', { close: true }))
+        writeNode(
+          res,
+          errorResponse(500, 'internal_error', 'The gateway failed to handle this request.', {
+            close: true,
+          }),
+        )
       },
     )
   }
@@ -113,7 +119,10 @@ export function createServerLifecycle(options: ServerLifecycleOptions): ServerLi
         check()
       }, graceMs)
       const timer = setTimeout(() => {
-        logger.warn({ inFlight }, 'shutdown timeout: closing connections with requests still in flight')
+        logger.warn(
+          { inFlight },
+          'shutdown timeout: closing connections with requests still in flight',
+        )
         server?.closeAllConnections()
         finish()
       }, config.shutdownTimeoutMs)
@@ -135,7 +144,12 @@ export function createServerLifecycle(options: ServerLifecycleOptions): ServerLi
     },
     async listen(host, port) {
       if (server !== undefined) throw new Error('the gateway is already listening')
-      const created = createNodeServer(listener, { server: config, trustProxy: options.trustProxy, logger, metrics: options.metrics })
+      const created = createNodeServer(listener, {
+        server: config,
+        trustProxy: options.trustProxy,
+        logger,
+        metrics: options.metrics,
+      })
       created.on('connection', (socket: Socket) => {
         connections.add(socket)
         socket.once('close', () => {
@@ -162,7 +176,11 @@ export function createServerLifecycle(options: ServerLifecycleOptions): ServerLi
         // Stop accepting, keeping open connections: http.Server#close would also destroy the idle keep-alive
         // ones at once, and a request already on its way on one would meet a reset instead of a 503.
         const closed =
-          current === undefined ? Promise.resolve() : new Promise<void>((resolve) => NetServer.prototype.close.call(current, () => resolve()))
+          current === undefined
+            ? Promise.resolve()
+            : new Promise<void>((resolve) =>
+                NetServer.prototype.close.call(current, () => resolve()),
+              )
         await drain()
         // Now http.Server#close: it ends the idle connections and Node's timeout checks; then cut anything left.
         current?.close()

@@ -55,10 +55,18 @@ export function serverOrigin(host: string, port: number): string {
  * (a proxy or tunnel rewrites scheme, host and port, never what the provider signed); without `publicUrl`,
  * rebuilt from `X-Forwarded-Proto/-Host` (trusted proxies only) or the `Host` header, else `fallbackHost`.
  */
-export function requestUrl(target: string, headers: HeaderRecord, client: ClientInfo, publicUrl: string | undefined, fallbackHost: string): string {
+export function requestUrl(
+  target: string,
+  headers: HeaderRecord,
+  client: ClientInfo,
+  publicUrl: string | undefined,
+  fallbackHost: string,
+): string {
   if (publicUrl !== undefined) return publicUrl + target
   const proto = client.forwardedProto === 'https' ? 'https' : 'http'
   const hostHeader = headers.host
-  const host = client.forwardedHost ?? (typeof hostHeader === 'string' && hostHeader !== '' ? hostHeader : fallbackHost)
+  const host =
+    client.forwardedHost ??
+    (typeof hostHeader === 'string' && hostHeader !== '' ? hostHeader : fallbackHost)
   return `${proto}://${host}${target}`
 }

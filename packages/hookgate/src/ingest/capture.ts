@@ -40,7 +40,9 @@ export interface SealedParts {
  * Derived once at start-up; the secret itself is not kept here.
  */
 export function captureKeys(secrets: readonly string[]): readonly Uint8Array[] {
-  return secrets.map((secret) => new Uint8Array(hkdfSync('sha256', Buffer.from(secret, 'utf8'), SALT, INFO, 32)))
+  return secrets.map(
+    (secret) => new Uint8Array(hkdfSync('sha256', Buffer.from(secret, 'utf8'), SALT, INFO, 32)),
+  )
 }
 
 /** Binds a sealed box to its rejection: it cannot be moved to another source or body. */
@@ -49,7 +51,12 @@ function aadOf(sourceId: string, bodySha256: string): Buffer {
 }
 
 /** `v1.<box>.<box>…`, one base64url box (iv | tag | ciphertext) per key; undefined without keys. */
-export function seal(keys: readonly Uint8Array[], parts: SealedParts, sourceId: string, bodySha256: string): string | undefined {
+export function seal(
+  keys: readonly Uint8Array[],
+  parts: SealedParts,
+  sourceId: string,
+  bodySha256: string,
+): string | undefined {
   if (keys.length === 0) return undefined
   const plain = Buffer.from(JSON.stringify(parts), 'utf8')
   const boxes = keys.map((key) => {
@@ -66,7 +73,12 @@ export function seal(keys: readonly Uint8Array[], parts: SealedParts, sourceId: 
  * Opens a sealed value with any of `secrets` (texts, as given to `--secret`). Undefined when none opens it
  * (another secret, or the value was altered: GCM authenticates it).
  */
-export function openSealed(sealed: string, secrets: readonly string[], sourceId: string, bodySha256: string): SealedParts | undefined {
+export function openSealed(
+  sealed: string,
+  secrets: readonly string[],
+  sourceId: string,
+  bodySha256: string,
+): SealedParts | undefined {
   const [version, ...boxes] = sealed.split('.')
   if (version !== VERSION) return undefined
   for (const key of captureKeys(secrets)) {
@@ -77,7 +89,10 @@ export function openSealed(sealed: string, secrets: readonly string[], sourceId:
         const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES))
         decipher.setAAD(aadOf(sourceId, bodySha256))
         decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES))
-        const plain = Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()])
+        const plain = Buffer.concat([
+          decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)),
+          decipher.final(),
+        ])
         return JSON.parse(plain.toString('utf8')) as SealedParts
       } catch {
         // Not this key (GCM tag mismatch): try the next.
@@ -104,7 +119,8 @@ export function captureRequest(options: {
   const redacted: Record<string, string | readonly string[]> = {}
   for (const [name, value] of Object.entries(options.headers)) {
     const lower = name.toLowerCase()
-    if (value !== undefined && (isSensitiveHeader(lower) || options.sensitiveHeaders.has(lower))) redacted[lower] = value
+    if (value !== undefined && (isSensitiveHeader(lower) || options.sensitiveHeaders.has(lower)))
+      redacted[lower] = value
   }
   const truncated = options.body.byteLength > options.maxBytes
   return {
@@ -112,6 +128,11 @@ export function captureRequest(options: {
     url: displayUrl(options.url),
     body: truncated ? options.body.slice(0, options.maxBytes) : options.body,
     truncated,
-    sealed: seal(options.keys, { headers: redacted, url: options.url }, options.sourceId, options.bodySha256),
+    sealed: seal(
+      options.keys,
+      { headers: redacted, url: options.url },
+      options.sourceId,
+      options.bodySha256,
+    ),
   }
 }

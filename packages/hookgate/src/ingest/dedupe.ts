@@ -15,5 +15,7 @@ export function sha256Hex(body: Uint8Array): string {
  * @example dedupeKey('evt_123', body) // 'evt_123';  dedupeKey(undefined, body) // 'sha256:9f86d0…'
  */
 export function dedupeKey(providerEventId: string | undefined, body: Uint8Array): string {
-  return providerEventId !== undefined && providerEventId !== '' ? providerEventId : `sha256:${sha256Hex(body)}`
+  return providerEventId !== undefined && providerEventId !== ''
+    ? providerEventId
+    : `sha256:${sha256Hex(body)}`
 }

@@ -16,7 +16,12 @@ import { performance } from 'node:perf_hooks'
 import type { ServerConfig } from '../config.ts'
 import type { FanOut } from '../delivery/fan-out.ts'
 import type { GatewayErrorCode } from '../errors.ts'
-import { errorResponse, jsonResponse, type CoreRequest, type CoreResponse } from '../http/response.ts'
+import {
+  errorResponse,
+  jsonResponse,
+  type CoreRequest,
+  type CoreResponse,
+} from '../http/response.ts'
 import { errorSummary, type GatewayLogger } from '../logger.ts'
 import { UNKNOWN_SOURCE_LABEL, type GatewayMetrics, type Outcome } from '../metrics.ts'
 import { displayUrl, redactHeaders } from '../redact.ts'
@@ -96,17 +101,25 @@ interface Refusal {
 }
 
 /** @internal Creates the `/webhooks/<id>` handler. */
-export function createIngestHandler(context: IngestContext): (req: CoreRequest, sourceId: string) => Promise<CoreResponse> {
+export function createIngestHandler(
+  context: IngestContext,
+): (req: CoreRequest, sourceId: string) => Promise<CoreResponse> {
   const { sources, server, storage, logger, metrics, now } = context
   const limiter = createRejectionLimiter(server.rejectionLimit)
   const diagnosisBudget = createDiagnosisBudget()
 
   /** Counts, logs and records a refusal, then answers it. */
-  async function refuse({ source, req, client, receivedAt }: Refused, refusal: Refusal): Promise<CoreResponse> {
+  async function refuse(
+    { source, req, client, receivedAt }: Refused,
+    refusal: Refusal,
+  ): Promise<CoreResponse> {
     const { status, code, message, body, headers, close } = refusal
     metrics.countRequest(source.id, 'rejected', code)
     limiter.refused(client.address, receivedAt.getTime())
-    logger.info({ source: source.id, status, reason: code, remoteAddress: client.address }, 'webhook refused')
+    logger.info(
+      { source: source.id, status, reason: code, remoteAddress: client.address },
+      'webhook refused',
+    )
     try {
       await storage.recordRejection({
         sourceId: source.id,
@@ -126,23 +139,45 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       // The refusal stands whatever happens to its record.
       logger.warn({ source: source.id, error: errorSummary(error) }, 'could not record a rejection')
     }
-    context.events?.emit('rejection:recorded', { sourceId: source.id, status, reason: code, receivedAt })
-    return errorResponse(status, code, message, { ...(headers === undefined ? {} : { headers }), ...(close === undefined ? {} : { close }) })
+    context.events?.emit('rejection:recorded', {
+      sourceId: source.id,
+      status,
+      reason: code,
+      receivedAt,
+    })
+    return errorResponse(status, code, message, {
+      ...(headers === undefined ? {} : { headers }),
+      ...(close === undefined ? {} : { close }),
+    })
   }
 
   /**
    * The hints for a signature failure, or undefined when it is not diagnosed: the source's per-minute budget is
    * spent, or its preset fetches keys at run time (diagnosis is offline and synchronous). Never throws.
    */
-  function diagnoseFailure(source: ServedSource, url: string, headers: CoreRequest['distinctHeaders'], body: Uint8Array, receivedAt: Date): RejectionHint[] | undefined {
+  function diagnoseFailure(
+    source: ServedSource,
+    url: string,
+    headers: CoreRequest['distinctHeaders'],
+    body: Uint8Array,
+    receivedAt: Date,
+  ): RejectionHint[] | undefined {
     if (source.preset.definition.keySource !== undefined) return undefined
-    if (!diagnosisBudget.take(source.id, source.diagnosePerMinute, receivedAt.getTime())) return undefined
+    if (!diagnosisBudget.take(source.id, source.diagnosePerMinute, receivedAt.getTime()))
+      return undefined
     try {
-      const { findings } = diagnose(source.preset, { method: 'POST', url, headers, rawBody: body }, { now: receivedAt })
+      const { findings } = diagnose(
+        source.preset,
+        { method: 'POST', url, headers, rawBody: body },
+        { now: receivedAt },
+      )
       // Codes and sentences only (skewSeconds is in the sentence); diagnose() never puts a secret in either.
       return findings.map(({ code, message }) => ({ code, message }))
     } catch (error) {
-      logger.warn({ source: source.id, error: errorSummary(error) }, 'could not diagnose a rejection')
+      logger.warn(
+        { source: source.id, error: errorSummary(error) },
+        'could not diagnose a rejection',
+      )
       return undefined
     }
   }
@@ -153,16 +188,33 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
   function confirm(sourceId: string, url: string): void {
     const shown = displayUrl(url)
     followUp(url).then(
-      (status) => logger.info({ source: sourceId, url: shown, status }, status >= 200 && status < 300 ? 'handshake confirmed' : 'handshake confirmation refused'),
-      (error: unknown) => logger.warn({ source: sourceId, url: shown, error: errorSummary(error) }, 'handshake confirmation failed'),
+      (status) =>
+        logger.info(
+          { source: sourceId, url: shown, status },
+          status >= 200 && status < 300 ? 'handshake confirmed' : 'handshake confirmation refused',
+        ),
+      (error: unknown) =>
+        logger.warn(
+          { source: sourceId, url: shown, error: errorSummary(error) },
+          'handshake confirmation failed',
+        ),
     )
   }
 
-  async function handle(req: CoreRequest, sourceId: string, started: number): Promise<CoreResponse> {
+  async function handle(
+    req: CoreRequest,
+    sourceId: string,
+    started: number,
+  ): Promise<CoreResponse> {
     const source = sources.get(sourceId)
     if (source === undefined) {
       metrics.countRequest(UNKNOWN_SOURCE_LABEL, 'rejected', 'unknown_source')
-      return errorResponse(404, 'unknown_source', `No source "${sourceId.slice(0, 64)}" is configured on this gateway.`, { close: true })
+      return errorResponse(
+        404,
+        'unknown_source',
+        `No source "${sourceId.slice(0, 64)}" is configured on this gateway.`,
+        { close: true },
+      )
     }
     const done = (response: CoreResponse): CoreResponse => {
       metrics.observeIngest(source.id, (performance.now() - started) / 1000)
@@ -170,7 +222,10 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     }
     const receivedAt = now()
     const client = resolveClient(req.peerAddress, req.headers, context.trustProxy)
-    const unread: BodyFacts = { size: declaredLength(req.headers['content-length']) ?? 0, sha256: '' }
+    const unread: BodyFacts = {
+      size: declaredLength(req.headers['content-length']) ?? 0,
+      sha256: '',
+    }
     const refused: Refused = { source, req, client, receivedAt }
 
     if (context.draining()) {
@@ -188,10 +243,15 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     if (wait > 0) {
       metrics.countRequest(source.id, 'rejected', 'too_many_rejections')
       return done(
-        errorResponse(429, 'too_many_rejections', `Too many refused requests from this address; retry in ${wait} s.`, {
-          headers: { 'retry-after': String(wait) },
-          close: true,
-        }),
+        errorResponse(
+          429,
+          'too_many_rejections',
+          `Too many refused requests from this address; retry in ${wait} s.`,
+          {
+            headers: { 'retry-after': String(wait) },
+            close: true,
+          },
+        ),
       )
     }
 
@@ -213,17 +273,41 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
 
     if (source.allow.size > 0 && !source.allow.matches(client.address)) {
       return done(
-        await refuse(refused, { status: 403, code: 'ip_not_allowed', message: 'This source does not accept requests from this address.', body: unread, close: true }),
+        await refuse(refused, {
+          status: 403,
+          code: 'ip_not_allowed',
+          message: 'This source does not accept requests from this address.',
+          body: unread,
+          close: true,
+        }),
       )
     }
 
     if (probing) {
       // An unsigned endpoint check (Trello's HEAD, Meta's GET hub.challenge): answered as the preset says, never stored.
-      const url = requestUrl(req.target, req.headers, client, server.publicUrl, context.listenHost())
-      const answer = probeHandshake(source.preset, { method: req.method, url, headers: req.distinctHeaders })
+      const url = requestUrl(
+        req.target,
+        req.headers,
+        client,
+        server.publicUrl,
+        context.listenHost(),
+      )
+      const answer = probeHandshake(source.preset, {
+        method: req.method,
+        url,
+        headers: req.distinctHeaders,
+      })
       if (answer === undefined) {
         const message = `This ${req.method} request is not the endpoint check ${source.provider} makes.`
-        return done(await refuse(refused, { status: 400, code: 'invalid_handshake', message, body: unread, close: true }))
+        return done(
+          await refuse(refused, {
+            status: 400,
+            code: 'invalid_handshake',
+            message,
+            body: unread,
+            close: true,
+          }),
+        )
       }
       metrics.countRequest(source.id, 'handshake', 'ok')
       return done(handshakeResponse(answer, req.method === 'HEAD'))
@@ -232,12 +316,24 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     const read = await req.readBody(server.maxBodyBytes)
     if (read.kind === 'aborted') {
       metrics.countRequest(source.id, 'error', 'client_aborted')
-      return done(errorResponse(400, 'invalid_payload', 'The request body ended before its declared length.', { close: true }))
+      return done(
+        errorResponse(
+          400,
+          'invalid_payload',
+          'The request body ended before its declared length.',
+          { close: true },
+        ),
+      )
     }
     if (read.kind === 'timeout') {
       metrics.countRequest(source.id, 'error', 'request_timeout')
       return done(
-        errorResponse(408, 'request_timeout', `The body did not arrive within server.bodyTimeout (${server.bodyTimeoutMs} ms).`, { close: true }),
+        errorResponse(
+          408,
+          'request_timeout',
+          `The body did not arrive within server.bodyTimeout (${server.bodyTimeoutMs} ms).`,
+          { close: true },
+        ),
       )
     }
     if (read.kind === 'too_large') {
@@ -261,13 +357,22 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     } catch (error) {
       metrics.countRequest(source.id, 'error', 'internal_error')
       logger.error({ source: source.id, error: errorSummary(error) }, 'verification threw')
-      return done(errorResponse(500, 'internal_error', 'The gateway failed to verify this request.'))
+      return done(
+        errorResponse(500, 'internal_error', 'The gateway failed to verify this request.'),
+      )
     }
     if (!result.ok && result.reason === 'key_unavailable') {
       // Not the sender's fault: the provider's key could not be fetched. 503 so that it retries; not a rejection.
       metrics.countRequest(source.id, 'unavailable', 'key_unavailable')
-      logger.warn({ source: source.id, reason: result.reason, message: result.message }, 'verification key unavailable; answered 503')
-      return done(errorResponse(503, 'key_unavailable', result.message, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } }))
+      logger.warn(
+        { source: source.id, reason: result.reason, message: result.message },
+        'verification key unavailable; answered 503',
+      )
+      return done(
+        errorResponse(503, 'key_unavailable', result.message, {
+          headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+        }),
+      )
     }
     if (!result.ok) {
       const facts: BodyFacts = { size: body.byteLength, sha256: sha256Hex(body) }
@@ -308,18 +413,22 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
     }
 
     const providerEventId = result.id
-    const destinationIds = context.fanOut === undefined ? [] : context.fanOut(source.id, result.eventType)
+    const destinationIds =
+      context.fanOut === undefined ? [] : context.fanOut(source.id, result.eventType)
     try {
-      const stored = await storage.ingest({
-        sourceId: source.id,
-        provider: source.provider,
-        dedupeKey: dedupeKey(providerEventId, body),
-        providerEventId,
-        eventType: result.eventType,
-        receivedAt,
-        headers: redactHeaders(req.headers, source.sensitiveHeaders),
-        body,
-      }, destinationIds)
+      const stored = await storage.ingest(
+        {
+          sourceId: source.id,
+          provider: source.provider,
+          dedupeKey: dedupeKey(providerEventId, body),
+          providerEventId,
+          eventType: result.eventType,
+          receivedAt,
+          headers: redactHeaders(req.headers, source.sensitiveHeaders),
+          body,
+        },
+        destinationIds,
+      )
       if (!stored.duplicate && destinationIds.length > 0) context.onQueued?.(destinationIds)
       context.events?.emit('event:stored', {
         id: stored.event.id,
@@ -334,7 +443,13 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
       // Debug, not info: the store and /metrics already record every accepted event, and one redacted JSON line
       // per webhook cost ~7% of ingest throughput (bench/ingest.mjs). Refusals and failures stay at info/error.
       logger.debug(
-        { source: source.id, eventId: stored.event.id, providerEventId, eventType: stored.event.eventType, duplicate: stored.duplicate },
+        {
+          source: source.id,
+          eventId: stored.event.id,
+          providerEventId,
+          eventType: stored.event.eventType,
+          duplicate: stored.duplicate,
+        },
         stored.duplicate ? 'duplicate webhook' : 'webhook stored',
       )
       return done(jsonResponse(200, { id: stored.event.id, duplicate: stored.duplicate }))
@@ -344,13 +459,23 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
         // A full disk needs more than freeing a few bytes: SQLite's checkpoint copies the WAL back into the database
         // file, so it recovers only once free space about the size of the -wal file is available (issue 12 §8).
         const hint = isDiskFull(error)
-          ? { hint: 'the disk is full: free at least as much space as the SQLite -wal file takes (next to the database), then the gateway recovers by itself' }
+          ? {
+              hint: 'the disk is full: free at least as much space as the SQLite -wal file takes (next to the database), then the gateway recovers by itself',
+            }
           : {}
-        logger.error({ source: source.id, error: errorSummary(error), ...hint }, 'store cannot commit; answered 503')
+        logger.error(
+          { source: source.id, error: errorSummary(error), ...hint },
+          'store cannot commit; answered 503',
+        )
         return done(
-          errorResponse(503, 'storage_unavailable', 'The event could not be stored durably; retry later.', {
-            headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
-          }),
+          errorResponse(
+            503,
+            'storage_unavailable',
+            'The event could not be stored durably; retry later.',
+            {
+              headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+            },
+          ),
         )
       }
       metrics.countRequest(source.id, 'error', 'internal_error')
@@ -363,13 +488,25 @@ export function createIngestHandler(context: IngestContext): (req: CoreRequest, 
 }
 
 function handshakeResponse(answer: HandshakeAnswer, head: boolean): CoreResponse {
-  const headers: Record<string, string> = { ...answer.headers, ...(answer.contentType === undefined ? {} : { 'content-type': answer.contentType }) }
-  return { status: answer.status, headers, body: head ? undefined : Buffer.from(answer.body, 'utf8'), close: head }
+  const headers: Record<string, string> = {
+    ...answer.headers,
+    ...(answer.contentType === undefined ? {} : { 'content-type': answer.contentType }),
+  }
+  return {
+    status: answer.status,
+    headers,
+    body: head ? undefined : Buffer.from(answer.body, 'utf8'),
+    close: head,
+  }
 }
 
 /** GET with a 10 s timeout and no redirect (the preset already restricted the host). */
 async function defaultFollowUp(url: string): Promise<number> {
-  const response = await fetch(url, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(10_000) })
+  const response = await fetch(url, {
+    method: 'GET',
+    redirect: 'manual',
+    signal: AbortSignal.timeout(10_000),
+  })
   await response.body?.cancel()
   return response.status
 }

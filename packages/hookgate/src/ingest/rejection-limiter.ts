@@ -34,7 +34,10 @@ export function createRejectionLimiter(limits: RejectionLimits): RejectionLimite
   function refill(address: string, nowMs: number): Bucket | undefined {
     const bucket = buckets.get(address)
     if (bucket === undefined) return undefined
-    bucket.tokens = Math.min(limits.burst, bucket.tokens + ((nowMs - bucket.updatedMs) / 1000) * limits.perSecond)
+    bucket.tokens = Math.min(
+      limits.burst,
+      bucket.tokens + ((nowMs - bucket.updatedMs) / 1000) * limits.perSecond,
+    )
     bucket.updatedMs = nowMs
     if (bucket.tokens >= limits.burst) {
       buckets.delete(address) // full again: nothing to remember

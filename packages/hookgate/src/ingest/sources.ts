@@ -22,14 +22,18 @@ export interface ServedSource extends SourceConfig {
 }
 
 /** Compiles the configured sources into a lookup by id. */
-export function createSourceTable(sources: readonly SourceConfig[]): ReadonlyMap<string, ServedSource> {
+export function createSourceTable(
+  sources: readonly SourceConfig[],
+): ReadonlyMap<string, ServedSource> {
   const table = new Map<string, ServedSource>()
   for (const source of sources) {
     table.set(source.id, {
       ...source,
       path: webhookPath(source.id),
       allow: createAddressMatcher(source.allowIps),
-      sensitiveHeaders: new Set(signatureHeadersOf(source.preset).map((name) => name.toLowerCase())),
+      sensitiveHeaders: new Set(
+        signatureHeadersOf(source.preset).map((name) => name.toLowerCase()),
+      ),
     })
   }
   return table

@@ -4,7 +4,12 @@
  * `http/urls.ts`). The handshakes providers require (Trello's `HEAD`, Slack's `url_verification`) are declared
  * by their presets and answered by the ingest handler.
  */
-import { safeVerifyWebhook, safeVerifyWebhookAsync, type KeyResolver, type VerifyResult } from '@hookgate/verify'
+import {
+  safeVerifyWebhook,
+  safeVerifyWebhookAsync,
+  type KeyResolver,
+  type VerifyResult,
+} from '@hookgate/verify'
 import type { HeaderRecord } from '../http/response.ts'
 import type { ServedSource } from './sources.ts'
 
@@ -22,6 +27,7 @@ export function verifyRequest(
   keys: KeyResolver,
 ): VerifyResult | Promise<VerifyResult> {
   const request = { method: 'POST', url, headers, rawBody: body }
-  if (source.preset.definition.keySource === undefined) return safeVerifyWebhook(source.preset, request, { now })
+  if (source.preset.definition.keySource === undefined)
+    return safeVerifyWebhook(source.preset, request, { now })
   return safeVerifyWebhookAsync(source.preset, request, { now, keys })
 }

@@ -19,8 +19,12 @@ export interface StorageFromConfigHooks {
  * Creates (does not migrate) the configured store.
  * @throws StorageUnavailableError when a SQLite file cannot be opened (PostgreSQL connects lazily)
  */
-export function createStorageFromConfig(config: StorageConfig, hooks: StorageFromConfigHooks = {}): Storage {
-  const maxRejections = config.maxRejections === undefined ? {} : { maxRejections: config.maxRejections }
+export function createStorageFromConfig(
+  config: StorageConfig,
+  hooks: StorageFromConfigHooks = {},
+): Storage {
+  const maxRejections =
+    config.maxRejections === undefined ? {} : { maxRejections: config.maxRejections }
   const onCommit = hooks.onCommit === undefined ? {} : { onCommit: hooks.onCommit }
   if (config.kind === 'postgres') {
     return createPostgresStorage({

@@ -34,7 +34,8 @@ export function createIdGenerator(prefix: string, options: IdGeneratorOptions = 
 
   return () => {
     let time = Math.floor(now())
-    if (!Number.isSafeInteger(time) || time < 0 || time > MAX_TIME) throw new RangeError('Clock out of range for an id')
+    if (!Number.isSafeInteger(time) || time < 0 || time > MAX_TIME)
+      throw new RangeError('Clock out of range for an id')
     if (time <= lastTime) {
       // Same millisecond, or the clock stepped back: stay monotonic by counting up from the last id.
       time = lastTime

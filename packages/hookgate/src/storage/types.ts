@@ -341,7 +341,11 @@ export interface DeliveryQueue {
    * @throws TypeError for a lease token that is not a string, a status code outside 100..999 or another
    *   malformed attempt or decision
    */
-  recordAttempt(leaseToken: string, attempt: AttemptRecord, next: NextStep): Promise<'recorded' | 'lease_lost'>
+  recordAttempt(
+    leaseToken: string,
+    attempt: AttemptRecord,
+    next: NextStep,
+  ): Promise<'recorded' | 'lease_lost'>
   /** Returns every `in_flight` delivery whose lease expired at `now` to `pending`, due at once. @returns how many */
   reapExpiredLeases(now: Date): Promise<number>
   /** The event's deliveries (oldest first), each with its attempts (oldest first). Empty for an unknown event. */
@@ -411,4 +415,5 @@ export interface StorageLifecycle {
  * Every method refuses bad input the same way in every backend (`TypeError` for a wrong type, `RangeError`
  * for a value out of range), before anything is written.
  */
-export interface Storage extends EventLog, DeliveryQueue, Replay, DestinationStates, StorageLifecycle {}
+export interface Storage
+  extends EventLog, DeliveryQueue, Replay, DestinationStates, StorageLifecycle {}

@@ -64,9 +64,20 @@ describe('circuit breaker', () => {
     cb.beginProbe()
     cb.endProbe()
     cb.record(true, at(2_600))
-    expect(cb).toMatchObject({ state: 'closed', consecutiveFailures: 0, probing: false, openUntil: undefined })
+    expect(cb).toMatchObject({
+      state: 'closed',
+      consecutiveFailures: 0,
+      probing: false,
+      openUntil: undefined,
+    })
     expect(cb.allowance(3, at(2_601))).toBe(3)
-    expect(transitions.map((t) => t.to)).toEqual(['open', 'half_open', 'open', 'half_open', 'closed'])
+    expect(transitions.map((t) => t.to)).toEqual([
+      'open',
+      'half_open',
+      'open',
+      'half_open',
+      'closed',
+    ])
   })
 
   it('failures of attempts still in flight while open count but do not extend the cooldown', () => {

@@ -52,7 +52,11 @@ describe('destinations', () => {
       eventTypes: undefined,
       timeoutMs: 15_000,
       maxInFlight: 16,
-      retry: { scheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000], jitter: 0.2, maxRetryAfterMs: 3_600_000 },
+      retry: {
+        scheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+        jitter: 0.2,
+        maxRetryAfterMs: 3_600_000,
+      },
     })
     expect(DEFAULT_RETRY_SCHEDULE).toHaveLength(7)
     expect(d!.signer.id).toBe('standard-webhooks')
@@ -62,7 +66,12 @@ describe('destinations', () => {
     const config = parseConfig(
       {
         sources,
-        delivery: { mode: 'deliver', workerId: 'w-1', pollIntervalMs: '250', circuitBreaker: { failureThreshold: 3, cooldown: '2m' } },
+        delivery: {
+          mode: 'deliver',
+          workerId: 'w-1',
+          pollIntervalMs: '250',
+          circuitBreaker: { failureThreshold: 3, cooldown: '2m' },
+        },
         destinations: [
           destination({
             eventTypes: ['invoice.*'],
@@ -75,8 +84,17 @@ describe('destinations', () => {
       },
       { env: { BILLING_WHSEC: DEST_SECRET } },
     )
-    expect(config.delivery).toMatchObject({ mode: 'deliver', workerId: 'w-1', pollIntervalMs: 250, circuitBreaker: { failureThreshold: 3, cooldownMs: 120_000 } })
-    expect(config.destinations[0]!.retry).toEqual({ scheduleMs: [5_000, 300_000, 1_500, 86_400_000], jitter: 0, maxRetryAfterMs: 600_000 })
+    expect(config.delivery).toMatchObject({
+      mode: 'deliver',
+      workerId: 'w-1',
+      pollIntervalMs: 250,
+      circuitBreaker: { failureThreshold: 3, cooldownMs: 120_000 },
+    })
+    expect(config.destinations[0]!.retry).toEqual({
+      scheduleMs: [5_000, 300_000, 1_500, 86_400_000],
+      jitter: 0,
+      maxRetryAfterMs: 600_000,
+    })
     expect(config.destinations[0]!.eventTypes).toEqual(['invoice.*'])
   })
 
@@ -88,7 +106,11 @@ describe('destinations', () => {
       destinations: [
         destination(),
         destination({ id: 'two', sources: [], timeoutMs: 0, maxInFlight: 0 }),
-        destination({ id: 'three', retry: { schedule: ['5s', 'soon', -1], jitter: 2 }, eventTypes: [] }),
+        destination({
+          id: 'three',
+          retry: { schedule: ['5s', 'soon', -1], jitter: 2 },
+          eventTypes: [],
+        }),
         destination({ id: 'four', extra: 1 }),
       ],
     })
@@ -124,9 +146,9 @@ describe('destinations', () => {
       'destinations[3].url: must not have a #fragment',
     ])
     for (const line of [...found, ...later]) expect(line).not.toContain('notbase64')
-    expect(issues({ sources, destinations: [destination({ signingSecret: '${env:MISSING}' })] })).toEqual([
-      'destinations[0].signingSecret: environment variable MISSING is not set',
-    ])
+    expect(
+      issues({ sources, destinations: [destination({ signingSecret: '${env:MISSING}' })] }),
+    ).toEqual(['destinations[0].signingSecret: environment variable MISSING is not set'])
   })
 
   it('treats destinations[i].signingSecret as a secret path', () => {
@@ -137,12 +159,19 @@ describe('destinations', () => {
 
 describe('durations and routing', () => {
   it('parses durations', () => {
-    expect(['500ms', '5s', '5m', '2h', '1d', '1.5s', 250, '250'].map(parseDurationMs)).toEqual([500, 5_000, 300_000, 7_200_000, 86_400_000, 1_500, 250, 250])
+    expect(['500ms', '5s', '5m', '2h', '1d', '1.5s', 250, '250'].map(parseDurationMs)).toEqual([
+      500, 5_000, 300_000, 7_200_000, 86_400_000, 1_500, 250, 250,
+    ])
     for (const bad of ['', '5', 'soon', '5 minutes', '-5s', -1, '1h30m', null]) {
       if (bad === '5') continue
       expect(parseDurationMs(bad)).toBeUndefined()
     }
-    expect([300_000, 36_000_000, 1_500, 86_400_000].map(formatDurationMs)).toEqual(['5m', '10h', '1500ms', '1d'])
+    expect([300_000, 36_000_000, 1_500, 86_400_000].map(formatDurationMs)).toEqual([
+      '5m',
+      '10h',
+      '1500ms',
+      '1d',
+    ])
   })
 
   it('globs: * spans dots, ? is one character, the rest is literal', () => {
@@ -158,7 +187,11 @@ describe('durations and routing', () => {
     const fanOut = createFanOut([
       { id: 'everything', sources: ['s1', 's2'], eventTypes: undefined },
       { id: 'invoices', sources: ['s1'], eventTypes: ['invoice.*'] },
-      { id: 'customers', sources: ['s1', 's1'], eventTypes: ['customer.created', 'customer.deleted'] },
+      {
+        id: 'customers',
+        sources: ['s1', 's1'],
+        eventTypes: ['customer.created', 'customer.deleted'],
+      },
     ])
     expect(fanOut('s1', 'invoice.paid')).toEqual(['everything', 'invoices'])
     expect(fanOut('s1', 'customer.deleted')).toEqual(['everything', 'customers'])

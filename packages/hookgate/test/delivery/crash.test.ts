@@ -31,15 +31,23 @@ interface Process {
 }
 
 async function launch(configPath: string): Promise<Process> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], { env: plainEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
+    env: plainEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk
   })
   const lines = createInterface({ input: child.stdout! })
   const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address within 20 s; stderr: ${stderr}`)), 20_000)
+    const timer = setTimeout(
+      () => reject(new Error(`no address within 20 s; stderr: ${stderr}`)),
+      20_000,
+    )
     lines.on('line', (line) => {
       if (!line.includes('"hookgate listening"')) return
       clearTimeout(timer)
@@ -58,17 +66,36 @@ async function launch(configPath: string): Promise<Process> {
 /** POSTs one signed event; the event id on a 200, else undefined (connection died, 503…). */
 function send(target: Process, n: number): Promise<string | undefined> {
   const body = Buffer.from(JSON.stringify({ n, note: `crash ✓ ${n}` }), 'utf8')
-  const headers = { 'content-type': 'application/json', 'x-github-delivery': `crash-${n}`, 'x-github-event': 'push', ...signWebhook(github, { body }) }
+  const headers = {
+    'content-type': 'application/json',
+    'x-github-delivery': `crash-${n}`,
+    'x-github-event': 'push',
+    ...signWebhook(github, { body }),
+  }
   return new Promise((resolve) => {
-    const req = request(new URL('/webhooks/gh', target.url), { method: 'POST', agent: target.agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string }).id : undefined))
-      res.on('error', () => resolve(undefined))
-      res.on('close', () => {
-        if (!res.complete) resolve(undefined)
-      })
-    })
+    const req = request(
+      new URL('/webhooks/gh', target.url),
+      {
+        method: 'POST',
+        agent: target.agent,
+        headers: { ...headers, 'content-length': String(body.length) },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () =>
+          resolve(
+            res.statusCode === 200
+              ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string }).id
+              : undefined,
+          ),
+        )
+        res.on('error', () => resolve(undefined))
+        res.on('close', () => {
+          if (!res.complete) resolve(undefined)
+        })
+      },
+    )
     req.on('error', () => resolve(undefined))
     req.end(body)
   })
@@ -78,7 +105,11 @@ function send(target: Process, n: number): Promise<string | undefined> {
 function undelivered(dbPath: string): number {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true })
   try {
-    return (db.prepare("SELECT count(*) AS n FROM deliveries WHERE status <> 'delivered'").get() as { n: number }).n
+    return (
+      db.prepare("SELECT count(*) AS n FROM deliveries WHERE status <> 'delivered'").get() as {
+        n: number
+      }
+    ).n
   } finally {
     db.close()
   }
@@ -121,7 +152,16 @@ describe('delivery survives SIGKILL', () => {
         sources: [{ id: 'gh', provider: 'github', secrets: [SOURCE_SECRET] }],
         // Short timeout + margin: a dead process's leases are taken over ~1.3 s after its death.
         delivery: { pollIntervalMs: 50, leaseMarginMs: 300 },
-        destinations: [{ id: 'sink', url: `${sink.origin}/in`, sources: ['gh'], timeoutMs: 1000, maxInFlight: 8, signingSecret: DEST_SECRET }],
+        destinations: [
+          {
+            id: 'sink',
+            url: `${sink.origin}/in`,
+            sources: ['gh'],
+            timeoutMs: 1000,
+            maxInFlight: 8,
+            signingSecret: DEST_SECRET,
+          },
+        ],
       }),
     )
 
@@ -131,7 +171,10 @@ describe('delivery survives SIGKILL', () => {
     for (let generation = 0; generation <= KILLS; generation++) {
       const gw = await launch(configPath)
       // Send (or resend) what has no acknowledgement yet; in the crashing generations only part of it.
-      const batch = [...unsent].slice(0, generation === KILLS ? undefined : Math.ceil(EVENTS / (KILLS + 1)))
+      const batch = [...unsent].slice(
+        0,
+        generation === KILLS ? undefined : Math.ceil(EVENTS / (KILLS + 1)),
+      )
       let next = 0
       await Promise.all(
         Array.from({ length: CONCURRENCY }, async () => {
@@ -184,7 +227,9 @@ describe('delivery survives SIGKILL', () => {
 
     const db = new Database(dbPath, { readonly: true, fileMustExist: true })
     try {
-      const rows = db.prepare('SELECT status, count(*) AS n FROM deliveries GROUP BY status').all() as { status: string; n: number }[]
+      const rows = db
+        .prepare('SELECT status, count(*) AS n FROM deliveries GROUP BY status')
+        .all() as { status: string; n: number }[]
       expect(rows).toEqual([{ status: 'delivered', n: EVENTS }])
       const events = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
       expect(events).toBe(EVENTS)

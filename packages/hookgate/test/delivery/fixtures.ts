@@ -13,7 +13,9 @@ export const SOURCE_SECRET = 'github-webhook-secret-for-delivery-tests'
 type RawDestination = NonNullable<HookgateConfig['destinations']>[number]
 
 /** A destination as `parseConfig` builds it (signer included). Default id `d`, fed by source `src`. */
-export function destination(overrides: Partial<RawDestination> & { url: string }): DestinationConfig {
+export function destination(
+  overrides: Partial<RawDestination> & { url: string },
+): DestinationConfig {
   const config = parseConfig(
     {
       sources: [

@@ -21,7 +21,13 @@ import { startSink, type Sink } from './sink.ts'
 const github = providers.github({ secrets: [SOURCE_SECRET] })
 let deliveryCounter = 0
 
-async function send(gw: Running, source: string, body: Buffer | string, eventType = 'push', contentType = 'application/json'): Promise<{ status: number; id: string }> {
+async function send(
+  gw: Running,
+  source: string,
+  body: Buffer | string,
+  eventType = 'push',
+  contentType = 'application/json',
+): Promise<{ status: number; id: string }> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
   const response = await fetch(`${gw.url}/webhooks/${source}`, {
     method: 'POST',
@@ -38,7 +44,11 @@ async function send(gw: Running, source: string, body: Buffer | string, eventTyp
   return { status: response.status, id: json.id }
 }
 
-async function adminPost(gw: Running, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function adminPost(
+  gw: Running,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(gw.url + path, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -70,11 +80,35 @@ beforeAll(async () => {
     delivery: { pollIntervalMs: 20, workerId: 'e2e' },
     destinations: [
       { id: 'all', url: `${sink.origin}/all`, sources: ['src'], signingSecret: DEST_SECRET },
-      { id: 'pushes', url: `${sink.origin}/pushes`, sources: ['src', 'other'], eventTypes: ['push*'], signingSecret: DEST_SECRET },
-      { id: 'issues', url: `${sink.origin}/issues`, sources: ['other'], eventTypes: ['issue?', 'pull_request.*'], signingSecret: DEST_SECRET },
-      { id: 'gone', url: `${gone.origin}/x`, sources: ['other'], eventTypes: ['gone'], signingSecret: DEST_SECRET },
+      {
+        id: 'pushes',
+        url: `${sink.origin}/pushes`,
+        sources: ['src', 'other'],
+        eventTypes: ['push*'],
+        signingSecret: DEST_SECRET,
+      },
+      {
+        id: 'issues',
+        url: `${sink.origin}/issues`,
+        sources: ['other'],
+        eventTypes: ['issue?', 'pull_request.*'],
+        signingSecret: DEST_SECRET,
+      },
+      {
+        id: 'gone',
+        url: `${gone.origin}/x`,
+        sources: ['other'],
+        eventTypes: ['gone'],
+        signingSecret: DEST_SECRET,
+      },
       // The /metrics test's own 410 destination, so its counts do not depend on which other tests ran.
-      { id: 'gone-metrics', url: `${gone.origin}/metrics`, sources: ['other'], eventTypes: ['gone-metrics'], signingSecret: DEST_SECRET },
+      {
+        id: 'gone-metrics',
+        url: `${gone.origin}/metrics`,
+        sources: ['other'],
+        eventTypes: ['gone-metrics'],
+        signingSecret: DEST_SECRET,
+      },
     ],
   })
 })
@@ -88,12 +122,30 @@ afterAll(async () => {
 describe('delivery through the gateway', () => {
   it('delivers byte-exact bodies (unicode, BOM, __proto__, deep nesting, large integers, non-UTF-8) with the SHA-256 they arrived with', async () => {
     const bodies: Array<[Buffer, string]> = [
-      [Buffer.from('{"text":"héllo wörld ✓ 日本語 🎉","esc":"\\u0000\\ud83d\\ude00"}', 'utf8'), 'application/json'],
+      [
+        Buffer.from('{"text":"héllo wörld ✓ 日本語 🎉","esc":"\\u0000\\ud83d\\ude00"}', 'utf8'),
+        'application/json',
+      ],
       [Buffer.from('\uFEFF{"bom":true}', 'utf8'), 'application/json; charset=utf-8'],
-      [Buffer.from('{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"a":1,"a":2}', 'utf8'), 'application/json'],
+      [
+        Buffer.from(
+          '{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"a":1,"a":2}',
+          'utf8',
+        ),
+        'application/json',
+      ],
       [Buffer.from(`${'['.repeat(3000)}1${']'.repeat(3000)}`, 'utf8'), 'application/json'],
-      [Buffer.from('{"id":123456789012345678901234567890,"f":0.10000000000000000000001,"e":1E400,"n":-0}\r\n', 'utf8'), 'application/json'],
-      [Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0x0d, 0x0a]), 'application/octet-stream'],
+      [
+        Buffer.from(
+          '{"id":123456789012345678901234567890,"f":0.10000000000000000000001,"e":1E400,"n":-0}\r\n',
+          'utf8',
+        ),
+        'application/json',
+      ],
+      [
+        Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0x0d, 0x0a]),
+        'application/octet-stream',
+      ],
       [Buffer.from('a=1&b=%E2%9C%93&b=2', 'utf8'), 'application/x-www-form-urlencoded'],
     ]
     const sent = new Map<string, { sha: string; type: string; body: Buffer }>()
@@ -102,18 +154,30 @@ describe('delivery through the gateway', () => {
       expect(status).toBe(200)
       sent.set(id, { sha: sha256(body), type, body })
     }
-    await sink.waitFor((r) => r.filter((x) => x.path === '/all' && sent.has(x.headers['webhook-id']!)).length === bodies.length)
+    await sink.waitFor(
+      (r) =>
+        r.filter((x) => x.path === '/all' && sent.has(x.headers['webhook-id']!)).length ===
+        bodies.length,
+    )
     const wh = new Webhook(DEST_SECRET)
     // The official library signs `payload.toString()`, so it can only check UTF-8 bodies; ours checks any bytes.
     const ours = providers['standard-webhooks']({ secrets: [DEST_SECRET] })
-    for (const got of sink.received.filter((x) => x.path === '/all' && sent.has(x.headers['webhook-id']!))) {
+    for (const got of sink.received.filter(
+      (x) => x.path === '/all' && sent.has(x.headers['webhook-id']!),
+    )) {
       const expected = sent.get(got.headers['webhook-id']!)!
       expect(got.sha256).toBe(expected.sha)
       expect(got.headers['content-type']).toBe(expected.type)
       expect(got.headers['content-length']).toBe(String(expected.body.byteLength))
       // The signature covers the exact bytes.
-      if (isUtf8(got.body)) expect(() => wh.verify(got.body, got.headers, { jsonParse: false })).not.toThrow()
-      const verified = safeVerifyWebhook(ours, { method: 'POST', url: `${sink.origin}/all`, headers: got.headers, rawBody: got.body })
+      if (isUtf8(got.body))
+        expect(() => wh.verify(got.body, got.headers, { jsonParse: false })).not.toThrow()
+      const verified = safeVerifyWebhook(ours, {
+        method: 'POST',
+        url: `${sink.origin}/all`,
+        headers: got.headers,
+        rawBody: got.body,
+      })
       expect(verified.ok).toBe(true)
     }
   })
@@ -123,7 +187,10 @@ describe('delivery through the gateway', () => {
     const issue = await send(gw, 'other', '{"k":"issues"}', 'issues')
     const pr = await send(gw, 'other', '{"k":"pr"}', 'pull_request.opened')
     const star = await send(gw, 'other', '{"k":"star"}', 'star')
-    const destinationsOf = async (id: string) => ((await gw.admin(`/api/events/${id}/deliveries`)).body.items as any[]).map((d) => d.destinationId).sort()
+    const destinationsOf = async (id: string) =>
+      ((await gw.admin(`/api/events/${id}/deliveries`)).body.items as any[])
+        .map((d) => d.destinationId)
+        .sort()
     expect(await destinationsOf(push.id)).toEqual(['pushes'])
     expect(await destinationsOf(issue.id)).toEqual(['issues'])
     expect(await destinationsOf(pr.id)).toEqual(['issues'])
@@ -131,7 +198,11 @@ describe('delivery through the gateway', () => {
     await sink.waitFor((r) => r.some((x) => x.headers['webhook-id'] === pr.id))
     const got = sink.received.find((x) => x.headers['webhook-id'] === pr.id)!
     expect(got.path).toBe('/issues')
-    expect(got.headers).toMatchObject({ 'x-hookgate-source': 'other', 'x-hookgate-provider': 'github', 'x-hookgate-event-type': 'pull_request.opened' })
+    expect(got.headers).toMatchObject({
+      'x-hookgate-source': 'other',
+      'x-hookgate-provider': 'github',
+      'x-hookgate-event-type': 'pull_request.opened',
+    })
   })
 
   it('GET /api/events/{id}/deliveries shows each delivery with its attempts', async () => {
@@ -141,18 +212,35 @@ describe('delivery through the gateway', () => {
     const items: any[] = (await gw.admin(`/api/events/${id}/deliveries`)).body.items
     expect(items.map((d) => d.destinationId).sort()).toEqual(['all', 'pushes'])
     for (const d of items) {
-      expect(d).toMatchObject({ eventId: id, status: 'delivered', attempts: 1, deadReason: null, replayOf: null })
+      expect(d).toMatchObject({
+        eventId: id,
+        status: 'delivered',
+        attempts: 1,
+        deadReason: null,
+        replayOf: null,
+      })
       expect(d.attemptLog).toHaveLength(1)
-      expect(d.attemptLog[0]).toMatchObject({ attemptNumber: 1, statusCode: 200, error: null, workerId: 'e2e', response: { encoding: 'utf8', body: 'ok' }, next: { kind: 'done' } })
+      expect(d.attemptLog[0]).toMatchObject({
+        attemptNumber: 1,
+        statusCode: 200,
+        error: null,
+        workerId: 'e2e',
+        response: { encoding: 'utf8', body: 'ok' },
+        next: { kind: 'done' },
+      })
     }
-    expect((await gw.admin('/api/events/evt_00000000000000000000000000/deliveries')).status).toBe(404)
+    expect((await gw.admin('/api/events/evt_00000000000000000000000000/deliveries')).status).toBe(
+      404,
+    )
   })
 
   it('a 410 disables its destination (GET /api/destinations), and POST …/enable re-enables it', async () => {
     const { id } = await send(gw, 'other', '{"k":"gone"}', 'gone')
     await gone.waitFor((r) => r.some((x) => x.path === '/x'))
     await recorded()
-    const destination = ((await gw.admin('/api/destinations')).body.items as any[]).find((d) => d.id === 'gone')
+    const destination = ((await gw.admin('/api/destinations')).body.items as any[]).find(
+      (d) => d.id === 'gone',
+    )
     expect(destination).toMatchObject({
       id: 'gone',
       url: `${gone.origin}/x`,
@@ -163,10 +251,19 @@ describe('delivery through the gateway', () => {
       retrySchedule: ['5s', '5m', '30m', '2h', '5h', '10h', '10h'],
     })
     const deliveries = (await gw.admin(`/api/events/${id}/deliveries`)).body.items
-    expect(deliveries[0]).toMatchObject({ status: 'dead', deadReason: expect.stringContaining('410') })
+    expect(deliveries[0]).toMatchObject({
+      status: 'dead',
+      deadReason: expect.stringContaining('410'),
+    })
 
-    expect((await adminPost(gw, '/api/destinations/gone/enable')).body).toEqual({ id: 'gone', state: 'enabled' })
-    expect(((await gw.admin('/api/destinations')).body.items as any[]).find((d) => d.id === 'gone').state).toBe('enabled')
+    expect((await adminPost(gw, '/api/destinations/gone/enable')).body).toEqual({
+      id: 'gone',
+      state: 'enabled',
+    })
+    expect(
+      ((await gw.admin('/api/destinations')).body.items as any[]).find((d) => d.id === 'gone')
+        .state,
+    ).toBe('enabled')
     expect((await adminPost(gw, '/api/destinations/nope/enable')).status).toBe(404)
   })
 
@@ -176,15 +273,24 @@ describe('delivery through the gateway', () => {
     // Wait until both are recorded delivered (else the replay would find them still in flight).
     await recorded()
     const replay = await adminPost(gw, `/api/events/${id}/replay`)
-    expect(replay).toEqual({ status: 202, body: { eventId: id, requeued: 2, destinationIds: ['all', 'pushes'] } })
+    expect(replay).toEqual({
+      status: 202,
+      body: { eventId: id, requeued: 2, destinationIds: ['all', 'pushes'] },
+    })
     await sink.waitFor((r) => r.filter((x) => x.headers['webhook-id'] === id).length === 4)
     await recorded()
     const one = await adminPost(gw, `/api/events/${id}/replay`, { destinationIds: ['pushes'] })
     expect(one.body).toEqual({ eventId: id, requeued: 1, destinationIds: ['pushes'] })
-    await sink.waitFor((r) => r.filter((x) => x.headers['webhook-id'] === id && x.path === '/pushes').length === 3)
+    await sink.waitFor(
+      (r) => r.filter((x) => x.headers['webhook-id'] === id && x.path === '/pushes').length === 3,
+    )
 
-    expect((await adminPost(gw, `/api/events/${id}/replay`, { destinationIds: ['nope'] })).status).toBe(400)
-    expect((await adminPost(gw, '/api/events/evt_00000000000000000000000000/replay')).status).toBe(404)
+    expect(
+      (await adminPost(gw, `/api/events/${id}/replay`, { destinationIds: ['nope'] })).status,
+    ).toBe(400)
+    expect((await adminPost(gw, '/api/events/evt_00000000000000000000000000/replay')).status).toBe(
+      404,
+    )
     expect((await gw.admin(`/api/events/${id}/replay`)).status).toBe(405)
   })
 
@@ -207,9 +313,18 @@ describe('delivery through the gateway', () => {
       cursor = next.body.nextCursor
     }
     expect(total).toBe(5)
-    await sink.waitFor((r) => ids.every((id) => r.filter((x) => x.headers['webhook-id'] === id).length === 2))
+    await sink.waitFor((r) =>
+      ids.every((id) => r.filter((x) => x.headers['webhook-id'] === id).length === 2),
+    )
 
-    for (const bad of [{ status: 'nope' }, { from: 'yesterday' }, { destinationId: 'unknown' }, { limit: 0 }, { cursor: 'garbage' }, { extra: 1 }]) {
+    for (const bad of [
+      { status: 'nope' },
+      { from: 'yesterday' },
+      { destinationId: 'unknown' },
+      { limit: 0 },
+      { cursor: 'garbage' },
+      { extra: 1 },
+    ]) {
       const response = await adminPost(gw, '/api/replay', bad)
       expect(response.status).toBe(400)
       expect(response.body.error.code).toBe('invalid_request')
@@ -225,12 +340,24 @@ describe('delivery through the gateway', () => {
     await gone.waitFor((r) => r.some((x) => x.path === '/metrics'))
     await recorded()
     const text = await (await fetch(`${gw.url}/metrics`)).text()
-    expect(text).toMatch(/^hookgate_deliveries_total\{destination="all",outcome="delivered"\} [1-9]\d*$/m)
-    expect(text).toMatch(/^hookgate_deliveries_total\{destination="gone-metrics",outcome="dead"\} 1$/m)
-    expect(text).toMatch(/^hookgate_delivery_attempts_total\{destination="gone-metrics",result="4xx"\} 1$/m)
-    expect(text).toMatch(/^hookgate_delivery_attempt_duration_seconds_count\{destination="all"\} [1-9]\d*$/m)
-    expect(text).toMatch(/^hookgate_delivery_lag_seconds_bucket\{destination="all",le="\+Inf"\} [1-9]\d*$/m)
-    expect(text).toMatch(/^hookgate_delivery_backlog\{destination="gone-metrics",status="dead"\} 1$/m)
+    expect(text).toMatch(
+      /^hookgate_deliveries_total\{destination="all",outcome="delivered"\} [1-9]\d*$/m,
+    )
+    expect(text).toMatch(
+      /^hookgate_deliveries_total\{destination="gone-metrics",outcome="dead"\} 1$/m,
+    )
+    expect(text).toMatch(
+      /^hookgate_delivery_attempts_total\{destination="gone-metrics",result="4xx"\} 1$/m,
+    )
+    expect(text).toMatch(
+      /^hookgate_delivery_attempt_duration_seconds_count\{destination="all"\} [1-9]\d*$/m,
+    )
+    expect(text).toMatch(
+      /^hookgate_delivery_lag_seconds_bucket\{destination="all",le="\+Inf"\} [1-9]\d*$/m,
+    )
+    expect(text).toMatch(
+      /^hookgate_delivery_backlog\{destination="gone-metrics",status="dead"\} 1$/m,
+    )
     expect(text).toMatch(/^hookgate_delivery_circuit_open\{destination="all"\} 0$/m)
   })
 })
@@ -239,13 +366,21 @@ describe('hookgate replay (the CLI, against the running gateway)', () => {
   function io(isTTY: boolean, env: Record<string, string> = { HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN }) {
     const out: string[] = []
     const err: string[] = []
-    const value: ReplayIo = { out: (t) => void out.push(t), err: (t) => void err.push(t), isTTY, env: { HOOKGATE_URL: gw.url, ...env }, fetch }
+    const value: ReplayIo = {
+      out: (t) => void out.push(t),
+      err: (t) => void err.push(t),
+      isTTY,
+      env: { HOOKGATE_URL: gw.url, ...env },
+      fetch,
+    }
     return { value, out, err }
   }
 
   /** Waits until the sink has seen each event `times` times and the worker has recorded those attempts. */
   async function settled(ids: readonly string[], times = 1): Promise<void> {
-    await sink.waitFor((r) => ids.every((id) => r.filter((x) => x.headers['webhook-id'] === id).length >= times))
+    await sink.waitFor((r) =>
+      ids.every((id) => r.filter((x) => x.headers['webhook-id'] === id).length >= times),
+    )
     await recorded()
   }
 
@@ -261,7 +396,8 @@ describe('hookgate replay (the CLI, against the running gateway)', () => {
   it('replays by filter: plain lines per batch off a terminal, a progress bar on one; dry run', async () => {
     const from = new Date().toISOString()
     const ids: string[] = []
-    for (let i = 0; i < 5; i++) ids.push((await send(gw, 'other', `{"cli":${i}}`, 'pull_request.closed')).id)
+    for (let i = 0; i < 5; i++)
+      ids.push((await send(gw, 'other', `{"cli":${i}}`, 'pull_request.closed')).id)
     await settled(ids)
     const args = ['--source', 'other', '--from', from, '--destination', 'issues', '--batch', '2']
 
@@ -271,23 +407,36 @@ describe('hookgate replay (the CLI, against the running gateway)', () => {
 
     const plain = io(false)
     expect(await runReplay(args, plain.value)).toBe(0)
-    expect(plain.err).toEqual(['replay: batch 1: requeued 2 (2/5)\n', 'replay: batch 2: requeued 2 (4/5)\n', 'replay: batch 3: requeued 1 (5/5)\n'])
+    expect(plain.err).toEqual([
+      'replay: batch 1: requeued 2 (2/5)\n',
+      'replay: batch 2: requeued 2 (4/5)\n',
+      'replay: batch 3: requeued 1 (5/5)\n',
+    ])
     expect(plain.out.join('')).toBe('requeued 5 deliveries\n')
     await settled(ids, 2)
 
     const tty = io(true)
-    expect(await runReplay([...args, '--url', gw.url, '--token', ADMIN_TOKEN], { ...tty.value, env: {} })).toBe(0)
+    expect(
+      await runReplay([...args, '--url', gw.url, '--token', ADMIN_TOKEN], {
+        ...tty.value,
+        env: {},
+      }),
+    ).toBe(0)
     const bar = tty.err.join('')
     expect(bar).toContain('\r[############------------------] 2/5 40%')
     expect(bar).toContain('\r[##############################] 5/5 100%')
     expect(bar.endsWith('\n')).toBe(true)
-    await sink.waitFor((r) => ids.every((id) => r.filter((x) => x.headers['webhook-id'] === id).length === 3))
+    await sink.waitFor((r) =>
+      ids.every((id) => r.filter((x) => x.headers['webhook-id'] === id).length === 3),
+    )
   })
 
   it('fails cleanly: no token (usage), a wrong token (exit 1, never printed), unknown event, no filter', async () => {
     await expect(runReplay(['evt_x'], io(false, {}).value)).rejects.toBeInstanceOf(UsageError)
     await expect(runReplay([], io(false).value)).rejects.toThrow(/--all/)
-    await expect(runReplay(['--status', 'pending'], io(false).value)).rejects.toBeInstanceOf(UsageError)
+    await expect(runReplay(['--status', 'pending'], io(false).value)).rejects.toBeInstanceOf(
+      UsageError,
+    )
     const wrongToken = 'wrong-admin-token-0123456789abcdef'
     const wrong = io(false, { HOOKGATE_ADMIN_TOKEN: wrongToken })
     expect(await runReplay(['--all', '--dry-run'], wrong.value)).toBe(1)
@@ -296,7 +445,10 @@ describe('hookgate replay (the CLI, against the running gateway)', () => {
     const missing = io(false)
     expect(await runReplay(['evt_00000000000000000000000000'], missing.value)).toBe(1)
     expect(missing.err.join('')).toMatch(/404 not_found No such event/)
-    const down = io(false, { HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN, HOOKGATE_URL: `${gone.origin.replace(/:\d+$/, ':1')}` })
+    const down = io(false, {
+      HOOKGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      HOOKGATE_URL: `${gone.origin.replace(/:\d+$/, ':1')}`,
+    })
     expect(await runReplay(['--all', '--dry-run'], down.value)).toBe(1)
     expect(down.err.join('')).toMatch(/cannot reach/)
   })
@@ -307,9 +459,14 @@ describe('delivery.mode', () => {
     const s = await startSink()
     const base = {
       sources: [{ id: 'src', provider: 'github', secrets: [SOURCE_SECRET] }],
-      destinations: [{ id: 'd', url: `${s.origin}/h`, sources: ['src'], signingSecret: DEST_SECRET }],
+      destinations: [
+        { id: 'd', url: `${s.origin}/h`, sources: ['src'], signingSecret: DEST_SECRET },
+      ],
     }
-    const ingestOnly = await startGateway({ ...base, delivery: { mode: 'ingest', pollIntervalMs: 20 } })
+    const ingestOnly = await startGateway({
+      ...base,
+      delivery: { mode: 'ingest', pollIntervalMs: 20 },
+    })
     try {
       expect(ingestOnly.gateway.worker).toBeUndefined()
       const { status, id } = await send(ingestOnly, 'src', '{"mode":"ingest"}')
@@ -318,7 +475,14 @@ describe('delivery.mode', () => {
       expect(delivery.status).toBe('pending')
 
       // A deliver-only instance on the same store.
-      const config = parseConfig({ ...base, storage: { sqlite: ingestOnly.dbPath }, delivery: { mode: 'deliver', pollIntervalMs: 20 } }, { env: {} })
+      const config = parseConfig(
+        {
+          ...base,
+          storage: { sqlite: ingestOnly.dbPath },
+          delivery: { mode: 'deliver', pollIntervalMs: 20 },
+        },
+        { env: {} },
+      )
       const deliverer = createGateway(config, { logger: createLogger({ level: 'silent' }) })
       const address = await deliverer.listen({ port: 0, host: '127.0.0.1' })
       try {

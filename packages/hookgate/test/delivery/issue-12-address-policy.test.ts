@@ -10,7 +10,11 @@ import type { LookupAddress } from 'node:dns'
 import type { LookupFunction, Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config.ts'
-import { ADDRESS_REFUSED, guardedLookup, isRefusedAddress } from '../../src/delivery/address-policy.ts'
+import {
+  ADDRESS_REFUSED,
+  guardedLookup,
+  isRefusedAddress,
+} from '../../src/delivery/address-policy.ts'
 import { createForwarder } from '../../src/delivery/forwarder.ts'
 import { createDeliveryWorker } from '../../src/delivery/worker.ts'
 import { ConfigError } from '../../src/errors.ts'
@@ -38,7 +42,11 @@ function recordConnectionAttempts(): { readonly attempts: string[] } {
 /** A resolver that answers every name with fixed addresses (no DNS traffic), and records the names asked. */
 function fakeResolver(addresses: readonly LookupAddress[]): LookupFunction & { asked: string[] } {
   const asked: string[] = []
-  const lookup = ((hostname: string, options: { all?: boolean }, callback: (error: null, address: string | LookupAddress[], family?: number) => void) => {
+  const lookup = ((
+    hostname: string,
+    options: { all?: boolean },
+    callback: (error: null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     asked.push(hostname)
     if (options.all === true) callback(null, [...addresses])
     else callback(null, addresses[0]!.address, addresses[0]!.family)
@@ -47,28 +55,75 @@ function fakeResolver(addresses: readonly LookupAddress[]): LookupFunction & { a
   return lookup
 }
 
-function lookupOnce(lookup: LookupFunction, all: boolean): Promise<{ error: NodeJS.ErrnoException | null; address: unknown }> {
-  return new Promise((resolve) => lookup('metadata.hookgate.test', { all }, (error, address) => resolve({ error, address })))
+function lookupOnce(
+  lookup: LookupFunction,
+  all: boolean,
+): Promise<{ error: NodeJS.ErrnoException | null; address: unknown }> {
+  return new Promise((resolve) =>
+    lookup('metadata.hookgate.test', { all }, (error, address) => resolve({ error, address })),
+  )
 }
 
 describe('the address policy', () => {
   it('refuses link-local and metadata addresses in every spelling; allows loopback, private and public ones', () => {
-    for (const address of ['169.254.169.254', '169.254.0.1', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '[::ffff:a9fe:a9fe]', 'fe80::1', 'fd00:ec2::254', '100.100.100.200', '64:ff9b::a9fe:a9fe']) {
+    for (const address of [
+      '169.254.169.254',
+      '169.254.0.1',
+      '::ffff:169.254.169.254',
+      '::ffff:a9fe:a9fe',
+      '[::ffff:a9fe:a9fe]',
+      'fe80::1',
+      'fd00:ec2::254',
+      '100.100.100.200',
+      '64:ff9b::a9fe:a9fe',
+    ]) {
       expect(isRefusedAddress(address), address).toBe(true)
     }
-    for (const address of ['127.0.0.1', '::1', '10.0.0.5', '172.16.3.4', '192.168.1.10', 'fd12:3456::1', '100.64.0.1', '8.8.8.8', 'localhost']) {
+    for (const address of [
+      '127.0.0.1',
+      '::1',
+      '10.0.0.5',
+      '172.16.3.4',
+      '192.168.1.10',
+      'fd12:3456::1',
+      '100.64.0.1',
+      '8.8.8.8',
+      'localhost',
+    ]) {
       expect(isRefusedAddress(address), address).toBe(false)
     }
   })
 
   it('the guarded lookup fails on a refused answer, drops refused addresses from a mixed one, and passes the rest', async () => {
-    const metadata = await lookupOnce(guardedLookup(fakeResolver([{ address: '169.254.169.254', family: 4 }])), false)
-    expect(metadata.error).toMatchObject({ code: ADDRESS_REFUSED, message: expect.stringMatching(/^metadata\.hookgate\.test resolves to 169\.254\.169\.254, which is a link-local/) })
-    const mapped = await lookupOnce(guardedLookup(fakeResolver([{ address: '::ffff:169.254.169.254', family: 6 }])), true)
+    const metadata = await lookupOnce(
+      guardedLookup(fakeResolver([{ address: '169.254.169.254', family: 4 }])),
+      false,
+    )
+    expect(metadata.error).toMatchObject({
+      code: ADDRESS_REFUSED,
+      message: expect.stringMatching(
+        /^metadata\.hookgate\.test resolves to 169\.254\.169\.254, which is a link-local/,
+      ),
+    })
+    const mapped = await lookupOnce(
+      guardedLookup(fakeResolver([{ address: '::ffff:169.254.169.254', family: 6 }])),
+      true,
+    )
     expect(mapped.error?.code).toBe(ADDRESS_REFUSED)
-    const mixed = await lookupOnce(guardedLookup(fakeResolver([{ address: '169.254.169.254', family: 4 }, { address: '10.1.2.3', family: 4 }])), true)
+    const mixed = await lookupOnce(
+      guardedLookup(
+        fakeResolver([
+          { address: '169.254.169.254', family: 4 },
+          { address: '10.1.2.3', family: 4 },
+        ]),
+      ),
+      true,
+    )
     expect(mixed).toEqual({ error: null, address: [{ address: '10.1.2.3', family: 4 }] })
-    const loopback = await lookupOnce(guardedLookup(fakeResolver([{ address: '127.0.0.1', family: 4 }])), false)
+    const loopback = await lookupOnce(
+      guardedLookup(fakeResolver([{ address: '127.0.0.1', family: 4 }])),
+      false,
+    )
     expect(loopback).toEqual({ error: null, address: '127.0.0.1' })
   })
 
@@ -102,7 +157,12 @@ describe('the address policy', () => {
       ])
       expect(config(url, { allowLinkLocal: true }).destinations[0]!.allowLinkLocal).toBe(true)
     }
-    for (const url of ['http://127.0.0.1:9000/h', 'http://10.0.0.5/h', 'http://[::1]:9000/h', 'http://billing.internal/h']) {
+    for (const url of [
+      'http://127.0.0.1:9000/h',
+      'http://10.0.0.5/h',
+      'http://[::1]:9000/h',
+      'http://billing.internal/h',
+    ]) {
       expect(config(url).destinations[0]!.allowLinkLocal, url).toBe(false)
     }
   })
@@ -120,7 +180,13 @@ describe('the forwarder applies the policy at connect time', () => {
     const forwarder = createForwarder({ lookup: resolver })
     cleanups.push(() => forwarder.close())
     const d = destination({ url: 'http://metadata.hookgate.test:9/latest', timeoutMs: 2_000 })
-    const w = createDeliveryWorker({ storage, destinations: [d], now: clock.now, forward: forwarder.forward, circuitBreaker: { failureThreshold: 100 } })
+    const w = createDeliveryWorker({
+      storage,
+      destinations: [d],
+      now: clock.now,
+      forward: forwarder.forward,
+      circuitBreaker: { failureThreshold: 100 },
+    })
     cleanups.push(() => w.stop({ timeoutMs: 2_000 }))
     const { event: stored } = await storage.ingest(event(clock.now()), ['d'])
 
@@ -144,9 +210,17 @@ describe('the forwarder applies the policy at connect time', () => {
     await storage.migrate()
     cleanups.push(() => storage.close())
     const { event: stored } = await storage.ingest(event(clock.now()), ['d'])
-    const [claimed] = await storage.claimDue({ workerId: 'w', limit: 1, leaseMs: 60_000, now: clock.now() })
+    const [claimed] = await storage.claimDue({
+      workerId: 'w',
+      limit: 1,
+      leaseMs: 60_000,
+      now: clock.now(),
+    })
     // Built around the config check (as a programmatic GatewayConfig could be): the forwarder still refuses.
-    const literal = { ...destination({ url: 'http://127.0.0.1:9/h' }), url: 'http://[::ffff:169.254.169.254]:9/h' }
+    const literal = {
+      ...destination({ url: 'http://127.0.0.1:9/h' }),
+      url: 'http://[::ffff:169.254.169.254]:9/h',
+    }
     const result = await forwarder.forward(literal, claimed!, clock.now())
     expect(result.outcome).toMatchObject({ kind: 'error', code: 'address_refused' })
     expect(attempts).toEqual([])
@@ -157,8 +231,14 @@ describe('the forwarder applies the policy at connect time', () => {
     cleanups.push(() => sink.close())
     const optedIn = createForwarder({ lookup: fakeResolver([{ address: '127.0.0.1', family: 4 }]) })
     cleanups.push(() => optedIn.close())
-    const allowed = destination({ url: `http://link-local.hookgate.test:${sink.port}/h`, allowLinkLocal: true })
-    expect((await optedIn.forward(allowed, claimed!, clock.now())).outcome).toMatchObject({ kind: 'response', statusCode: 200 })
+    const allowed = destination({
+      url: `http://link-local.hookgate.test:${sink.port}/h`,
+      allowLinkLocal: true,
+    })
+    expect((await optedIn.forward(allowed, claimed!, clock.now())).outcome).toMatchObject({
+      kind: 'response',
+      statusCode: 200,
+    })
     expect(attempts).toEqual([`127.0.0.1:${sink.port}`])
   })
 })

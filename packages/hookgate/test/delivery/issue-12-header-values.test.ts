@@ -8,7 +8,11 @@ import { validateHeaderValue } from 'node:http'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeHeaderValue } from '../../src/delivery/header-value.ts'
-import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../../src/delivery/worker.ts'
+import {
+  createDeliveryWorker,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+} from '../../src/delivery/worker.ts'
 import { createSqliteStorage } from '../../src/storage/sqlite/index.ts'
 import type { Storage } from '../../src/storage/types.ts'
 import { createClock, destination, event, type Clock } from './fixtures.ts'
@@ -35,7 +39,12 @@ async function store(): Promise<Storage> {
 
 function worker(options: Omit<DeliveryWorkerOptions, 'now'> & { clock: Clock }): DeliveryWorker {
   const { clock, ...rest } = options
-  const w = createDeliveryWorker({ workerId: 'test-worker', now: clock.now, random: () => 0.5, ...rest })
+  const w = createDeliveryWorker({
+    workerId: 'test-worker',
+    now: clock.now,
+    random: () => 0.5,
+    ...rest,
+  })
   cleanups.push(() => w.stop({ timeoutMs: 2_000 }))
   return w
 }
@@ -86,7 +95,11 @@ describe('delivery of events whose type or headers are not sendable as is', () =
     expect(sent.sort()).toEqual([...types].sort())
     expect(s.received.map((r) => r.headers['x-hookgate-event-type'])).toContain('order%0Acreated')
     expect(w.states()[0]).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 })
-    expect((await storage.destinationStats())[0]).toMatchObject({ delivered: types.length, dead: 0, pending: 0 })
+    expect((await storage.destinationStats())[0]).toMatchObject({
+      delivered: types.length,
+      dead: 0,
+      pending: 0,
+    })
   })
 
   it('a request the gateway cannot build is recorded as internal_error and dead-lettered, never counted against the destination', async () => {
@@ -98,7 +111,15 @@ describe('delivery of events whose type or headers are not sendable as is', () =
     // A stored Content-Encoding is forwarded verbatim (it describes the body); one Node refuses cannot be sent.
     const bad = []
     for (let i = 0; i < 3; i++) {
-      const { event: stored } = await storage.ingest(event(clock.now(), { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip\r\nx-injected: 1' } }), ['d'])
+      const { event: stored } = await storage.ingest(
+        event(clock.now(), {
+          headers: {
+            'content-type': 'application/json',
+            'content-encoding': 'gzip\r\nx-injected: 1',
+          },
+        }),
+        ['d'],
+      )
       bad.push(stored.id)
     }
     await round(w)
@@ -107,8 +128,13 @@ describe('delivery of events whose type or headers are not sendable as is', () =
     for (const id of bad) {
       const [delivery] = await storage.listDeliveries(id)
       expect(delivery!.attemptLog).toHaveLength(1)
-      expect(delivery!.attemptLog[0]!.error).toMatch(/^internal_error: the gateway could not build the request \(ERR_INVALID_CHAR: .*\); the destination was not contacted$/)
-      expect(delivery!.attemptLog[0]!.next).toMatchObject({ kind: 'dead', reason: expect.stringMatching(/could not build the request.*replay/) })
+      expect(delivery!.attemptLog[0]!.error).toMatch(
+        /^internal_error: the gateway could not build the request \(ERR_INVALID_CHAR: .*\); the destination was not contacted$/,
+      )
+      expect(delivery!.attemptLog[0]!.next).toMatchObject({
+        kind: 'dead',
+        reason: expect.stringMatching(/could not build the request.*replay/),
+      })
     }
     // Three failures of ours, threshold 2: the circuit is still closed, and the next event goes out at once.
     expect(w.states()[0]).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 })

@@ -4,25 +4,55 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createRetryPolicy, retryAfterMs, type AttemptOutcome } from '../../src/delivery/retry-policy.ts'
+import {
+  createRetryPolicy,
+  retryAfterMs,
+  type AttemptOutcome,
+} from '../../src/delivery/retry-policy.ts'
 import { testSeed } from '../seed.ts'
 
 const NOW = new Date('2026-03-01T12:00:00.000Z')
-const status = (statusCode: number, retryAfter?: string): AttemptOutcome => ({ kind: 'response', statusCode, retryAfter })
-const error = (code: 'timeout' | 'connection_refused' | 'connection_reset'): AttemptOutcome => ({ kind: 'error', code, message: code })
+const status = (statusCode: number, retryAfter?: string): AttemptOutcome => ({
+  kind: 'response',
+  statusCode,
+  retryAfter,
+})
+const error = (code: 'timeout' | 'connection_refused' | 'connection_reset'): AttemptOutcome => ({
+  kind: 'error',
+  code,
+  message: code,
+})
 const half = (): number => 0.5
-const policy = createRetryPolicy({ scheduleMs: [5_000, 300_000, 1_800_000], jitter: 0.2, maxRetryAfterMs: 3_600_000 })
+const policy = createRetryPolicy({
+  scheduleMs: [5_000, 300_000, 1_800_000],
+  jitter: 0.2,
+  maxRetryAfterMs: 3_600_000,
+})
 const delayOf = (next: { kind: string; at?: Date }): number => next.at!.getTime() - NOW.getTime()
 
 describe('retry policy', () => {
   it('2xx is done; every 2xx status', () => {
     for (const code of [200, 201, 202, 204, 299]) {
-      expect(policy.decide(1, status(code), NOW, half)).toEqual({ next: { kind: 'done' }, disableDestination: false })
+      expect(policy.decide(1, status(code), NOW, half)).toEqual({
+        next: { kind: 'done' },
+        disableDestination: false,
+      })
     }
   })
 
   it('3xx, 4xx, 5xx and errors retry on the schedule (a redirect is a failure, never followed)', () => {
-    for (const outcome of [status(301), status(302), status(308), status(400), status(404), status(500), status(502), error('timeout'), error('connection_refused'), error('connection_reset')]) {
+    for (const outcome of [
+      status(301),
+      status(302),
+      status(308),
+      status(400),
+      status(404),
+      status(500),
+      status(502),
+      error('timeout'),
+      error('connection_refused'),
+      error('connection_reset'),
+    ]) {
       const decision = policy.decide(1, outcome, NOW, half)
       expect(decision.disableDestination).toBe(false)
       expect(decision.next.kind).toBe('retry')
@@ -42,8 +72,13 @@ describe('retry policy', () => {
     expect(policy.maxAttempts).toBe(4)
     expect(delayOf(policy.decide(3, status(500), NOW, half).next)).toBe(1_800_000)
     const last = policy.decide(4, error('timeout'), NOW, half)
-    expect(last).toEqual({ next: { kind: 'dead', reason: 'retry schedule exhausted after 4 attempts (last: timeout)' }, disableDestination: false })
-    expect(createRetryPolicy({ scheduleMs: [] }).decide(1, status(500), NOW, half).next.kind).toBe('dead')
+    expect(last).toEqual({
+      next: { kind: 'dead', reason: 'retry schedule exhausted after 4 attempts (last: timeout)' },
+      disableDestination: false,
+    })
+    expect(createRetryPolicy({ scheduleMs: [] }).decide(1, status(500), NOW, half).next.kind).toBe(
+      'dead',
+    )
   })
 
   it('property: each retry lands within [base × (1 - jitter), base × (1 + jitter)], and the bounds are reached', () => {
@@ -73,7 +108,9 @@ describe('retry policy', () => {
 
   it('honours Retry-After on 429 and 503 (seconds or HTTP date), never earlier than the schedule, capped', () => {
     expect(delayOf(policy.decide(1, status(429, '120'), NOW, half).next)).toBe(120_000)
-    expect(delayOf(policy.decide(1, status(503, 'Sun, 01 Mar 2026 12:30:00 GMT'), NOW, half).next)).toBe(1_800_000)
+    expect(
+      delayOf(policy.decide(1, status(503, 'Sun, 01 Mar 2026 12:30:00 GMT'), NOW, half).next),
+    ).toBe(1_800_000)
     // Shorter than the schedule's step: the schedule wins (Retry-After is a floor).
     expect(delayOf(policy.decide(2, status(429, '1'), NOW, half).next)).toBe(300_000)
     // Longer than the cap: cut to the cap.

@@ -14,7 +14,12 @@ import { setTimeout as delay } from 'node:timers/promises'
 
 export type SinkMode =
   | { readonly kind: 'ok'; readonly status?: number; readonly body?: string }
-  | { readonly kind: 'status'; readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string }
+  | {
+      readonly kind: 'status'
+      readonly status: number
+      readonly headers?: Readonly<Record<string, string>>
+      readonly body?: string
+    }
   | { readonly kind: 'hang' }
   | { readonly kind: 'reset' }
   | { readonly kind: 'slow'; readonly delayMs: number; readonly status?: number }
@@ -69,15 +74,27 @@ export async function startSink(initial: SinkBehaviour = { kind: 'ok' }): Promis
     const body = Buffer.concat(chunks)
     const current = typeof mode === 'function' ? mode(req, received.length) : mode
     const headers: Record<string, string> = {}
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers[name] = value
-    received.push({ path: req.url ?? '', method: req.method ?? '', headers, body, sha256: sha256(body), mode: current.kind })
+    for (const [name, value] of Object.entries(req.headers))
+      if (typeof value === 'string') headers[name] = value
+    received.push({
+      path: req.url ?? '',
+      method: req.method ?? '',
+      headers,
+      body,
+      sha256: sha256(body),
+      mode: current.kind,
+    })
     events.emit('received')
     switch (current.kind) {
       case 'ok':
-        res.writeHead(current.status ?? 200, { 'content-type': 'text/plain' }).end(current.body ?? 'ok')
+        res
+          .writeHead(current.status ?? 200, { 'content-type': 'text/plain' })
+          .end(current.body ?? 'ok')
         return
       case 'status':
-        res.writeHead(current.status, { 'content-type': 'text/plain', ...current.headers }).end(current.body ?? `status ${current.status}`)
+        res
+          .writeHead(current.status, { 'content-type': 'text/plain', ...current.headers })
+          .end(current.body ?? `status ${current.status}`)
         return
       case 'hang':
         open++
@@ -161,7 +178,11 @@ export async function startSink(initial: SinkBehaviour = { kind: 'ok' }): Promis
         }
         const timer = setTimeout(() => {
           events.off('received', check)
-          reject(new Error(`sink: condition not met within ${timeoutMs} ms (${received.length} received)`))
+          reject(
+            new Error(
+              `sink: condition not met within ${timeoutMs} ms (${received.length} received)`,
+            ),
+          )
         }, timeoutMs)
         events.on('received', check)
       })

@@ -5,7 +5,11 @@
 import { Buffer } from 'node:buffer'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from '../../src/delivery/worker.ts'
+import {
+  createDeliveryWorker,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+} from '../../src/delivery/worker.ts'
 import { createMetrics } from '../../src/metrics.ts'
 import { createSqliteStorage } from '../../src/storage/sqlite/index.ts'
 import type { Storage, StoredAttempt } from '../../src/storage/types.ts'
@@ -32,7 +36,12 @@ async function store(): Promise<Storage> {
 
 function worker(options: Omit<DeliveryWorkerOptions, 'now'> & { clock: Clock }): DeliveryWorker {
   const { clock, ...rest } = options
-  const w = createDeliveryWorker({ workerId: 'test-worker', now: clock.now, random: () => 0.5, ...rest })
+  const w = createDeliveryWorker({
+    workerId: 'test-worker',
+    now: clock.now,
+    random: () => 0.5,
+    ...rest,
+  })
   cleanups.push(() => w.stop({ timeoutMs: 2_000 }))
   return w
 }
@@ -44,7 +53,11 @@ async function round(w: DeliveryWorker): Promise<number> {
   return claimed
 }
 
-async function attemptsOf(storage: Storage, eventId: string, destinationId = 'd'): Promise<StoredAttempt[]> {
+async function attemptsOf(
+  storage: Storage,
+  eventId: string,
+  destinationId = 'd',
+): Promise<StoredAttempt[]> {
   const deliveries = await storage.listDeliveries(eventId)
   return deliveries.filter((d) => d.destinationId === destinationId).flatMap((d) => d.attemptLog)
 }
@@ -58,7 +71,14 @@ describe('delivery worker', () => {
     const w = worker({ storage, destinations: [d], clock })
     const body = Buffer.from('{"type":"invoice.paid","amount":12,"note":"ünïcødé ✓"}', 'utf8')
     const { event: stored } = await storage.ingest(
-      event(clock.now(), { body, eventType: 'invoice.paid', headers: { 'content-type': 'application/vnd.custom+json; charset=utf-8', 'x-other': 'not forwarded' } }),
+      event(clock.now(), {
+        body,
+        eventType: 'invoice.paid',
+        headers: {
+          'content-type': 'application/vnd.custom+json; charset=utf-8',
+          'x-other': 'not forwarded',
+        },
+      }),
       ['d'],
     )
 
@@ -81,13 +101,24 @@ describe('delivery worker', () => {
     // The official library accepts it; any change to the body or the id is refused.
     const wh = new Webhook(DEST_SECRET)
     expect(wh.verify(got.body, got.headers)).toEqual(JSON.parse(body.toString('utf8')))
-    expect(() => wh.verify(Buffer.concat([got.body, Buffer.from(' ')]), got.headers, { jsonParse: false })).toThrow()
-    expect(() => wh.verify(got.body, { ...got.headers, 'webhook-id': 'evt_other' }, { jsonParse: false })).toThrow()
-    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.body, got.headers)).toThrow()
+    expect(() =>
+      wh.verify(Buffer.concat([got.body, Buffer.from(' ')]), got.headers, { jsonParse: false }),
+    ).toThrow()
+    expect(() =>
+      wh.verify(got.body, { ...got.headers, 'webhook-id': 'evt_other' }, { jsonParse: false }),
+    ).toThrow()
+    expect(() =>
+      new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.body, got.headers),
+    ).toThrow()
 
     const [delivery] = await storage.listDeliveries(stored.id)
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 1 })
-    expect(delivery!.attemptLog[0]).toMatchObject({ statusCode: 200, error: undefined, workerId: 'test-worker', next: { kind: 'done' } })
+    expect(delivery!.attemptLog[0]).toMatchObject({
+      statusCode: 200,
+      error: undefined,
+      workerId: 'test-worker',
+      next: { kind: 'done' },
+    })
     expect(Buffer.from(delivery!.attemptLog[0]!.responseBody!).toString()).toBe('ok')
     expect(await round(w)).toBe(0) // delivered: never again
   })
@@ -100,7 +131,13 @@ describe('delivery worker', () => {
     const bases = [5_000, 300_000, 1_800_000, 7_200_000]
     const d = destination({ url: `${s.origin}/h`, retry: { schedule: [...schedule], jitter: 0.2 } })
     // Jitter at both extremes and in between.
-    const w = worker({ storage, destinations: [d], clock, random: sequence([0, 0.999_999, 0.25, 0.75]), circuitBreaker: { failureThreshold: 100 } })
+    const w = worker({
+      storage,
+      destinations: [d],
+      clock,
+      random: sequence([0, 0.999_999, 0.25, 0.75]),
+      circuitBreaker: { failureThreshold: 100 },
+    })
     const { event: stored } = await storage.ingest(event(clock.now()), ['d'])
 
     for (let n = 1; n <= 5; n++) {
@@ -123,26 +160,43 @@ describe('delivery worker', () => {
         expect(await round(w)).toBe(0)
         clock.advance(1)
       } else {
-        expect(last.next).toEqual({ kind: 'dead', reason: 'retry schedule exhausted after 5 attempts (last: HTTP 500)' })
+        expect(last.next).toEqual({
+          kind: 'dead',
+          reason: 'retry schedule exhausted after 5 attempts (last: HTTP 500)',
+        })
       }
     }
-    const delays = (await attemptsOf(storage, stored.id)).slice(0, 4).map((a) => (a.next as { at: Date }).at.getTime() - a.startedAt.getTime())
+    const delays = (await attemptsOf(storage, stored.id))
+      .slice(0, 4)
+      .map((a) => (a.next as { at: Date }).at.getTime() - a.startedAt.getTime())
     // random 0 → -20 %, 0.999999 → +20 %, 0.25 → -10 %, 0.75 → +10 %
-    expect(delays).toEqual([0, 0.999_999, 0.25, 0.75].map((r, i) => Math.round(bases[i]! * (0.8 + 0.4 * r))))
+    expect(delays).toEqual(
+      [0, 0.999_999, 0.25, 0.75].map((r, i) => Math.round(bases[i]! * (0.8 + 0.4 * r))),
+    )
     const [dead] = await storage.listDeliveries(stored.id)
     expect(dead).toMatchObject({ status: 'dead', attempts: 5 })
     clock.advance(100 * 3_600_000)
     expect(await round(w)).toBe(0)
     expect(s.received).toHaveLength(5)
     expect(new Set(s.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([stored.id]))
-    expect(s.received.map((r) => r.headers['x-hookgate-attempt'])).toEqual(['1', '2', '3', '4', '5'])
+    expect(s.received.map((r) => r.headers['x-hookgate-attempt'])).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+    ])
     // A fresh timestamp and signature per attempt.
     expect(new Set(s.received.map((r) => r.headers['webhook-signature'])).size).toBe(5)
   })
 
   it('never follows a 3xx: it is a failed attempt, and the Location is not visited', async () => {
     const clock = createClock()
-    const s = await sink((req): SinkMode => (req.url === '/moved' ? { kind: 'ok' } : { kind: 'status', status: 301, headers: { location: '/moved' } }))
+    const s = await sink((req): SinkMode =>
+      req.url === '/moved'
+        ? { kind: 'ok' }
+        : { kind: 'status', status: 301, headers: { location: '/moved' } },
+    )
     const storage = await store()
     const w = worker({ storage, destinations: [destination({ url: `${s.origin}/h` })], clock })
     const { event: stored } = await storage.ingest(event(clock.now()), ['d'])
@@ -160,9 +214,17 @@ describe('delivery worker', () => {
     const w = worker({ storage, destinations: [destination({ url: `${s.origin}/h` })], clock })
     const first = await storage.ingest(event(clock.now()), ['d'])
     await round(w)
-    expect((await storage.listDeliveries(first.event.id))[0]).toMatchObject({ status: 'dead', deadReason: expect.stringContaining('410') })
+    expect((await storage.listDeliveries(first.event.id))[0]).toMatchObject({
+      status: 'dead',
+      deadReason: expect.stringContaining('410'),
+    })
     expect(await storage.listDestinationStates()).toEqual([
-      { destinationId: 'd', disabled: true, disabledAt: clock.now(), disabledReason: 'the destination answered HTTP 410 Gone' },
+      {
+        destinationId: 'd',
+        disabled: true,
+        disabledAt: clock.now(),
+        disabledReason: 'the destination answered HTTP 410 Gone',
+      },
     ])
     // Later events queue up but are not sent.
     await s.setMode({ kind: 'ok' })
@@ -180,7 +242,10 @@ describe('delivery worker', () => {
     let answer: SinkMode = { kind: 'status', status: 429, headers: { 'retry-after': '7200' } }
     const s = await sink(() => answer)
     const storage = await store()
-    const d = destination({ url: `${s.origin}/h`, retry: { schedule: ['5s', '5s', '5s'], maxRetryAfter: '3h' } })
+    const d = destination({
+      url: `${s.origin}/h`,
+      retry: { schedule: ['5s', '5s', '5s'], maxRetryAfter: '3h' },
+    })
     const w = worker({ storage, destinations: [d], clock })
     const { event: stored } = await storage.ingest(event(clock.now()), ['d'])
 
@@ -190,7 +255,11 @@ describe('delivery worker', () => {
     clock.advance(5_000)
     expect(await round(w)).toBe(0) // the schedule alone would have retried by now
     clock.advance(7_200_000 - 5_000)
-    answer = { kind: 'status', status: 503, headers: { 'retry-after': new Date(clock.ms + 86_400_000).toUTCString() } }
+    answer = {
+      kind: 'status',
+      status: 503,
+      headers: { 'retry-after': new Date(clock.ms + 86_400_000).toUTCString() },
+    }
     expect(await round(w)).toBe(1)
     const a2 = (await attemptsOf(storage, stored.id))[1]!
     expect(a2.statusCode).toBe(503)
@@ -209,7 +278,9 @@ describe('delivery worker', () => {
     expect(await round(w)).toBe(1)
     expect(s.received).toHaveLength(2)
     expect(s.received.map((r) => r.headers['webhook-id'])).toEqual([stored.id, stored.id])
-    expect(s.received[0]!.headers['x-hookgate-delivery']).not.toBe(s.received[1]!.headers['x-hookgate-delivery'])
+    expect(s.received[0]!.headers['x-hookgate-delivery']).not.toBe(
+      s.received[1]!.headers['x-hookgate-delivery'],
+    )
     expect(s.received[1]!.body.equals(s.received[0]!.body)).toBe(true)
     const deliveries = await storage.listDeliveries(stored.id)
     expect(deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered'])
@@ -221,7 +292,12 @@ describe('delivery worker', () => {
     const s = await sink({ kind: 'refuse' })
     const storage = await store()
     const d = destination({ url: `${s.origin}/h`, timeoutMs: 300 })
-    const w = worker({ storage, destinations: [d], clock, circuitBreaker: { failureThreshold: 100 } })
+    const w = worker({
+      storage,
+      destinations: [d],
+      clock,
+      circuitBreaker: { failureThreshold: 100 },
+    })
     const { event: stored } = await storage.ingest(event(clock.now()), ['d'])
     const next = async (): Promise<StoredAttempt> => {
       await round(w)
@@ -230,15 +306,29 @@ describe('delivery worker', () => {
       if (last.next.kind === 'retry') clock.set(last.next.at.getTime())
       return last
     }
-    expect(await next()).toMatchObject({ statusCode: undefined, error: expect.stringMatching(/^connection_refused: connection refused \(ECONNREFUSED\)$/), responseBody: undefined })
+    expect(await next()).toMatchObject({
+      statusCode: undefined,
+      error: expect.stringMatching(/^connection_refused: connection refused \(ECONNREFUSED\)$/),
+      responseBody: undefined,
+    })
     await s.setMode({ kind: 'reset' })
-    expect(await next()).toMatchObject({ statusCode: undefined, error: expect.stringMatching(/^connection_reset/) })
+    expect(await next()).toMatchObject({
+      statusCode: undefined,
+      error: expect.stringMatching(/^connection_reset/),
+    })
     await s.setMode({ kind: 'hang' })
-    expect(await next()).toMatchObject({ statusCode: undefined, error: 'timeout: no complete answer within 300 ms' })
+    expect(await next()).toMatchObject({
+      statusCode: undefined,
+      error: 'timeout: no complete answer within 300 ms',
+    })
     await s.setMode({ kind: 'slow', delayMs: 2_000 })
     expect(await next()).toMatchObject({ error: 'timeout: no complete answer within 300 ms' })
     await s.setMode({ kind: 'slow', delayMs: 20, status: 202 })
-    expect(await next()).toMatchObject({ statusCode: 202, error: undefined, next: { kind: 'done' } })
+    expect(await next()).toMatchObject({
+      statusCode: 202,
+      error: undefined,
+      next: { kind: 'done' },
+    })
     // Every attempt but the refused one reached the sink.
     expect(s.received.map((r) => r.mode)).toEqual(['reset', 'hang', 'slow', 'slow'])
   })
@@ -249,9 +339,20 @@ describe('delivery worker', () => {
     const fine = await sink()
     const storage = await store()
     const metrics = createMetrics()
-    const slow = destination({ id: 'hole', url: `${hole.origin}/h`, timeoutMs: 60_000, maxInFlight: 4 })
+    const slow = destination({
+      id: 'hole',
+      url: `${hole.origin}/h`,
+      timeoutMs: 60_000,
+      maxInFlight: 4,
+    })
     const fast = destination({ id: 'fine', url: `${fine.origin}/h`, maxInFlight: 4 })
-    const w = worker({ storage, destinations: [slow, fast], clock, metrics, circuitBreaker: { failureThreshold: 3, cooldownMs: 60_000 } })
+    const w = worker({
+      storage,
+      destinations: [slow, fast],
+      clock,
+      metrics,
+      circuitBreaker: { failureThreshold: 3, cooldownMs: 60_000 },
+    })
     w.start()
     for (let i = 0; i < 30; i++) {
       await storage.ingest(event(clock.now()), ['hole', 'fine'])
@@ -261,14 +362,22 @@ describe('delivery worker', () => {
     await fine.waitFor((r) => r.length === 30)
     await hole.waitFor(() => hole.open === 4)
     expect(hole.open).toBe(4)
-    expect(w.states().find((s) => s.destinationId === 'hole')).toMatchObject({ inFlight: 4, circuit: 'closed' })
+    expect(w.states().find((s) => s.destinationId === 'hole')).toMatchObject({
+      inFlight: 4,
+      circuit: 'closed',
+    })
     expect(hole.received).toHaveLength(4)
 
     // The hole starts failing fast (reset): the circuit opens after 3 consecutive failures.
     await hole.setMode({ kind: 'reset' })
     await hole.close()
     await w.stop({ timeoutMs: 5_000 })
-    const w2 = worker({ storage, destinations: [slow, fast], clock, circuitBreaker: { failureThreshold: 3, cooldownMs: 60_000 } })
+    const w2 = worker({
+      storage,
+      destinations: [slow, fast],
+      clock,
+      circuitBreaker: { failureThreshold: 3, cooldownMs: 60_000 },
+    })
     await hole.setMode({ kind: 'reset' })
     // The first worker's leases (60 s + margin) are still held: move past them.
     clock.advance(200_000)
@@ -291,11 +400,22 @@ describe('delivery worker', () => {
     await hole.setMode({ kind: 'ok' })
     clock.advance(24 * 3_600_000)
     expect(await round(w2)).toBe(1)
-    expect(w2.states().find((s) => s.destinationId === 'hole')).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 })
-    for (let i = 0; i < 20 && (await storage.destinationStats()).find((s) => s.destinationId === 'hole')!.pending > 0; i++) await round(w2)
+    expect(w2.states().find((s) => s.destinationId === 'hole')).toMatchObject({
+      circuit: 'closed',
+      consecutiveFailures: 0,
+    })
+    for (
+      let i = 0;
+      i < 20 &&
+      (await storage.destinationStats()).find((s) => s.destinationId === 'hole')!.pending > 0;
+      i++
+    )
+      await round(w2)
     const stats = (await storage.destinationStats()).find((s) => s.destinationId === 'hole')!
     expect(stats).toMatchObject({ pending: 0, inFlight: 0, delivered: 30, dead: 0 })
-    expect(metrics.render()).toMatch(/hookgate_deliveries_total\{destination="fine",outcome="delivered"\} 30/)
+    expect(metrics.render()).toMatch(
+      /hookgate_deliveries_total\{destination="fine",outcome="delivered"\} 30/,
+    )
   })
 
   it('a long outage (connections refused) while events keep arriving: all delivered after recovery, each exactly once', async () => {
@@ -318,11 +438,20 @@ describe('delivery worker', () => {
 
     await s.setMode({ kind: 'ok' })
     // The rest of the schedule (≤ 10 h + jitter per step) runs out well within 30 simulated hours.
-    for (let minute = 0; minute < 30 * 60 && (await storage.destinationStats())[0]!.pending > 0; minute += 5) {
+    for (
+      let minute = 0;
+      minute < 30 * 60 && (await storage.destinationStats())[0]!.pending > 0;
+      minute += 5
+    ) {
       await round(w)
       clock.advance(5 * 60_000)
     }
-    expect((await storage.destinationStats())[0]).toMatchObject({ pending: 0, inFlight: 0, dead: 0, delivered: 36 })
+    expect((await storage.destinationStats())[0]).toMatchObject({
+      pending: 0,
+      inFlight: 0,
+      dead: 0,
+      delivered: 36,
+    })
     const received = s.received.map((r) => r.headers['webhook-id'])
     expect(received).toHaveLength(36) // refused attempts never reached it: no duplicates at all
     expect(new Set(received)).toEqual(new Set(ids))
@@ -347,6 +476,8 @@ describe('delivery worker', () => {
     expect(delivery!.attemptLog.map((a) => a.workerId)).toEqual(['other'])
     expect(delivery!.status).toBe('delivered')
     expect(s.received).toHaveLength(2) // the genuine duplicate of an attempt whose lease ran out
-    expect(metrics.render()).toMatch(/hookgate_deliveries_total\{destination="d",outcome="lease_lost"\} 1/)
+    expect(metrics.render()).toMatch(
+      /hookgate_deliveries_total\{destination="d",outcome="lease_lost"\} 1/,
+    )
   })
 })

@@ -15,7 +15,12 @@ const ids: string[] = []
 async function post(source: string, body: string, delivery: string): Promise<string> {
   const response = await fetch(`${gw.url}/webhooks/${source}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-delivery': delivery, 'x-github-event': 'push', ...signWebhook(github, { body }) },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-delivery': delivery,
+      'x-github-event': 'push',
+      ...signWebhook(github, { body }),
+    },
     body,
   })
   expect(response.status).toBe(200)
@@ -44,7 +49,12 @@ describe('authentication', () => {
   ]
   for (const [name, headers] of cases) {
     it(`answers 401 to ${name}, on every route`, async () => {
-      for (const path of ['/api/events', `/api/events/${ids[0]}`, '/api/rejections', '/api/nothing-here']) {
+      for (const path of [
+        '/api/events',
+        `/api/events/${ids[0]}`,
+        '/api/rejections',
+        '/api/nothing-here',
+      ]) {
         const response = await fetch(gw.url + path, { headers })
         expect(response.status).toBe(401)
         expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
@@ -54,7 +64,9 @@ describe('authentication', () => {
   }
 
   it('accepts the token (scheme case-insensitive)', async () => {
-    const response = await fetch(`${gw.url}/api/events`, { headers: { authorization: `bearer ${ADMIN_TOKEN}` } })
+    const response = await fetch(`${gw.url}/api/events`, {
+      headers: { authorization: `bearer ${ADMIN_TOKEN}` },
+    })
     expect(response.status).toBe(200)
   })
 })
@@ -78,7 +90,9 @@ describe('reading', () => {
     const first = await gw.admin('/api/events?source=a&limit=2')
     expect(first.body.items.map((e: any) => e.id)).toEqual([ids[4], ids[2]])
     expect(first.body.nextCursor).toEqual(expect.any(String))
-    const second = await gw.admin(`/api/events?source=a&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`)
+    const second = await gw.admin(
+      `/api/events?source=a&limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`,
+    )
     expect(second.body.items.map((e: any) => e.id)).toEqual([ids[0]])
     expect(second.body.nextCursor).toBeNull()
   })
@@ -86,7 +100,12 @@ describe('reading', () => {
   it('returns one event with headers and body', async () => {
     const event = await gw.admin(`/api/events/${ids[1]}`)
     expect(event.status).toBe(200)
-    expect(event.body).toMatchObject({ id: ids[1], sourceId: 'b', encoding: 'utf8', body: '{"n":1}' })
+    expect(event.body).toMatchObject({
+      id: ids[1],
+      sourceId: 'b',
+      encoding: 'utf8',
+      body: '{"n":1}',
+    })
     expect(event.body.headers['x-github-delivery']).toBe('d-1')
     expect(event.body.headers['x-hub-signature-256']).toBe('[redacted]')
     expect((await gw.admin('/api/events/evt_doesnotexist')).status).toBe(404)
@@ -95,7 +114,13 @@ describe('reading', () => {
   it('lists rejections', async () => {
     const rejections = await gw.admin('/api/rejections?source=a')
     expect(rejections.body.items).toHaveLength(1)
-    expect(rejections.body.items[0]).toMatchObject({ sourceId: 'a', status: 400, reason: 'missing_signature', bodySize: 2, remoteAddress: '127.0.0.1' })
+    expect(rejections.body.items[0]).toMatchObject({
+      sourceId: 'a',
+      status: 400,
+      reason: 'missing_signature',
+      bodySize: 2,
+      remoteAddress: '127.0.0.1',
+    })
     expect((await gw.admin('/api/rejections?source=b')).body.items).toEqual([])
   })
 
@@ -105,16 +130,24 @@ describe('reading', () => {
       expect(response.status, query).toBe(400)
       expect(response.body.error.code).toBe('invalid_query')
     }
-    const write = await fetch(`${gw.url}/api/events`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    const write = await fetch(`${gw.url}/api/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
     expect(write.status).toBe(405)
   })
 })
 
 describe('without admin.token', () => {
   it('the admin API is not served', async () => {
-    const off = await startGateway({ admin: undefined, sources: [{ id: 'a', provider: 'github', secrets: [SECRET] }] } as any)
+    const off = await startGateway({
+      admin: undefined,
+      sources: [{ id: 'a', provider: 'github', secrets: [SECRET] }],
+    } as any)
     try {
-      const response = await fetch(`${off.url}/api/events`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      const response = await fetch(`${off.url}/api/events`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
       expect(response.status).toBe(404)
     } finally {
       await off.close()

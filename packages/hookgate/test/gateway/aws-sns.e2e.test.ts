@@ -43,7 +43,11 @@ beforeAll(async () => {
   gw = await startGateway(
     {
       sources: [
-        { id: 'sns', provider: 'aws-sns', options: { topicArns: [TOPIC], confirmSubscription: true } },
+        {
+          id: 'sns',
+          provider: 'aws-sns',
+          options: { topicArns: [TOPIC], confirmSubscription: true },
+        },
         { id: 'sns-manual', provider: 'aws-sns' },
       ],
     } as never,
@@ -62,7 +66,11 @@ beforeAll(async () => {
 afterAll(async () => gw.close())
 
 const post = (source: string, body: string) =>
-  fetch(`${gw.url}/webhooks/${source}`, { method: 'POST', headers: { 'content-type': 'text/plain; charset=UTF-8' }, body })
+  fetch(`${gw.url}/webhooks/${source}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=UTF-8' },
+    body,
+  })
 
 describe('AWS SNS through the gateway', () => {
   it('a Notification verifies with the fetched certificate, which is fetched once and cached', async () => {
@@ -79,7 +87,9 @@ describe('AWS SNS through the gateway', () => {
     const response = await post('sns', message({ SigningCertURL: MISSING_CERT_URL }))
     expect(response.status).toBe(503)
     expect(response.headers.get('retry-after')).not.toBeNull()
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('key_unavailable')
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'key_unavailable',
+    )
   })
 
   it('a certificate URL off the SNS hosts is refused (400) and never fetched; a tampered message is 401', async () => {
@@ -93,12 +103,21 @@ describe('AWS SNS through the gateway', () => {
 
   it('a SubscriptionConfirmation is answered and confirmed (GET SubscribeURL) only where the source opts in', async () => {
     const subscribeUrl = `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}&Token=abc`
-    const confirmation = message({ Type: 'SubscriptionConfirmation', Token: 'abc', SubscribeURL: subscribeUrl, Message: 'You have chosen to subscribe.' })
+    const confirmation = message({
+      Type: 'SubscriptionConfirmation',
+      Token: 'abc',
+      SubscribeURL: subscribeUrl,
+      Message: 'You have chosen to subscribe.',
+    })
     const answered = await post('sns', confirmation)
     expect(answered.status).toBe(200)
     await firstConfirmation // the confirmation runs after the answer
     expect(confirmed).toEqual([subscribeUrl])
-    expect((await gw.admin('/api/events?source=sns&limit=50')).body.items.some((e: { eventType: string }) => e.eventType === 'SubscriptionConfirmation')).toBe(false)
+    expect(
+      (await gw.admin('/api/events?source=sns&limit=50')).body.items.some(
+        (e: { eventType: string }) => e.eventType === 'SubscriptionConfirmation',
+      ),
+    ).toBe(false)
     // Without the opt-in, the confirmation is stored like any event (someone confirms it by hand) and no GET is made.
     const stored = await post('sns-manual', confirmation)
     expect(stored.status).toBe(200)

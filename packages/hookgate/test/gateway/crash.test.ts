@@ -91,7 +91,10 @@ interface Audit {
 /** Builds a signed GitHub delivery with a unique id and a ~0.3-1.5 KiB JSON body (multi-byte UTF-8 included). */
 function makeDelivery(id: string, random: () => number): Delivery {
   const filler = randomBytes(100 + Math.floor(random() * 500)).toString('hex')
-  const body = Buffer.from(JSON.stringify({ action: 'opened', delivery: id, note: `ünïcödé ✓ ${id}`, filler }), 'utf8')
+  const body = Buffer.from(
+    JSON.stringify({ action: 'opened', delivery: id, note: `ünïcödé ✓ ${id}`, filler }),
+    'utf8',
+  )
   const headers = {
     'content-type': 'application/json',
     'x-github-delivery': id,
@@ -102,15 +105,24 @@ function makeDelivery(id: string, random: () => number): Delivery {
 }
 
 /** POSTs one delivery; `undefined` when the connection failed or died before an answer. */
-function post(generation: Generation, delivery: Delivery): Promise<{ status: number; text: string } | undefined> {
+function post(
+  generation: Generation,
+  delivery: Delivery,
+): Promise<{ status: number; text: string } | undefined> {
   return new Promise((resolve) => {
     const req = request(
       new URL(`/webhooks/${SOURCE}`, generation.url),
-      { method: 'POST', agent: generation.agent, headers: { ...delivery.headers, 'content-length': String(delivery.body.length) } },
+      {
+        method: 'POST',
+        agent: generation.agent,
+        headers: { ...delivery.headers, 'content-length': String(delivery.body.length) },
+      },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        )
         res.on('error', () => resolve(undefined))
         res.on('close', () => {
           if (!res.complete) resolve(undefined)
@@ -124,19 +136,26 @@ function post(generation: Generation, delivery: Delivery): Promise<{ status: num
 
 /** Starts a gateway process and resolves once it logged its listening address. */
 async function launch(entry: string, configPath: string): Promise<Generation> {
-  const args = entry === CLI ? [CLI, 'serve', '--config', configPath] : [entry, '--config', configPath]
+  const args =
+    entry === CLI ? [CLI, 'serve', '--config', configPath] : [entry, '--config', configPath]
   const child = spawn(process.execPath, args, {
     env: plainEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk
   })
   const lines = createInterface({ input: child.stdout! })
   const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the gateway did not report its address within 20 s; stderr: ${stderr}`)), 20_000)
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`the gateway did not report its address within 20 s; stderr: ${stderr}`)),
+      20_000,
+    )
     lines.on('line', (line) => {
       if (!line.includes('"hookgate listening"')) return
       clearTimeout(timer)
@@ -150,14 +169,26 @@ async function launch(entry: string, configPath: string): Promise<Generation> {
   // Keep reading (and dropping) the per-request log lines so the pipe never fills up and blocks the gateway.
   lines.removeAllListeners('line')
   lines.on('line', () => undefined)
-  return { child, url, agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }), exited, acks: 0, onAck: undefined }
+  return {
+    child,
+    url,
+    agent: new Agent({ keepAlive: true, maxSockets: CONCURRENCY }),
+    exited,
+    acks: 0,
+    onAck: undefined,
+  }
 }
 
 /** Reads the store directly (read-only) and compares it with what was acknowledged. */
-function audit(dbPath: string, acknowledged: ReadonlyMap<string, { eventId: string; body: Buffer }>): Audit {
+function audit(
+  dbPath: string,
+  acknowledged: ReadonlyMap<string, { eventId: string; body: Buffer }>,
+): Audit {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true })
   try {
-    const rows = db.prepare('SELECT id, dedupe_key, body FROM events WHERE source_id = ?').all(SOURCE) as {
+    const rows = db
+      .prepare('SELECT id, dedupe_key, body FROM events WHERE source_id = ?')
+      .all(SOURCE) as {
       id: string
       dedupe_key: string
       body: Buffer
@@ -236,10 +267,15 @@ async function crashRun(entry: string, dir: string, seed: number): Promise<Crash
         generation.onAck?.()
       } else {
         if (answer === undefined) cutOff++
-        else if (answer.status !== 503) unexpected.push(`${answer.status} ${answer.text.slice(0, 200)}`)
+        else if (answer.status !== 503)
+          unexpected.push(`${answer.status} ${answer.text.slice(0, 200)}`)
         retry.push(delivery)
         // The process is gone: wait for the next one instead of spinning on refused connections.
-        if (generation.child.exitCode !== null || generation.child.signalCode !== null || answer === undefined) {
+        if (
+          generation.child.exitCode !== null ||
+          generation.child.signalCode !== null ||
+          answer === undefined
+        ) {
           await generationReady
         }
       }
@@ -255,7 +291,15 @@ async function crashRun(entry: string, dir: string, seed: number): Promise<Crash
   /** Resolves once `generation` has acknowledged `count` requests; fails rather than waiting for ever. */
   const ackCount = (generation: Generation, count: number): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${generation.acks} of ${count} acknowledgements within 20 s (sent ${sent})`)), 20_000)
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `only ${generation.acks} of ${count} acknowledgements within 20 s (sent ${sent})`,
+            ),
+          ),
+        20_000,
+      )
       generation.onAck = () => {
         if (generation.acks < count) return
         clearTimeout(timer)
@@ -293,7 +337,16 @@ async function crashRun(entry: string, dir: string, seed: number): Promise<Crash
     announce()
     current?.child.kill('SIGKILL')
   }
-  return { seed, sent, acks: acknowledged.size, kills, cutOff, duplicates, unexpected, audit: audit(dbPath, acknowledged) }
+  return {
+    seed,
+    sent,
+    acks: acknowledged.size,
+    kills,
+    cutOff,
+    duplicates,
+    unexpected,
+    audit: audit(dbPath, acknowledged),
+  }
 }
 
 describe('crash consistency (SIGKILL under load, restart on the same SQLite file)', () => {
@@ -309,21 +362,29 @@ describe('crash consistency (SIGKILL under load, restart on the same SQLite file
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   })
 
-  it('loses no acknowledged event and stores each once: hookgate serve', { timeout: 60_000 }, async () => {
-    const run = await crashRun(CLI, tempDir(), seed)
-    console.log(`crash test (hookgate serve, seed ${run.seed}): ${JSON.stringify(run)}`)
-    expect(run.unexpected).toEqual([])
-    expect(run.kills).toBe(KILLS)
-    expect(run.acks).toBeGreaterThan(KILLS * ACKS_BEFORE_KILL[0])
-    expect(run.audit).toMatchObject({ lost: 0, altered: 0, otherId: 0, storedTwice: 0 })
-    expect(run.audit.storedRows).toBe(run.acks + run.audit.storedUnacknowledged)
-  })
+  it(
+    'loses no acknowledged event and stores each once: hookgate serve',
+    { timeout: 60_000 },
+    async () => {
+      const run = await crashRun(CLI, tempDir(), seed)
+      console.log(`crash test (hookgate serve, seed ${run.seed}): ${JSON.stringify(run)}`)
+      expect(run.unexpected).toEqual([])
+      expect(run.kills).toBe(KILLS)
+      expect(run.acks).toBeGreaterThan(KILLS * ACKS_BEFORE_KILL[0])
+      expect(run.audit).toMatchObject({ lost: 0, altered: 0, otherId: 0, storedTwice: 0 })
+      expect(run.audit.storedRows).toBe(run.acks + run.audit.storedUnacknowledged)
+    },
+  )
 
-  it('negative control: a gateway that acknowledges before committing is caught losing events', { timeout: 60_000 }, async () => {
-    const run = await crashRun(EARLY_ACK, tempDir(), seed)
-    console.log(`crash test (early-ack control, seed ${run.seed}): ${JSON.stringify(run)}`)
-    expect(run.unexpected).toEqual([])
-    expect(run.kills).toBe(KILLS)
-    expect(run.audit.lost).toBeGreaterThan(0)
-  })
+  it(
+    'negative control: a gateway that acknowledges before committing is caught losing events',
+    { timeout: 60_000 },
+    async () => {
+      const run = await crashRun(EARLY_ACK, tempDir(), seed)
+      console.log(`crash test (early-ack control, seed ${run.seed}): ${JSON.stringify(run)}`)
+      expect(run.unexpected).toEqual([])
+      expect(run.kills).toBe(KILLS)
+      expect(run.audit.lost).toBeGreaterThan(0)
+    },
+  )
 })

@@ -5,7 +5,12 @@
  * to a source whose preset declares no handshake is never answered as one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { providers, signWebhook, type ProviderDefinition, type ProviderFactory } from '@hookgate/verify'
+import {
+  providers,
+  signWebhook,
+  type ProviderDefinition,
+  type ProviderFactory,
+} from '@hookgate/verify'
 import { PRESET_CASES } from '../../../verify/test/support/presets.ts'
 import { startGateway, type Running } from './harness.ts'
 
@@ -16,7 +21,10 @@ const OTHER_SECRET = 'github-secret-for-handshakes-0123456789'
 
 const withHandshake = Object.entries(providers as Record<string, ProviderFactory<object>>)
   .map(([id, factory]) => ({ id, factory, example: factory.definition.handshake?.example }))
-  .filter((entry): entry is { id: string; factory: ProviderFactory<object>; example: HandshakeExample } => entry.example !== undefined)
+  .filter(
+    (entry): entry is { id: string; factory: ProviderFactory<object>; example: HandshakeExample } =>
+      entry.example !== undefined,
+  )
 
 let gw: Running
 
@@ -37,7 +45,12 @@ beforeAll(async () => {
 afterAll(async () => gw.close())
 
 /** The example's request, signed for `sourceId`'s preset when it has a body; sent to `target`. */
-async function send(id: string, example: HandshakeExample, target: string, secretFor: string): Promise<Response> {
+async function send(
+  id: string,
+  example: HandshakeExample,
+  target: string,
+  secretFor: string,
+): Promise<Response> {
   const headers: Record<string, string> = { ...example.headers }
   if (example.body !== undefined) {
     const c = PRESET_CASES[secretFor as keyof typeof PRESET_CASES]
@@ -52,7 +65,18 @@ async function send(id: string, example: HandshakeExample, target: string, secre
 
 describe('handshakes declared by presets, over HTTP', () => {
   it('covers every preset that declares one', () => {
-    expect(withHandshake.map((entry) => entry.id)).toEqual(expect.arrayContaining(['trello', 'slack', 'zoom', 'twitch', 'discord', 'meta', 'dropbox', 'okta']))
+    expect(withHandshake.map((entry) => entry.id)).toEqual(
+      expect.arrayContaining([
+        'trello',
+        'slack',
+        'zoom',
+        'twitch',
+        'discord',
+        'meta',
+        'dropbox',
+        'okta',
+      ]),
+    )
   })
 
   for (const { id, example } of withHandshake) {
@@ -60,8 +84,10 @@ describe('handshakes declared by presets, over HTTP', () => {
       const response = await send(id, example, id, id)
       const text = await response.text()
       expect({ status: response.status }).toEqual({ status: example.answer.status })
-      if (example.answer.body !== undefined && example.method !== 'HEAD') expect(text).toBe(example.answer.body)
-      if (example.answer.bodyMatches !== undefined) expect(text).toMatch(new RegExp(example.answer.bodyMatches))
+      if (example.answer.body !== undefined && example.method !== 'HEAD')
+        expect(text).toBe(example.answer.body)
+      if (example.answer.bodyMatches !== undefined)
+        expect(text).toMatch(new RegExp(example.answer.bodyMatches))
       expect((await gw.admin(`/api/events?source=${id}`)).body.items).toEqual([])
     })
 
@@ -80,14 +106,22 @@ describe('handshakes declared by presets, over HTTP', () => {
 
   it('an unsigned reply handshake is refused (401/400), not answered', async () => {
     const zoom = withHandshake.find((entry) => entry.id === 'zoom')!
-    const response = await fetch(`${gw.url}/webhooks/zoom`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: zoom.example.body! })
+    const response = await fetch(`${gw.url}/webhooks/zoom`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: zoom.example.body!,
+    })
     expect(response.status).toBe(400)
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('missing_signature')
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'missing_signature',
+    )
   })
 
   it('a probe that is not the handshake (GET without its challenge) is refused with a coded error', async () => {
     const response = await fetch(`${gw.url}/webhooks/dropbox`)
     expect(response.status).toBe(400)
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_handshake')
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'invalid_handshake',
+    )
   })
 })

@@ -28,7 +28,10 @@ export interface Running {
 
 export interface StartOptions {
   /** Storage factory override (default: SQLite in the temp dir). */
-  readonly storage?: (dbPath: string, hooks: { onCommit(size: number, ms: number): void }) => Storage
+  readonly storage?: (
+    dbPath: string,
+    hooks: { onCommit(size: number, ms: number): void },
+  ) => Storage
   readonly now?: () => Date
   readonly host?: string
   /** More gateway options (injected key fetcher, handshake follow-ups…). */
@@ -36,18 +39,33 @@ export interface StartOptions {
 }
 
 /** Parses `config` (admin token and storage filled in unless given), starts the gateway on port 0. */
-export async function startGateway(config: Omit<HookgateConfig, 'storage'> & Partial<Pick<HookgateConfig, 'storage'>>, options: StartOptions = {}): Promise<Running> {
+export async function startGateway(
+  config: Omit<HookgateConfig, 'storage'> & Partial<Pick<HookgateConfig, 'storage'>>,
+  options: StartOptions = {},
+): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-gw-'))
   const dbPath = join(dir, 'hookgate.db')
   const parsed = parseConfig(
-    { admin: { token: ADMIN_TOKEN }, log: { level: 'debug' }, ...config, storage: config.storage ?? { sqlite: dbPath } },
+    {
+      admin: { token: ADMIN_TOKEN },
+      log: { level: 'debug' },
+      ...config,
+      storage: config.storage ?? { sqlite: dbPath },
+    },
     { env: {}, baseDir: dir },
   )
   const logs: string[] = []
-  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } })
+  const logger = createLogger({
+    level: 'debug',
+    destination: { write: (line: string) => void logs.push(line) },
+  })
   const gatewayOptions: CreateGatewayOptions = {
     logger,
-    storage: (hooks) => (options.storage ?? ((path, h) => createSqliteStorage({ path, onCommit: h.onCommit })))(dbPath, hooks),
+    storage: (hooks) =>
+      (options.storage ?? ((path, h) => createSqliteStorage({ path, onCommit: h.onCommit })))(
+        dbPath,
+        hooks,
+      ),
     ...(options.now === undefined ? {} : { now: options.now }),
     ...options.gateway,
   }
@@ -60,7 +78,9 @@ export async function startGateway(config: Omit<HookgateConfig, 'storage'> & Par
     dbPath,
     logs,
     async admin(path) {
-      const response = await fetch(address.url + path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      const response = await fetch(address.url + path, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
       return { status: response.status, body: (await response.json()) as any }
     },
     async close() {
@@ -79,7 +99,9 @@ export function wrapStorage(real: Storage, overrides: Partial<Storage>): Storage
     get(target, key) {
       if (Object.hasOwn(overrides, key)) return (overrides as Record<PropertyKey, unknown>)[key]
       const value: unknown = Reflect.get(target, key, target)
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      return typeof value === 'function'
+        ? (value as (...args: unknown[]) => unknown).bind(target)
+        : value
     },
   })
 }

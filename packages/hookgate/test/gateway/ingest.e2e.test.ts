@@ -17,11 +17,19 @@ const github = providers.github({ secrets: [GITHUB_SECRET] })
 const slack = providers.slack({ secrets: [SLACK_SECRET] })
 
 function githubRequest(body: string, headers: Record<string, string> = {}): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(github, { body }), ...headers }, body }
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook(github, { body }), ...headers },
+    body,
+  }
 }
 
 /** Sends raw bytes on a socket and resolves with everything the server wrote until it closed the connection. */
-function rawExchange(port: number, head: string, bodyPart: string): Promise<{ response: string; closedByServer: boolean }> {
+function rawExchange(
+  port: number,
+  head: string,
+  bodyPart: string,
+): Promise<{ response: string; closedByServer: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let response = ''
@@ -46,7 +54,12 @@ describe('routing, methods and handshakes', () => {
         { id: 'board', provider: 'trello', secrets: ['trello-app-secret-0123456789abcdef'] },
         { id: 'slack', provider: 'slack', secrets: [SLACK_SECRET] },
         { id: 'bin', provider: 'hmac-sha256', secrets: ['binary-hmac-secret-0123456789ab'] },
-        { id: 'mac', provider: 'hmac-sha256', secrets: ['custom-mac-secret-0123456789ab'], options: { header: 'X-Mac', prefix: '' } },
+        {
+          id: 'mac',
+          provider: 'hmac-sha256',
+          secrets: ['custom-mac-secret-0123456789ab'],
+          options: { header: 'X-Mac', prefix: '' },
+        },
       ],
     })
   })
@@ -55,13 +68,15 @@ describe('routing, methods and handshakes', () => {
   it('answers 404 unknown_source for an unconfigured source, 404 not_found elsewhere', async () => {
     const unknown = await fetch(`${gw.url}/webhooks/nope`, githubRequest('{}'))
     expect(unknown.status).toBe(404)
-    expect(await unknown.json()).toEqual({ error: { code: 'unknown_source', message: expect.stringContaining('nope') } })
+    expect(await unknown.json()).toEqual({
+      error: { code: 'unknown_source', message: expect.stringContaining('nope') },
+    })
     const other = await fetch(`${gw.url}/elsewhere`)
     expect(other.status).toBe(404)
     expect(((await other.json()) as any).error.code).toBe('not_found')
   })
 
-  it('answers 405 with Allow for other methods, and 200 to Trello\'s HEAD probe only', async () => {
+  it("answers 405 with Allow for other methods, and 200 to Trello's HEAD probe only", async () => {
     const get = await fetch(`${gw.url}/webhooks/gh`)
     expect(get.status).toBe(405)
     expect(get.headers.get('allow')).toBe('POST')
@@ -73,21 +88,43 @@ describe('routing, methods and handshakes', () => {
     expect((await gw.admin('/api/events?source=board')).body.items).toEqual([])
   })
 
-  it('echoes Slack\'s url_verification challenge after verification, stores nothing; unsigned → 400', async () => {
-    const body = JSON.stringify({ token: 'legacy', challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' })
-    const ok = await fetch(`${gw.url}/webhooks/slack`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(slack, { body }) }, body })
+  it("echoes Slack's url_verification challenge after verification, stores nothing; unsigned → 400", async () => {
+    const body = JSON.stringify({
+      token: 'legacy',
+      challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+      type: 'url_verification',
+    })
+    const ok = await fetch(`${gw.url}/webhooks/slack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(slack, { body }) },
+      body,
+    })
     expect(ok.status).toBe(200)
-    expect(await ok.json()).toEqual({ challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' })
-    const unsigned = await fetch(`${gw.url}/webhooks/slack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    expect(await ok.json()).toEqual({
+      challenge: 'c-3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+    })
+    const unsigned = await fetch(`${gw.url}/webhooks/slack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    })
     expect(unsigned.status).toBe(400)
     expect(((await unsigned.json()) as any).error.code).toBe('missing_signature')
     expect((await gw.admin('/api/events?source=slack')).body.items).toEqual([])
   })
 
   it('answers a handshake only for the preset that declares it: a signed url_verification body to another source is stored', async () => {
-    const preset = providers['hmac-sha256']({ secrets: ['custom-mac-secret-0123456789ab'], header: 'X-Mac', prefix: '' })
+    const preset = providers['hmac-sha256']({
+      secrets: ['custom-mac-secret-0123456789ab'],
+      header: 'X-Mac',
+      prefix: '',
+    })
     const body = JSON.stringify({ type: 'url_verification', challenge: 'not-for-this-source' })
-    const response = await fetch(`${gw.url}/webhooks/mac`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(preset, { body }) }, body })
+    const response = await fetch(`${gw.url}/webhooks/mac`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(preset, { body }) },
+      body,
+    })
     expect(response.status).toBe(200)
     const answer = (await response.json()) as { id: string; duplicate: boolean }
     expect(answer).toMatchObject({ duplicate: false })
@@ -101,7 +138,10 @@ describe('routing, methods and handshakes', () => {
     const preset = providers['hmac-sha256']({ secrets: ['binary-hmac-secret-0123456789ab'] })
     const response = await fetch(`${gw.url}/webhooks/bin`, {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', ...signWebhook(preset, { body: bytes }) },
+      headers: {
+        'content-type': 'application/octet-stream',
+        ...signWebhook(preset, { body: bytes }),
+      },
       body: bytes,
     })
     expect(response.status).toBe(200)
@@ -113,26 +153,49 @@ describe('routing, methods and handshakes', () => {
   })
 
   it('redacts a custom signature header configured for the generic HMAC preset, in events and rejections', async () => {
-    const preset = providers['hmac-sha256']({ secrets: ['custom-mac-secret-0123456789ab'], header: 'X-Mac', prefix: '' })
+    const preset = providers['hmac-sha256']({
+      secrets: ['custom-mac-secret-0123456789ab'],
+      header: 'X-Mac',
+      prefix: '',
+    })
     const body = '{"custom":true}'
     const signed = signWebhook(preset, { body })
-    const ok = await fetch(`${gw.url}/webhooks/mac`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body })
+    const ok = await fetch(`${gw.url}/webhooks/mac`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed },
+      body,
+    })
     expect(ok.status).toBe(200)
     const { id } = (await ok.json()) as { id: string }
     const stored = await gw.admin(`/api/events/${id}`)
     expect(stored.body.headers['x-mac']).toBe('[redacted]')
     expect(JSON.stringify(stored.body)).not.toContain(signed['X-Mac'])
-    const bad = await fetch(`${gw.url}/webhooks/mac`, { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body: `${body} ` })
+    const bad = await fetch(`${gw.url}/webhooks/mac`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed },
+      body: `${body} `,
+    })
     expect(bad.status).toBe(401)
     const rejections = await gw.admin('/api/rejections?source=mac')
     expect(rejections.body.items[0].headers['x-mac']).toBe('[redacted]')
   })
 
   it('serves /healthz, /readyz and Prometheus /metrics', async () => {
-    const ingestCount = async () => Number(/^hookgate_ingest_duration_seconds_count\{source="gh"\} (\d+)$/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0)
+    const ingestCount = async () =>
+      Number(
+        /^hookgate_ingest_duration_seconds_count\{source="gh"\} (\d+)$/m.exec(
+          await (await fetch(`${gw.url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      )
     const before = await ingestCount()
-    await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"a":1}', { 'x-github-delivery': 'metrics-1' }))
-    await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"a":1}', { 'x-github-delivery': 'metrics-1' }))
+    await fetch(
+      `${gw.url}/webhooks/gh`,
+      githubRequest('{"a":1}', { 'x-github-delivery': 'metrics-1' }),
+    )
+    await fetch(
+      `${gw.url}/webhooks/gh`,
+      githubRequest('{"a":1}', { 'x-github-delivery': 'metrics-1' }),
+    )
     await fetch(`${gw.url}/webhooks/gh`, { method: 'POST', body: '{}' })
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200)
     const ready = await fetch(`${gw.url}/readyz`)
@@ -143,17 +206,32 @@ describe('routing, methods and handshakes', () => {
     const text = await metrics.text()
     expect(text).toContain('# TYPE hookgate_requests_total counter')
     expect(text).toMatch(/^hookgate_requests_total\{source="gh",outcome="stored",reason="ok"\} 1$/m)
-    expect(text).toMatch(/^hookgate_requests_total\{source="gh",outcome="duplicate",reason="ok"\} 1$/m)
-    expect(text).toMatch(/^hookgate_requests_total\{source="gh",outcome="rejected",reason="missing_signature"\} 1$/m)
-    expect(text).toMatch(/^hookgate_requests_total\{source="_unknown",outcome="rejected",reason="unknown_source"\} 1$/m)
+    expect(text).toMatch(
+      /^hookgate_requests_total\{source="gh",outcome="duplicate",reason="ok"\} 1$/m,
+    )
+    expect(text).toMatch(
+      /^hookgate_requests_total\{source="gh",outcome="rejected",reason="missing_signature"\} 1$/m,
+    )
+    expect(text).toMatch(
+      /^hookgate_requests_total\{source="_unknown",outcome="rejected",reason="unknown_source"\} 1$/m,
+    )
     expect(text).toContain('# TYPE hookgate_ingest_duration_seconds histogram')
-    expect(text).toMatch(new RegExp(`^hookgate_ingest_duration_seconds_count\\{source="gh"\\} ${before + 3}$`, 'm'))
-    expect(text).toMatch(new RegExp(`^hookgate_ingest_duration_seconds_bucket\\{source="gh",le="\\+Inf"\\} ${before + 3}$`, 'm'))
+    expect(text).toMatch(
+      new RegExp(`^hookgate_ingest_duration_seconds_count\\{source="gh"\\} ${before + 3}$`, 'm'),
+    )
+    expect(text).toMatch(
+      new RegExp(
+        `^hookgate_ingest_duration_seconds_bucket\\{source="gh",le="\\+Inf"\\} ${before + 3}$`,
+        'm',
+      ),
+    )
     const commits = /^hookgate_commit_batch_size_count (\d+)$/m.exec(text)
     expect(Number(commits?.[1])).toBeGreaterThan(0)
     expect(text).toMatch(/^hookgate_commit_duration_seconds_bucket\{le="\+Inf"\} \d+$/m)
     // Cumulative buckets never decrease.
-    const buckets = [...text.matchAll(/^hookgate_commit_batch_size_bucket\{le="[^"]+"\} (\d+)$/gm)].map((m) => Number(m[1]))
+    const buckets = [
+      ...text.matchAll(/^hookgate_commit_batch_size_bucket\{le="[^"]+"\} (\d+)$/gm),
+    ].map((m) => Number(m[1]))
     expect(buckets.length).toBeGreaterThan(5)
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b))
   })
@@ -162,7 +240,10 @@ describe('routing, methods and handshakes', () => {
 describe('body size limit', () => {
   let gw: Running
   beforeAll(async () => {
-    gw = await startGateway({ server: { maxBodyBytes: 1024 }, sources: [{ id: 'gh', provider: 'github', secrets: [GITHUB_SECRET] }] })
+    gw = await startGateway({
+      server: { maxBodyBytes: 1024 },
+      sources: [{ id: 'gh', provider: 'github', secrets: [GITHUB_SECRET] }],
+    })
   })
   afterAll(() => gw.close())
 
@@ -175,13 +256,19 @@ describe('body size limit', () => {
     expect(response).toContain('"code":"payload_too_large"')
     expect(closedByServer).toBe(true)
     const rejections = await gw.admin('/api/rejections?source=gh')
-    expect(rejections.body.items[0]).toMatchObject({ reason: 'payload_too_large', status: 413, bodySize: 50 * 1024 * 1024, bodySha256: '' })
+    expect(rejections.body.items[0]).toMatchObject({
+      reason: 'payload_too_large',
+      status: 413,
+      bodySize: 50 * 1024 * 1024,
+      bodySha256: '',
+    })
   })
 
   it('stops a chunked body at the limit with 413', async () => {
     const port = Number(new URL(gw.url).port)
     const chunk = 'x'.repeat(800)
-    const head = 'POST /webhooks/gh HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n'
+    const head =
+      'POST /webhooks/gh HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n'
     const part = `${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(2)
     const { response } = await rawExchange(port, head, part)
     expect(response).toMatch(/^HTTP\/1\.1 413 /)
@@ -202,7 +289,13 @@ describe('IP allowlist', () => {
   })
 
   async function start(trustProxy: string[], allowIps: string[], host = '127.0.0.1') {
-    const gw = await startGateway({ server: { trustProxy }, sources: [{ id: 'gh', provider: 'github', secrets: [GITHUB_SECRET], allowIps }] }, { host })
+    const gw = await startGateway(
+      {
+        server: { trustProxy },
+        sources: [{ id: 'gh', provider: 'github', secrets: [GITHUB_SECRET], allowIps }],
+      },
+      { host },
+    )
     gateways.push(gw)
     return gw
   }
@@ -212,7 +305,10 @@ describe('IP allowlist', () => {
     const direct = await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"n":1}'))
     expect(direct.status).toBe(403)
     expect(((await direct.json()) as any).error.code).toBe('ip_not_allowed')
-    const spoofed = await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"n":2}', { 'x-forwarded-for': '10.1.2.3' }))
+    const spoofed = await fetch(
+      `${gw.url}/webhooks/gh`,
+      githubRequest('{"n":2}', { 'x-forwarded-for': '10.1.2.3' }),
+    )
     expect(spoofed.status).toBe(403)
     expect((await gw.admin('/api/events')).body.items).toEqual([])
     const rejections = await gw.admin('/api/rejections')
@@ -224,12 +320,21 @@ describe('IP allowlist', () => {
 
   it('believes X-Forwarded-For from a trusted proxy (IPv4 and IPv6 clients)', async () => {
     const gw = await start(['127.0.0.1/32'], ['10.1.0.0/16', '2001:db8::/32'])
-    const v4 = await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"n":3}', { 'x-forwarded-for': '10.1.2.3' }))
+    const v4 = await fetch(
+      `${gw.url}/webhooks/gh`,
+      githubRequest('{"n":3}', { 'x-forwarded-for': '10.1.2.3' }),
+    )
     expect(v4.status).toBe(200)
-    const v6 = await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"n":4}', { 'x-forwarded-for': '2001:db8::7' }))
+    const v6 = await fetch(
+      `${gw.url}/webhooks/gh`,
+      githubRequest('{"n":4}', { 'x-forwarded-for': '2001:db8::7' }),
+    )
     expect(v6.status).toBe(200)
     // The client is the first untrusted hop from the right: a forged left-most entry does not help.
-    const forged = await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"n":5}', { 'x-forwarded-for': '10.1.2.3, 203.0.113.9' }))
+    const forged = await fetch(
+      `${gw.url}/webhooks/gh`,
+      githubRequest('{"n":5}', { 'x-forwarded-for': '10.1.2.3, 203.0.113.9' }),
+    )
     expect(forged.status).toBe(403)
     expect((await gw.admin('/api/events')).body.items).toHaveLength(2)
   })
@@ -246,19 +351,28 @@ describe('when the store cannot commit', () => {
   it('answers 503 with Retry-After (never 2xx), reports not ready, and recovers once the lock is gone', async () => {
     const gw = await startGateway(
       { sources: [{ id: 'gh', provider: 'github', secrets: [GITHUB_SECRET] }] },
-      { storage: (path, hooks) => createSqliteStorage({ path, busyTimeoutMs: 20, onCommit: hooks.onCommit }) },
+      {
+        storage: (path, hooks) =>
+          createSqliteStorage({ path, busyTimeoutMs: 20, onCommit: hooks.onCommit }),
+      },
     )
     // Another connection holds the write lock: every commit of the gateway fails (SQLITE_BUSY).
     const blocker = new Database(gw.dbPath)
     try {
       blocker.exec('BEGIN EXCLUSIVE')
-      const refused = await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"n":"locked"}', { 'x-github-delivery': 'locked-1' }))
+      const refused = await fetch(
+        `${gw.url}/webhooks/gh`,
+        githubRequest('{"n":"locked"}', { 'x-github-delivery': 'locked-1' }),
+      )
       expect(refused.status).toBe(503)
       expect(refused.headers.get('retry-after')).toBe('5')
       expect(((await refused.json()) as any).error.code).toBe('storage_unavailable')
       expect((await fetch(`${gw.url}/readyz`)).status).toBe(503)
       blocker.exec('ROLLBACK')
-      const again = await fetch(`${gw.url}/webhooks/gh`, githubRequest('{"n":"locked"}', { 'x-github-delivery': 'locked-1' }))
+      const again = await fetch(
+        `${gw.url}/webhooks/gh`,
+        githubRequest('{"n":"locked"}', { 'x-github-delivery': 'locked-1' }),
+      )
       expect(again.status).toBe(200)
       expect(((await again.json()) as any).duplicate).toBe(false)
       expect((await fetch(`${gw.url}/readyz`)).status).toBe(200)
@@ -305,7 +419,9 @@ describe('graceful shutdown', () => {
     const closing = gw.gateway.close()
     await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow()
     // A webhook that still reaches the pipeline while draining (an open keep-alive connection) gets 503 + Retry-After.
-    const late = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', githubRequest('{"n":"late"}')))
+    const late = await gw.gateway.fetch(
+      new Request('http://gateway.local/webhooks/gh', githubRequest('{"n":"late"}')),
+    )
     expect(late.status).toBe(503)
     expect(late.headers.get('retry-after')).toBe('5')
     expect(((await late.json()) as any).error.code).toBe('shutting_down')
@@ -327,14 +443,20 @@ describe('graceful shutdown', () => {
 
 describe('fetch adapter', () => {
   it('serves the same pipeline as fetch(Request)', async () => {
-    const gw = await startGateway({ sources: [{ id: 'gh', provider: 'github', secrets: [GITHUB_SECRET] }] })
+    const gw = await startGateway({
+      sources: [{ id: 'gh', provider: 'github', secrets: [GITHUB_SECRET] }],
+    })
     try {
       const body = '{"via":"fetch"}'
-      const ok = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', githubRequest(body)))
+      const ok = await gw.gateway.fetch(
+        new Request('http://gateway.local/webhooks/gh', githubRequest(body)),
+      )
       expect(ok.status).toBe(200)
       const { id } = (await ok.json()) as { id: string }
       expect((await gw.admin(`/api/events/${id}`)).body.body).toBe(body)
-      const unsigned = await gw.gateway.fetch(new Request('http://gateway.local/webhooks/gh', { method: 'POST', body }))
+      const unsigned = await gw.gateway.fetch(
+        new Request('http://gateway.local/webhooks/gh', { method: 'POST', body }),
+      )
       expect(unsigned.status).toBe(400)
       const refused = await gw.gateway.fetch(new Request('http://gateway.local/api/events'))
       expect(refused.status).toBe(401)

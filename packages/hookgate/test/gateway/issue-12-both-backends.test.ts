@@ -39,16 +39,29 @@ async function run(storage: Factory): Promise<void> {
   const gw: Running = await startGateway(
     {
       sources: [{ id: 'st', provider: 'stripe', secrets: [SECRET] }],
-      delivery: { pollIntervalMs: 20, workerId: 'both-backends', circuitBreaker: { failureThreshold: 1 } },
-      destinations: [{ id: 'sink', url: `${sink.origin}/in`, sources: ['st'], signingSecret: DEST_SECRET }],
+      delivery: {
+        pollIntervalMs: 20,
+        workerId: 'both-backends',
+        circuitBreaker: { failureThreshold: 1 },
+      },
+      destinations: [
+        { id: 'sink', url: `${sink.origin}/in`, sources: ['st'], signingSecret: DEST_SECRET },
+      ],
     } as never,
     { storage },
   )
   cleanups.push(() => gw.close())
   const send = async (c: (typeof CASES)[number]) => {
     const body = JSON.stringify({ id: c.id, type: c.type, object: 'event' })
-    const response = await fetch(`${gw.url}/webhooks/st`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(stripe, { body }) }, body })
-    return { status: response.status, json: (await response.json()) as { id: string; duplicate: boolean } }
+    const response = await fetch(`${gw.url}/webhooks/st`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(stripe, { body }) },
+      body,
+    })
+    return {
+      status: response.status,
+      json: (await response.json()) as { id: string; duplicate: boolean },
+    }
   }
   const ids = new Map<string, (typeof CASES)[number]>()
   for (const c of CASES) {
@@ -58,13 +71,19 @@ async function run(storage: Factory): Promise<void> {
     expect((await send(c)).json).toEqual({ id: first.json.id, duplicate: true })
   }
   for (const [id, c] of ids) {
-    expect((await gw.admin(`/api/events/${id}`)).body).toMatchObject({ id, providerEventId: c.id, eventType: c.type })
+    expect((await gw.admin(`/api/events/${id}`)).body).toMatchObject({
+      id,
+      providerEventId: c.id,
+      eventType: c.type,
+    })
   }
   expect((await gw.admin('/api/events?limit=50')).body.items).toHaveLength(CASES.length)
 
   await sink.waitFor((received) => received.length >= CASES.length)
   await gw.gateway.worker?.idle()
-  const sent = sink.received.map((r) => decodeURIComponent(r.headers['x-hookgate-event-type'] ?? ''))
+  const sent = sink.received.map((r) =>
+    decodeURIComponent(r.headers['x-hookgate-event-type'] ?? ''),
+  )
   expect(sent.sort()).toEqual(CASES.map((c) => c.type).sort())
   const destinations = (await gw.admin('/api/destinations')).body
   expect(destinations.items[0]).toMatchObject({

@@ -20,12 +20,21 @@ function failingWith(cause: unknown) {
 }
 
 async function answerAndLog(cause: unknown): Promise<{ status: number; line: any }> {
-  const gw = await startGateway({ sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] }, { storage: failingWith(cause) })
+  const gw = await startGateway(
+    { sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] },
+    { storage: failingWith(cause) },
+  )
   try {
     const body = '{"n":1}'
-    const response = await fetch(`${gw.url}/webhooks/gh`, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(github, { body }) }, body })
+    const response = await fetch(`${gw.url}/webhooks/gh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(github, { body }) },
+      body,
+    })
     await response.arrayBuffer()
-    const line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'store cannot commit; answered 503')
+    const line = gw.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'store cannot commit; answered 503')
     return { status: response.status, line }
   } finally {
     await gw.close()
@@ -35,7 +44,12 @@ async function answerAndLog(cause: unknown): Promise<{ status: number; line: any
 describe('issue 12: the disk-full 503 says how much space recovery needs', () => {
   it.each([
     ['SQLITE_FULL', Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' })],
-    ['ENOSPC under another error', new Error('sync failed', { cause: Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }) })],
+    [
+      'ENOSPC under another error',
+      new Error('sync failed', {
+        cause: Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }),
+      }),
+    ],
   ])('%s: the log line carries the WAL hint', async (_, cause) => {
     const { status, line } = await answerAndLog(cause)
     expect(status).toBe(503)
@@ -43,7 +57,9 @@ describe('issue 12: the disk-full 503 says how much space recovery needs', () =>
   })
 
   it('SQLITE_BUSY: no disk hint', async () => {
-    const { status, line } = await answerAndLog(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))
+    const { status, line } = await answerAndLog(
+      Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+    )
     expect(status).toBe(503)
     expect(line).toBeDefined()
     expect(line.hint).toBeUndefined()

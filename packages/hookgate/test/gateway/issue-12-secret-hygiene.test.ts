@@ -22,22 +22,42 @@ const SOURCES = [
   { id: 'st', provider: 'stripe', secret: 'whsec_STRIPEsecret7f3a9c2e5b1d' },
   { id: 'sl', provider: 'slack', secret: 'slack-SECRET-c0ffee1234567890' },
   { id: 'tw', provider: 'twilio', secret: 'twilio-SECRET-b16b00b5deadbeef' },
-  { id: 'sw', provider: 'standard-webhooks', secret: `whsec_${b64('stdwh-SECRET-0123456789abcdef!')}` },
+  {
+    id: 'sw',
+    provider: 'standard-webhooks',
+    secret: `whsec_${b64('stdwh-SECRET-0123456789abcdef!')}`,
+  },
   { id: 'sh', provider: 'shopify', secret: 'shpss-SECRET-9a8b7c6d5e4f3a2b1c' },
-  { id: 'pp', provider: 'hmac-sha256', secret: 'generic-SECRET-55aa55aa55aa55aa', options: { header: 'X-Api_Key-Signature' } },
+  {
+    id: 'pp',
+    provider: 'hmac-sha256',
+    secret: 'generic-SECRET-55aa55aa55aa55aa',
+    options: { header: 'X-Api_Key-Signature' },
+  },
 ] as const
 const DEST_SECRET = `whsec_${b64('dest-SECRET-fedcba9876543210!!')}`
 const WRONG_SECRET = 'wrong-SECRET-0000111122223333'
 /** The wrong secret in the form the preset takes (Standard Webhooks keys are whsec_ + base64). */
-const wrongFor = (source: (typeof SOURCES)[number]): string => (source.provider === 'standard-webhooks' ? `whsec_${b64(WRONG_SECRET)}` : WRONG_SECRET)
+const wrongFor = (source: (typeof SOURCES)[number]): string =>
+  source.provider === 'standard-webhooks' ? `whsec_${b64(WRONG_SECRET)}` : WRONG_SECRET
 
 let sink: Sink
 let gw: Running
 /** Every string that must never be found. */
-const needles = new Set<string>([ADMIN_TOKEN, DEST_SECRET, WRONG_SECRET, b64(WRONG_SECRET), 'dest-SECRET-fedcba9876543210!!', DEST_SECRET.slice('whsec_'.length)])
+const needles = new Set<string>([
+  ADMIN_TOKEN,
+  DEST_SECRET,
+  WRONG_SECRET,
+  b64(WRONG_SECRET),
+  'dest-SECRET-fedcba9876543210!!',
+  DEST_SECRET.slice('whsec_'.length),
+])
 
 function presetFor(source: (typeof SOURCES)[number], secret: string): ConfiguredPreset {
-  return providers[source.provider]({ secrets: [secret], ...('options' in source ? source.options : {}) } as never) as ConfiguredPreset
+  return providers[source.provider]({
+    secrets: [secret],
+    ...('options' in source ? source.options : {}),
+  } as never) as ConfiguredPreset
 }
 
 /** Records the signature header values (whole, and their MAC-like tokens) of `headers` as needles. */
@@ -50,17 +70,29 @@ function remember(preset: ConfiguredPreset, headers: Record<string, string>): vo
   }
 }
 
-async function post(source: (typeof SOURCES)[number], n: number, secret: string, garble = false): Promise<number> {
-  const body = source.provider === 'twilio' ? `From=%2B1555000${n}&Body=hygiene+${n}` : JSON.stringify({ hygiene: n, source: source.id })
+async function post(
+  source: (typeof SOURCES)[number],
+  n: number,
+  secret: string,
+  garble = false,
+): Promise<number> {
+  const body =
+    source.provider === 'twilio'
+      ? `From=%2B1555000${n}&Body=hygiene+${n}`
+      : JSON.stringify({ hygiene: n, source: source.id })
   const url = `${PUBLIC_URL}/webhooks/${source.id}`
   const preset = presetFor(source, secret)
   const signed = signWebhook(preset, { body, url, id: `msg_hygiene_${source.id}_${n}` })
-  if (garble) for (const name of signatureHeadersOf(preset)) for (const key of Object.keys(signed)) if (key.toLowerCase() === name) signed[key] = `${signed[key]}x`
+  if (garble)
+    for (const name of signatureHeadersOf(preset))
+      for (const key of Object.keys(signed))
+        if (key.toLowerCase() === name) signed[key] = `${signed[key]}x`
   remember(preset, signed)
   const response = await fetch(`${gw.url}/webhooks/${source.id}`, {
     method: 'POST',
     headers: {
-      'content-type': source.provider === 'twilio' ? 'application/x-www-form-urlencoded' : 'application/json',
+      'content-type':
+        source.provider === 'twilio' ? 'application/x-www-form-urlencoded' : 'application/json',
       'x-github-delivery': `hygiene-${n}`,
       'x-shopify-webhook-id': `hygiene-${n}`,
       ...signed,
@@ -80,9 +112,21 @@ beforeAll(async () => {
   sink = await startSink()
   gw = await startGateway({
     server: { publicUrl: PUBLIC_URL, rejectionLimit: { burst: 0 } },
-    sources: SOURCES.map(({ id, provider, secret, ...rest }) => ({ id, provider, secrets: [secret], ...rest })),
+    sources: SOURCES.map(({ id, provider, secret, ...rest }) => ({
+      id,
+      provider,
+      secrets: [secret],
+      ...rest,
+    })),
     delivery: { pollIntervalMs: 20, workerId: 'hygiene' },
-    destinations: [{ id: 'sink', url: `${sink.origin}/in`, sources: SOURCES.map((s) => s.id), signingSecret: DEST_SECRET }],
+    destinations: [
+      {
+        id: 'sink',
+        url: `${sink.origin}/in`,
+        sources: SOURCES.map((s) => s.id),
+        signingSecret: DEST_SECRET,
+      },
+    ],
   } as never)
 })
 afterAll(async () => {
@@ -97,8 +141,14 @@ describe('issue 12: no secret or signature anywhere after a run', () => {
       expect(await post(source, 1, source.secret), `${source.id} valid`).toBe(200)
       expect(await post(source, 2, source.secret), `${source.id} valid`).toBe(200)
       expect(await post(source, 1, source.secret), `${source.id} duplicate`).toBe(200)
-      expect(await post(source, 3, wrongFor(source)), `${source.id} wrong secret`).toBeGreaterThanOrEqual(400)
-      expect(await post(source, 4, source.secret, true), `${source.id} garbled`).toBeGreaterThanOrEqual(400)
+      expect(
+        await post(source, 3, wrongFor(source)),
+        `${source.id} wrong secret`,
+      ).toBeGreaterThanOrEqual(400)
+      expect(
+        await post(source, 4, source.secret, true),
+        `${source.id} garbled`,
+      ).toBeGreaterThanOrEqual(400)
       stored += 2
     }
     await sink.waitFor((received) => received.length >= stored)
@@ -109,7 +159,9 @@ describe('issue 12: no secret or signature anywhere after a run', () => {
 
     const texts: [string, string][] = gw.logs.map((line, i) => [`log line ${i}`, line])
     const admin = async (path: string): Promise<any> => {
-      const response = await fetch(gw.url + path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+      const response = await fetch(gw.url + path, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
       const text = await response.text()
       texts.push([`GET ${path}`, text])
       return JSON.parse(text)
@@ -121,17 +173,23 @@ describe('issue 12: no secret or signature anywhere after a run', () => {
       // Signature headers are kept, redacted.
       const source = SOURCES.find((s) => s.id === full.sourceId)!
       const presetHeaders = signatureHeadersOf(presetFor(source, source.secret))
-      const kept = presetHeaders.map((name) => name.toLowerCase()).filter((name) => name in full.headers)
+      const kept = presetHeaders
+        .map((name) => name.toLowerCase())
+        .filter((name) => name in full.headers)
       expect(kept.length, `${full.sourceId} keeps its signature header`).toBeGreaterThan(0)
-      for (const name of kept) expect(full.headers[name], `${full.sourceId} ${name}`).toBe('[redacted]')
+      for (const name of kept)
+        expect(full.headers[name], `${full.sourceId} ${name}`).toBe('[redacted]')
       await admin(`/api/events/${event.id}/deliveries`)
     }
     const rejections = await admin('/api/rejections?limit=200')
     expect(rejections.items.length).toBeGreaterThanOrEqual(SOURCES.length * 2)
     await admin('/api/destinations')
-    for (const path of ['/metrics', '/healthz', '/readyz']) texts.push([path, await (await fetch(gw.url + path)).text()])
+    for (const path of ['/metrics', '/healthz', '/readyz'])
+      texts.push([path, await (await fetch(gw.url + path)).text()])
 
-    const files = ['', '-wal', '-shm'].map((suffix) => gw.dbPath + suffix).filter((path) => existsSync(path))
+    const files = ['', '-wal', '-shm']
+      .map((suffix) => gw.dbPath + suffix)
+      .filter((path) => existsSync(path))
     expect(files).toContain(`${gw.dbPath}-wal`)
     const blobs: [string, Buffer][] = files.map((path) => [path, readFileSync(path)])
 
@@ -139,8 +197,10 @@ describe('issue 12: no secret or signature anywhere after a run', () => {
     const found: string[] = []
     for (const needle of needles) {
       const bytes = Buffer.from(needle, 'utf8')
-      for (const [where, text] of texts) if (text.includes(needle)) found.push(`${JSON.stringify(needle)} in ${where}`)
-      for (const [where, blob] of blobs) if (blob.includes(bytes)) found.push(`${JSON.stringify(needle)} in ${where}`)
+      for (const [where, text] of texts)
+        if (text.includes(needle)) found.push(`${JSON.stringify(needle)} in ${where}`)
+      for (const [where, blob] of blobs)
+        if (blob.includes(bytes)) found.push(`${JSON.stringify(needle)} in ${where}`)
     }
     expect(found).toEqual([])
   })

@@ -18,7 +18,15 @@ import { ConfigError } from '../../src/errors.ts'
 import { createLogger } from '../../src/logger.ts'
 import { describeStorage, redactUrl } from '../../src/storage/from-config.ts'
 import { CLI, ensureBuilt, plainEnv } from '../built.ts'
-import { adminPool, closeAdminPool, POSTGRES_URL, serverAddress, TcpProxy, testSchema, urlVia } from '../storage/postgres-support.ts'
+import {
+  adminPool,
+  closeAdminPool,
+  POSTGRES_URL,
+  serverAddress,
+  TcpProxy,
+  testSchema,
+  urlVia,
+} from '../storage/postgres-support.ts'
 
 const FILE = 'test/gateway/postgres.e2e.test.ts'
 const SECRET = 'github-webhook-secret-0123456789'
@@ -39,7 +47,9 @@ function issues(input: unknown): string[] {
 describe('storage.postgres in the configuration', () => {
   it('accepts the object form with defaults, and the URL or path shorthand', () => {
     const url = 'postgres://hookgate:s3cret-pw@db.example:5432/hooks?sslmode=require'
-    expect(parseConfig({ storage: { postgres: url }, sources: [source] }, { env: {} }).storage).toEqual({
+    expect(
+      parseConfig({ storage: { postgres: url }, sources: [source] }, { env: {} }).storage,
+    ).toEqual({
       kind: 'postgres',
       postgres: url,
       schema: 'hookgate',
@@ -47,29 +57,57 @@ describe('storage.postgres in the configuration', () => {
       maxRejections: undefined,
     })
     expect(
-      parseConfig({ storage: { postgres: url, schema: 'gw_tenant_1', poolSize: '25', maxRejections: 500 }, sources: [source] }, { env: {} })
+      parseConfig(
+        {
+          storage: { postgres: url, schema: 'gw_tenant_1', poolSize: '25', maxRejections: 500 },
+          sources: [source],
+        },
+        { env: {} },
+      ).storage,
+    ).toEqual({
+      kind: 'postgres',
+      postgres: url,
+      schema: 'gw_tenant_1',
+      poolSize: 25,
+      maxRejections: 500,
+    })
+    expect(
+      parseConfig({ storage: 'postgresql://db.example/hooks', sources: [source] }, { env: {} })
         .storage,
-    ).toEqual({ kind: 'postgres', postgres: url, schema: 'gw_tenant_1', poolSize: 25, maxRejections: 500 })
-    expect(parseConfig({ storage: 'postgresql://db.example/hooks', sources: [source] }, { env: {} }).storage).toMatchObject({
+    ).toMatchObject({
       kind: 'postgres',
       postgres: 'postgresql://db.example/hooks',
     })
-    expect(parseConfig({ storage: 'data/x.db', sources: [source] }, { env: {}, baseDir: '/srv/hookgate' }).storage).toEqual({
+    expect(
+      parseConfig(
+        { storage: 'data/x.db', sources: [source] },
+        { env: {}, baseDir: '/srv/hookgate' },
+      ).storage,
+    ).toEqual({
       kind: 'sqlite',
       sqlite: '/srv/hookgate/data/x.db',
       maxRejections: undefined,
     })
     // ${env:…} interpolation, as for secrets.
     expect(
-      parseConfig({ storage: { postgres: '${env:DATABASE_URL}' }, sources: [source] }, { env: { DATABASE_URL: url } }).storage,
+      parseConfig(
+        { storage: { postgres: '${env:DATABASE_URL}' }, sources: [source] },
+        { env: { DATABASE_URL: url } },
+      ).storage,
     ).toMatchObject({ postgres: url })
   })
 
   it('names the exact path of every problem, and never echoes the URL (it may hold a password)', () => {
     const withPassword = 'postgres//user:hunter2-password@db'
-    const found = issues({ storage: { postgres: withPassword, schema: 'Bad-Schema', poolSize: 0 }, sources: [source] })
+    const found = issues({
+      storage: { postgres: withPassword, schema: 'Bad-Schema', poolSize: 0 },
+      sources: [source],
+    })
     expect(found).toEqual(['storage.poolSize: must be at least 1'])
-    const second = issues({ storage: { postgres: withPassword, schema: 'Bad-Schema' }, sources: [source] })
+    const second = issues({
+      storage: { postgres: withPassword, schema: 'Bad-Schema' },
+      sources: [source],
+    })
     expect(second).toEqual([
       'storage.postgres: must be a URL such as postgres://user:password@db.example:5432/hookgate',
       'storage.schema: must be 1-63 lowercase letters, digits or "_", not starting with a digit (e.g. hookgate)',
@@ -78,17 +116,23 @@ describe('storage.postgres in the configuration', () => {
     expect(issues({ storage: { postgres: 'mysql://db/x' }, sources: [source] })).toEqual([
       'storage.postgres: must be a URL such as postgres://user:password@db.example:5432/hookgate',
     ])
-    expect(issues({ storage: { sqlite: 'a.db', postgres: 'postgres://db/x' }, sources: [source] })).toEqual([
+    expect(
+      issues({ storage: { sqlite: 'a.db', postgres: 'postgres://db/x' }, sources: [source] }),
+    ).toEqual([
       'storage: set either sqlite (one instance, a file) or postgres (several instances), not both',
     ])
-    expect(issues({ storage: { sqlite: 'a.db', schema: 'x', poolSize: 3 }, sources: [source] })).toEqual([
+    expect(
+      issues({ storage: { sqlite: 'a.db', schema: 'x', poolSize: 3 }, sources: [source] }),
+    ).toEqual([
       'storage.schema: only applies to storage.postgres',
       'storage.poolSize: only applies to storage.postgres',
     ])
-    expect(issues({ storage: { postgres: 'postgres://db/x', poolSize: 5000 }, sources: [source] })).toEqual([
-      'storage.poolSize: must be at most 1000',
-    ])
-    expect(issues({ storage: 42, sources: [source] })[0]).toMatch(/^storage: must be a mapping such as/)
+    expect(
+      issues({ storage: { postgres: 'postgres://db/x', poolSize: 5000 }, sources: [source] }),
+    ).toEqual(['storage.poolSize: must be at most 1000'])
+    expect(issues({ storage: 42, sources: [source] })[0]).toMatch(
+      /^storage: must be a mapping such as/,
+    )
   })
 
   it('shows the store without its password', () => {
@@ -96,7 +140,10 @@ describe('storage.postgres in the configuration', () => {
       'postgres://u:***@db:5432/x?sslpassword=***&sslmode=require',
     )
     expect(redactUrl('not a url')).not.toContain('not a url')
-    const config = parseConfig({ storage: { postgres: 'postgres://u:p4ss@db/x', schema: 'hg' }, sources: [source] }, { env: {} })
+    const config = parseConfig(
+      { storage: { postgres: 'postgres://u:p4ss@db/x', schema: 'hg' }, sources: [source] },
+      { env: {} },
+    )
     expect(describeStorage(config.storage)).toBe('postgres://u:***@db/x (schema hg)')
   })
 })
@@ -112,7 +159,12 @@ if (POSTGRES_URL === undefined) {
     function signed(body: string, delivery: string): RequestInit {
       return {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-delivery': delivery, 'x-github-event': 'push', ...signWebhook(github, { body }) },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-delivery': delivery,
+          'x-github-event': 'push',
+          ...signWebhook(github, { body }),
+        },
         body,
       }
     }
@@ -126,10 +178,20 @@ if (POSTGRES_URL === undefined) {
       url.password = 'hunter2-never-logged'
       const logs: string[] = []
       const config = parseConfig(
-        { server: { port: 0 }, storage: { postgres: url.toString(), schema, poolSize: 3 }, admin: { token: ADMIN_TOKEN }, sources: [source] },
+        {
+          server: { port: 0 },
+          storage: { postgres: url.toString(), schema, poolSize: 3 },
+          admin: { token: ADMIN_TOKEN },
+          sources: [source],
+        },
         { env: {} },
       )
-      const gateway = createGateway(config, { logger: createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } }) })
+      const gateway = createGateway(config, {
+        logger: createLogger({
+          level: 'debug',
+          destination: { write: (line: string) => void logs.push(line) },
+        }),
+      })
       try {
         const { url: base } = await gateway.listen({ host: '127.0.0.1', port: 0 })
         const first = await fetch(`${base}/webhooks/gh`, signed('{"n":1}', 'delivery-1'))
@@ -141,7 +203,9 @@ if (POSTGRES_URL === undefined) {
         const refused = await fetch(`${base}/webhooks/gh`, signed('{"n":2}', 'delivery-2'))
         expect(refused.status).toBe(503)
         expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
-        expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('storage_unavailable')
+        expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+          'storage_unavailable',
+        )
         const notReady = await fetch(`${base}/readyz`)
         expect(notReady.status).toBe(503)
         expect(notReady.headers.get('retry-after')).toMatch(/^\d+$/)
@@ -155,7 +219,9 @@ if (POSTGRES_URL === undefined) {
         const again = await fetch(`${base}/webhooks/gh`, signed('{"n":1}', 'delivery-1'))
         expect(await again.json()).toEqual({ id: firstId, duplicate: true })
 
-        const listed = await fetch(`${base}/api/events?source=gh`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+        const listed = await fetch(`${base}/api/events?source=gh`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        })
         expect(((await listed.json()) as { items: unknown[] }).items).toHaveLength(2)
         const count = await adminPool().query(`SELECT count(*)::int AS n FROM "${schema}".events`)
         expect(count.rows[0].n).toBe(2)
@@ -197,15 +263,21 @@ if (POSTGRES_URL === undefined) {
         const { id } = (await first.json()) as { id: string }
         expect(await (await send()).json()).toEqual({ id, duplicate: true })
         const event = await gateway.fetch(
-          new Request(`http://gateway.test/api/events/${id}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+          new Request(`http://gateway.test/api/events/${id}`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          }),
         )
-        expect(await event.json()).toMatchObject({ id, providerEventId: 'evt_\u0000nul', eventType: 'invoice.\u0000paid' })
+        expect(await event.json()).toMatchObject({
+          id,
+          providerEventId: 'evt_\u0000nul',
+          eventType: 'invoice.\u0000paid',
+        })
       } finally {
         await gateway.close()
       }
     })
 
-    it('an idle deliver-only instance is woken by another instance\'s ingest (LISTEN/NOTIFY), not by its 10-minute poll', async () => {
+    it("an idle deliver-only instance is woken by another instance's ingest (LISTEN/NOTIFY), not by its 10-minute poll", async () => {
       const schema = await testSchema(FILE)
       const received: string[] = []
       let arrived: (() => void) | undefined
@@ -224,10 +296,24 @@ if (POSTGRES_URL === undefined) {
         storage: { postgres: POSTGRES_URL!, schema, poolSize: 3 },
         log: { level: 'silent' },
         sources: [source],
-        destinations: [{ id: 'sink', url: sinkUrl, sources: ['gh'], signingSecret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` }],
+        destinations: [
+          {
+            id: 'sink',
+            url: sinkUrl,
+            sources: ['gh'],
+            signingSecret: `whsec_${Buffer.alloc(24, 7).toString('base64')}`,
+          },
+        ],
       }
-      const ingester = createGateway(parseConfig({ ...base, delivery: { mode: 'ingest' } }, { env: {} }))
-      const deliverer = createGateway(parseConfig({ ...base, delivery: { mode: 'deliver', pollIntervalMs: 600_000 } }, { env: {} }))
+      const ingester = createGateway(
+        parseConfig({ ...base, delivery: { mode: 'ingest' } }, { env: {} }),
+      )
+      const deliverer = createGateway(
+        parseConfig(
+          { ...base, delivery: { mode: 'deliver', pollIntervalMs: 600_000 } },
+          { env: {} },
+        ),
+      )
       try {
         await ingester.start()
         // The LISTEN connection calls its subscribers once it is listening: subscribe before it opens.
@@ -244,7 +330,9 @@ if (POSTGRES_URL === undefined) {
         await new Promise((resolve) => setImmediate(resolve))
         await deliverer.worker!.idle()
         const delivered = new Promise<void>((resolve) => (arrived = resolve))
-        const response = await ingester.fetch(new Request('http://gateway.test/webhooks/gh', signed('{"wake":1}', 'wake-1')))
+        const response = await ingester.fetch(
+          new Request('http://gateway.test/webhooks/gh', signed('{"wake":1}', 'wake-1')),
+        )
         expect(response.status).toBe(200)
         const { id } = (await response.json()) as { id: string }
         // Without the notification the next poll would come 10 minutes later, far past the test's timeout.
@@ -267,10 +355,18 @@ if (POSTGRES_URL === undefined) {
       afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
       let configFiles = 0
-      function migrate(storage: unknown): { status: number | null; stdout: string; stderr: string } {
+      function migrate(storage: unknown): {
+        status: number | null
+        stdout: string
+        stderr: string
+      } {
         const file = join(dir, `config-${++configFiles}.json`)
         writeFileSync(file, JSON.stringify({ storage, sources: [source] }))
-        const run = spawnSync(process.execPath, [CLI, 'migrate', '--config', file], { env: plainEnv(), encoding: 'utf8', timeout: 30_000 })
+        const run = spawnSync(process.execPath, [CLI, 'migrate', '--config', file], {
+          env: plainEnv(),
+          encoding: 'utf8',
+          timeout: 30_000,
+        })
         return { status: run.status, stdout: run.stdout, stderr: run.stderr }
       }
 
@@ -280,7 +376,9 @@ if (POSTGRES_URL === undefined) {
         url.password = 'hunter2-never-printed'
         const first = migrate({ postgres: url.toString(), schema })
         expect(first).toMatchObject({ status: 0, stderr: '' })
-        expect(first.stdout).toMatch(/\(schema gw_[0-9a-f]+_1\): applied 0001-init, 0002-rejection-diagnosis\n$/)
+        expect(first.stdout).toMatch(
+          /\(schema gw_[0-9a-f]+_1\): applied 0001-init, 0002-rejection-diagnosis\n$/,
+        )
         const ledger = await adminPool().query(`SELECT id FROM "${schema}".schema_migrations`)
         expect(ledger.rows).toEqual([{ id: '0001-init' }, { id: '0002-rejection-diagnosis' }])
         const second = migrate({ postgres: url.toString(), schema })
@@ -295,7 +393,8 @@ if (POSTGRES_URL === undefined) {
         const failed = migrate({ postgres: unreachable.toString(), schema })
         expect(failed.status).toBe(1)
         expect(failed.stderr).toMatch(/ECONNREFUSED/)
-        for (const run of [first, second, failed]) expect(run.stdout + run.stderr).not.toContain('hunter2')
+        for (const run of [first, second, failed])
+          expect(run.stdout + run.stderr).not.toContain('hunter2')
 
         expect(migrate({ postgres: 'not-a-url' }).status).toBe(2)
       })

@@ -5,7 +5,13 @@
  */
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { providers, REASON_STATUS, signWebhook, type ConfiguredPreset, type VerificationFailureReason } from '@hookgate/verify'
+import {
+  providers,
+  REASON_STATUS,
+  signWebhook,
+  type ConfiguredPreset,
+  type VerificationFailureReason,
+} from '@hookgate/verify'
 import { startGateway, type Running } from './harness.ts'
 
 const NOW = new Date('2026-11-23T12:00:00Z')
@@ -50,7 +56,13 @@ const CASES: readonly PresetCase[] = [
   },
   {
     provider: 'hmac-sha256',
-    options: { header: 'X-Signature', prefix: '', encoding: 'base64', idHeader: 'X-Delivery-Id', eventTypeHeader: 'X-Event' },
+    options: {
+      header: 'X-Signature',
+      prefix: '',
+      encoding: 'base64',
+      idHeader: 'X-Delivery-Id',
+      eventTypeHeader: 'X-Event',
+    },
     secret: 'generic-hmac-secret-0123456789ab',
     wrongSecret: 'generic-hmac-other-0123456789ab',
     body: '{"hello":"world ✓"}',
@@ -191,7 +203,10 @@ const CASES: readonly PresetCase[] = [
     wrongSecret: 'github-other-secret-0123456789ab',
     body: '{"zen":"Keep it logically awesome ✓","hook_id":1}',
     contentType: 'application/json',
-    extraHeaders: { 'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958', 'X-GitHub-Event': 'ping' },
+    extraHeaders: {
+      'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'X-GitHub-Event': 'ping',
+    },
     signatureHeader: 'x-hub-signature-256',
     tamper: flip,
     tamperReason: 'signature_mismatch',
@@ -209,7 +224,10 @@ function presetFor(c: PresetCase, secret: string): ConfiguredPreset {
   const options: Record<string, unknown> = { ...c.options }
   // What the gateway defaults Trello's callbackUrl to: publicUrl + the source's path.
   if (c.provider === 'trello') options.callbackUrl = `${PUBLIC_URL}/webhooks/${sourceId(c)}`
-  return (providers[c.provider] as (o: object) => ConfiguredPreset)({ ...options, secrets: [secret] })
+  return (providers[c.provider] as (o: object) => ConfiguredPreset)({
+    ...options,
+    secrets: [secret],
+  })
 }
 
 function sha256(text: string): string {
@@ -223,7 +241,12 @@ beforeAll(async () => {
   gw = await startGateway(
     {
       server: { publicUrl: PUBLIC_URL },
-      sources: CASES.map((c) => ({ id: sourceId(c), provider: c.provider, secrets: [c.secret], options: c.options ?? {} })),
+      sources: CASES.map((c) => ({
+        id: sourceId(c),
+        provider: c.provider,
+        secrets: [c.secret],
+        options: c.options ?? {},
+      })),
     },
     { now: () => NOW },
   )
@@ -234,7 +257,10 @@ afterAll(async () => {
   await gw?.close()
 })
 
-async function send(c: PresetCase, options: { body?: string; secret?: string; timestamp?: Date } = {}) {
+async function send(
+  c: PresetCase,
+  options: { body?: string; secret?: string; timestamp?: Date } = {},
+) {
   const body = options.body ?? c.body
   const path = `/webhooks/${sourceId(c)}`
   const signed = signWebhook(presetFor(c, options.secret ?? c.secret), {
@@ -243,7 +269,8 @@ async function send(c: PresetCase, options: { body?: string; secret?: string; ti
     timestamp: options.timestamp ?? NOW,
     id: `msg_${c.provider}`,
   })
-  for (const value of Object.values(signed)) secretsAndSignatures.push(value.replace(/^Bearer /, ''))
+  for (const value of Object.values(signed))
+    secretsAndSignatures.push(value.replace(/^Bearer /, ''))
   const response = await fetch(gw.url + path, {
     method: 'POST',
     headers: { 'content-type': c.contentType, ...c.extraHeaders, ...signed },
@@ -308,7 +335,9 @@ describe.each(CASES)('preset $provider over HTTP', (c) => {
     const reasons = rejections.body.items.map((r: { reason: string }) => r.reason)
     expect([...reasons].sort()).toEqual([...expectedReasons].sort())
     // Newest first: the tampered request was refused before the wrong-secret one (same reason for most presets).
-    const tamperedRecord = rejections.body.items.filter((r: { reason: string }) => r.reason === c.tamperReason).at(-1)
+    const tamperedRecord = rejections.body.items
+      .filter((r: { reason: string }) => r.reason === c.tamperReason)
+      .at(-1)
     expect(tamperedRecord.bodySha256).toBe(sha256(c.tamper(c.body)))
     expect(tamperedRecord.bodySize).toBe(Buffer.byteLength(c.tamper(c.body)))
     expect(tamperedRecord.headers[c.signatureHeader]).toBe('[redacted]')
@@ -320,13 +349,20 @@ describe('after every preset ran', () => {
   it('no secret, signature or token appears in the logs or the stored rows', async () => {
     const events = await gw.admin('/api/events?limit=500')
     const rejections = await gw.admin('/api/rejections?limit=500')
-    const haystacks = [gw.logs.join(''), JSON.stringify(events.body), JSON.stringify(rejections.body)]
+    const haystacks = [
+      gw.logs.join(''),
+      JSON.stringify(events.body),
+      JSON.stringify(rejections.body),
+    ]
     expect(gw.logs.length).toBeGreaterThan(CASES.length * 3)
     expect(rejections.body.items.length).toBeGreaterThanOrEqual(CASES.length * 2)
-    const needles = secretsAndSignatures.filter((s) => s.length >= 16 && !/^\d+$/.test(s) && !s.startsWith('msg_') && !s.startsWith('t='))
+    const needles = secretsAndSignatures.filter(
+      (s) => s.length >= 16 && !/^\d+$/.test(s) && !s.startsWith('msg_') && !s.startsWith('t='),
+    )
     expect(needles.length).toBeGreaterThan(CASES.length * 3)
     for (const needle of needles) {
-      for (const hay of haystacks) expect(hay.includes(needle), `leaked: ${needle.slice(0, 12)}…`).toBe(false)
+      for (const hay of haystacks)
+        expect(hay.includes(needle), `leaked: ${needle.slice(0, 12)}…`).toBe(false)
     }
     // Stripe/Calendly signature headers start with t=…; check their v1 parts instead.
     for (const needle of secretsAndSignatures.filter((s) => s.startsWith('t='))) {

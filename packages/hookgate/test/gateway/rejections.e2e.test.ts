@@ -13,7 +13,11 @@ import { openSealed } from '../../src/ingest/capture.ts'
 import { startGateway, type Running } from './harness.ts'
 
 const SECRET = 'github-rejections-secret-0123456789'
-const EVENT = { action: 'opened', number: 7, repository: { full_name: 'octo/hello', note: 'café ☕' } }
+const EVENT = {
+  action: 'opened',
+  number: 7,
+  repository: { full_name: 'octo/hello', note: 'café ☕' },
+}
 const PRETTY = JSON.stringify(EVENT, null, 2)
 const COMPACT = JSON.stringify(EVENT)
 const NOW = new Date('2026-03-01T12:00:10Z')
@@ -21,12 +25,23 @@ const NOW = new Date('2026-03-01T12:00:10Z')
 let gw: Running
 const signatures = new Set<string>()
 
-async function post(source: string, body: string, signedBody = body, extra: Record<string, string> = {}): Promise<Response> {
+async function post(
+  source: string,
+  body: string,
+  signedBody = body,
+  extra: Record<string, string> = {},
+): Promise<Response> {
   const signature = await octokitSign(SECRET, signedBody)
   signatures.add(signature)
   return fetch(`${gw.url}/webhooks/${source}?token=query-secret-value`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'd-1', 'x-hub-signature-256': signature, ...extra },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'pull_request',
+      'x-github-delivery': 'd-1',
+      'x-hub-signature-256': signature,
+      ...extra,
+    },
     body,
   })
 }
@@ -44,8 +59,20 @@ beforeAll(async () => {
         { id: 'captured', provider: 'github', secrets: [SECRET], captureRejected: true },
         { id: 'plain', provider: 'github', secrets: [SECRET] },
         { id: 'budget', provider: 'github', secrets: [SECRET], diagnose: { perMinute: 2 } },
-        { id: 'small', provider: 'github', secrets: [SECRET], captureRejected: true, captureMaxBytes: 16 },
-        { id: 'walled', provider: 'github', secrets: [SECRET], allowIps: ['10.0.0.0/8'], captureRejected: true },
+        {
+          id: 'small',
+          provider: 'github',
+          secrets: [SECRET],
+          captureRejected: true,
+          captureMaxBytes: 16,
+        },
+        {
+          id: 'walled',
+          provider: 'github',
+          secrets: [SECRET],
+          allowIps: ['10.0.0.0/8'],
+          captureRejected: true,
+        },
       ],
     },
     { now: () => NOW },
@@ -58,15 +85,25 @@ describe('diagnosis recorded with each rejection', () => {
     const response = await post('plain', COMPACT, PRETTY)
     expect(response.status).toBe(401)
     const [rejection] = await rejections('plain')
-    expect(rejection).toMatchObject({ sourceId: 'plain', provider: 'github', status: 401, reason: 'signature_mismatch', diagnosed: true })
+    expect(rejection).toMatchObject({
+      sourceId: 'plain',
+      provider: 'github',
+      status: 401,
+      reason: 'signature_mismatch',
+      diagnosed: true,
+    })
     expect(rejection.diagnosis.map((h: { code: string }) => h.code)).toContain('body_reserialized')
-    expect(rejection.diagnosis.find((h: { code: string }) => h.code === 'body_reserialized').message).toMatch(/raw request body/)
+    expect(
+      rejection.diagnosis.find((h: { code: string }) => h.code === 'body_reserialized').message,
+    ).toMatch(/raw request body/)
     // Capture is off by default: no body kept, none returned.
     expect(rejection.capturedBytes).toBeNull()
     const detail = await gw.admin(`/api/rejections/${rejection.id}`)
     expect(detail.status).toBe(200)
     expect(detail.body.captured).toBeNull()
-    const row = new Database(gw.dbPath, { readonly: true }).prepare('SELECT captured_body, captured_sealed FROM rejections WHERE id = ?').get(rejection.id)
+    const row = new Database(gw.dbPath, { readonly: true })
+      .prepare('SELECT captured_body, captured_sealed FROM rejections WHERE id = ?')
+      .get(rejection.id)
     expect(row).toEqual({ captured_body: null, captured_sealed: null })
   })
 
@@ -81,7 +118,12 @@ describe('diagnosis recorded with each rejection', () => {
   it('refusals that are not about the signature (403) are not diagnosed nor captured', async () => {
     expect((await post('walled', COMPACT, PRETTY)).status).toBe(403)
     const [rejection] = await rejections('walled')
-    expect(rejection).toMatchObject({ status: 403, diagnosed: null, diagnosis: null, capturedBytes: null })
+    expect(rejection).toMatchObject({
+      status: 403,
+      diagnosed: null,
+      diagnosis: null,
+      capturedBytes: null,
+    })
   })
 })
 
@@ -92,15 +134,32 @@ describe('captured rejections', () => {
     expect(rejection.capturedBytes).toBe(Buffer.byteLength(COMPACT))
     const { status, body } = await gw.admin(`/api/rejections/${rejection.id}`)
     expect(status).toBe(200)
-    expect(body).toMatchObject({ id: rejection.id, provider: 'github', diagnosed: true, headers: { 'x-hub-signature-256': '[redacted]' } })
-    expect(body.captured).toMatchObject({ method: 'POST', encoding: 'utf8', body: COMPACT, truncated: false })
+    expect(body).toMatchObject({
+      id: rejection.id,
+      provider: 'github',
+      diagnosed: true,
+      headers: { 'x-hub-signature-256': '[redacted]' },
+    })
+    expect(body.captured).toMatchObject({
+      method: 'POST',
+      encoding: 'utf8',
+      body: COMPACT,
+      truncated: false,
+    })
     expect(body.captured.url).toMatch(/\/webhooks\/captured$/) // no query: it may hold a token
     expect(body.captured.sealed).toMatch(/^v1\.[\w-]+$/)
     // The sealed part opens only with the source's secret, and holds the signature header and the full URL.
     const opened = openSealed(body.captured.sealed, [SECRET], 'captured', body.bodySha256)
     expect(opened?.url).toMatch(/\/webhooks\/captured\?token=query-secret-value$/)
     expect(signatures.has(String(opened?.headers['x-hub-signature-256']))).toBe(true)
-    expect(openSealed(body.captured.sealed, ['another-secret-0123456789abcdef'], 'captured', body.bodySha256)).toBeUndefined()
+    expect(
+      openSealed(
+        body.captured.sealed,
+        ['another-secret-0123456789abcdef'],
+        'captured',
+        body.bodySha256,
+      ),
+    ).toBeUndefined()
     expect(openSealed(body.captured.sealed, [SECRET], 'plain', body.bodySha256)).toBeUndefined() // bound to its record
     expect((await gw.admin('/api/rejections/rej_nope')).status).toBe(404)
   })
@@ -115,12 +174,20 @@ describe('captured rejections', () => {
 
   it('no secret, signature or query token in clear in the database or the admin answers', async () => {
     const list = JSON.stringify((await gw.admin('/api/rejections?limit=500')).body)
-    const details = await Promise.all(JSON.parse(list).items.map((r: { id: string }) => gw.admin(`/api/rejections/${r.id}`)))
+    const details = await Promise.all(
+      JSON.parse(list).items.map((r: { id: string }) => gw.admin(`/api/rejections/${r.id}`)),
+    )
     const answers = list + JSON.stringify(details.map((d) => d.body))
     const db = new Database(gw.dbPath, { readonly: true })
     const rows = db.prepare('SELECT * FROM rejections').all() as Record<string, unknown>[]
     db.close()
-    const stored = rows.map((row) => Object.values(row).map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : String(v))).join('\n')).join('\n')
+    const stored = rows
+      .map((row) =>
+        Object.values(row)
+          .map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : String(v)))
+          .join('\n'),
+      )
+      .join('\n')
     expect(rows.length).toBeGreaterThan(5)
     for (const text of [answers, stored]) {
       expect(text).not.toContain(SECRET)

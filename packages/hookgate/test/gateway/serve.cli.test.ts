@@ -20,7 +20,10 @@ let dir = ''
 
 beforeAll(async () => {
   await ensureBuilt()
-  expect(existsSync(join(CLI, '..', 'commands', 'serve.js')), 'dist is stale: run npm run build').toBe(true)
+  expect(
+    existsSync(join(CLI, '..', 'commands', 'serve.js')),
+    'dist is stale: run npm run build',
+  ).toBe(true)
   dir = mkdtempSync(join(tmpdir(), 'hookgate-serve-'))
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -32,26 +35,38 @@ interface LogLine {
 
 /** Starts `hookgate serve`, resolves once it logged its address and `sources` source URLs; collects every stdout line. */
 async function serve(config: string, env: Record<string, string>, sources: number) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CLI, 'serve', '--config', config], {
-    env: { ...plainEnv(), ...env },
-    cwd: dir,
-  })
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [CLI, 'serve', '--config', config],
+    {
+      env: { ...plainEnv(), ...env },
+      cwd: dir,
+    },
+  )
   const lines: LogLine[] = []
   let stdout = ''
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString()
   })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       stdout += `${line}\n`
       const parsed = JSON.parse(line) as LogLine
       lines.push(parsed)
       const listening = lines.find((l) => l.msg === 'hookgate listening')
-      if (listening !== undefined && lines.filter((l) => l.msg === 'source ready').length === sources) resolve(listening.url as string)
+      if (
+        listening !== undefined &&
+        lines.filter((l) => l.msg === 'source ready').length === sources
+      )
+        resolve(listening.url as string)
     })
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before listening: ${stderr}`)))
+    void exited.then((code) =>
+      reject(new Error(`serve exited with ${code} before listening: ${stderr}`)),
+    )
   })
   return { child, url, lines, exited, output: () => stdout + stderr }
 }
@@ -74,16 +89,21 @@ function keepAliveClient(socket: Socket) {
   socket.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE') state.reset = true
   })
-  const closed = new Promise<void>((resolve) => socket.once('close', () => {
-    waiting?.()
-    resolve()
-  }))
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      waiting?.()
+      resolve()
+    }),
+  )
   function parse(): RawResponse | undefined {
     const end = buffer.indexOf('\r\n\r\n')
     if (end === -1) return undefined
     const [statusLine = '', ...lines] = buffer.subarray(0, end).toString('latin1').split('\r\n')
     const headers: Record<string, string> = {}
-    for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim()
+    for (const line of lines)
+      headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line
+        .slice(line.indexOf(':') + 1)
+        .trim()
     const length = Number(headers['content-length'] ?? 0)
     if (buffer.length < end + 4 + length) return undefined
     const body = buffer.subarray(end + 4, end + 4 + length).toString('utf8')
@@ -100,7 +120,10 @@ function keepAliveClient(socket: Socket) {
       for (;;) {
         const response = parse()
         if (response !== undefined) return response
-        if (socket.destroyed) throw new Error(`the connection closed without a complete response (reset: ${state.reset})`)
+        if (socket.destroyed)
+          throw new Error(
+            `the connection closed without a complete response (reset: ${state.reset})`,
+          )
         await new Promise<void>((resolve) => {
           waiting = resolve
         })
@@ -130,12 +153,20 @@ describe('hookgate serve', () => {
     )
     const server = await serve(config, { GH_SECRET: SECRET, ADMIN_TOKEN: ADMIN }, 1)
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-    expect(server.lines.find((l) => l.msg === 'source ready')).toMatchObject({ source: 'gh', provider: 'github', url: `${server.url}/webhooks/gh` })
+    expect(server.lines.find((l) => l.msg === 'source ready')).toMatchObject({
+      source: 'gh',
+      provider: 'github',
+      url: `${server.url}/webhooks/gh`,
+    })
 
     const body = '{"zen":"Design for failure. ✓"}'
     const response = await fetch(`${server.url}/webhooks/gh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-delivery': 'cli-1', ...signWebhook(providers.github({ secrets: [SECRET] }), { body }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-delivery': 'cli-1',
+        ...signWebhook(providers.github({ secrets: [SECRET] }), { body }),
+      },
       body,
     })
     expect(response.status).toBe(200)
@@ -143,7 +174,9 @@ describe('hookgate serve', () => {
 
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)
-    expect(server.lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['hookgate listening', 'shutting down', 'stopped']))
+    expect(server.lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['hookgate listening', 'shutting down', 'stopped']),
+    )
     // At the default level (info) accepted webhooks are not logged one by one: the store and /metrics have them.
     expect(server.lines.map((l) => l.msg)).not.toContain('webhook stored')
     expect(server.output()).not.toContain(SECRET)
@@ -161,7 +194,10 @@ describe('hookgate serve', () => {
 
   it('SIGTERM: a late request on a kept-alive connection gets 503 shutting_down with Connection: close, not a reset (issue 12)', async () => {
     const config = join(dir, 'late.yaml')
-    writeFileSync(config, "server:\n  port: 0\nstorage:\n  sqlite: ./data/late.db\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n")
+    writeFileSync(
+      config,
+      "server:\n  port: 0\nstorage:\n  sqlite: ./data/late.db\nsources:\n  - id: gh\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n",
+    )
     const server = await serve(config, { GH_SECRET: SECRET }, 1)
     const { hostname, port } = new URL(server.url)
     const client = keepAliveClient(connect({ host: hostname, port: Number(port) }))
@@ -177,13 +213,19 @@ describe('hookgate serve', () => {
     await shuttingDown
     // The connection was idle when the signal came; the request arrives on it afterwards.
     const body = '{"late":true}'
-    const headers = Object.entries(signWebhook(providers.github({ secrets: [SECRET] }), { body })).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    client.socket.write(`POST /webhooks/gh HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n${headers}Content-Length: ${body.length}\r\n\r\n${body}`)
+    const headers = Object.entries(signWebhook(providers.github({ secrets: [SECRET] }), { body }))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')
+    client.socket.write(
+      `POST /webhooks/gh HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n${headers}Content-Length: ${body.length}\r\n\r\n${body}`,
+    )
     const late = await client.next()
     expect(late.status).toBe(503)
     expect(late.headers.connection).toBe('close')
     expect(late.headers['retry-after']).toBe('5')
-    expect(JSON.parse(late.body)).toEqual({ error: { code: 'shutting_down', message: expect.any(String) } })
+    expect(JSON.parse(late.body)).toEqual({
+      error: { code: 'shutting_down', message: expect.any(String) },
+    })
     await client.closed
     expect(client.reset).toBe(false)
     expect(await server.exited).toBe(0)
@@ -191,9 +233,16 @@ describe('hookgate serve', () => {
 
   it('prints the address lines even at log.level error (scripts wait for them)', async () => {
     const config = join(dir, 'quiet.yaml')
-    writeFileSync(config, "server:\n  port: 0\nstorage:\n  sqlite: ./data/quiet.db\nlog:\n  level: error\nsources:\n  - id: a\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n  - id: b\n    provider: stripe\n    secrets: ['whsec_quietStripeSecret0000']\n")
+    writeFileSync(
+      config,
+      "server:\n  port: 0\nstorage:\n  sqlite: ./data/quiet.db\nlog:\n  level: error\nsources:\n  - id: a\n    provider: github\n    secrets: ['${env:GH_SECRET}']\n  - id: b\n    provider: stripe\n    secrets: ['whsec_quietStripeSecret0000']\n",
+    )
     const server = await serve(config, { GH_SECRET: SECRET }, 2)
-    expect(server.lines.map((l) => l.msg)).toEqual(['hookgate listening', 'source ready', 'source ready'])
+    expect(server.lines.map((l) => l.msg)).toEqual([
+      'hookgate listening',
+      'source ready',
+      'source ready',
+    ])
     server.child.kill('SIGTERM')
     expect(await server.exited).toBe(0)
     // Nothing else at this level: shutdown lines are info.
@@ -202,7 +251,10 @@ describe('hookgate serve', () => {
 
   it('issue 9: starts with a short provider secret, warning at start-up with the source named (never the secret)', async () => {
     const config = join(dir, 'short.yaml')
-    writeFileSync(config, "server:\n  port: 0\nstorage:\n  sqlite: ./data/short.db\nsources:\n  - id: legacy-hook\n    provider: github\n    secrets: ['sh0rt-s3cret']\n")
+    writeFileSync(
+      config,
+      "server:\n  port: 0\nstorage:\n  sqlite: ./data/short.db\nsources:\n  - id: legacy-hook\n    provider: github\n    secrets: ['sh0rt-s3cret']\n",
+    )
     const server = await serve(config, {}, 1)
     const warning = server.lines.find((l) => l.level === 40 && l.path === 'sources[0].secrets[0]')
     expect(warning?.msg).toMatch(/^source "legacy-hook": its secret is only 12 characters/)
@@ -213,17 +265,29 @@ describe('hookgate serve', () => {
 
   it('refuses an invalid config with exit 2 and the exact path, printing no secret', () => {
     const config = join(dir, 'bad.yaml')
-    writeFileSync(config, "sources:\n  - id: gh\n    provider: github\n    secrets: ['${env:UNSET_SECRET_VAR}', 'too-short-x']\n")
-    const run = spawnSync(process.execPath, [CLI, 'serve', '--config', config], { env: plainEnv(), encoding: 'utf8' })
+    writeFileSync(
+      config,
+      "sources:\n  - id: gh\n    provider: github\n    secrets: ['${env:UNSET_SECRET_VAR}', 'too-short-x']\n",
+    )
+    const run = spawnSync(process.execPath, [CLI, 'serve', '--config', config], {
+      env: plainEnv(),
+      encoding: 'utf8',
+    })
     expect(run.status).toBe(2)
-    expect(run.stderr).toContain('sources[0].secrets[0]: environment variable UNSET_SECRET_VAR is not set')
+    expect(run.stderr).toContain(
+      'sources[0].secrets[0]: environment variable UNSET_SECRET_VAR is not set',
+    )
     expect(run.stdout).toBe('')
     expect(run.stderr).not.toContain('too-short-x')
   })
 
   it('refuses a missing config file with a hint', () => {
     const empty = mkdtempSync(join(dir, 'empty-'))
-    const run = spawnSync(process.execPath, [CLI, 'serve'], { env: plainEnv(), cwd: empty, encoding: 'utf8' })
+    const run = spawnSync(process.execPath, [CLI, 'serve'], {
+      env: plainEnv(),
+      cwd: empty,
+      encoding: 'utf8',
+    })
     expect(run.status).toBe(2)
     expect(run.stderr).toMatch(/cannot read hookgate\.yaml \(ENOENT\); run `hookgate init`/)
   })
@@ -233,17 +297,27 @@ describe('hookgate init', () => {
   it('writes the starter, refuses to overwrite without --force, overwrites with it', () => {
     const file = join(dir, 'init', 'hookgate.yaml')
     mkdirSync(join(dir, 'init'))
-    const first = spawnSync(process.execPath, [CLI, 'init'], { env: plainEnv(), cwd: join(dir, 'init'), encoding: 'utf8' })
+    const first = spawnSync(process.execPath, [CLI, 'init'], {
+      env: plainEnv(),
+      cwd: join(dir, 'init'),
+      encoding: 'utf8',
+    })
     expect(first.status).toBe(0)
     expect(readFileSync(file, 'utf8')).toBe(STARTER_CONFIG)
 
     writeFileSync(file, '# mine\n')
-    const again = spawnSync(process.execPath, [CLI, 'init', file], { env: plainEnv(), encoding: 'utf8' })
+    const again = spawnSync(process.execPath, [CLI, 'init', file], {
+      env: plainEnv(),
+      encoding: 'utf8',
+    })
     expect(again.status).toBe(2)
     expect(again.stderr).toContain('already exists; use --force')
     expect(readFileSync(file, 'utf8')).toBe('# mine\n')
 
-    const forced = spawnSync(process.execPath, [CLI, 'init', '--force', '--config', file], { env: plainEnv(), encoding: 'utf8' })
+    const forced = spawnSync(process.execPath, [CLI, 'init', '--force', '--config', file], {
+      env: plainEnv(),
+      encoding: 'utf8',
+    })
     expect(forced.status).toBe(0)
     expect(readFileSync(file, 'utf8')).toBe(STARTER_CONFIG)
   })

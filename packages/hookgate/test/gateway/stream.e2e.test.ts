@@ -15,7 +15,10 @@ const github = providers.github({ secrets: [SECRET] })
 
 let gw: Running
 beforeAll(async () => {
-  gw = await startGateway({ sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] }, { gateway: { stream: { heartbeatMs: 50 } } })
+  gw = await startGateway(
+    { sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] },
+    { gateway: { stream: { heartbeatMs: 50 } } },
+  )
 })
 afterAll(() => gw.close())
 
@@ -27,7 +30,9 @@ interface Frame {
 
 /** Opens the stream and yields its frames (blocks separated by a blank line). */
 async function open(url: string) {
-  const response = await fetch(`${url}/api/stream`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+  const response = await fetch(`${url}/api/stream`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  })
   expect(response.status).toBe(200)
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
@@ -73,30 +78,52 @@ describe('GET /api/stream', () => {
     expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
     expect(stream.response.headers.get('cache-control')).toBe('no-store')
     expect((await stream.next())?.comments).toContain('connected')
-    expect((await stream.next((f) => f.comments.includes('heartbeat')))?.comments).toEqual(['heartbeat'])
+    expect((await stream.next((f) => f.comments.includes('heartbeat')))?.comments).toEqual([
+      'heartbeat',
+    ])
 
     const body = '{"secret-looking":"body-content-xyz"}'
     const accepted = await fetch(`${gw.url}/webhooks/gh`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-delivery': 'stream-1', 'x-github-event': 'push', ...signWebhook(github, { body }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-delivery': 'stream-1',
+        'x-github-event': 'push',
+        ...signWebhook(github, { body }),
+      },
       body,
     })
     const { id } = (await accepted.json()) as { id: string }
     const webhook = await stream.next((f) => f.event !== undefined)
     expect(webhook?.event).toBe('webhook')
-    expect(JSON.parse(webhook?.data ?? '')).toEqual({ id, source: 'gh', provider: 'github', eventType: 'push', receivedAt: expect.any(String), duplicate: false })
+    expect(JSON.parse(webhook?.data ?? '')).toEqual({
+      id,
+      source: 'gh',
+      provider: 'github',
+      eventType: 'push',
+      receivedAt: expect.any(String),
+      duplicate: false,
+    })
     expect(webhook?.data).not.toContain('body-content-xyz')
 
     expect((await fetch(`${gw.url}/webhooks/gh`, { method: 'POST', body: '{}' })).status).toBe(400)
     const rejection = await stream.next((f) => f.event !== undefined)
     expect(rejection?.event).toBe('rejection')
-    expect(JSON.parse(rejection?.data ?? '')).toEqual({ source: 'gh', status: 400, reason: 'missing_signature', receivedAt: expect.any(String) })
+    expect(JSON.parse(rejection?.data ?? '')).toEqual({
+      source: 'gh',
+      status: 400,
+      reason: 'missing_signature',
+      receivedAt: expect.any(String),
+    })
     await stream.cancel()
   })
 
   it('outlives server.headersTimeout + bodyTimeout (those bound receiving a request, not a streamed answer)', async () => {
     const strict = await startGateway(
-      { server: { headersTimeout: '100ms', bodyTimeout: '100ms' }, sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] },
+      {
+        server: { headersTimeout: '100ms', bodyTimeout: '100ms' },
+        sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }],
+      },
       { gateway: { stream: { heartbeatMs: 50 } } },
     )
     try {
@@ -117,7 +144,9 @@ describe('GET /api/stream', () => {
   })
 
   it('ends every open stream cleanly when the gateway shuts down', async () => {
-    const other = await startGateway({ sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] })
+    const other = await startGateway({
+      sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }],
+    })
     const stream = await open(other.url)
     expect((await stream.next())?.comments).toContain('connected')
     const started = Date.now()
@@ -130,7 +159,13 @@ describe('GET /api/stream', () => {
 
 describe('the stream hub', () => {
   function fakeSink() {
-    const state = { written: '', buffered: 0, destroyed: false, ended: false, onClose: [] as (() => void)[] }
+    const state = {
+      written: '',
+      buffered: 0,
+      destroyed: false,
+      ended: false,
+      onClose: [] as (() => void)[],
+    }
     const sink: StreamSink = {
       write(chunk) {
         state.written += chunk
@@ -150,7 +185,12 @@ describe('the stream hub', () => {
     }
     return { sink, state }
   }
-  const rejection = { sourceId: 's', status: 401, reason: 'signature_mismatch', receivedAt: new Date(0) }
+  const rejection = {
+    sourceId: 's',
+    status: 401,
+    reason: 'signature_mismatch',
+    receivedAt: new Date(0),
+  }
 
   it('cuts a client whose unsent bytes pass maxBufferedBytes and keeps the others', () => {
     const events = createGatewayEvents()

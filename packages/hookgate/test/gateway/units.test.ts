@@ -29,43 +29,83 @@ describe('redactHeaders', () => {
       'X-Webhook-Secret',
       'X-Api-Key',
     ]
-    const kept = ['content-type', 'user-agent', 'x-github-delivery', 'x-github-event', 'webhook-id', 'webhook-timestamp', 'x-slack-request-timestamp', 'stripe-version']
+    const kept = [
+      'content-type',
+      'user-agent',
+      'x-github-delivery',
+      'x-github-event',
+      'webhook-id',
+      'webhook-timestamp',
+      'x-slack-request-timestamp',
+      'stripe-version',
+    ]
     const input: Record<string, string> = {}
     for (const name of [...sensitive, ...kept]) input[name] = `value-of-${name}`
     const out = redactHeaders(input)
     for (const name of sensitive) expect(out[name.toLowerCase()], name).toBe('[redacted]')
     for (const name of kept) expect(out[name], name).toBe(`value-of-${name}`)
-    expect(JSON.stringify(out)).not.toMatch(/value-of-(authorization|stripe-signature|x-trello-webhook)/i)
+    expect(JSON.stringify(out)).not.toMatch(
+      /value-of-(authorization|stripe-signature|x-trello-webhook)/i,
+    )
   })
 
   it('lower-cases names, joins repeated values, and reads Fetch Headers', () => {
-    expect(redactHeaders({ 'X-Thing': ['a', 'b'], 'X-Hub-Signature-256': ['sha256=1', 'sha256=2'] })).toEqual({ 'x-thing': 'a, b', 'x-hub-signature-256': '[redacted]' })
-    expect(redactHeaders(new Headers({ Authorization: 'Bearer x', Accept: '*/*' }))).toEqual({ authorization: '[redacted]', accept: '*/*' })
+    expect(
+      redactHeaders({ 'X-Thing': ['a', 'b'], 'X-Hub-Signature-256': ['sha256=1', 'sha256=2'] }),
+    ).toEqual({ 'x-thing': 'a, b', 'x-hub-signature-256': '[redacted]' })
+    expect(redactHeaders(new Headers({ Authorization: 'Bearer x', Accept: '*/*' }))).toEqual({
+      authorization: '[redacted]',
+      accept: '*/*',
+    })
     expect(isSensitiveHeader('content-length')).toBe(false)
   })
 
   it('the logger redacts secrets, tokens and signature headers even when passed raw', () => {
     const lines: string[] = []
-    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } })
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line: string) => void lines.push(line) },
+    })
     logger.info(
       {
-        headers: { authorization: 'Bearer raw-admin-token-123', 'stripe-signature': 't=1,v1=rawsig', 'content-type': 'application/json' },
+        headers: {
+          authorization: 'Bearer raw-admin-token-123',
+          'stripe-signature': 't=1,v1=rawsig',
+          'content-type': 'application/json',
+        },
         source: { secrets: ['raw-secret-value'], token: 'raw-token-value' },
       },
       'careless call',
     )
     const text = lines.join('')
-    expect(JSON.parse(text)).toMatchObject({ name: 'hookgate', msg: 'careless call', headers: { 'content-type': 'application/json' } })
-    for (const leaked of ['raw-admin-token-123', 'rawsig', 'raw-secret-value', 'raw-token-value']) expect(text).not.toContain(leaked)
+    expect(JSON.parse(text)).toMatchObject({
+      name: 'hookgate',
+      msg: 'careless call',
+      headers: { 'content-type': 'application/json' },
+    })
+    for (const leaked of ['raw-admin-token-123', 'rawsig', 'raw-secret-value', 'raw-token-value'])
+      expect(text).not.toContain(leaked)
   })
 })
 
 describe('CIDR matching', () => {
   it('parses IPv4, IPv6 and bare addresses, refuses garbage', () => {
     expect(parseCidr('10.0.0.0/8')).toEqual({ address: '10.0.0.0', prefix: 8, family: 'ipv4' })
-    expect(parseCidr('2001:db8::/32')).toEqual({ address: '2001:db8::', prefix: 32, family: 'ipv6' })
+    expect(parseCidr('2001:db8::/32')).toEqual({
+      address: '2001:db8::',
+      prefix: 32,
+      family: 'ipv6',
+    })
     expect(parseCidr('::1')).toEqual({ address: '::1', prefix: 128, family: 'ipv6' })
-    for (const bad of ['10.0.0.0/33', '::/129', '10.0.0/8', 'example.com', '10.0.0.0/-1', '10.0.0.0/ 8x', ''])
+    for (const bad of [
+      '10.0.0.0/33',
+      '::/129',
+      '10.0.0/8',
+      'example.com',
+      '10.0.0.0/-1',
+      '10.0.0.0/ 8x',
+      '',
+    ])
       expect(parseCidr(bad), bad).toBeUndefined()
   })
 
@@ -85,17 +125,32 @@ describe('CIDR matching', () => {
 
   it('resolves the client through trusted proxies only', () => {
     const trusted = createAddressMatcher(['10.0.0.0/8', 'fd00::/8'])
-    const xff = (value: string, extra: Record<string, string> = {}) => ({ 'x-forwarded-for': value, ...extra })
+    const xff = (value: string, extra: Record<string, string> = {}) => ({
+      'x-forwarded-for': value,
+      ...extra,
+    })
     // Untrusted peer: headers ignored.
-    expect(resolveClient('203.0.113.1', xff('1.2.3.4', { 'x-forwarded-proto': 'https' }), trusted)).toEqual({ address: '203.0.113.1', forwardedProto: undefined, forwardedHost: undefined })
+    expect(
+      resolveClient('203.0.113.1', xff('1.2.3.4', { 'x-forwarded-proto': 'https' }), trusted),
+    ).toEqual({ address: '203.0.113.1', forwardedProto: undefined, forwardedHost: undefined })
     // Trusted peer: the right-most untrusted hop is the client.
-    expect(resolveClient('::ffff:10.0.0.2', xff('198.51.100.1, 203.0.113.5, 10.0.0.9'), trusted).address).toBe('203.0.113.5')
+    expect(
+      resolveClient('::ffff:10.0.0.2', xff('198.51.100.1, 203.0.113.5, 10.0.0.9'), trusted).address,
+    ).toBe('203.0.113.5')
     // Every hop trusted: the left-most one.
     expect(resolveClient('10.0.0.2', xff('10.0.0.7'), trusted).address).toBe('10.0.0.7')
     // IPv6 hops.
-    expect(resolveClient('fd00::1', xff('2001:db8::5, fd00::2'), trusted).address).toBe('2001:db8::5')
+    expect(resolveClient('fd00::1', xff('2001:db8::5, fd00::2'), trusted).address).toBe(
+      '2001:db8::5',
+    )
     // Proto and host from a trusted proxy, first value.
-    expect(resolveClient('10.0.0.2', { 'x-forwarded-proto': 'HTTPS, http', 'x-forwarded-host': 'hooks.example.com' }, trusted)).toEqual({
+    expect(
+      resolveClient(
+        '10.0.0.2',
+        { 'x-forwarded-proto': 'HTTPS, http', 'x-forwarded-host': 'hooks.example.com' },
+        trusted,
+      ),
+    ).toEqual({
       address: '10.0.0.2',
       forwardedProto: 'https',
       forwardedHost: 'hooks.example.com',
@@ -112,7 +167,9 @@ describe('metrics text', () => {
     metrics.observeIngest('s', 2)
     metrics.observeCommit(3, 1.5)
     const text = metrics.render()
-    expect(text).toContain('hookgate_requests_total{source="a\\"b\\\\c",outcome="stored",reason="ok"} 2\n')
+    expect(text).toContain(
+      'hookgate_requests_total{source="a\\"b\\\\c",outcome="stored",reason="ok"} 2\n',
+    )
     expect(text).toContain('hookgate_ingest_duration_seconds_bucket{source="s",le="0.0025"} 0\n')
     expect(text).toContain('hookgate_ingest_duration_seconds_bucket{source="s",le="0.005"} 1\n')
     expect(text).toContain('hookgate_ingest_duration_seconds_bucket{source="s",le="2.5"} 2\n')

@@ -42,7 +42,8 @@ export async function testSchema(file: string): Promise<string> {
   const schema = `gw_${createHash('sha1').update(name).digest('hex').slice(0, 16)}_${n}`
   await adminPool().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
   onTestFinished(async ({ task }) => {
-    if (task.result?.state === 'pass') await adminPool().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+    if (task.result?.state === 'pass')
+      await adminPool().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
   })
   return schema
 }
@@ -64,9 +65,21 @@ export async function dumpSchema(schema: string): Promise<string> {
      WHERE n.nspname = $1 ORDER BY c.relname, con.conname`,
     [schema],
   )
-  const indexes = await pool.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY tablename, indexname`, [schema])
+  const indexes = await pool.query(
+    `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = $1 ORDER BY tablename, indexname`,
+    [schema],
+  )
   const migrations = await pool.query(`SELECT id FROM "${schema}".schema_migrations ORDER BY id`)
-  const text = JSON.stringify({ columns: columns.rows, constraints: constraints.rows, indexes: indexes.rows, migrations: migrations.rows }, null, 1)
+  const text = JSON.stringify(
+    {
+      columns: columns.rows,
+      constraints: constraints.rows,
+      indexes: indexes.rows,
+      migrations: migrations.rows,
+    },
+    null,
+    1,
+  )
   return text.replaceAll(`"${schema}"`, '{schema}').replaceAll(schema, '{schema}')
 }
 
@@ -117,7 +130,9 @@ export class TcpProxy {
     this.#dropAll()
     const server = this.#server
     this.#server = undefined
-    return new Promise((resolve) => (server === undefined ? resolve() : server.close(() => resolve())))
+    return new Promise((resolve) =>
+      server === undefined ? resolve() : server.close(() => resolve()),
+    )
   }
 
   blackhole(): void {

@@ -8,15 +8,32 @@
  */
 import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createPostgresStorage, POSTGRES_MIGRATIONS, runPostgresMigrations, type PostgresStorageInstance, type PostgresStorageOptions } from '../../src/storage/postgres/index.ts'
+import {
+  createPostgresStorage,
+  POSTGRES_MIGRATIONS,
+  runPostgresMigrations,
+  type PostgresStorageInstance,
+  type PostgresStorageOptions,
+} from '../../src/storage/postgres/index.ts'
 import { StorageUnavailableError } from '../../src/storage/types.ts'
-import { adminPool, closeAdminPool, dumpSchema, POSTGRES_URL, serverAddress, TcpProxy, testSchema, urlVia } from './postgres-support.ts'
+import {
+  adminPool,
+  closeAdminPool,
+  dumpSchema,
+  POSTGRES_URL,
+  serverAddress,
+  TcpProxy,
+  testSchema,
+  urlVia,
+} from './postgres-support.ts'
 import { defineStorageSuite, makeAttempt, makeEvent, makeRejection, nastyBytes } from './suite.ts'
 
 const FILE = 'test/storage/postgres.test.ts'
 
 if (POSTGRES_URL === undefined) {
-  console.warn('PostgreSQL storage tests skipped: set HOOKGATE_TEST_POSTGRES_URL=postgres://… to run them (.ci/run does).')
+  console.warn(
+    'PostgreSQL storage tests skipped: set HOOKGATE_TEST_POSTGRES_URL=postgres://… to run them (.ci/run does).',
+  )
   describe.skip('postgres storage (skipped: HOOKGATE_TEST_POSTGRES_URL is not set)', () => {
     it('conformance suite and PostgreSQL-specific tests', () => undefined)
   })
@@ -29,8 +46,15 @@ if (POSTGRES_URL === undefined) {
   })
 
   /** A storage on the test server in `schema` (a new one per call unless given), closed after the file. */
-  async function open(options: Partial<PostgresStorageOptions> = {}): Promise<PostgresStorageInstance> {
-    const storage = createPostgresStorage({ connectionString: url, poolSize: 4, schema: options.schema ?? (await testSchema(FILE)), ...options })
+  async function open(
+    options: Partial<PostgresStorageOptions> = {},
+  ): Promise<PostgresStorageInstance> {
+    const storage = createPostgresStorage({
+      connectionString: url,
+      poolSize: 4,
+      schema: options.schema ?? (await testSchema(FILE)),
+      ...options,
+    })
     opened.push(storage)
     return storage
   }
@@ -70,8 +94,12 @@ if (POSTGRES_URL === undefined) {
       const results = await Promise.all(stores.map((s) => s.migrate()))
       const applied = results.flatMap((r) => r.applied)
       expect(applied.sort()).toEqual(POSTGRES_MIGRATIONS.map((m) => m.id))
-      const ledger = await adminPool().query(`SELECT id FROM "${schema}".schema_migrations ORDER BY id`)
-      expect(ledger.rows.map((row: { id: string }) => row.id)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.id))
+      const ledger = await adminPool().query(
+        `SELECT id FROM "${schema}".schema_migrations ORDER BY id`,
+      )
+      expect(ledger.rows.map((row: { id: string }) => row.id)).toEqual(
+        POSTGRES_MIGRATIONS.map((m) => m.id),
+      )
       const { event } = await stores[0]!.ingest(makeEvent())
       expect(await stores[4]!.getEvent(event.id)).toEqual(event)
     })
@@ -80,7 +108,9 @@ if (POSTGRES_URL === undefined) {
       const schema = await testSchema(FILE)
       const storage = await open({ schema })
       await storage.migrate()
-      await adminPool().query(`INSERT INTO "${schema}".schema_migrations (id, applied_at) VALUES ('9999-future', now())`)
+      await adminPool().query(
+        `INSERT INTO "${schema}".schema_migrations (id, applied_at) VALUES ('9999-future', now())`,
+      )
       await expect(storage.migrate()).rejects.toThrow(/newer Hookgate.*9999-future/)
     })
 
@@ -98,10 +128,13 @@ if (POSTGRES_URL === undefined) {
       await b.migrate()
       for (let round = 0; round < 5; round++) {
         const event = makeEvent({ body: nastyBytes(300) })
-        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).ingest(event, ['d1', 'd2'])))
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).ingest(event, ['d1', 'd2'])),
+        )
         expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
         expect(new Set(results.map((r) => r.event.id)).size).toBe(1)
-        for (const r of results) expect(Buffer.from(r.event.body).equals(Buffer.from(event.body))).toBe(true)
+        for (const r of results)
+          expect(Buffer.from(r.event.body).equals(Buffer.from(event.body))).toBe(true)
         expect(await a.listDeliveries(results[0]!.event.id)).toHaveLength(2)
       }
       const count = await adminPool().query(`SELECT count(*)::int AS n FROM "${schema}".events`)
@@ -112,16 +145,28 @@ if (POSTGRES_URL === undefined) {
       const schema = await testSchema(FILE)
       const [a, b] = [await open({ schema }), await open({ schema })]
       await a.migrate()
-      await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).ingest(makeEvent({ receivedAt: new Date(1_000) }), ['x'])))
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          (i % 2 ? a : b).ingest(makeEvent({ receivedAt: new Date(1_000) }), ['x']),
+        ),
+      )
       const seen: string[] = []
       await Promise.all(
         Array.from({ length: 6 }, async (_, w) => {
           const store = w % 2 ? a : b
           for (;;) {
-            const batch = await store.claimDue({ workerId: `w${w}`, limit: 9, leaseMs: 60_000, now: new Date(2_000) })
+            const batch = await store.claimDue({
+              workerId: `w${w}`,
+              limit: 9,
+              leaseMs: 60_000,
+              now: new Date(2_000),
+            })
             if (batch.length === 0) return
             seen.push(...batch.map((d) => d.id))
-            for (const d of batch) await store.recordAttempt(d.leaseToken, makeAttempt({ startedAt: new Date(2_000) }), { kind: 'done' })
+            for (const d of batch)
+              await store.recordAttempt(d.leaseToken, makeAttempt({ startedAt: new Date(2_000) }), {
+                kind: 'done',
+              })
           }
         }),
       )
@@ -142,9 +187,15 @@ if (POSTGRES_URL === undefined) {
       })
       await storage.migrate()
       const answeredAfter: number[] = []
-      await Promise.all(Array.from({ length: 35 }, (_, i) => storage.ingest(makeEvent()).then(() => (answeredAfter[i] = committed))))
+      await Promise.all(
+        Array.from({ length: 35 }, (_, i) =>
+          storage.ingest(makeEvent()).then(() => (answeredAfter[i] = committed)),
+        ),
+      )
       expect(sizes).toEqual([10, 10, 10, 5])
-      answeredAfter.forEach((seen, i) => expect(seen).toBeGreaterThanOrEqual(Math.min(35, (Math.floor(i / 10) + 1) * 10)))
+      answeredAfter.forEach((seen, i) =>
+        expect(seen).toBeGreaterThanOrEqual(Math.min(35, (Math.floor(i / 10) + 1) * 10)),
+      )
     })
 
     it('maxBatchBytes splits batches of large bodies', async () => {
@@ -155,21 +206,32 @@ if (POSTGRES_URL === undefined) {
       const results = await Promise.all(events.map((e) => storage.ingest(e)))
       expect(Math.max(...sizes)).toBeLessThanOrEqual(2)
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(6)
-      for (const [i, r] of results.entries()) expect(await storage.getEvent(r.event.id)).toEqual({ id: r.event.id, ...events[i]! })
+      for (const [i, r] of results.entries())
+        expect(await storage.getEvent(r.event.id)).toEqual({ id: r.event.id, ...events[i]! })
     })
 
     it('stores U+0000 in event text fields escaped with U+FFFF (text cannot hold it) and reads them back as given (issue 12)', async () => {
       const schema = await testSchema(FILE)
       const storage = await open({ schema })
       await storage.migrate()
-      const nul = makeEvent({ dedupeKey: 'k\u0000', providerEventId: 'k\u0000', eventType: 'bad\u0000type' })
+      const nul = makeEvent({
+        dedupeKey: 'k\u0000',
+        providerEventId: 'k\u0000',
+        eventType: 'bad\u0000type',
+      })
       // U+FFFF is the escape character: a key holding it never collides with an escaped U+0000.
-      const escapeLookalike = makeEvent({ dedupeKey: 'k\uFFFF0', providerEventId: undefined, eventType: '\uFFFF\uFFFF' })
+      const escapeLookalike = makeEvent({
+        dedupeKey: 'k\uFFFF0',
+        providerEventId: undefined,
+        eventType: '\uFFFF\uFFFF',
+      })
       const [a, b] = await Promise.all([storage.ingest(nul), storage.ingest(escapeLookalike)])
       expect([a.duplicate, b.duplicate]).toEqual([false, false])
       expect(await storage.getEvent(a.event.id)).toEqual({ id: a.event.id, ...nul })
       expect(await storage.getEvent(b.event.id)).toEqual({ id: b.event.id, ...escapeLookalike })
-      const { rows } = await adminPool().query(`SELECT dedupe_key, event_type FROM "${schema}".events ORDER BY seq`)
+      const { rows } = await adminPool().query(
+        `SELECT dedupe_key, event_type FROM "${schema}".events ORDER BY seq`,
+      )
       expect(rows).toEqual([
         { dedupe_key: 'k\uFFFF0', event_type: 'bad\uFFFF0type' },
         { dedupe_key: 'k\uFFFF\uFFFF0', event_type: '\uFFFF\uFFFF\uFFFF\uFFFF' },
@@ -183,8 +245,15 @@ if (POSTGRES_URL === undefined) {
     it('a lone surrogate (no UTF-8 form) is stored as U+FFFD and answered as stored, without failing the batch', async () => {
       const storage = await open()
       await storage.migrate()
-      const odd = makeEvent({ eventType: 'push\ud800', providerEventId: '\udc00x', headers: { 'x-a': 'ok' } })
-      const [bad, good] = await Promise.all([storage.ingest(odd, ['d']), storage.ingest(makeEvent())])
+      const odd = makeEvent({
+        eventType: 'push\ud800',
+        providerEventId: '\udc00x',
+        headers: { 'x-a': 'ok' },
+      })
+      const [bad, good] = await Promise.all([
+        storage.ingest(odd, ['d']),
+        storage.ingest(makeEvent()),
+      ])
       expect(bad.event.eventType).toBe('push\uFFFD')
       expect(bad.event.providerEventId).toBe('\uFFFDx')
       expect(await storage.getEvent(bad.event.id)).toEqual(bad.event)
@@ -213,7 +282,12 @@ if (POSTGRES_URL === undefined) {
       expect(wakes).toBe(before + 1)
 
       await ingester.ingest(makeEvent()) // no deliveries: no notification
-      const claimed = await ingester.claimDue({ workerId: 'w', limit: 1, leaseMs: 1, now: new Date(Date.now() + 10_000) })
+      const claimed = await ingester.claimDue({
+        workerId: 'w',
+        limit: 1,
+        leaseMs: 1,
+        now: new Date(Date.now() + 10_000),
+      })
       expect(claimed).toHaveLength(1)
       connected = next()
       expect(await ingester.reapExpiredLeases(new Date(Date.now() + 20_000))).toBe(1)
@@ -245,7 +319,11 @@ if (POSTGRES_URL === undefined) {
         const port = await proxy.start()
         const errors: Error[] = []
         try {
-          const storage = await open({ connectionString: urlVia('127.0.0.1', port), connectionTimeoutMs: 1_000, onError: (e) => errors.push(e) })
+          const storage = await open({
+            connectionString: urlVia('127.0.0.1', port),
+            connectionTimeoutMs: 1_000,
+            onError: (e) => errors.push(e),
+          })
           await storage.migrate()
           const kept = await storage.ingest(makeEvent())
           await storage.checkWritable()
@@ -253,7 +331,10 @@ if (POSTGRES_URL === undefined) {
           // Cut: open connections are reset (idle ones in the pool too), new ones refused.
           await proxy.cut()
           const events = Array.from({ length: 5 }, () => makeEvent({ body: nastyBytes(200) }))
-          const settled = await Promise.allSettled([...events.map((e) => storage.ingest(e, ['d'])), storage.recordRejection(makeRejection())])
+          const settled = await Promise.allSettled([
+            ...events.map((e) => storage.ingest(e, ['d'])),
+            storage.recordRejection(makeRejection()),
+          ])
           expect(settled.map((r) => r.status)).toEqual(Array(6).fill('rejected'))
           for (const r of settled) {
             const reason = (r as PromiseRejectedResult).reason as StorageUnavailableError
@@ -262,9 +343,15 @@ if (POSTGRES_URL === undefined) {
             expect(reason.message).not.toContain('postgres://')
           }
           await expect(storage.checkWritable()).rejects.toBeInstanceOf(StorageUnavailableError)
-          await expect(storage.getEvent(kept.event.id)).rejects.toBeInstanceOf(StorageUnavailableError)
-          await expect(storage.claimDue({ workerId: 'w', limit: 5, leaseMs: 1000, now: new Date() })).rejects.toBeInstanceOf(StorageUnavailableError)
-          await expect(storage.requeue(kept.event.id)).rejects.toBeInstanceOf(StorageUnavailableError)
+          await expect(storage.getEvent(kept.event.id)).rejects.toBeInstanceOf(
+            StorageUnavailableError,
+          )
+          await expect(
+            storage.claimDue({ workerId: 'w', limit: 5, leaseMs: 1000, now: new Date() }),
+          ).rejects.toBeInstanceOf(StorageUnavailableError)
+          await expect(storage.requeue(kept.event.id)).rejects.toBeInstanceOf(
+            StorageUnavailableError,
+          )
 
           // Back: the same storage, not reopened, stores the very same events as new, once each.
           await proxy.restore()
@@ -282,7 +369,10 @@ if (POSTGRES_URL === undefined) {
         const proxy = new TcpProxy(serverAddress())
         const port = await proxy.start()
         try {
-          const storage = await open({ connectionString: urlVia('127.0.0.1', port), connectionTimeoutMs: 1_000 })
+          const storage = await open({
+            connectionString: urlVia('127.0.0.1', port),
+            connectionTimeoutMs: 1_000,
+          })
           await storage.migrate()
           await storage.checkWritable()
           // Partition: the statement is sent but nothing comes back; then the connection is reset.
@@ -292,7 +382,8 @@ if (POSTGRES_URL === undefined) {
           await proxy.restore()
           const settled = await Promise.allSettled(inFlight)
           expect(settled.map((r) => r.status)).toEqual(Array(4).fill('rejected'))
-          for (const r of settled) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError)
+          for (const r of settled)
+            expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError)
           const after = await storage.ingest(makeEvent())
           expect(await storage.getEvent(after.event.id)).toEqual(after.event)
         } finally {
@@ -304,12 +395,21 @@ if (POSTGRES_URL === undefined) {
         const proxy = new TcpProxy(serverAddress())
         const port = await proxy.start()
         try {
-          const storage = await open({ connectionString: urlVia('127.0.0.1', port), connectionTimeoutMs: 300, queryTimeoutMs: 300 })
+          const storage = await open({
+            connectionString: urlVia('127.0.0.1', port),
+            connectionTimeoutMs: 300,
+            queryTimeoutMs: 300,
+          })
           await storage.migrate()
           proxy.blackhole()
-          const settled = await Promise.allSettled([storage.ingest(makeEvent()), storage.checkWritable(), storage.listEvents({})])
+          const settled = await Promise.allSettled([
+            storage.ingest(makeEvent()),
+            storage.checkWritable(),
+            storage.listEvents({}),
+          ])
           expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
-          for (const r of settled) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError)
+          for (const r of settled)
+            expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError)
           await proxy.restore()
           await expect(storage.checkWritable()).resolves.toBeUndefined()
           expect((await storage.ingest(makeEvent())).duplicate).toBe(false)
@@ -323,7 +423,11 @@ if (POSTGRES_URL === undefined) {
         const port = await proxy.start()
         try {
           const schema = await testSchema(FILE)
-          const worker = await open({ schema, connectionString: urlVia('127.0.0.1', port), connectionTimeoutMs: 500 })
+          const worker = await open({
+            schema,
+            connectionString: urlVia('127.0.0.1', port),
+            connectionTimeoutMs: 500,
+          })
           const ingester = await open({ schema })
           await ingester.migrate()
           let wakes = 0
@@ -363,10 +467,18 @@ if (POSTGRES_URL === undefined) {
 
     it('rejects bad options with TypeError/RangeError', () => {
       expect(() => createPostgresStorage({})).toThrow(TypeError)
-      expect(() => createPostgresStorage({ connectionString: url, schema: 'Bad-Name' })).toThrow(TypeError)
-      expect(() => createPostgresStorage({ connectionString: url, schema: 'x'.repeat(64) })).toThrow(TypeError)
-      expect(() => createPostgresStorage({ connectionString: url, poolSize: 0 })).toThrow(RangeError)
-      expect(() => createPostgresStorage({ connectionString: url, pool: adminPool() })).toThrow(TypeError)
+      expect(() => createPostgresStorage({ connectionString: url, schema: 'Bad-Name' })).toThrow(
+        TypeError,
+      )
+      expect(() =>
+        createPostgresStorage({ connectionString: url, schema: 'x'.repeat(64) }),
+      ).toThrow(TypeError)
+      expect(() => createPostgresStorage({ connectionString: url, poolSize: 0 })).toThrow(
+        RangeError,
+      )
+      expect(() => createPostgresStorage({ connectionString: url, pool: adminPool() })).toThrow(
+        TypeError,
+      )
     })
   })
 }

@@ -21,7 +21,8 @@ function heldSync() {
   const calls: { fd: number; done: (error: NodeJS.ErrnoException | null) => void }[] = []
   return {
     calls,
-    syncWal: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => void calls.push({ fd, done }),
+    syncWal: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) =>
+      void calls.push({ fd, done }),
   }
 }
 
@@ -38,7 +39,9 @@ function track<T>(promise: Promise<T>) {
   return state
 }
 
-async function open(syncWal?: ReturnType<typeof heldSync>['syncWal']): Promise<{ storage: Storage; path: string }> {
+async function open(
+  syncWal?: ReturnType<typeof heldSync>['syncWal'],
+): Promise<{ storage: Storage; path: string }> {
   const path = join(root, `case-${++files}`, 'hookgate.db')
   const storage = createSqliteStorage({ path, ...(syncWal === undefined ? {} : { syncWal }) })
   await storage.migrate()
@@ -62,7 +65,10 @@ describe('sqlite storage: WAL sync off the main thread', () => {
 
     sync.calls[0]!.done(null)
     await tick()
-    expect(ingest).toMatchObject({ settled: true, value: { duplicate: false, event: { dedupeKey: event.dedupeKey } } })
+    expect(ingest).toMatchObject({
+      settled: true,
+      value: { duplicate: false, event: { dedupeKey: event.dedupeKey } },
+    })
     const closing = storage.close()
     await tick()
     await closing
@@ -128,7 +134,11 @@ describe('sqlite storage: WAL sync off the main thread', () => {
     await expect(storage.ingest(makeEvent())).rejects.toThrow(/closed/)
     sync.calls[0]!.done(null)
     await tick()
-    expect([ingest.settled, ingest.error, ingest.value?.duplicate]).toEqual([true, undefined, false])
+    expect([ingest.settled, ingest.error, ingest.value?.duplicate]).toEqual([
+      true,
+      undefined,
+      false,
+    ])
     expect([closing.settled, closing.error]).toEqual([true, undefined])
   })
 
@@ -139,7 +149,8 @@ describe('sqlite storage: WAL sync off the main thread', () => {
     await storage.close()
     const again = createSqliteStorage({ path })
     await again.migrate()
-    for (const result of results) expect(await again.getEvent(result.event.id)).toMatchObject({ id: result.event.id })
+    for (const result of results)
+      expect(await again.getEvent(result.event.id)).toMatchObject({ id: result.event.id })
     await again.close()
   })
 
@@ -152,4 +163,3 @@ describe('sqlite storage: WAL sync off the main thread', () => {
     await storage.close()
   })
 })
-

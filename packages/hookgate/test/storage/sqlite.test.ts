@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createSqliteStorage, SQLITE_MIGRATIONS, type SqliteStorageOptions } from '../../src/storage/sqlite/index.ts'
+import {
+  createSqliteStorage,
+  SQLITE_MIGRATIONS,
+  type SqliteStorageOptions,
+} from '../../src/storage/sqlite/index.ts'
 import { runMigrations } from '../../src/storage/sqlite/migrations/index.ts'
 import { StorageUnavailableError, type Storage } from '../../src/storage/types.ts'
 import { defineStorageSuite, makeEvent, makeRejection, nastyBytes } from './suite.ts'
@@ -24,7 +28,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 function schemaOf(path: string): string {
   const db = new Database(path, { readonly: true })
   try {
-    const objects = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all()
+    const objects = db
+      .prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name')
+      .all()
     const migrations = db.prepare('SELECT id FROM schema_migrations ORDER BY id').all()
     return JSON.stringify({ objects, migrations }, null, 1)
   } finally {
@@ -60,12 +66,20 @@ const schemaParity = {
   },
 }
 
-defineStorageSuite('sqlite :memory:', async (options) => createSqliteStorage({ path: ':memory:', ...options }), {
-  schemaParity,
-})
-defineStorageSuite('sqlite file', async (options) => createSqliteStorage({ path: newPath(), ...options }), {
-  schemaParity,
-})
+defineStorageSuite(
+  'sqlite :memory:',
+  async (options) => createSqliteStorage({ path: ':memory:', ...options }),
+  {
+    schemaParity,
+  },
+)
+defineStorageSuite(
+  'sqlite file',
+  async (options) => createSqliteStorage({ path: newPath(), ...options }),
+  {
+    schemaParity,
+  },
+)
 
 describe('sqlite storage', () => {
   const opened: Storage[] = []
@@ -145,7 +159,9 @@ describe('sqlite storage', () => {
     expect(storage.stats.commits - before.commits).toBe(4)
     expect(storage.stats.committedEvents - before.committedEvents).toBe(35)
     // Caller i is in batch floor(i / 10); it must only hear back once that whole batch committed.
-    committedWhenAnswered.forEach((seen, i) => expect(seen).toBeGreaterThanOrEqual(Math.min(35, (Math.floor(i / 10) + 1) * 10)))
+    committedWhenAnswered.forEach((seen, i) =>
+      expect(seen).toBeGreaterThanOrEqual(Math.min(35, (Math.floor(i / 10) + 1) * 10)),
+    )
   })
 
   it('an onCommit callback that throws does not fail the committed callers', async () => {
@@ -215,7 +231,8 @@ describe('sqlite storage', () => {
     const events = [makeEvent(), makeEvent({ sourceId: 'boom' }), makeEvent()]
     const settled = await Promise.allSettled(events.map((e) => storage.ingest(e)))
     expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
-    for (const r of settled) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError)
+    for (const r of settled)
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError)
 
     // The next batch, on the same connection, must not carry the half-done transaction with it.
     const later = await storage.ingest(makeEvent())
@@ -263,7 +280,9 @@ describe('sqlite storage', () => {
     const mountPoint = join(root, `tmpfs-${++files}`)
     mkdirSync(mountPoint)
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=768k', 'tmpfs', mountPoint], { stdio: 'ignore' })
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=768k', 'tmpfs', mountPoint], {
+        stdio: 'ignore',
+      })
     } catch {
       ctx.skip('mounting a tmpfs needs root and CAP_SYS_ADMIN')
     }
@@ -286,8 +305,15 @@ describe('sqlite storage', () => {
         closeSync(fd)
       }
 
-      const events = [makeEvent({ body: nastyBytes(100) }), makeEvent({ body: nastyBytes(50_000) }), makeEvent()]
-      const settled = await Promise.allSettled([...events.map((e) => storage!.ingest(e)), storage.checkWritable()])
+      const events = [
+        makeEvent({ body: nastyBytes(100) }),
+        makeEvent({ body: nastyBytes(50_000) }),
+        makeEvent(),
+      ]
+      const settled = await Promise.allSettled([
+        ...events.map((e) => storage!.ingest(e)),
+        storage.checkWritable(),
+      ])
       expect(settled.map((r) => r.status)).toEqual(Array(4).fill('rejected'))
       for (const r of settled) {
         expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError)

@@ -81,7 +81,9 @@ export function nastyBytes(size: number): Uint8Array {
 function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(actual).toBeInstanceOf(Uint8Array)
   expect(actual.byteLength).toBe(expected.byteLength)
-  expect(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected))).toBe(true)
+  expect(
+    Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected)),
+  ).toBe(true)
 }
 
 /** The stored form of `event` under `id`: what getEvent must return. */
@@ -110,7 +112,11 @@ async function allPages<T extends { id: string }>(
  * @param name shown in the test names, e.g. `sqlite :memory:`
  * @param create a new, empty, unmigrated store per call
  */
-export function defineStorageSuite(name: string, create: StorageFactory, options: StorageSuiteOptions = {}): void {
+export function defineStorageSuite(
+  name: string,
+  create: StorageFactory,
+  options: StorageSuiteOptions = {},
+): void {
   describe(`storage conformance: ${name}`, () => {
     const open: Storage[] = []
 
@@ -175,7 +181,12 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
 
       it('keeps an empty body empty and absent optional fields absent', async () => {
         const storage = await fresh()
-        const event = makeEvent({ providerEventId: undefined, eventType: undefined, headers: {}, body: new Uint8Array(0) })
+        const event = makeEvent({
+          providerEventId: undefined,
+          eventType: undefined,
+          headers: {},
+          body: new Uint8Array(0),
+        })
         const { event: saved } = await storage.ingest(event)
         const got = await storage.getEvent(saved.id)
         expect(got).toEqual(stored(saved.id, event))
@@ -204,9 +215,15 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         const storage = await fresh()
         const good = [makeEvent(), makeEvent()]
         const bad = makeEvent({ body: 'not bytes' as unknown as Uint8Array })
-        const results = await Promise.allSettled([storage.ingest(good[0]!), storage.ingest(bad), storage.ingest(good[1]!)])
+        const results = await Promise.allSettled([
+          storage.ingest(good[0]!),
+          storage.ingest(bad),
+          storage.ingest(good[1]!),
+        ])
         expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
-        expect((results[1] as PromiseRejectedResult).reason).not.toBeInstanceOf(StorageUnavailableError)
+        expect((results[1] as PromiseRejectedResult).reason).not.toBeInstanceOf(
+          StorageUnavailableError,
+        )
         expect((await storage.listEvents({})).items).toHaveLength(2)
       })
     })
@@ -217,7 +234,11 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         const first = makeEvent({ dedupeKey: 'evt_same' })
         const a = await storage.ingest(first)
         // A retry by the provider: same key, other arrival time, headers and even body.
-        const retry = makeEvent({ dedupeKey: 'evt_same', headers: { retry: '1' }, body: nastyBytes(64) })
+        const retry = makeEvent({
+          dedupeKey: 'evt_same',
+          headers: { retry: '1' },
+          body: nastyBytes(64),
+        })
         const b = await storage.ingest(retry)
         expect(a.duplicate).toBe(false)
         expect(b.duplicate).toBe(true)
@@ -254,14 +275,20 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
       it('many concurrent distinct ingests are all stored, sharing commits', async () => {
         const storage = await fresh()
         const before = { ...storage.stats }
-        const events = Array.from({ length: 300 }, (_, i) => makeEvent({ sourceId: i % 2 === 0 ? 'src-a' : 'src-b' }))
+        const events = Array.from({ length: 300 }, (_, i) =>
+          makeEvent({ sourceId: i % 2 === 0 ? 'src-a' : 'src-b' }),
+        )
         const results = await Promise.all(events.map((e) => storage.ingest(e)))
         expect(results.every((r) => !r.duplicate)).toBe(true)
         expect(new Set(results.map((r) => r.event.id)).size).toBe(300)
         for (const i of [0, 1, 150, 299]) {
-          expect(await storage.getEvent(results[i]!.event.id)).toEqual(stored(results[i]!.event.id, events[i]!))
+          expect(await storage.getEvent(results[i]!.event.id)).toEqual(
+            stored(results[i]!.event.id, events[i]!),
+          )
         }
-        const listed = await allPages((cursor) => storage.listEvents({ limit: 500, ...(cursor ? { cursor } : {}) }))
+        const listed = await allPages((cursor) =>
+          storage.listEvents({ limit: 500, ...(cursor ? { cursor } : {}) }),
+        )
         expect(new Set(listed.ids)).toEqual(new Set(results.map((r) => r.event.id)))
 
         const commits = storage.stats.commits - before.commits
@@ -281,18 +308,27 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         }
         const newestFirst = ids.map((x) => x.id).reverse()
 
-        const all = await allPages((cursor) => storage.listEvents({ limit: 7, ...(cursor ? { cursor } : {}) }))
+        const all = await allPages((cursor) =>
+          storage.listEvents({ limit: 7, ...(cursor ? { cursor } : {}) }),
+        )
         expect(all.ids).toEqual(newestFirst)
         expect(all.pages).toBe(6)
 
         // An exact multiple of the limit: the last full page says there is no more.
-        const exact = await allPages((cursor) => storage.listEvents({ limit: 8, ...(cursor ? { cursor } : {}) }))
+        const exact = await allPages((cursor) =>
+          storage.listEvents({ limit: 8, ...(cursor ? { cursor } : {}) }),
+        )
         expect(exact.ids).toEqual(newestFirst)
         expect(exact.pages).toBe(5)
 
         for (const sourceId of ['src-a', 'src-b']) {
-          const expected = ids.filter((x) => x.sourceId === sourceId).map((x) => x.id).reverse()
-          const got = await allPages((cursor) => storage.listEvents({ sourceId, limit: 4, ...(cursor ? { cursor } : {}) }))
+          const expected = ids
+            .filter((x) => x.sourceId === sourceId)
+            .map((x) => x.id)
+            .reverse()
+          const got = await allPages((cursor) =>
+            storage.listEvents({ sourceId, limit: 4, ...(cursor ? { cursor } : {}) }),
+          )
           expect(got.ids).toEqual(expected)
         }
         expect((await storage.listEvents({ sourceId: 'nope' })).items).toEqual([])
@@ -304,7 +340,9 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         for (let i = 0; i < 10; i++) older.push((await storage.ingest(makeEvent())).event.id)
         const first = await storage.listEvents({ limit: 4 })
         await Promise.all(Array.from({ length: 5 }, () => storage.ingest(makeEvent())))
-        const rest = await allPages((cursor) => storage.listEvents({ limit: 4, cursor: cursor ?? first.nextCursor! }))
+        const rest = await allPages((cursor) =>
+          storage.listEvents({ limit: 4, cursor: cursor ?? first.nextCursor! }),
+        )
         expect([...first.items.map((e) => e.id), ...rest.ids]).toEqual(older.reverse())
       })
 
@@ -335,7 +373,12 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
           await storage.recordRejection(r)
           recorded.push(r)
         }
-        const noAddress = makeRejection({ remoteAddress: undefined, status: 413, reason: 'body_too_large', headers: {} })
+        const noAddress = makeRejection({
+          remoteAddress: undefined,
+          status: 413,
+          reason: 'body_too_large',
+          headers: {},
+        })
         await storage.recordRejection(noAddress)
 
         const page = await storage.listRejections({ limit: 1 })
@@ -345,10 +388,15 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         expect(newest).toEqual({ id: newest.id, ...noAddress })
         expect(newest.remoteAddress).toBeUndefined()
 
-        const all = await allPages((cursor) => storage.listRejections({ limit: 3, ...(cursor ? { cursor } : {}) }))
+        const all = await allPages((cursor) =>
+          storage.listRejections({ limit: 3, ...(cursor ? { cursor } : {}) }),
+        )
         expect(all.ids).toHaveLength(10)
         const full = (await storage.listRejections({ limit: 500 })).items
-        expect(full.map((r) => r.message)).toEqual([noAddress.message, ...recorded.map((r) => r.message).reverse()])
+        expect(full.map((r) => r.message)).toEqual([
+          noAddress.message,
+          ...recorded.map((r) => r.message).reverse(),
+        ])
         expect(full.map((r) => r.id)).toEqual(all.ids)
 
         const onlyB = await storage.listRejections({ sourceId: 'src-b', limit: 500 })
@@ -368,9 +416,21 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         const notDiagnosed = makeRejection({ diagnosed: false })
         const notSignature = makeRejection({ status: 403, reason: 'ip_not_allowed' })
         const body = nastyBytes(300)
-        const captured = { method: 'POST', url: 'https://hooks.example/webhooks/src-a', body, truncated: true, sealed: 'v1.AAAA.BBBB' }
-        const withCapture = makeRejection({ diagnosed: true, diagnosis: hints.slice(0, 1), captured, bodySize: 70_000 })
-        for (const r of [diagnosed, none, notDiagnosed, notSignature, withCapture]) await storage.recordRejection(r)
+        const captured = {
+          method: 'POST',
+          url: 'https://hooks.example/webhooks/src-a',
+          body,
+          truncated: true,
+          sealed: 'v1.AAAA.BBBB',
+        }
+        const withCapture = makeRejection({
+          diagnosed: true,
+          diagnosis: hints.slice(0, 1),
+          captured,
+          bodySize: 70_000,
+        })
+        for (const r of [diagnosed, none, notDiagnosed, notSignature, withCapture])
+          await storage.recordRejection(r)
 
         const items = (await storage.listRejections({ limit: 500 })).items
         const { captured: _omitted, ...summary } = withCapture
@@ -386,7 +446,12 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
 
         const detail = await storage.getRejection(items[0]!.id)
         expect(detail).toBeDefined()
-        expect(detail!.captured).toMatchObject({ method: 'POST', url: captured.url, truncated: true, sealed: captured.sealed })
+        expect(detail!.captured).toMatchObject({
+          method: 'POST',
+          url: captured.url,
+          truncated: true,
+          sealed: captured.sealed,
+        })
         expectSameBytes(detail!.captured!.body, body)
         expect(detail).toEqual({ id: items[0]!.id, ...withCapture, capturedBytes: 300 })
         // A rejection without a capture has none; an unknown id is undefined.
@@ -396,17 +461,39 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         expect(await storage.getRejection('rej_unknown')).toBeUndefined()
         expect(await storage.getRejection('rej_\u0000')).toBeUndefined()
         // An empty captured body is a capture (not "none"); no sealed headers is undefined.
-        await storage.recordRejection(makeRejection({ captured: { method: 'POST', url: '/x', body: new Uint8Array(), truncated: false, sealed: undefined } }))
+        await storage.recordRejection(
+          makeRejection({
+            captured: {
+              method: 'POST',
+              url: '/x',
+              body: new Uint8Array(),
+              truncated: false,
+              sealed: undefined,
+            },
+          }),
+        )
         const empty = (await storage.listRejections({ limit: 1 })).items[0]!
         expect(empty.capturedBytes).toBe(0)
-        expect((await storage.getRejection(empty.id))!.captured).toEqual({ method: 'POST', url: '/x', body: new Uint8Array(), truncated: false, sealed: undefined })
+        expect((await storage.getRejection(empty.id))!.captured).toEqual({
+          method: 'POST',
+          url: '/x',
+          body: new Uint8Array(),
+          truncated: false,
+          sealed: undefined,
+        })
       })
 
       it('captured requests are pruned with their rejections by maxRejections', async () => {
         const storage = await fresh({ maxRejections: 3 })
         const ids: string[] = []
         for (let i = 0; i < 5; i++) {
-          const captured = { method: 'POST', url: '/w', body: new TextEncoder().encode(`body ${i}`), truncated: false, sealed: undefined }
+          const captured = {
+            method: 'POST',
+            url: '/w',
+            body: new TextEncoder().encode(`body ${i}`),
+            truncated: false,
+            sealed: undefined,
+          }
           await storage.recordRejection(makeRejection({ diagnosed: false, captured }))
           ids.push((await storage.listRejections({ limit: 1 })).items[0]!.id)
         }
@@ -445,7 +532,11 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
       it('checkWritable() resolves on a healthy store', async () => {
         const storage = await fresh()
         await expect(storage.checkWritable()).resolves.toBeUndefined()
-        await Promise.all([storage.checkWritable(), storage.ingest(makeEvent()), storage.checkWritable()])
+        await Promise.all([
+          storage.checkWritable(),
+          storage.ingest(makeEvent()),
+          storage.checkWritable(),
+        ])
       })
 
       it('close() commits what is queued; afterwards every call rejects with StorageUnavailableError', async () => {
@@ -459,9 +550,13 @@ export function defineStorageSuite(name: string, create: StorageFactory, options
         expect(result.duplicate).toBe(false)
         await expect(rejection).resolves.toBeUndefined()
         await expect(storage.ingest(makeEvent())).rejects.toBeInstanceOf(StorageUnavailableError)
-        await expect(storage.recordRejection(makeRejection())).rejects.toBeInstanceOf(StorageUnavailableError)
+        await expect(storage.recordRejection(makeRejection())).rejects.toBeInstanceOf(
+          StorageUnavailableError,
+        )
         await expect(storage.checkWritable()).rejects.toBeInstanceOf(StorageUnavailableError)
-        await expect(storage.getEvent(result.event.id)).rejects.toBeInstanceOf(StorageUnavailableError)
+        await expect(storage.getEvent(result.event.id)).rejects.toBeInstanceOf(
+          StorageUnavailableError,
+        )
         await storage.close() // idempotent
       })
     })
@@ -489,7 +584,11 @@ const retryAt = (ms: number): NextStep => ({ kind: 'retry', at: at(ms) })
 
 /** The delivery cases of the contract (STYLE 3.4): leases, attempts, replay, destination state. */
 function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise<Storage>): void {
-  const claim = (storage: Storage, nowMs: number, extra: { limit?: number; leaseMs?: number; destinationIds?: string[]; workerId?: string } = {}) =>
+  const claim = (
+    storage: Storage,
+    nowMs: number,
+    extra: { limit?: number; leaseMs?: number; destinationIds?: string[]; workerId?: string } = {},
+  ) =>
     storage.claimDue({
       workerId: extra.workerId ?? 'w1',
       limit: extra.limit ?? 100,
@@ -507,7 +606,12 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       expect(deliveries.map((d) => d.destinationId).sort()).toEqual(['audit', 'billing'])
       for (const d of deliveries) {
         expect(d.id).toMatch(/^dlv_[0-9a-z]+$/)
-        expect(d).toMatchObject({ eventId: saved.id, status: 'pending', attempts: 0, attemptLog: [] })
+        expect(d).toMatchObject({
+          eventId: saved.id,
+          status: 'pending',
+          attempts: 0,
+          attemptLog: [],
+        })
         expect(d.nextAttemptAt).toEqual(at(-5_000))
         expect(d.createdAt).toEqual(at(-5_000))
         expect(d.leaseExpiresAt).toBeUndefined()
@@ -529,9 +633,13 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       const again = await storage.ingest(event, ['a', 'b', 'c'])
       expect(again.duplicate).toBe(true)
       const concurrent = makeEvent()
-      const results = await Promise.all(Array.from({ length: 20 }, () => storage.ingest(concurrent, ['a', 'b'])))
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => storage.ingest(concurrent, ['a', 'b'])),
+      )
       expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
-      expect((await storage.listDeliveries(first.event.id)).map((d) => d.destinationId).sort()).toEqual(['a', 'b'])
+      expect(
+        (await storage.listDeliveries(first.event.id)).map((d) => d.destinationId).sort(),
+      ).toEqual(['a', 'b'])
       expect(await storage.listDeliveries(results[0]!.event.id)).toHaveLength(2)
       const claimed = await claim(storage, 0)
       expect(claimed).toHaveLength(4)
@@ -577,8 +685,10 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       const aOrC = await claim(storage, 0, { destinationIds: ['a', 'c'] })
       expect(aOrC.map((d) => d.destinationId).sort()).toEqual(['a', 'a', 'c'])
       expect(await claim(storage, 0, { destinationIds: [] })).toEqual([])
-      for (const limit of [0, 1001, 1.5]) await expect(claim(storage, 0, { limit })).rejects.toThrow(RangeError)
-      for (const leaseMs of [0, -5, 2.5]) await expect(claim(storage, 0, { leaseMs })).rejects.toThrow(RangeError)
+      for (const limit of [0, 1001, 1.5])
+        await expect(claim(storage, 0, { limit })).rejects.toThrow(RangeError)
+      for (const leaseMs of [0, -5, 2.5])
+        await expect(claim(storage, 0, { leaseMs })).rejects.toThrow(RangeError)
     })
 
     it('N concurrent claimers never double-claim', async () => {
@@ -615,7 +725,9 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
 
       expect(await storage.recordAttempt(first!.leaseToken, makeAttempt(), DONE)).toBe('lease_lost')
       expect(await storage.listAttempts(first!.id)).toEqual([])
-      expect(await storage.recordAttempt(second!.leaseToken, makeAttempt({ statusCode: 200 }), DONE)).toBe('recorded')
+      expect(
+        await storage.recordAttempt(second!.leaseToken, makeAttempt({ statusCode: 200 }), DONE),
+      ).toBe('recorded')
       const [delivered] = await storage.listDeliveries(first!.eventId)
       expect(delivered!.status).toBe('delivered')
       expect(delivered!.attemptLog.map((a) => a.workerId)).toEqual(['w2'])
@@ -633,7 +745,9 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       const [reaped] = await storage.listDeliveries(claimed[0]!.eventId)
       expect(reaped).toMatchObject({ status: 'pending', attempts: 0, leaseExpiresAt: undefined })
       expect(reaped!.nextAttemptAt!.getTime()).toBeLessThanOrEqual(at(5_000).getTime())
-      expect(await storage.recordAttempt(claimed[0]!.leaseToken, makeAttempt(), DONE)).toBe('lease_lost')
+      expect(await storage.recordAttempt(claimed[0]!.leaseToken, makeAttempt(), DONE)).toBe(
+        'lease_lost',
+      )
       expect(await claim(storage, 5_000)).toHaveLength(2)
     })
   })
@@ -645,7 +759,12 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       const big = nastyBytes(10_000)
 
       const [c1] = await claim(storage, 0)
-      const a1 = makeAttempt({ startedAt: at(0), durationMs: 40, statusCode: 503, responseBody: big })
+      const a1 = makeAttempt({
+        startedAt: at(0),
+        durationMs: 40,
+        statusCode: 503,
+        responseBody: big,
+      })
       expect(await storage.recordAttempt(c1!.leaseToken, a1, retryAt(5_000))).toBe('recorded')
       // The lease is released by the first record: a second record with the same token is refused.
       expect(await storage.recordAttempt(c1!.leaseToken, makeAttempt(), DONE)).toBe('lease_lost')
@@ -657,12 +776,23 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
 
       const [c2] = await claim(storage, 5_000)
       expect(c2!.attempts).toBe(1)
-      const a2 = makeAttempt({ startedAt: at(5_000), durationMs: 15_000, statusCode: undefined, error: 'timeout: no response within 15000 ms', responseBody: undefined })
+      const a2 = makeAttempt({
+        startedAt: at(5_000),
+        durationMs: 15_000,
+        statusCode: undefined,
+        error: 'timeout: no response within 15000 ms',
+        responseBody: undefined,
+      })
       expect(await storage.recordAttempt(c2!.leaseToken, a2, retryAt(60_000))).toBe('recorded')
 
       const [c3] = await claim(storage, 60_000)
       expect(c3!.attempts).toBe(2)
-      const a3 = makeAttempt({ startedAt: at(60_000), durationMs: 3, statusCode: 410, responseBody: new Uint8Array(0) })
+      const a3 = makeAttempt({
+        startedAt: at(60_000),
+        durationMs: 3,
+        statusCode: 410,
+        responseBody: new Uint8Array(0),
+      })
       const dead: NextStep = { kind: 'dead', reason: 'destination answered 410 Gone' }
       expect(await storage.recordAttempt(c3!.leaseToken, a3, dead)).toBe('recorded')
       expect(await claim(storage, 10_000_000)).toEqual([])
@@ -674,14 +804,31 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
         expect(a.deliveryId).toBe(c1!.id)
         expect(a.workerId).toBe('w1')
       }
-      expect(attempts[0]).toMatchObject({ startedAt: at(0), durationMs: 40, statusCode: 503, error: undefined, next: retryAt(5_000) })
+      expect(attempts[0]).toMatchObject({
+        startedAt: at(0),
+        durationMs: 40,
+        statusCode: 503,
+        error: undefined,
+        next: retryAt(5_000),
+      })
       expectSameBytes(attempts[0]!.responseBody!, big.subarray(0, MAX_RESPONSE_BODY_BYTES))
-      expect(attempts[1]).toMatchObject({ statusCode: undefined, error: a2.error, responseBody: undefined, durationMs: 15_000, next: retryAt(60_000) })
+      expect(attempts[1]).toMatchObject({
+        statusCode: undefined,
+        error: a2.error,
+        responseBody: undefined,
+        durationMs: 15_000,
+        next: retryAt(60_000),
+      })
       expect(attempts[2]!.next).toEqual(dead)
       expectSameBytes(attempts[2]!.responseBody!, new Uint8Array(0))
 
       const [final] = await storage.listDeliveries(event.id)
-      expect(final).toMatchObject({ status: 'dead', attempts: 3, deadReason: dead.reason, nextAttemptAt: undefined })
+      expect(final).toMatchObject({
+        status: 'dead',
+        attempts: 3,
+        deadReason: dead.reason,
+        nextAttemptAt: undefined,
+      })
       expect(final!.completedAt).toEqual(at(60_003))
       expect(final!.attemptLog).toEqual(attempts)
       expect(await storage.listAttempts('dlv_00000000000000000000000000')).toEqual([])
@@ -691,11 +838,23 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       const storage = await fresh()
       const { event } = await storage.ingest(makeEvent(), ['a', 'b'])
       const claimed = await claim(storage, 0)
-      const ok = makeAttempt({ startedAt: at(100), durationMs: 7, statusCode: 204, responseBody: new Uint8Array(0) })
-      for (const d of claimed) expect(await storage.recordAttempt(d.leaseToken, ok, DONE)).toBe('recorded')
+      const ok = makeAttempt({
+        startedAt: at(100),
+        durationMs: 7,
+        statusCode: 204,
+        responseBody: new Uint8Array(0),
+      })
+      for (const d of claimed)
+        expect(await storage.recordAttempt(d.leaseToken, ok, DONE)).toBe('recorded')
       const deliveries = await storage.listDeliveries(event.id)
       for (const d of deliveries) {
-        expect(d).toMatchObject({ status: 'delivered', attempts: 1, completedAt: at(107), nextAttemptAt: undefined, deadReason: undefined })
+        expect(d).toMatchObject({
+          status: 'delivered',
+          attempts: 1,
+          completedAt: at(107),
+          nextAttemptAt: undefined,
+          deadReason: undefined,
+        })
       }
       expect(await claim(storage, 10_000_000)).toEqual([])
       expect(await storage.recordAttempt('no-such-lease', ok, DONE)).toBe('lease_lost')
@@ -703,10 +862,21 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
   })
 
   /** Claims everything due for `destinationIds` at `nowMs` and records `next` for each. */
-  async function settle(storage: Storage, nowMs: number, next: NextStep, statusCode = 200): Promise<ClaimedDelivery[]> {
+  async function settle(
+    storage: Storage,
+    nowMs: number,
+    next: NextStep,
+    statusCode = 200,
+  ): Promise<ClaimedDelivery[]> {
     const claimed = await claim(storage, nowMs)
     for (const d of claimed) {
-      expect(await storage.recordAttempt(d.leaseToken, makeAttempt({ startedAt: at(nowMs), statusCode }), next)).toBe('recorded')
+      expect(
+        await storage.recordAttempt(
+          d.leaseToken,
+          makeAttempt({ startedAt: at(nowMs), statusCode }),
+          next,
+        ),
+      ).toBe('recorded')
     }
     return claimed
   }
@@ -725,14 +895,23 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       const replays = deliveries.filter((d) => d.status === 'pending')
       expect(replays.map((d) => d.destinationId).sort()).toEqual(['a', 'b'])
       for (const r of replays) {
-        expect(r).toMatchObject({ attempts: 0, createdAt: at(1_000), nextAttemptAt: at(1_000), attemptLog: [] })
-        const original = deliveries.find((d) => d.destinationId === r.destinationId && d.status === 'delivered')!
+        expect(r).toMatchObject({
+          attempts: 0,
+          createdAt: at(1_000),
+          nextAttemptAt: at(1_000),
+          attemptLog: [],
+        })
+        const original = deliveries.find(
+          (d) => d.destinationId === r.destinationId && d.status === 'delivered',
+        )!
         expect(r.replayOf).toBe(original.id)
         expect(r.id).not.toBe(original.id)
       }
       // Queued again: a second replay adds nothing; an explicit new destination does get one.
       expect(await storage.requeue(event.id, { now: at(1_000) })).toBe(0)
-      expect(await storage.requeue(event.id, { now: at(1_000), destinationIds: ['a', 'c'] })).toBe(1)
+      expect(await storage.requeue(event.id, { now: at(1_000), destinationIds: ['a', 'c'] })).toBe(
+        1,
+      )
       const claimed = await claim(storage, 1_000)
       expect(claimed.map((d) => d.destinationId).sort()).toEqual(['a', 'b', 'c'])
       expect(claimed.every((d) => d.event.id === event.id)).toBe(true)
@@ -751,20 +930,42 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       expect(await storage.requeue(event.id, { now: at(2_000) })).toBe(0)
       expect(await storage.requeue(event.id, { now: at(2_000), destinationIds: ['a'] })).toBe(0)
       expect(await storage.countMatching({ sourceId: 'src-flight' })).toBe(0)
-      expect(await storage.requeueMatching({ sourceId: 'src-flight' }, { now: at(2_000) })).toEqual({ requeued: 0 })
-      expect(await storage.recordAttempt(leased!.leaseToken, makeAttempt(), { kind: 'dead', reason: 'still down' })).toBe('recorded')
+      expect(await storage.requeueMatching({ sourceId: 'src-flight' }, { now: at(2_000) })).toEqual(
+        { requeued: 0 },
+      )
+      expect(
+        await storage.recordAttempt(leased!.leaseToken, makeAttempt(), {
+          kind: 'dead',
+          reason: 'still down',
+        }),
+      ).toBe('recorded')
       expect(await storage.requeue(event.id, { now: at(3_000), destinationIds: ['a'] })).toBe(1)
-      expect((await storage.listDeliveries(event.id)).filter((d) => d.destinationId === 'a')).toHaveLength(3)
+      expect(
+        (await storage.listDeliveries(event.id)).filter((d) => d.destinationId === 'a'),
+      ).toHaveLength(3)
     })
 
     it('requeueMatching filters on source, time range, latest status and destination, in batches over a snapshot', async () => {
       const storage = await fresh()
       const ids: string[] = []
       // 12 events of src-a at t=0..11 s to [x, y], 3 of src-b; x gets dead, y delivered.
-      for (let i = 0; i < 12; i++) ids.push((await storage.ingest(makeEvent({ sourceId: 'src-a', receivedAt: at(-100_000 + i * 1_000) }), ['x', 'y'])).event.id)
-      for (let i = 0; i < 3; i++) await storage.ingest(makeEvent({ sourceId: 'src-b', receivedAt: at(-100_000 + i * 1_000) }), ['x'])
+      for (let i = 0; i < 12; i++)
+        ids.push(
+          (
+            await storage.ingest(
+              makeEvent({ sourceId: 'src-a', receivedAt: at(-100_000 + i * 1_000) }),
+              ['x', 'y'],
+            )
+          ).event.id,
+        )
+      for (let i = 0; i < 3; i++)
+        await storage.ingest(
+          makeEvent({ sourceId: 'src-b', receivedAt: at(-100_000 + i * 1_000) }),
+          ['x'],
+        )
       for (const d of await claim(storage, 0, { limit: 1000 })) {
-        const next: NextStep = d.destinationId === 'x' ? { kind: 'dead', reason: 'schedule exhausted' } : DONE
+        const next: NextStep =
+          d.destinationId === 'x' ? { kind: 'dead', reason: 'schedule exhausted' } : DONE
         expect(await storage.recordAttempt(d.leaseToken, makeAttempt(), next)).toBe('recorded')
       }
       const deadX = { sourceId: 'src-a', status: 'dead', destinationId: 'x' } as const
@@ -781,7 +982,11 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       let total = 0
       let calls = 0
       do {
-        const batch = await storage.requeueMatching(deadX, { limit: 5, now: at(2_000), ...(cursor ? { cursor } : {}) })
+        const batch = await storage.requeueMatching(deadX, {
+          limit: 5,
+          now: at(2_000),
+          ...(cursor ? { cursor } : {}),
+        })
         total += batch.requeued
         cursor = batch.nextCursor
         calls++
@@ -809,16 +1014,36 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
     it('destinationStats counts deliveries per destination and status', async () => {
       const storage = await fresh()
       expect(await storage.destinationStats()).toEqual([])
-      for (let i = 0; i < 4; i++) await storage.ingest(makeEvent({ receivedAt: at(-10_000 + i) }), ['a', 'b'])
+      for (let i = 0; i < 4; i++)
+        await storage.ingest(makeEvent({ receivedAt: at(-10_000 + i) }), ['a', 'b'])
       await storage.ingest(makeEvent({ receivedAt: at(50_000) }), ['b'])
       const claimedA = await claim(storage, 0, { destinationIds: ['a'] })
       await storage.recordAttempt(claimedA[0]!.leaseToken, makeAttempt(), DONE)
-      await storage.recordAttempt(claimedA[1]!.leaseToken, makeAttempt(), { kind: 'dead', reason: 'gone' })
+      await storage.recordAttempt(claimedA[1]!.leaseToken, makeAttempt(), {
+        kind: 'dead',
+        reason: 'gone',
+      })
       await storage.recordAttempt(claimedA[2]!.leaseToken, makeAttempt(), retryAt(9_000))
-      const stats = [...(await storage.destinationStats())].sort((x, y) => x.destinationId.localeCompare(y.destinationId))
+      const stats = [...(await storage.destinationStats())].sort((x, y) =>
+        x.destinationId.localeCompare(y.destinationId),
+      )
       expect(stats).toEqual([
-        { destinationId: 'a', pending: 1, inFlight: 1, delivered: 1, dead: 1, oldestDueAt: at(9_000) },
-        { destinationId: 'b', pending: 5, inFlight: 0, delivered: 0, dead: 0, oldestDueAt: at(-10_000) },
+        {
+          destinationId: 'a',
+          pending: 1,
+          inFlight: 1,
+          delivered: 1,
+          dead: 1,
+          oldestDueAt: at(9_000),
+        },
+        {
+          destinationId: 'b',
+          pending: 5,
+          inFlight: 0,
+          delivered: 0,
+          dead: 0,
+          oldestDueAt: at(-10_000),
+        },
       ])
     })
 
@@ -829,16 +1054,28 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
       await storage.setDestinationDisabled('gone', true, { reason: 'HTTP 410 Gone', now: at(1) })
       await storage.setDestinationDisabled('gone', true, { reason: 'HTTP 410 Gone', now: at(2) }) // idempotent
       expect(await storage.listDestinationStates()).toEqual([
-        { destinationId: 'gone', disabled: true, disabledAt: at(1), disabledReason: 'HTTP 410 Gone' },
+        {
+          destinationId: 'gone',
+          disabled: true,
+          disabledAt: at(1),
+          disabledReason: 'HTTP 410 Gone',
+        },
       ])
       await storage.ingest(makeEvent(), ['gone'])
       expect((await claim(storage, 0)).map((d) => d.destinationId)).toEqual(['ok'])
       expect(await claim(storage, 0, { destinationIds: ['gone'] })).toEqual([])
-      expect((await storage.destinationStats()).find((s) => s.destinationId === 'gone')?.pending).toBe(2)
+      expect(
+        (await storage.destinationStats()).find((s) => s.destinationId === 'gone')?.pending,
+      ).toBe(2)
 
       await storage.setDestinationDisabled('gone', false)
       expect(await storage.listDestinationStates()).toEqual([
-        { destinationId: 'gone', disabled: false, disabledAt: undefined, disabledReason: undefined },
+        {
+          destinationId: 'gone',
+          disabled: false,
+          disabledAt: undefined,
+          disabledReason: undefined,
+        },
       ])
       expect((await claim(storage, 0)).map((d) => d.destinationId)).toEqual(['gone', 'gone'])
     })
@@ -848,7 +1085,11 @@ function defineDeliveryCases(fresh: (options?: StorageFactoryOptions) => Promise
 type ErrorClass = typeof TypeError | typeof RangeError
 
 /** A call with bad input: rejected (never thrown synchronously) with exactly this error class and message. */
-async function expectRefused(call: () => Promise<unknown>, type: ErrorClass, message: string): Promise<void> {
+async function expectRefused(
+  call: () => Promise<unknown>,
+  type: ErrorClass,
+  message: string,
+): Promise<void> {
   const settled = call().then(
     () => undefined,
     (error: unknown) => error,
@@ -868,39 +1109,175 @@ function defineInputCases(fresh: (options?: StorageFactoryOptions) => Promise<St
     it('event log: ingest, recordRejection, getEvent, listEvents, listRejections', async () => {
       const storage = await fresh()
       const cases: [() => Promise<unknown>, ErrorClass, string][] = [
-        [() => storage.ingest(makeEvent({ sourceId: bad(42) })), TypeError, 'event.sourceId must be a string'],
-        [() => storage.ingest(makeEvent({ provider: bad(null) })), TypeError, 'event.provider must be a string'],
-        [() => storage.ingest(makeEvent({ dedupeKey: bad(undefined) })), TypeError, 'event.dedupeKey must be a string'],
-        [() => storage.ingest(makeEvent({ providerEventId: bad(7) })), TypeError, 'event.providerEventId must be a string or undefined'],
-        [() => storage.ingest(makeEvent({ eventType: bad(null) })), TypeError, 'event.eventType must be a string or undefined'],
-        [() => storage.ingest(makeEvent({ body: bad('text') })), TypeError, 'event.body must be a Uint8Array'],
-        [() => storage.ingest(makeEvent({ receivedAt: new Date(Number.NaN) })), TypeError, 'event.receivedAt must be a valid Date'],
-        [() => storage.ingest(makeEvent({ headers: bad({ a: 1 }) })), TypeError, 'event.headers values must be a string'],
-        [() => storage.ingest(makeEvent({ headers: bad(['a']) })), TypeError, 'event.headers must be an object of strings'],
-        [() => storage.ingest(makeEvent(), bad('d')), TypeError, 'destinationIds must be an array of strings'],
+        [
+          () => storage.ingest(makeEvent({ sourceId: bad(42) })),
+          TypeError,
+          'event.sourceId must be a string',
+        ],
+        [
+          () => storage.ingest(makeEvent({ provider: bad(null) })),
+          TypeError,
+          'event.provider must be a string',
+        ],
+        [
+          () => storage.ingest(makeEvent({ dedupeKey: bad(undefined) })),
+          TypeError,
+          'event.dedupeKey must be a string',
+        ],
+        [
+          () => storage.ingest(makeEvent({ providerEventId: bad(7) })),
+          TypeError,
+          'event.providerEventId must be a string or undefined',
+        ],
+        [
+          () => storage.ingest(makeEvent({ eventType: bad(null) })),
+          TypeError,
+          'event.eventType must be a string or undefined',
+        ],
+        [
+          () => storage.ingest(makeEvent({ body: bad('text') })),
+          TypeError,
+          'event.body must be a Uint8Array',
+        ],
+        [
+          () => storage.ingest(makeEvent({ receivedAt: new Date(Number.NaN) })),
+          TypeError,
+          'event.receivedAt must be a valid Date',
+        ],
+        [
+          () => storage.ingest(makeEvent({ headers: bad({ a: 1 }) })),
+          TypeError,
+          'event.headers values must be a string',
+        ],
+        [
+          () => storage.ingest(makeEvent({ headers: bad(['a']) })),
+          TypeError,
+          'event.headers must be an object of strings',
+        ],
+        [
+          () => storage.ingest(makeEvent(), bad('d')),
+          TypeError,
+          'destinationIds must be an array of strings',
+        ],
         [() => storage.ingest(makeEvent(), ['']), TypeError, 'destinationIds[] must not be empty'],
-        [() => storage.ingest(makeEvent(), ['d\u0000']), TypeError, 'destinationIds[] must not contain U+0000'],
-        [() => storage.ingest(makeEvent(), [bad(1)]), TypeError, 'destinationIds[] must be a string'],
-        [() => storage.recordRejection(makeRejection({ sourceId: bad(1) })), TypeError, 'rejection.sourceId must be a string'],
-        [() => storage.recordRejection(makeRejection({ reason: 'x\u0000' })), TypeError, 'rejection.reason must not contain U+0000'],
-        [() => storage.recordRejection(makeRejection({ message: bad(1) })), TypeError, 'rejection.message must be a string'],
-        [() => storage.recordRejection(makeRejection({ bodySha256: bad(1) })), TypeError, 'rejection.bodySha256 must be a string'],
-        [() => storage.recordRejection(makeRejection({ remoteAddress: bad(1) })), TypeError, 'rejection.remoteAddress must be a string or undefined'],
-        [() => storage.recordRejection(makeRejection({ status: 401.5 })), TypeError, 'rejection.status must be an integer'],
-        [() => storage.recordRejection(makeRejection({ status: 2 ** 31 })), TypeError, 'rejection.status must be an integer'],
-        [() => storage.recordRejection(makeRejection({ bodySize: -1 })), TypeError, 'rejection.bodySize must be a non-negative integer'],
-        [() => storage.recordRejection(makeRejection({ receivedAt: bad('now') })), TypeError, 'rejection.receivedAt must be a valid Date'],
-        [() => storage.recordRejection(makeRejection({ diagnosed: bad('yes') })), TypeError, 'rejection.diagnosed must be a boolean or undefined'],
-        [() => storage.recordRejection(makeRejection({ diagnosed: false, diagnosis: [{ code: 'x', message: 'y' }] })), TypeError, 'rejection.diagnosis needs rejection.diagnosed: true'],
-        [() => storage.recordRejection(makeRejection({ diagnosed: true, diagnosis: [{ code: bad(1), message: 'y' }] })), TypeError, 'rejection.diagnosis[].code must be a string'],
-        [() => storage.recordRejection(makeRejection({ captured: { method: 'POST', url: '/', body: bad('text'), truncated: false, sealed: undefined } })), TypeError, 'rejection.captured.body must be a Uint8Array'],
+        [
+          () => storage.ingest(makeEvent(), ['d\u0000']),
+          TypeError,
+          'destinationIds[] must not contain U+0000',
+        ],
+        [
+          () => storage.ingest(makeEvent(), [bad(1)]),
+          TypeError,
+          'destinationIds[] must be a string',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ sourceId: bad(1) })),
+          TypeError,
+          'rejection.sourceId must be a string',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ reason: 'x\u0000' })),
+          TypeError,
+          'rejection.reason must not contain U+0000',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ message: bad(1) })),
+          TypeError,
+          'rejection.message must be a string',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ bodySha256: bad(1) })),
+          TypeError,
+          'rejection.bodySha256 must be a string',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ remoteAddress: bad(1) })),
+          TypeError,
+          'rejection.remoteAddress must be a string or undefined',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ status: 401.5 })),
+          TypeError,
+          'rejection.status must be an integer',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ status: 2 ** 31 })),
+          TypeError,
+          'rejection.status must be an integer',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ bodySize: -1 })),
+          TypeError,
+          'rejection.bodySize must be a non-negative integer',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ receivedAt: bad('now') })),
+          TypeError,
+          'rejection.receivedAt must be a valid Date',
+        ],
+        [
+          () => storage.recordRejection(makeRejection({ diagnosed: bad('yes') })),
+          TypeError,
+          'rejection.diagnosed must be a boolean or undefined',
+        ],
+        [
+          () =>
+            storage.recordRejection(
+              makeRejection({ diagnosed: false, diagnosis: [{ code: 'x', message: 'y' }] }),
+            ),
+          TypeError,
+          'rejection.diagnosis needs rejection.diagnosed: true',
+        ],
+        [
+          () =>
+            storage.recordRejection(
+              makeRejection({ diagnosed: true, diagnosis: [{ code: bad(1), message: 'y' }] }),
+            ),
+          TypeError,
+          'rejection.diagnosis[].code must be a string',
+        ],
+        [
+          () =>
+            storage.recordRejection(
+              makeRejection({
+                captured: {
+                  method: 'POST',
+                  url: '/',
+                  body: bad('text'),
+                  truncated: false,
+                  sealed: undefined,
+                },
+              }),
+            ),
+          TypeError,
+          'rejection.captured.body must be a Uint8Array',
+        ],
         [() => storage.getRejection(bad(1)), TypeError, 'id must be a string'],
         [() => storage.getEvent(bad(42)), TypeError, 'id must be a string'],
-        [() => storage.listEvents({ limit: 0 }), RangeError, 'limit must be an integer from 1 to 500'],
-        [() => storage.listEvents({ sourceId: bad(5) }), TypeError, 'sourceId must be a string or undefined'],
+        [
+          () => storage.listEvents({ limit: 0 }),
+          RangeError,
+          'limit must be an integer from 1 to 500',
+        ],
+        [
+          () => storage.listEvents({ sourceId: bad(5) }),
+          TypeError,
+          'sourceId must be a string or undefined',
+        ],
         [() => storage.listEvents({ cursor: bad(5) }), RangeError, 'Invalid cursor'],
-        [() => storage.listEvents({ cursor: Buffer.from('12345678901234567890').toString('base64url') }), RangeError, 'Invalid cursor'],
-        [() => storage.listRejections({ limit: 501 }), RangeError, 'limit must be an integer from 1 to 500'],
+        [
+          () =>
+            storage.listEvents({
+              cursor: Buffer.from('12345678901234567890').toString('base64url'),
+            }),
+          RangeError,
+          'Invalid cursor',
+        ],
+        [
+          () => storage.listRejections({ limit: 501 }),
+          RangeError,
+          'limit must be an integer from 1 to 500',
+        ],
         [() => storage.listRejections({ cursor: 'MA' }), RangeError, 'Invalid cursor'],
       ]
       for (const [call, type, message] of cases) await expectRefused(call, type, message)
@@ -917,26 +1294,102 @@ function defineInputCases(fresh: (options?: StorageFactoryOptions) => Promise<St
       const token = leased!.leaseToken
       const attempt = makeAttempt()
       const cases: [() => Promise<unknown>, ErrorClass, string][] = [
-        [() => storage.claimDue({ ...claimOptions, workerId: bad(1) }), TypeError, 'workerId must be a string'],
-        [() => storage.claimDue({ ...claimOptions, workerId: 'w\u0000' }), TypeError, 'workerId must not contain U+0000'],
-        [() => storage.claimDue({ ...claimOptions, limit: 1_001 }), RangeError, 'limit must be an integer from 1 to 1000'],
-        [() => storage.claimDue({ ...claimOptions, leaseMs: 0 }), RangeError, 'leaseMs must be a positive integer'],
-        [() => storage.claimDue({ ...claimOptions, now: bad(0) }), TypeError, 'now must be a valid Date'],
-        [() => storage.claimDue({ ...claimOptions, destinationIds: [''] }), TypeError, 'destinationIds[] must not be empty'],
+        [
+          () => storage.claimDue({ ...claimOptions, workerId: bad(1) }),
+          TypeError,
+          'workerId must be a string',
+        ],
+        [
+          () => storage.claimDue({ ...claimOptions, workerId: 'w\u0000' }),
+          TypeError,
+          'workerId must not contain U+0000',
+        ],
+        [
+          () => storage.claimDue({ ...claimOptions, limit: 1_001 }),
+          RangeError,
+          'limit must be an integer from 1 to 1000',
+        ],
+        [
+          () => storage.claimDue({ ...claimOptions, leaseMs: 0 }),
+          RangeError,
+          'leaseMs must be a positive integer',
+        ],
+        [
+          () => storage.claimDue({ ...claimOptions, now: bad(0) }),
+          TypeError,
+          'now must be a valid Date',
+        ],
+        [
+          () => storage.claimDue({ ...claimOptions, destinationIds: [''] }),
+          TypeError,
+          'destinationIds[] must not be empty',
+        ],
         // Issue 10 drifts: a lease token that is not a string, and a status code outside 100..999.
-        [() => storage.recordAttempt(bad(42), attempt, ok), TypeError, 'leaseToken must be a string'],
-        [() => storage.recordAttempt(bad(undefined), attempt, ok), TypeError, 'leaseToken must be a string'],
-        [() => storage.recordAttempt(token, { ...attempt, statusCode: 42 }, ok), TypeError, 'attempt.statusCode must be an HTTP status (100-999) or undefined'],
-        [() => storage.recordAttempt(token, { ...attempt, statusCode: 1_000 }, ok), TypeError, 'attempt.statusCode must be an HTTP status (100-999) or undefined'],
-        [() => storage.recordAttempt(token, { ...attempt, statusCode: 200.5 }, ok), TypeError, 'attempt.statusCode must be an HTTP status (100-999) or undefined'],
-        [() => storage.recordAttempt(token, { ...attempt, startedAt: new Date(Number.NaN) }, ok), TypeError, 'attempt.startedAt must be a valid Date'],
-        [() => storage.recordAttempt(token, { ...attempt, durationMs: -1 }, ok), TypeError, 'attempt.durationMs must be a non-negative number'],
-        [() => storage.recordAttempt(token, { ...attempt, error: bad(1) }, ok), TypeError, 'attempt.error must be a string or undefined'],
-        [() => storage.recordAttempt(token, { ...attempt, responseBody: bad('x') }, ok), TypeError, 'attempt.responseBody must be a Uint8Array or undefined'],
-        [() => storage.recordAttempt(token, attempt, bad({ kind: 'later' })), TypeError, 'next.kind must be done, retry or dead'],
-        [() => storage.recordAttempt(token, attempt, { kind: 'retry', at: bad(5) }), TypeError, 'next.at must be a valid Date'],
-        [() => storage.recordAttempt(token, attempt, { kind: 'dead', reason: bad(5) }), TypeError, 'next.reason must be a string'],
-        [() => storage.reapExpiredLeases(new Date(Number.NaN)), TypeError, 'now must be a valid Date'],
+        [
+          () => storage.recordAttempt(bad(42), attempt, ok),
+          TypeError,
+          'leaseToken must be a string',
+        ],
+        [
+          () => storage.recordAttempt(bad(undefined), attempt, ok),
+          TypeError,
+          'leaseToken must be a string',
+        ],
+        [
+          () => storage.recordAttempt(token, { ...attempt, statusCode: 42 }, ok),
+          TypeError,
+          'attempt.statusCode must be an HTTP status (100-999) or undefined',
+        ],
+        [
+          () => storage.recordAttempt(token, { ...attempt, statusCode: 1_000 }, ok),
+          TypeError,
+          'attempt.statusCode must be an HTTP status (100-999) or undefined',
+        ],
+        [
+          () => storage.recordAttempt(token, { ...attempt, statusCode: 200.5 }, ok),
+          TypeError,
+          'attempt.statusCode must be an HTTP status (100-999) or undefined',
+        ],
+        [
+          () => storage.recordAttempt(token, { ...attempt, startedAt: new Date(Number.NaN) }, ok),
+          TypeError,
+          'attempt.startedAt must be a valid Date',
+        ],
+        [
+          () => storage.recordAttempt(token, { ...attempt, durationMs: -1 }, ok),
+          TypeError,
+          'attempt.durationMs must be a non-negative number',
+        ],
+        [
+          () => storage.recordAttempt(token, { ...attempt, error: bad(1) }, ok),
+          TypeError,
+          'attempt.error must be a string or undefined',
+        ],
+        [
+          () => storage.recordAttempt(token, { ...attempt, responseBody: bad('x') }, ok),
+          TypeError,
+          'attempt.responseBody must be a Uint8Array or undefined',
+        ],
+        [
+          () => storage.recordAttempt(token, attempt, bad({ kind: 'later' })),
+          TypeError,
+          'next.kind must be done, retry or dead',
+        ],
+        [
+          () => storage.recordAttempt(token, attempt, { kind: 'retry', at: bad(5) }),
+          TypeError,
+          'next.at must be a valid Date',
+        ],
+        [
+          () => storage.recordAttempt(token, attempt, { kind: 'dead', reason: bad(5) }),
+          TypeError,
+          'next.reason must be a string',
+        ],
+        [
+          () => storage.reapExpiredLeases(new Date(Number.NaN)),
+          TypeError,
+          'now must be a valid Date',
+        ],
         [() => storage.listDeliveries(bad(1)), TypeError, 'eventId must be a string'],
         [() => storage.listAttempts(bad(1)), TypeError, 'deliveryId must be a string'],
       ]
@@ -951,28 +1404,99 @@ function defineInputCases(fresh: (options?: StorageFactoryOptions) => Promise<St
     it('replay and destinations: requeue, requeueMatching, countMatching, setDestinationDisabled', async () => {
       const storage = await fresh()
       const { event } = await storage.ingest(makeEvent(), ['d'])
-      const listCursor = (await Promise.all([storage.ingest(makeEvent()), storage.ingest(makeEvent())]), (await storage.listEvents({ limit: 1 })).nextCursor!)
+      const listCursor =
+        (await Promise.all([storage.ingest(makeEvent()), storage.ingest(makeEvent())]),
+        (await storage.listEvents({ limit: 1 })).nextCursor!)
       const cases: [() => Promise<unknown>, ErrorClass, string][] = [
         [() => storage.requeue(bad(1)), TypeError, 'eventId must be a string'],
-        [() => storage.requeue(event.id, { now: bad('soon') }), TypeError, 'now must be a valid Date'],
-        [() => storage.requeue(event.id, { destinationIds: ['ok', ''] }), TypeError, 'destinationIds[] must not be empty'],
+        [
+          () => storage.requeue(event.id, { now: bad('soon') }),
+          TypeError,
+          'now must be a valid Date',
+        ],
+        [
+          () => storage.requeue(event.id, { destinationIds: ['ok', ''] }),
+          TypeError,
+          'destinationIds[] must not be empty',
+        ],
         // Issue 10 drifts: the status filter is validated, and one batch limit (1..1000) for every backend.
-        [() => storage.requeueMatching({ status: bad('nope') }), RangeError, 'filter.status must be one of pending, in_flight, delivered, dead'],
-        [() => storage.countMatching({ status: bad('DEAD') }), RangeError, 'filter.status must be one of pending, in_flight, delivered, dead'],
-        [() => storage.requeueMatching({}, { limit: 1_001 }), RangeError, 'limit must be an integer from 1 to 1000'],
-        [() => storage.requeueMatching({}, { limit: 0 }), RangeError, 'limit must be an integer from 1 to 1000'],
+        [
+          () => storage.requeueMatching({ status: bad('nope') }),
+          RangeError,
+          'filter.status must be one of pending, in_flight, delivered, dead',
+        ],
+        [
+          () => storage.countMatching({ status: bad('DEAD') }),
+          RangeError,
+          'filter.status must be one of pending, in_flight, delivered, dead',
+        ],
+        [
+          () => storage.requeueMatching({}, { limit: 1_001 }),
+          RangeError,
+          'limit must be an integer from 1 to 1000',
+        ],
+        [
+          () => storage.requeueMatching({}, { limit: 0 }),
+          RangeError,
+          'limit must be an integer from 1 to 1000',
+        ],
         [() => storage.requeueMatching({}, { cursor: listCursor }), RangeError, 'Invalid cursor'],
-        [() => storage.requeueMatching({}, { cursor: Buffer.from('r1.9.3').toString('base64url') }), RangeError, 'Invalid cursor'],
-        [() => storage.requeueMatching({}, { now: new Date(Number.NaN) }), TypeError, 'now must be a valid Date'],
-        [() => storage.countMatching({ sourceId: bad(1) }), TypeError, 'filter.sourceId must be a string or undefined'],
-        [() => storage.countMatching({ destinationId: 'd\u0000' }), TypeError, 'filter.destinationId must not contain U+0000'],
-        [() => storage.countMatching({ from: bad('yesterday') }), TypeError, 'filter.from must be a valid Date'],
-        [() => storage.countMatching({ to: new Date(Number.NaN) }), TypeError, 'filter.to must be a valid Date'],
-        [() => storage.setDestinationDisabled('', true), TypeError, 'destinationId must not be empty'],
-        [() => storage.setDestinationDisabled(bad(1), true), TypeError, 'destinationId must be a string'],
-        [() => storage.setDestinationDisabled('d', bad('yes')), TypeError, 'disabled must be a boolean'],
-        [() => storage.setDestinationDisabled('d', true, { reason: bad(410) }), TypeError, 'reason must be a string or undefined'],
-        [() => storage.setDestinationDisabled('d', true, { now: new Date(Number.NaN) }), TypeError, 'now must be a valid Date'],
+        [
+          () =>
+            storage.requeueMatching({}, { cursor: Buffer.from('r1.9.3').toString('base64url') }),
+          RangeError,
+          'Invalid cursor',
+        ],
+        [
+          () => storage.requeueMatching({}, { now: new Date(Number.NaN) }),
+          TypeError,
+          'now must be a valid Date',
+        ],
+        [
+          () => storage.countMatching({ sourceId: bad(1) }),
+          TypeError,
+          'filter.sourceId must be a string or undefined',
+        ],
+        [
+          () => storage.countMatching({ destinationId: 'd\u0000' }),
+          TypeError,
+          'filter.destinationId must not contain U+0000',
+        ],
+        [
+          () => storage.countMatching({ from: bad('yesterday') }),
+          TypeError,
+          'filter.from must be a valid Date',
+        ],
+        [
+          () => storage.countMatching({ to: new Date(Number.NaN) }),
+          TypeError,
+          'filter.to must be a valid Date',
+        ],
+        [
+          () => storage.setDestinationDisabled('', true),
+          TypeError,
+          'destinationId must not be empty',
+        ],
+        [
+          () => storage.setDestinationDisabled(bad(1), true),
+          TypeError,
+          'destinationId must be a string',
+        ],
+        [
+          () => storage.setDestinationDisabled('d', bad('yes')),
+          TypeError,
+          'disabled must be a boolean',
+        ],
+        [
+          () => storage.setDestinationDisabled('d', true, { reason: bad(410) }),
+          TypeError,
+          'reason must be a string or undefined',
+        ],
+        [
+          () => storage.setDestinationDisabled('d', true, { now: new Date(Number.NaN) }),
+          TypeError,
+          'now must be a valid Date',
+        ],
       ]
       for (const [call, type, message] of cases) await expectRefused(call, type, message)
       expect(await storage.listDestinationStates()).toEqual([])
@@ -999,38 +1523,82 @@ function defineInputCases(fresh: (options?: StorageFactoryOptions) => Promise<St
       expect(await storage.ingest(event)).toEqual({ duplicate: true, event: first.event })
       // Keys a lossy replacement or a careless escape would confuse with it are other events.
       for (const dedupeKey of ['evt_\uFFFDa', 'evt_\uFFFF0a', 'evt_a', 'evt_\u0000\u0000a']) {
-        expect((await storage.ingest(makeEvent({ sourceId: event.sourceId, dedupeKey }))).duplicate).toBe(false)
+        expect(
+          (await storage.ingest(makeEvent({ sourceId: event.sourceId, dedupeKey }))).duplicate,
+        ).toBe(false)
       }
       const bySource = await storage.listEvents({ sourceId: 'src\u0000nul' })
-      expect(bySource.items.map((e) => e.dedupeKey).sort()).toEqual(['evt_\u0000\u0000a', 'evt_\u0000a', 'evt_\uFFFDa', 'evt_\uFFFF0a', 'evt_a'].sort())
+      expect(bySource.items.map((e) => e.dedupeKey).sort()).toEqual(
+        ['evt_\u0000\u0000a', 'evt_\u0000a', 'evt_\uFFFDa', 'evt_\uFFFF0a', 'evt_a'].sort(),
+      )
       expect((await storage.listEvents({ sourceId: 'src' })).items).toEqual([])
-      const [claimed] = await storage.claimDue({ workerId: 'w', limit: 10, leaseMs: 1_000, now: at(0) })
+      const [claimed] = await storage.claimDue({
+        workerId: 'w',
+        limit: 10,
+        leaseMs: 1_000,
+        now: at(0),
+      })
       expect(claimed!.event).toEqual(first.event)
-      expect(await storage.recordAttempt(claimed!.leaseToken, makeAttempt(), { kind: 'dead', reason: 'gone' })).toBe('recorded')
+      expect(
+        await storage.recordAttempt(claimed!.leaseToken, makeAttempt(), {
+          kind: 'dead',
+          reason: 'gone',
+        }),
+      ).toBe('recorded')
       expect(await storage.countMatching({ sourceId: 'src\u0000nul' })).toBe(1)
-      expect(await storage.requeueMatching({ sourceId: 'src\u0000nul' }, { now: at(1) })).toEqual({ requeued: 1 })
+      expect(await storage.requeueMatching({ sourceId: 'src\u0000nul' }, { now: at(1) })).toEqual({
+        requeued: 1,
+      })
     })
 
     it('free text kept for people (attempt error, dead reason, rejection message, disable reason) turns U+0000 into U+FFFD', async () => {
       const storage = await fresh()
       await storage.ingest(makeEvent(), ['d'])
-      const [claimed] = await storage.claimDue({ workerId: 'w', limit: 10, leaseMs: 1_000, now: at(0) })
-      const attempt = makeAttempt({ statusCode: undefined, error: 'reset\u0000by peer', responseBody: undefined })
-      expect(await storage.recordAttempt(claimed!.leaseToken, attempt, { kind: 'dead', reason: 'no\u0000way' })).toBe('recorded')
+      const [claimed] = await storage.claimDue({
+        workerId: 'w',
+        limit: 10,
+        leaseMs: 1_000,
+        now: at(0),
+      })
+      const attempt = makeAttempt({
+        statusCode: undefined,
+        error: 'reset\u0000by peer',
+        responseBody: undefined,
+      })
+      expect(
+        await storage.recordAttempt(claimed!.leaseToken, attempt, {
+          kind: 'dead',
+          reason: 'no\u0000way',
+        }),
+      ).toBe('recorded')
       const [delivery] = await storage.listDeliveries(claimed!.eventId)
       expect(delivery!.deadReason).toBe('no\uFFFDway')
-      expect(delivery!.attemptLog[0]).toMatchObject({ error: 'reset\uFFFDby peer', next: { kind: 'dead', reason: 'no\uFFFDway' } })
+      expect(delivery!.attemptLog[0]).toMatchObject({
+        error: 'reset\uFFFDby peer',
+        next: { kind: 'dead', reason: 'no\uFFFDway' },
+      })
       await storage.recordRejection(makeRejection({ message: 'm\u0000', remoteAddress: 'r\u0000' }))
-      expect((await storage.listRejections({})).items[0]).toMatchObject({ message: 'm\uFFFD', remoteAddress: 'r\uFFFD' })
+      expect((await storage.listRejections({})).items[0]).toMatchObject({
+        message: 'm\uFFFD',
+        remoteAddress: 'r\uFFFD',
+      })
       await storage.setDestinationDisabled('d', true, { reason: 'gone\u0000', now: at(0) })
       expect((await storage.listDestinationStates())[0]!.disabledReason).toBe('gone\uFFFD')
     })
 
     it('a lone surrogate (no UTF-8 form) becomes U+FFFD, in the answer as in what is read later', async () => {
       const storage = await fresh()
-      const odd = makeEvent({ eventType: 'push\ud800', providerEventId: '\udc00x', headers: { 'x-a': 'b\ud800' } })
+      const odd = makeEvent({
+        eventType: 'push\ud800',
+        providerEventId: '\udc00x',
+        headers: { 'x-a': 'b\ud800' },
+      })
       const [result, good] = await Promise.all([storage.ingest(odd), storage.ingest(makeEvent())])
-      expect(result.event).toMatchObject({ eventType: 'push\uFFFD', providerEventId: '\uFFFDx', headers: { 'x-a': 'b\uFFFD' } })
+      expect(result.event).toMatchObject({
+        eventType: 'push\uFFFD',
+        providerEventId: '\uFFFDx',
+        headers: { 'x-a': 'b\uFFFD' },
+      })
       expect(await storage.getEvent(result.event.id)).toEqual(result.event)
       expect(await storage.getEvent(good.event.id)).toEqual(good.event)
       expect((await storage.ingest(odd)).duplicate).toBe(true)

@@ -11,14 +11,20 @@ export function getHeader(headers: HeadersLike, name: string): string | undefine
   if (typeof (headers as Headers).get === 'function') {
     return (headers as Headers).get(name) ?? undefined
   }
-  const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>
+  const record = headers as Readonly<
+    Record<string, string | readonly string[] | number | undefined>
+  >
   let value: string | readonly string[] | number | undefined
   for (const key in record) {
     if (key.length !== name.length || (key !== name && key.toLowerCase() !== name)) continue
     const found = record[key]
     if (found === undefined) continue
     // A second spelling of the same name (`x-sig` and `X-Sig`) is the header sent twice.
-    if (value !== undefined) fail('malformed_signature', `The ${name} header was sent more than once; refusing to choose one.`)
+    if (value !== undefined)
+      fail(
+        'malformed_signature',
+        `The ${name} header was sent more than once; refusing to choose one.`,
+      )
     value = found
   }
   if (value === undefined) return undefined
@@ -26,5 +32,8 @@ export function getHeader(headers: HeadersLike, name: string): string | undefine
   if (typeof value === 'number') return String(value)
   if (value.length === 1) return value[0]
   if (value.length === 0) return undefined
-  return fail('malformed_signature', `The ${name} header was sent more than once; refusing to choose one.`)
+  return fail(
+    'malformed_signature',
+    `The ${name} header was sent more than once; refusing to choose one.`,
+  )
 }

@@ -86,7 +86,13 @@ export interface Rejection {
 }
 
 const PREFIX = '[@hookgate/verify]'
-const OPTION_KEYS: ReadonlySet<string> = new Set(['preset', 'publicUrl', 'trustProxy', 'maxBodyBytes', 'now'])
+const OPTION_KEYS: ReadonlySet<string> = new Set([
+  'preset',
+  'publicUrl',
+  'trustProxy',
+  'maxBodyBytes',
+  'now',
+])
 
 function optionError(adapter: string, message: string): TypeError {
   return new TypeError(`${PREFIX} ${adapter} adapter: ${message}`)
@@ -95,7 +101,11 @@ function optionError(adapter: string, message: string): TypeError {
 function isConfiguredPreset(value: unknown): value is ConfiguredPreset {
   if (typeof value !== 'object' || value === null) return false
   const preset = value as Partial<ConfiguredPreset>
-  return typeof preset.id === 'string' && typeof preset.definition?.parse === 'function' && Array.isArray(preset.keys)
+  return (
+    typeof preset.id === 'string' &&
+    typeof preset.definition?.parse === 'function' &&
+    Array.isArray(preset.keys)
+  )
 }
 
 /**
@@ -103,15 +113,25 @@ function isConfiguredPreset(value: unknown): value is ConfiguredPreset {
  * @param ignoredKeys keys the framework itself passes along (Fastify's `prefix`), accepted and ignored.
  * @internal
  */
-export function resolveOptions(adapter: string, options: unknown, ignoredKeys: readonly string[] = []): ResolvedOptions {
+export function resolveOptions(
+  adapter: string,
+  options: unknown,
+  ignoredKeys: readonly string[] = [],
+): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
-    throw optionError(adapter, 'options are required: verifyWebhooks({ preset: providers.<id>({ secrets }) })')
+    throw optionError(
+      adapter,
+      'options are required: verifyWebhooks({ preset: providers.<id>({ secrets }) })',
+    )
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key) && !ignoredKeys.includes(key)) {
       const misplaced = key === 'secrets' || key === 'secret' || key === 'provider'
       const hint = misplaced ? ' (secrets go in the preset: providers.<id>({ secrets }))' : ''
-      throw optionError(adapter, `unknown option \`${key}\`${hint}; expected ${[...OPTION_KEYS].join(', ')}`)
+      throw optionError(
+        adapter,
+        `unknown option \`${key}\`${hint}; expected ${[...OPTION_KEYS].join(', ')}`,
+      )
     }
   }
   const o = options as Record<string, unknown>
@@ -136,7 +156,8 @@ export function resolveOptions(adapter: string, options: unknown, ignoredKeys: r
     publicUrl = publicUrl.replace(/\/+$/, '')
   }
   const trustProxy = o['trustProxy']
-  if (trustProxy !== undefined && typeof trustProxy !== 'boolean') throw optionError(adapter, '`trustProxy` must be a boolean')
+  if (trustProxy !== undefined && typeof trustProxy !== 'boolean')
+    throw optionError(adapter, '`trustProxy` must be a boolean')
   if (publicUrl !== undefined && trustProxy === true) {
     throw optionError(
       adapter,
@@ -144,11 +165,15 @@ export function resolveOptions(adapter: string, options: unknown, ignoredKeys: r
     )
   }
   const maxBodyBytes = o['maxBodyBytes']
-  if (maxBodyBytes !== undefined && !(Number.isSafeInteger(maxBodyBytes) && (maxBodyBytes as number) > 0)) {
+  if (
+    maxBodyBytes !== undefined &&
+    !(Number.isSafeInteger(maxBodyBytes) && (maxBodyBytes as number) > 0)
+  ) {
     throw optionError(adapter, '`maxBodyBytes` must be a positive integer')
   }
   const now = o['now']
-  if (now !== undefined && typeof now !== 'function') throw optionError(adapter, '`now` must be a function returning a Date')
+  if (now !== undefined && typeof now !== 'function')
+    throw optionError(adapter, '`now` must be a function returning a Date')
   const limit = (maxBodyBytes as number | undefined) ?? DEFAULT_MAX_BODY_BYTES
   return {
     preset,
@@ -157,12 +182,22 @@ export function resolveOptions(adapter: string, options: unknown, ignoredKeys: r
     maxBodyBytes: limit,
     maxBodyBytesSet: maxBodyBytes !== undefined,
     now: now as (() => Date) | undefined,
-    tooLarge: rejection(413, 'payload_too_large', `The request body is larger than ${limit} bytes.`, true),
+    tooLarge: rejection(
+      413,
+      'payload_too_large',
+      `The request body is larger than ${limit} bytes.`,
+      true,
+    ),
   }
 }
 
 /** @internal */
-export function rejection(status: Rejection['status'], code: string, message: string, close = false): Rejection {
+export function rejection(
+  status: Rejection['status'],
+  code: string,
+  message: string,
+  close = false,
+): Rejection {
   const errorBody: WebhookErrorBody = { error: { code, message } }
   return { ok: false, status, code, message, body: JSON.stringify(errorBody), close }
 }
@@ -178,8 +213,11 @@ const UNSUPPORTED_ENCODING = rejection(
 
 /** One header from a Node header record (names lower-case) or a Fetch `Headers`. @internal */
 export function headerValue(headers: HeadersLike, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined
-  const value = (headers as Readonly<Record<string, string | readonly string[] | number | undefined>>)[name]
+  if (typeof (headers as Headers).get === 'function')
+    return (headers as Headers).get(name) ?? undefined
+  const value = (
+    headers as Readonly<Record<string, string | readonly string[] | number | undefined>>
+  )[name]
   if (value === undefined || typeof value === 'string') return value
   if (typeof value === 'number') return String(value)
   return value.join(', ')
@@ -188,7 +226,8 @@ export function headerValue(headers: HeadersLike, name: string): string | undefi
 /** 415 for a compressed body. @internal */
 export function checkEncoding(headers: HeadersLike): Rejection | undefined {
   const encoding = headerValue(headers, 'content-encoding')
-  if (encoding === undefined || encoding === '' || encoding.trim().toLowerCase() === 'identity') return undefined
+  if (encoding === undefined || encoding === '' || encoding.trim().toLowerCase() === 'identity')
+    return undefined
   return UNSUPPORTED_ENCODING
 }
 
@@ -210,7 +249,10 @@ export const TOO_LARGE: unique symbol = Symbol('too large')
 const EMPTY = new Uint8Array(0)
 
 /** What {@link readNodeBody} reports: the bytes, {@link TOO_LARGE}, or an error (client abort, consumed body). @internal */
-export type NodeBodyCallback = (error: Error | undefined, body: Uint8Array | typeof TOO_LARGE) => void
+export type NodeBodyCallback = (
+  error: Error | undefined,
+  body: Uint8Array | typeof TOO_LARGE,
+) => void
 
 /**
  * Reads a Node request stream, stopping (and pausing the socket) as soon as it grows past `limit`.
@@ -223,7 +265,8 @@ export function readNodeBody(req: IncomingMessage, limit: number, done: NodeBody
   if (req.readableEnded) {
     // Someone read the stream before us. Harmless for a body-less request; otherwise the bytes are gone.
     const declared = req.headers['content-length']
-    const bodyless = (declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined
+    const bodyless =
+      (declared === undefined || declared === '0') && req.headers['transfer-encoding'] === undefined
     if (bodyless) return done(undefined, EMPTY)
     return done(new RawBodyUnavailableError(CONSUMED_MESSAGE), EMPTY)
   }
@@ -248,7 +291,14 @@ export function readNodeBody(req: IncomingMessage, limit: number, done: NodeBody
   }
   const onEnd = (): void => {
     cleanup()
-    done(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size))
+    done(
+      undefined,
+      chunks.length === 1
+        ? (chunks[0] as Buffer)
+        : chunks.length === 0
+          ? EMPTY
+          : Buffer.concat(chunks, size),
+    )
   }
   const onError = (error: Error): void => {
     cleanup()
@@ -330,7 +380,8 @@ export function publicRequestUrl(
   host: string,
   pathAndQuery: string,
 ): string {
-  const path = pathAndQuery.startsWith('/') || pathAndQuery === '' ? pathAndQuery : `/${pathAndQuery}`
+  const path =
+    pathAndQuery.startsWith('/') || pathAndQuery === '' ? pathAndQuery : `/${pathAndQuery}`
   if (options.publicUrl !== undefined) return options.publicUrl + path
   if (options.trustProxy) {
     const proto = firstValue(headerValue(headers, 'x-forwarded-proto'))?.toLowerCase()
@@ -342,13 +393,24 @@ export function publicRequestUrl(
 }
 
 /** {@link publicRequestUrl} for a Node request (`url` is the request target, usually origin-form). @internal */
-export function nodeRequestUrl(options: ResolvedOptions, req: IncomingMessage, target: string | undefined = req.url): string {
+export function nodeRequestUrl(
+  options: ResolvedOptions,
+  req: IncomingMessage,
+  target: string | undefined = req.url,
+): string {
   const raw = target ?? '/'
   const absolute = raw.startsWith('/') ? undefined : AUTHORITY.exec(raw)
   if (absolute) {
-    return publicRequestUrl(options, req.headers, absolute[1] as string, absolute[2] as string, raw.slice(absolute[0].length))
+    return publicRequestUrl(
+      options,
+      req.headers,
+      absolute[1] as string,
+      absolute[2] as string,
+      raw.slice(absolute[0].length),
+    )
   }
-  const scheme = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
+  const scheme =
+    (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http'
   return publicRequestUrl(options, req.headers, scheme, req.headers.host ?? 'localhost', raw)
 }
 
@@ -358,12 +420,25 @@ export function fetchRequestUrl(options: ResolvedOptions, request: Request): str
   if (options.publicUrl === undefined && !options.trustProxy) return url
   const match = AUTHORITY.exec(url)
   if (match === null) return url
-  return publicRequestUrl(options, request.headers, match[1] as string, match[2] as string, url.slice(match[0].length))
+  return publicRequestUrl(
+    options,
+    request.headers,
+    match[1] as string,
+    match[2] as string,
+    url.slice(match[0].length),
+  )
 }
 
 /** Runs the verify loop; a failure becomes the response to send (400/401 with the reason as code). @internal */
-export function verifyOrReject(options: ResolvedOptions, request: WebhookRequest): VerifiedWebhook | Rejection {
-  const result = safeVerifyWebhook(options.preset, request, options.now === undefined ? undefined : { now: options.now() })
+export function verifyOrReject(
+  options: ResolvedOptions,
+  request: WebhookRequest,
+): VerifiedWebhook | Rejection {
+  const result = safeVerifyWebhook(
+    options.preset,
+    request,
+    options.now === undefined ? undefined : { now: options.now() },
+  )
   if (result.ok) return result
   return rejection(result.error.status, result.reason, result.message)
 }
@@ -391,4 +466,3 @@ export function rejectionResponse(refused: Rejection): Response {
 export const CONSUMED_MESSAGE =
   '[@hookgate/verify] the request body was consumed before @hookgate/verify could read it, so the exact bytes ' +
   'the provider signed are gone. Verify before any body parser reads the request.'
-

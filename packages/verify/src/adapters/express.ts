@@ -49,7 +49,11 @@ export interface ExpressRequestLike extends IncomingMessage {
 export type ExpressNextFunction = (error?: unknown) => void
 
 /** The middleware `verifyWebhooks()` returns. */
-export type ExpressWebhookMiddleware = (req: ExpressRequestLike, res: ServerResponse, next: ExpressNextFunction) => void
+export type ExpressWebhookMiddleware = (
+  req: ExpressRequestLike,
+  res: ServerResponse,
+  next: ExpressNextFunction,
+) => void
 
 /** The actionable message: what happened, why it matters, the two ways to fix the route. */
 function consumedMessage(what: string): string {
@@ -92,11 +96,24 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): ExpressWebhookMi
     const refused = precheck(resolved, req.headers)
     if (refused !== undefined) return sendNodeRejection(res, refused)
     const body = req.body
-    if (Buffer.isBuffer(body)) return finish(resolved, req, res, next, body.length > resolved.maxBodyBytes ? TOO_LARGE : body)
+    if (Buffer.isBuffer(body))
+      return finish(
+        resolved,
+        req,
+        res,
+        next,
+        body.length > resolved.maxBodyBytes ? TOO_LARGE : body,
+      )
     // The `req.rawBody` Buffer of Google Cloud Functions / Firebase and of the express.json({ verify }) recipe.
     const rawBody = req.rawBody
     if (Buffer.isBuffer(rawBody)) {
-      return finish(resolved, req, res, next, rawBody.length > resolved.maxBodyBytes ? TOO_LARGE : rawBody)
+      return finish(
+        resolved,
+        req,
+        res,
+        next,
+        rawBody.length > resolved.maxBodyBytes ? TOO_LARGE : rawBody,
+      )
     }
     // Nobody read the stream yet: read it ourselves, whatever req.body says (Express 4's body-parser sets
     // req.body = {} even when it skips a request).
@@ -104,14 +121,18 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): ExpressWebhookMi
       return readNodeBody(req, resolved.maxBodyBytes, (error, raw) => {
         if (error === undefined) return finish(resolved, req, res, next, raw)
         if (error instanceof RawBodyUnavailableError) {
-          return next(new RawBodyUnavailableError(consumedMessage('the request stream was already read')))
+          return next(
+            new RawBodyUnavailableError(consumedMessage('the request stream was already read')),
+          )
         }
         // The client went away mid-body: nobody is left to answer.
         res.destroy()
       })
     }
     const what =
-      body === undefined ? 'the request stream was already read' : `req.body is already a parsed ${body === null ? 'null' : typeof body}`
+      body === undefined
+        ? 'the request stream was already read'
+        : `req.body is already a parsed ${body === null ? 'null' : typeof body}`
     next(new RawBodyUnavailableError(consumedMessage(what)))
   }
 }

@@ -49,7 +49,10 @@ export interface FastifyInstanceLike {
   ): unknown
   hasRequestDecorator(name: string): boolean
   decorateRequest(name: string, value: null): unknown
-  addHook(name: 'preValidation', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: HookDone) => void): unknown
+  addHook(
+    name: 'preValidation',
+    hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: HookDone) => void,
+  ): unknown
 }
 
 /** The plugin `verifyWebhooks()` returns; pass it to `fastify.register()`. */
@@ -99,7 +102,11 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): FastifyWebhookPl
     : { parseAs: 'buffer' }
 
   // Callback-style on purpose: Fastify runs it without allocating a promise per request.
-  function verifyWebhooksHook(request: FastifyRequestLike, reply: FastifyReplyLike, done: HookDone): void {
+  function verifyWebhooksHook(
+    request: FastifyRequestLike,
+    reply: FastifyReplyLike,
+    done: HookDone,
+  ): void {
     // The length was Fastify's to check (bodyLimit); the coding is ours.
     const refused = checkEncoding(request.headers)
     if (refused !== undefined) return void reject(reply, refused)

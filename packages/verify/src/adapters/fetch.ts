@@ -31,7 +31,10 @@ export type FetchWebhookHandler<Args extends unknown[] = []> = (
 ) => Response | Promise<Response>
 
 /** The wrapped handler. */
-export type FetchHandler<Args extends unknown[] = []> = (request: Request, ...args: Args) => Promise<Response>
+export type FetchHandler<Args extends unknown[] = []> = (
+  request: Request,
+  ...args: Args
+) => Promise<Response>
 
 /**
  * Wraps a Fetch handler: reads the raw body (at most `maxBodyBytes`; a larger declared length or a
@@ -58,7 +61,9 @@ export function verifyWebhooks<Args extends unknown[] = []>(
 ): FetchHandler<Args> {
   const resolved = resolveOptions('fetch', options)
   if (typeof handler !== 'function') {
-    throw new TypeError('[@hookgate/verify] fetch adapter: verifyWebhooks(options, handler) needs a handler function')
+    throw new TypeError(
+      '[@hookgate/verify] fetch adapter: verifyWebhooks(options, handler) needs a handler function',
+    )
   }
   return async function verifyWebhooksHandler(request, ...args) {
     const refused = precheck(resolved, request.headers)

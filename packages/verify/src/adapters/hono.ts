@@ -32,7 +32,10 @@ export interface HonoContextLike {
 }
 
 /** The middleware `verifyWebhooks()` returns (Hono's `MiddlewareHandler` shape). */
-export type HonoWebhookMiddleware = (c: HonoContextLike, next: () => Promise<void>) => Promise<Response | void>
+export type HonoWebhookMiddleware = (
+  c: HonoContextLike,
+  next: () => Promise<void>,
+) => Promise<Response | void>
 
 /** Hono keeps read bodies here so `c.req.json()` etc. work after a middleware read the body. */
 type BodyCache = Record<string, Promise<unknown> | undefined>
@@ -80,7 +83,9 @@ export function verifyWebhooks(options: VerifyWebhooksOptions): HonoWebhookMiddl
       if (raw !== TOO_LARGE && cache !== undefined && cache['arrayBuffer'] === undefined) {
         const bytes = raw
         cache['arrayBuffer'] = Promise.resolve(
-          bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer,
+          bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+            ? bytes.buffer
+            : bytes.slice().buffer,
         )
       }
     }

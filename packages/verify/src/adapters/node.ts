@@ -22,17 +22,16 @@ export type { VerifiedWebhook } from '../verify.ts'
 export { RawBodyUnavailableError } from './_core.ts'
 
 /** Your handler: runs only for requests whose signature held. */
-export type NodeWebhookHandler<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> = (
-  req: Req,
-  res: Res,
-  webhook: VerifiedWebhook,
-) => unknown
+export type NodeWebhookHandler<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> = (req: Req, res: Res, webhook: VerifiedWebhook) => unknown
 
 /** The wrapped handler: a `node:http` request listener. */
-export type NodeRequestListener<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> = (
-  req: Req,
-  res: Res,
-) => void
+export type NodeRequestListener<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> = (req: Req, res: Res) => void
 
 /**
  * Wraps a `node:http` handler. The wrapper reads the raw body (at most `maxBodyBytes`; a larger one gets
@@ -55,13 +54,18 @@ export type NodeRequestListener<Req extends IncomingMessage = IncomingMessage, R
  * })).listen(3000)
  * @throws TypeError at call time for invalid options.
  */
-export function verifyWebhooks<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
+export function verifyWebhooks<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+>(
   options: VerifyWebhooksOptions,
   handler: NodeWebhookHandler<Req, Res>,
 ): NodeRequestListener<Req, Res> {
   const resolved = resolveOptions('node', options)
   if (typeof handler !== 'function') {
-    throw new TypeError('[@hookgate/verify] node adapter: verifyWebhooks(options, handler) needs a handler function')
+    throw new TypeError(
+      '[@hookgate/verify] node adapter: verifyWebhooks(options, handler) needs a handler function',
+    )
   }
   return function verifyWebhooksListener(req, res) {
     const refused = precheck(resolved, req.headers)
@@ -86,7 +90,8 @@ export function verifyWebhooks<Req extends IncomingMessage = IncomingMessage, Re
       } catch (handlerError) {
         return internalError(res, handlerError)
       }
-      if (result instanceof Promise) result.catch((handlerError: unknown) => internalError(res, handlerError))
+      if (result instanceof Promise)
+        result.catch((handlerError: unknown) => internalError(res, handlerError))
     })
   }
 }

@@ -5,12 +5,17 @@ import type { VerifiedContext } from '../define.ts'
 /** A header, or a dotted path into the JSON body (`action.id`). In a list, the first one present wins. */
 export type FieldSource = { readonly header: string } | { readonly body: string }
 
-export function fieldSources(sources: FieldSource | readonly FieldSource[] | undefined): readonly FieldSource[] {
+export function fieldSources(
+  sources: FieldSource | readonly FieldSource[] | undefined,
+): readonly FieldSource[] {
   return sources === undefined ? [] : Array.isArray(sources) ? sources : [sources as FieldSource]
 }
 
 /** The first non-empty value among `sources`; numbers in the body are given as text. Runs after verification only. */
-export function readField(context: VerifiedContext, sources: readonly FieldSource[]): string | undefined {
+export function readField(
+  context: VerifiedContext,
+  sources: readonly FieldSource[],
+): string | undefined {
   for (const source of sources) {
     let value: string | undefined
     if ('header' in source) {
@@ -18,7 +23,10 @@ export function readField(context: VerifiedContext, sources: readonly FieldSourc
     } else {
       let node: unknown = context.payload()
       for (const key of source.body.split('.')) {
-        node = typeof node === 'object' && node !== null && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined
+        node =
+          typeof node === 'object' && node !== null && Object.hasOwn(node, key)
+            ? (node as Record<string, unknown>)[key]
+            : undefined
       }
       value = typeof node === 'string' || typeof node === 'number' ? String(node) : undefined
     }

@@ -29,14 +29,20 @@ import {
 } from '../define.ts'
 import { keyFits, parseKeyText, type AsymmetricAlgorithm } from '../schemes/asymmetric.ts'
 import { hmacKey } from '../schemes/hmac.ts'
-import { signContent, type Content, type Key, type KeyAlgorithm, type Signature } from '../schemes/index.ts'
+import {
+  signContent,
+  type Content,
+  type Key,
+  type KeyAlgorithm,
+  type Signature,
+} from '../schemes/index.ts'
 import type { WebhookRequest } from '../request.ts'
 import { encodedSignature, MAX_SIGNATURES, requireHeader } from '../providers/_shared.ts'
 import { fieldSources, readField, type FieldSource } from './fields.ts'
 import { publicRequestUrl } from './url.ts'
 
-
-export type SignedAlgorithm = 'hmac-md5' | 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512' | AsymmetricAlgorithm
+export type SignedAlgorithm =
+  'hmac-md5' | 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512' | AsymmetricAlgorithm
 
 /** How a text secret becomes HMAC key bytes. */
 export type SecretForm = 'utf8' | 'base64' | 'hex' | 'whsec'
@@ -61,13 +67,21 @@ export interface SignedSpec<Config extends SignedConfig = SignedConfig> {
      * A list of `key=value` items (Stripe style `t=…,v1=…`): the item separator, the key whose values are signatures
      * (several allowed), and the key that carries the timestamp when the time travels in this header.
      */
-    readonly list?: { readonly separator: string; readonly key: string; readonly timestampKey?: string }
+    readonly list?: {
+      readonly separator: string
+      readonly key: string
+      readonly timestampKey?: string
+    }
   }
   /**
    * The signing time: in its own header (or in the list's `timestampKey`), as Unix seconds, milliseconds, or an
    * ISO 8601 date-time (signed as sent; UTC when it has no offset).
    */
-  readonly timestamp?: { readonly header?: string; readonly unit?: 's' | 'ms' | 'iso'; readonly toleranceSeconds: number }
+  readonly timestamp?: {
+    readonly header?: string
+    readonly unit?: 's' | 'ms' | 'iso'
+    readonly toleranceSeconds: number
+  }
   /** Header that carries `{id}` when the template signs one; also the delivery id. */
   readonly idHeader?: string
   /** The provider's delivery/event id, for deduplication (default: `idHeader`). */
@@ -103,7 +117,9 @@ export interface SignedConfig {
   readonly options: Readonly<Record<string, unknown>>
 }
 
-type Part = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'body' | 'timestamp' | 'id' | 'url' | 'method' }
+type Part =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'body' | 'timestamp' | 'id' | 'url' | 'method' }
 
 const PLACEHOLDER = /\{(body|timestamp|id|url|method)\}/g
 
@@ -117,7 +133,9 @@ function parseTemplate(id: string, template: string): readonly Part[] {
   }
   if (last < template.length) parts.push({ kind: 'text', text: template.slice(last) })
   if (/\{[a-z]+\}/.test(parts.map((p) => (p.kind === 'text' ? p.text : '')).join(''))) {
-    throw new TypeError(`[@hookgate/verify] ${id}: unknown placeholder in signed template ${JSON.stringify(template)}`)
+    throw new TypeError(
+      `[@hookgate/verify] ${id}: unknown placeholder in signed template ${JSON.stringify(template)}`,
+    )
   }
   return parts
 }
@@ -167,38 +185,54 @@ export function secretBytes(provider: string, secret: Secret, form: SecretForm):
       return Buffer.from(secret, 'utf8')
     case 'hex': {
       const bytes = decodeStrict(secret.toLowerCase(), 'hex')
-      if (bytes === undefined) throw optionError(provider, 'the secret must be hex, as the provider issues it')
+      if (bytes === undefined)
+        throw optionError(provider, 'the secret must be hex, as the provider issues it')
       return bytes
     }
     case 'base64':
     case 'whsec': {
       const text = form === 'whsec' ? secret.replace(/^whsec_/, '') : secret
       const bytes = decodeStrict(text, 'base64') ?? decodeStrict(text, 'base64url')
-      if (bytes === undefined || bytes.length === 0) throw optionError(provider, 'the secret must be base64, as the provider issues it')
+      if (bytes === undefined || bytes.length === 0)
+        throw optionError(provider, 'the secret must be base64, as the provider issues it')
       return bytes
     }
   }
 }
 
 // ISO 8601 date-time with optional fraction and offset; a time without an offset is UTC, never the machine's zone.
-const ISO_TIME = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)([Zz]|[+-]\d{2}:?\d{2})?$/
+const ISO_TIME =
+  /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)([Zz]|[+-]\d{2}:?\d{2})?$/
 
 function timestampFrom(text: string | undefined, label: string, unit: 's' | 'ms' | 'iso'): number {
-  if (text === undefined || text.length === 0) fail('timestamp_missing', `The ${label} carries no timestamp.`)
+  if (text === undefined || text.length === 0)
+    fail('timestamp_missing', `The ${label} carries no timestamp.`)
   if (unit === 'iso') {
     const match = ISO_TIME.exec(text)
     const offset = match?.[3]
-    const ms = match === null ? Number.NaN : Date.parse(`${match[1]}T${match[2]}${offset === undefined ? 'Z' : offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset.toUpperCase()}`)
-    if (!Number.isFinite(ms)) fail('malformed_signature', `The timestamp in ${label} is not an ISO 8601 date-time.`)
+    const ms =
+      match === null
+        ? Number.NaN
+        : Date.parse(
+            `${match[1]}T${match[2]}${offset === undefined ? 'Z' : offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset.toUpperCase()}`,
+          )
+    if (!Number.isFinite(ms))
+      fail('malformed_signature', `The timestamp in ${label} is not an ISO 8601 date-time.`)
     return ms / 1000
   }
   const digits = unit === 'ms' ? /^\d{1,15}$/ : /^\d{1,12}$/
-  if (!digits.test(text)) fail('malformed_signature', `The timestamp in ${label} is not a whole number of ${unit === 'ms' ? 'milliseconds' : 'seconds'}.`)
+  if (!digits.test(text))
+    fail(
+      'malformed_signature',
+      `The timestamp in ${label} is not a whole number of ${unit === 'ms' ? 'milliseconds' : 'seconds'}.`,
+    )
   return unit === 'ms' ? Number(text) / 1000 : Number(text)
 }
 
 /** Builds the preset factory for a {@link SignedSpec}. */
-export function signedPreset<Options extends object = object>(spec: SignedSpec): ProviderFactory<Options> {
+export function signedPreset<Options extends object = object>(
+  spec: SignedSpec,
+): ProviderFactory<Options> {
   return defineProvider<Options, SignedConfig>(signedDefinition(spec))
 }
 
@@ -213,14 +247,30 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
   const unit = spec.timestamp?.unit ?? 's'
   const idHeader = spec.idHeader?.toLowerCase()
   const alg = KEY_ALGORITHM[spec.algorithm]
-  const eventIdSources = spec.eventId === undefined ? (spec.idHeader === undefined ? [] : [{ header: spec.idHeader }]) : fieldSources(spec.eventId)
+  const eventIdSources =
+    spec.eventId === undefined
+      ? spec.idHeader === undefined
+        ? []
+        : [{ header: spec.idHeader }]
+      : fieldSources(spec.eventId)
   const eventTypeSources = fieldSources(spec.eventType)
-  if (spec.timestamp !== undefined && timestampHeader === undefined && list?.timestampKey === undefined) {
-    throw new TypeError(`[@hookgate/verify] ${spec.id}: a timestamp needs a header or a list timestampKey`)
+  if (
+    spec.timestamp !== undefined &&
+    timestampHeader === undefined &&
+    list?.timestampKey === undefined
+  ) {
+    throw new TypeError(
+      `[@hookgate/verify] ${spec.id}: a timestamp needs a header or a list timestampKey`,
+    )
   }
-  if (uses.has('id') && idHeader === undefined) throw new TypeError(`[@hookgate/verify] ${spec.id}: {id} needs idHeader`)
+  if (uses.has('id') && idHeader === undefined)
+    throw new TypeError(`[@hookgate/verify] ${spec.id}: {id} needs idHeader`)
   const urlFromRequest = uses.has('url') && spec.urlOption === undefined
-  const optionKeys = [...(spec.urlOption === undefined ? [] : [spec.urlOption]), ...(urlFromRequest ? ['publicUrl'] : []), ...(spec.handshakeOptions ?? [])]
+  const optionKeys = [
+    ...(spec.urlOption === undefined ? [] : [spec.urlOption]),
+    ...(urlFromRequest ? ['publicUrl'] : []),
+    ...(spec.handshakeOptions ?? []),
+  ]
 
   function signaturesOf(value: string): { signatures: Signature[]; timestampText?: string } {
     const label = sig.header
@@ -233,7 +283,10 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
       if (!value.startsWith(prefix)) {
         const algo = /^([A-Za-z0-9-]{1,16})=/.exec(value)?.[1]
         if (algo !== undefined && prefix.endsWith('=')) {
-          fail('unsupported_algorithm', `The ${label} header uses "${algo}", but ${spec.name} signs with "${prefix.slice(0, -1)}".`)
+          fail(
+            'unsupported_algorithm',
+            `The ${label} header uses "${algo}", but ${spec.name} signs with "${prefix.slice(0, -1)}".`,
+          )
         }
         fail('malformed_signature', `The ${label} header does not start with "${prefix}".`)
       }
@@ -243,20 +296,28 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
     let timestampText: string | undefined
     for (const item of value.split(list.separator)) {
       const eq = item.indexOf('=')
-      if (eq <= 0) fail('malformed_signature', `The ${label} header is not a list of key=value items.`)
+      if (eq <= 0)
+        fail('malformed_signature', `The ${label} header is not a list of key=value items.`)
       // Not trimmed: the providers' SDKs split on the separator and `=` only.
       const key = item.slice(0, eq)
       const itemValue = item.slice(eq + 1)
       if (key === list.timestampKey) {
-        if (timestampText !== undefined) fail('malformed_signature', `The ${label} header has more than one ${key}= timestamp.`)
+        if (timestampText !== undefined)
+          fail('malformed_signature', `The ${label} header has more than one ${key}= timestamp.`)
         timestampText = itemValue
       } else if (key === list.key) {
-        if (signatures.length === MAX_SIGNATURES) fail('malformed_signature', `The ${label} header has more than ${MAX_SIGNATURES} signatures.`)
+        if (signatures.length === MAX_SIGNATURES)
+          fail(
+            'malformed_signature',
+            `The ${label} header has more than ${MAX_SIGNATURES} signatures.`,
+          )
         signatures.push(one(itemValue))
       }
     }
-    if (list.timestampKey !== undefined && timestampText === undefined) fail('timestamp_missing', `The ${label} header has no ${list.timestampKey}= timestamp.`)
-    if (signatures.length === 0) fail('missing_signature', `The ${label} header has no ${list.key}= signature.`)
+    if (list.timestampKey !== undefined && timestampText === undefined)
+      fail('timestamp_missing', `The ${label} header has no ${list.timestampKey}= timestamp.`)
+    if (signatures.length === 0)
+      fail('missing_signature', `The ${label} header has no ${list.key}= signature.`)
     return timestampText === undefined ? { signatures } : { signatures, timestampText }
   }
 
@@ -274,20 +335,42 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
     ...(spec.testOptions === undefined ? {} : { options: spec.testOptions }),
     secretKind:
       spec.testSecretKind ??
-      (spec.algorithm === 'ed25519' ? 'ed25519' : spec.algorithm === 'ecdsa-p256-sha256' ? 'ecdsa-p256' : spec.algorithm === 'rsa-sha256' ? 'rsa' : spec.secret === 'utf8' || spec.secret === undefined ? 'text' : spec.secret),
+      (spec.algorithm === 'ed25519'
+        ? 'ed25519'
+        : spec.algorithm === 'ecdsa-p256-sha256'
+          ? 'ecdsa-p256'
+          : spec.algorithm === 'rsa-sha256'
+            ? 'rsa'
+            : spec.secret === 'utf8' || spec.secret === undefined
+              ? 'text'
+              : spec.secret),
     signatureHeader: header,
     encoding: sig.encoding,
     signatureStart: list !== undefined ? 'list' : (sig.prefix ?? '') !== '' ? 'prefix' : 'none',
-    ...(list !== undefined ? { prefix: `${list.key}=` } : sig.prefix === undefined || sig.prefix === '' ? {} : { prefix: sig.prefix }),
+    ...(list !== undefined
+      ? { prefix: `${list.key}=` }
+      : sig.prefix === undefined || sig.prefix === ''
+        ? {}
+        : { prefix: sig.prefix }),
     ...(list?.timestampKey === undefined ? {} : { timestampKey: list.timestampKey }),
     ...(sig.anyHexCase === true ? { anyHexCase: true } : {}),
     ...(spec.timestamp === undefined
       ? {}
-      : { time: { seconds: spec.timestamp.toleranceSeconds, where: timestampHeader === undefined ? 'in-signature' : { header: timestampHeader }, unit } }),
+      : {
+          time: {
+            seconds: spec.timestamp.toleranceSeconds,
+            where: timestampHeader === undefined ? 'in-signature' : { header: timestampHeader },
+            unit,
+          },
+        }),
     ...(uses.has('id') && idHeader !== undefined ? { signedIdHeader: idHeader } : {}),
     bodySigned: uses.has('body'),
     ...(uses.has('url') ? { url: spec.urlOption === undefined ? 'request' : 'config' } : {}),
-    relatedHeaders: [header, ...(timestampHeader === undefined ? [] : [timestampHeader]), ...(idHeader === undefined ? [] : [idHeader])],
+    relatedHeaders: [
+      header,
+      ...(timestampHeader === undefined ? [] : [timestampHeader]),
+      ...(idHeader === undefined ? [] : [idHeader]),
+    ],
   }
 
   return {
@@ -304,10 +387,16 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
     ...(spec.senderIps === undefined ? {} : { senderIps: spec.senderIps }),
     profile,
     configure(options) {
-      const url = spec.urlOption === undefined ? undefined : stringOption(spec.id, options, spec.urlOption, true)
+      const url =
+        spec.urlOption === undefined
+          ? undefined
+          : stringOption(spec.id, options, spec.urlOption, true)
       const publicUrl = urlFromRequest ? stringOption(spec.id, options, 'publicUrl') : undefined
       if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(publicUrl)) {
-        throw optionError(spec.id, 'option `publicUrl` must be an http(s) origin with an optional path, without query')
+        throw optionError(
+          spec.id,
+          'option `publicUrl` must be an http(s) origin with an optional path, without query',
+        )
       }
       // The handshake options, without the secrets: a config is kept and passed around, the secrets only as keys.
       const { secrets: _secrets, ...rest } = options as Readonly<Record<string, unknown>>
@@ -318,21 +407,50 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
         return hmacKey(spec.algorithm, secretBytes(spec.id, secret, spec.secret ?? 'utf8'))
       }
       // Bytes are the key file's contents (PEM or DER), as read from disk.
-      const key = parseKeyText(spec.algorithm, typeof secret === 'string' ? secret : Buffer.from(secret).toString(secret[0] === 0x30 ? 'base64' : 'utf8'))
+      const key = parseKeyText(
+        spec.algorithm,
+        typeof secret === 'string'
+          ? secret
+          : Buffer.from(secret).toString(secret[0] === 0x30 ? 'base64' : 'utf8'),
+      )
       if (key === undefined || !keyFits(spec.algorithm, key)) {
-        throw optionError(spec.id, `the key must be ${schemeLabel(spec.algorithm)} key text (PEM, JWK, base64 DER${spec.algorithm === 'ed25519' ? ' or 32 raw bytes in hex/base64' : ''})`)
+        throw optionError(
+          spec.id,
+          `the key must be ${schemeLabel(spec.algorithm)} key text (PEM, JWK, base64 DER${spec.algorithm === 'ed25519' ? ' or 32 raw bytes in hex/base64' : ''})`,
+        )
       }
       return { alg, key }
     },
     parse(request: WebhookRequest) {
-      const { signatures, timestampText: listTimestamp } = signaturesOf(requireHeader(request.headers, header))
-      const timestampText = timestampHeader === undefined ? listTimestamp : getHeader(request.headers, timestampHeader)
-      const timestamp = spec.timestamp === undefined ? undefined : timestampFrom(timestampText, timestampHeader === undefined ? `${sig.header} header` : `${headerLabel(timestampHeader)} header`, unit)
+      const { signatures, timestampText: listTimestamp } = signaturesOf(
+        requireHeader(request.headers, header),
+      )
+      const timestampText =
+        timestampHeader === undefined ? listTimestamp : getHeader(request.headers, timestampHeader)
+      const timestamp =
+        spec.timestamp === undefined
+          ? undefined
+          : timestampFrom(
+              timestampText,
+              timestampHeader === undefined
+                ? `${sig.header} header`
+                : `${headerLabel(timestampHeader)} header`,
+              unit,
+            )
       const id = idHeader === undefined ? undefined : getHeader(request.headers, idHeader)
-      if (uses.has('id') && (id === undefined || id === '')) fail('missing_signature', `The ${spec.idHeader} header is missing; it is part of what ${spec.name} signs.`)
+      if (uses.has('id') && (id === undefined || id === ''))
+        fail(
+          'missing_signature',
+          `The ${spec.idHeader} header is missing; it is part of what ${spec.name} signs.`,
+        )
       // Numbers are signed as the number, not the text as sent: the providers' SDKs parse them and sign `String(n)`
       // (a leading zero drops). ISO times are signed as sent.
-      const signedTime = timestamp === undefined ? undefined : unit === 'iso' ? timestampText : String(unit === 'ms' ? Math.round(timestamp * 1000) : timestamp)
+      const signedTime =
+        timestamp === undefined
+          ? undefined
+          : unit === 'iso'
+            ? timestampText
+            : String(unit === 'ms' ? Math.round(timestamp * 1000) : timestamp)
       const data: SignedData = { timestampText: signedTime, id }
       return {
         signatures,
@@ -343,24 +461,55 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
     },
     signedContent(request, body, envelope, config) {
       const data = envelope.data as SignedData
-      return [content(parts, { body, timestamp: data.timestampText, id: data.id, url: urlOf(request, config), method: (request.method ?? 'POST').toUpperCase() })]
+      return [
+        content(parts, {
+          body,
+          timestamp: data.timestampText,
+          id: data.id,
+          url: urlOf(request, config),
+          method: (request.method ?? 'POST').toUpperCase(),
+        }),
+      ]
     },
     sign(input, key, config) {
-      const timestampText = unit === 'ms' ? String(input.timestamp * 1000) : unit === 'iso' ? new Date(input.timestamp * 1000).toISOString() : String(input.timestamp)
-      const signature = signContent(key, content(parts, { body: input.body, timestamp: timestampText, id: input.id, url: urlOf(input, config), method: input.method.toUpperCase() }), sig.encoding)
+      const timestampText =
+        unit === 'ms'
+          ? String(input.timestamp * 1000)
+          : unit === 'iso'
+            ? new Date(input.timestamp * 1000).toISOString()
+            : String(input.timestamp)
+      const signature = signContent(
+        key,
+        content(parts, {
+          body: input.body,
+          timestamp: timestampText,
+          id: input.id,
+          url: urlOf(input, config),
+          method: input.method.toUpperCase(),
+        }),
+        sig.encoding,
+      )
       const headers: Record<string, string> = {}
       if (list === undefined) {
         headers[headerLabel(header)] = (sig.prefix ?? '') + signature
       } else {
-        const head = list.timestampKey === undefined || timestampHeader !== undefined ? '' : `${list.timestampKey}=${timestampText}${list.separator}`
+        const head =
+          list.timestampKey === undefined || timestampHeader !== undefined
+            ? ''
+            : `${list.timestampKey}=${timestampText}${list.separator}`
         headers[headerLabel(header)] = `${head}${list.key}=${signature}`
       }
-      if (timestampHeader !== undefined && spec.timestamp !== undefined) headers[headerLabel(timestampHeader)] = timestampText
+      if (timestampHeader !== undefined && spec.timestamp !== undefined)
+        headers[headerLabel(timestampHeader)] = timestampText
       if (uses.has('id') && idHeader !== undefined) headers[headerLabel(idHeader)] = input.id
       return headers
     },
-    ...(eventIdSources.length === 0 ? {} : { eventId: (context: VerifiedContext) => readField(context, eventIdSources) }),
-    ...(eventTypeSources.length === 0 ? {} : { eventType: (context: VerifiedContext) => readField(context, eventTypeSources) }),
+    ...(eventIdSources.length === 0
+      ? {}
+      : { eventId: (context: VerifiedContext) => readField(context, eventIdSources) }),
+    ...(eventTypeSources.length === 0
+      ? {}
+      : { eventType: (context: VerifiedContext) => readField(context, eventTypeSources) }),
   }
 }
 

@@ -38,7 +38,10 @@ export function tokenPreset(spec: TokenSpec): ProviderFactory<object> {
   return defineProvider<object, undefined>({
     id: spec.id,
     name: spec.name,
-    scheme: spec.kind === 'basic' ? `${spec.header}: Basic — HTTP basic auth (no body signature)` : `${spec.header}: ${prefix}<token> — shared token (no body signature)`,
+    scheme:
+      spec.kind === 'basic'
+        ? `${spec.header}: Basic — HTTP basic auth (no body signature)`
+        : `${spec.header}: ${prefix}<token> — shared token (no body signature)`,
     docsUrl: spec.docsUrl,
     optionKeys: [],
     mismatchHint: spec.mismatchHint,
@@ -55,7 +58,11 @@ export function tokenPreset(spec: TokenSpec): ProviderFactory<object> {
     configure: () => undefined,
     decodeKey(secret) {
       const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret
-      return { alg: 'token', key: createSecretKey(bytes), digest: createHash('sha256').update(bytes).digest() }
+      return {
+        alg: 'token',
+        key: createSecretKey(bytes),
+        digest: createHash('sha256').update(bytes).digest(),
+      }
     },
     parse(request) {
       const value = requireHeader(request.headers, header)
@@ -63,14 +70,22 @@ export function tokenPreset(spec: TokenSpec): ProviderFactory<object> {
         fail('malformed_signature', `The ${spec.header} header does not start with "${prefix}".`)
       }
       const token = value.slice(prefix.length)
-      return { signatures: [encodedSignature('token', spec.kind === 'basic' ? 'base64' : 'utf8', token, spec.header)] }
+      return {
+        signatures: [
+          encodedSignature('token', spec.kind === 'basic' ? 'base64' : 'utf8', token, spec.header),
+        ],
+      }
     },
     signedContent: () => [[]],
     sign(_input, key) {
       const token = key.key.export()
       return { [spec.header]: prefix + token.toString(spec.kind === 'basic' ? 'base64' : 'utf8') }
     },
-    ...(eventIdSources.length === 0 ? {} : { eventId: (context: VerifiedContext) => readField(context, eventIdSources) }),
-    ...(eventTypeSources.length === 0 ? {} : { eventType: (context: VerifiedContext) => readField(context, eventTypeSources) }),
+    ...(eventIdSources.length === 0
+      ? {}
+      : { eventId: (context: VerifiedContext) => readField(context, eventIdSources) }),
+    ...(eventTypeSources.length === 0
+      ? {}
+      : { eventType: (context: VerifiedContext) => readField(context, eventTypeSources) }),
   })
 }

@@ -42,18 +42,29 @@ export interface KeyResolver {
    * The keys at `url`, decoded by `source`, from the cache or fetched.
    * @throws a `key_unavailable` failure (caught by the verify functions) when they cannot be obtained.
    */
-  resolve(presetId: string, source: KeySource<never>, url: string, config: unknown): Promise<readonly Key[]>
+  resolve(
+    presetId: string,
+    source: KeySource<never>,
+    url: string,
+    config: unknown,
+  ): Promise<readonly Key[]>
   /** Forgets every cached key. */
   clear(): void
   /** Number of cached URLs. */
   readonly size: number
 }
 
-const DEFAULTS = { timeoutMs: 5000, maxBytes: 64 * 1024, ttlMs: 3_600_000, maxEntries: 100 } as const
+const DEFAULTS = {
+  timeoutMs: 5000,
+  maxBytes: 64 * 1024,
+  ttlMs: 3_600_000,
+  maxEntries: 100,
+} as const
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
-  if (!(Number.isFinite(value) && value > 0)) throw new TypeError(`[@hookgate/verify] key resolver: \`${name}\` must be a positive number`)
+  if (!(Number.isFinite(value) && value > 0))
+    throw new TypeError(`[@hookgate/verify] key resolver: \`${name}\` must be a positive number`)
   return value
 }
 
@@ -74,8 +85,13 @@ function unavailable(presetId: string, url: string, why: string): Failure {
 function defaultFetchKey(maxBytes: number): FetchKey {
   return async (url, { signal }) => {
     if (!url.startsWith('https://')) throw new Error('only https URLs are fetched')
-    if (typeof fetch !== 'function') throw new Error('this runtime has no global fetch; pass `fetchKey`')
-    const response = await fetch(url, { signal, redirect: 'error', headers: { accept: 'application/x-pem-file, text/plain, */*' } })
+    if (typeof fetch !== 'function')
+      throw new Error('this runtime has no global fetch; pass `fetchKey`')
+    const response = await fetch(url, {
+      signal,
+      redirect: 'error',
+      headers: { accept: 'application/x-pem-file, text/plain, */*' },
+    })
     if (!response.ok) {
       await response.body?.cancel()
       throw new Error(`HTTP ${response.status}`)
@@ -139,7 +155,8 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
     try {
       const text = await Promise.race([fetchKey(url, { signal: controller.signal }), timeout])
       if (typeof text !== 'string') throw unavailable(presetId, url, 'the fetcher returned no text')
-      if (Buffer.byteLength(text, 'utf8') > maxBytes) throw unavailable(presetId, url, `more than ${maxBytes} bytes`)
+      if (Buffer.byteLength(text, 'utf8') > maxBytes)
+        throw unavailable(presetId, url, `more than ${maxBytes} bytes`)
       return text
     } catch (error) {
       if (error instanceof Failure) throw error
@@ -150,10 +167,17 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
     }
   }
 
-  async function load(presetId: string, source: KeySource<never>, url: string, config: unknown, cacheKey: string): Promise<readonly Key[]> {
+  async function load(
+    presetId: string,
+    source: KeySource<never>,
+    url: string,
+    config: unknown,
+    cacheKey: string,
+  ): Promise<readonly Key[]> {
     const text = await fetchText(presetId, url)
     const keys = source.decode(text, config as never)
-    if (keys === undefined || keys.length === 0) throw unavailable(presetId, url, `the answer is not a usable key (${source.description})`)
+    if (keys === undefined || keys.length === 0)
+      throw unavailable(presetId, url, `the answer is not a usable key (${source.description})`)
     cache.set(cacheKey, { keys, expires: now() + ttlMs })
     while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string)
     return keys
@@ -172,7 +196,9 @@ export function createKeyResolver(options: KeyResolverOptions = {}): KeyResolver
       }
       let inFlight = pending.get(cacheKey)
       if (inFlight === undefined) {
-        inFlight = load(presetId, source, url, config, cacheKey).finally(() => pending.delete(cacheKey))
+        inFlight = load(presetId, source, url, config, cacheKey).finally(() =>
+          pending.delete(cacheKey),
+        )
         pending.set(cacheKey, inFlight)
       }
       return inFlight

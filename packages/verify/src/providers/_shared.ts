@@ -13,21 +13,33 @@ export const MAX_SIGNATURES = 16
 /** The signature header's value, bounded; a Failure when absent, empty or oversized. */
 export function requireHeader(headers: HeadersLike, name: string): string {
   const value = getHeader(headers, name)
-  if (value === undefined || value.trim().length === 0) fail('missing_signature', `The ${name} header is missing.`)
+  if (value === undefined || value.trim().length === 0)
+    fail('missing_signature', `The ${name} header is missing.`)
   if (value.length > MAX_SIGNATURE_HEADER_LENGTH) {
-    fail('malformed_signature', `The ${name} header is longer than ${MAX_SIGNATURE_HEADER_LENGTH} characters.`)
+    fail(
+      'malformed_signature',
+      `The ${name} header is longer than ${MAX_SIGNATURE_HEADER_LENGTH} characters.`,
+    )
   }
   return value
 }
 
-export function encodedSignature(alg: KeyAlgorithm, encoding: SignatureEncoding, value: string, header: string): Signature {
-  if (!isEncoded(value, encoding)) fail('malformed_signature', `The ${header} header does not hold valid ${encoding}.`)
+export function encodedSignature(
+  alg: KeyAlgorithm,
+  encoding: SignatureEncoding,
+  value: string,
+  header: string,
+): Signature {
+  if (!isEncoded(value, encoding))
+    fail('malformed_signature', `The ${header} header does not hold valid ${encoding}.`)
   return { alg, encoding, value }
 }
 
 /** Unix seconds written as digits only (no sign, no fraction, no spaces). */
 export function unixSeconds(value: string | undefined, header: string): number {
-  if (value === undefined || value.length === 0) fail('timestamp_missing', `The ${header} header carries no timestamp.`)
-  if (!/^\d{1,12}$/.test(value)) fail('malformed_signature', `The timestamp in ${header} is not a whole number of seconds.`)
+  if (value === undefined || value.length === 0)
+    fail('timestamp_missing', `The ${header} header carries no timestamp.`)
+  if (!/^\d{1,12}$/.test(value))
+    fail('malformed_signature', `The timestamp in ${header} is not a whole number of seconds.`)
   return Number(value)
 }

@@ -24,7 +24,16 @@ import { Buffer } from 'node:buffer'
 import { sign as rsaSign, X509Certificate, type KeyObject } from 'node:crypto'
 import { fail } from '../errors.ts'
 import { isEncoded } from '../_internal/encoding.ts'
-import { defineProvider, optionError, type BaseOptions, type ConfiguredPreset, type Envelope, type KeySource, type ProviderDefinition, type Secret } from '../define.ts'
+import {
+  defineProvider,
+  optionError,
+  type BaseOptions,
+  type ConfiguredPreset,
+  type Envelope,
+  type KeySource,
+  type ProviderDefinition,
+  type Secret,
+} from '../define.ts'
 import { keyFits, parseKeyText } from '../schemes/asymmetric.ts'
 import type { Content, Key, KeyAlgorithm } from '../schemes/index.ts'
 
@@ -40,7 +49,11 @@ export interface AwsSnsOptions {
 }
 
 /** The message types SNS posts to HTTP/S endpoints. */
-export const AWS_SNS_MESSAGE_TYPES = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const
+export const AWS_SNS_MESSAGE_TYPES = [
+  'Notification',
+  'SubscriptionConfirmation',
+  'UnsubscribeConfirmation',
+] as const
 export type AwsSnsMessageType = (typeof AWS_SNS_MESSAGE_TYPES)[number]
 
 /**
@@ -49,8 +62,24 @@ export type AwsSnsMessageType = (typeof AWS_SNS_MESSAGE_TYPES)[number]
  */
 const SIGNED_FIELDS: Readonly<Record<AwsSnsMessageType, readonly string[]>> = {
   Notification: ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'],
-  SubscriptionConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
-  UnsubscribeConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
+  SubscriptionConfirmation: [
+    'Message',
+    'MessageId',
+    'SubscribeURL',
+    'Timestamp',
+    'Token',
+    'TopicArn',
+    'Type',
+  ],
+  UnsubscribeConfirmation: [
+    'Message',
+    'MessageId',
+    'SubscribeURL',
+    'Timestamp',
+    'Token',
+    'TopicArn',
+    'Type',
+  ],
 }
 
 /** sns-validator's default host pattern: `sns.<region>.amazonaws.com`, `.com.cn` in the China regions. */
@@ -83,12 +112,27 @@ function snsUrl(value: string, field: 'SigningCertURL' | 'SubscribeURL'): string
     fail('malformed_signature', `The SNS message's ${field} is not a URL.`)
   }
   const pem = field === 'SigningCertURL'
-  if (url.protocol !== 'https:') fail('malformed_signature', `The SNS message's ${field} is not https: it is never ${pem ? 'fetched' : 'followed'}.`)
-  if (url.username !== '' || url.password !== '' || url.port !== '' || !SNS_HOST.test(url.hostname)) {
-    fail('malformed_signature', `The SNS message's ${field} is not on an Amazon SNS host (sns.<region>.amazonaws.com): it is never ${pem ? 'fetched' : 'followed'}.`)
+  if (url.protocol !== 'https:')
+    fail(
+      'malformed_signature',
+      `The SNS message's ${field} is not https: it is never ${pem ? 'fetched' : 'followed'}.`,
+    )
+  if (
+    url.username !== '' ||
+    url.password !== '' ||
+    url.port !== '' ||
+    !SNS_HOST.test(url.hostname)
+  ) {
+    fail(
+      'malformed_signature',
+      `The SNS message's ${field} is not on an Amazon SNS host (sns.<region>.amazonaws.com): it is never ${pem ? 'fetched' : 'followed'}.`,
+    )
   }
   if (pem && (!url.pathname.endsWith('.pem') || url.search !== '' || url.hash !== '')) {
-    fail('malformed_signature', "The SNS message's SigningCertURL is not a .pem certificate path: it is never fetched.")
+    fail(
+      'malformed_signature',
+      "The SNS message's SigningCertURL is not a .pem certificate path: it is never fetched.",
+    )
   }
   return url.href
 }
@@ -98,9 +142,13 @@ function parseMessage(body: Uint8Array): Record<string, unknown> {
   try {
     value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'))
   } catch {
-    fail('malformed_signature', 'The body is not an SNS message: it is not JSON. Is raw message delivery on? Raw deliveries carry no signature.')
+    fail(
+      'malformed_signature',
+      'The body is not an SNS message: it is not JSON. Is raw message delivery on? Raw deliveries carry no signature.',
+    )
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('malformed_signature', 'The body is not an SNS message (a JSON object).')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('malformed_signature', 'The body is not an SNS message (a JSON object).')
   return value as Record<string, unknown>
 }
 
@@ -109,7 +157,8 @@ function text(message: Record<string, unknown>, name: string): string | undefine
   const value = message[name]
   // Lambda-style `"Subject": null` means no subject.
   if (value === null && name === 'Subject') return undefined
-  if (typeof value !== 'string') fail('malformed_signature', `The SNS message's ${name} is not a string.`)
+  if (typeof value !== 'string')
+    fail('malformed_signature', `The SNS message's ${name} is not a string.`)
   return value
 }
 
@@ -134,7 +183,8 @@ function decodeKeys(keyText: string): readonly Key[] | undefined {
 }
 
 const keySource: KeySource<AwsSnsConfig> = {
-  description: 'the X.509 certificate at the message\'s SigningCertURL, https://sns.<region>.amazonaws.com/….pem',
+  description:
+    "the X.509 certificate at the message's SigningCertURL, https://sns.<region>.amazonaws.com/….pem",
   urls: (envelope: Envelope) => [(envelope.data as SnsData).certUrl],
   decode: (keyText) => decodeKeys(keyText),
 }
@@ -151,7 +201,8 @@ function signedContent(type: AwsSnsMessageType, fields: Readonly<Record<string, 
 const definition: ProviderDefinition<AwsSnsOptions, AwsSnsConfig> = {
   id: 'aws-sns',
   name: 'Amazon SNS',
-  scheme: 'JSON body — Signature: base64 RSA (SHA-1 v1, SHA-256 v2) of `Name\\nvalue\\n` per signed field, certificate from SigningCertURL',
+  scheme:
+    'JSON body — Signature: base64 RSA (SHA-1 v1, SHA-256 v2) of `Name\\nvalue\\n` per signed field, certificate from SigningCertURL',
   docsUrl: 'https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html',
   toleranceSeconds: 3900,
   optionKeys: ['topicArns', 'confirmSubscription'],
@@ -162,45 +213,82 @@ const definition: ProviderDefinition<AwsSnsOptions, AwsSnsConfig> = {
   keySource,
   configure(options) {
     const topics = options.topicArns
-    if (topics !== undefined && (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && /^arn:aws[a-z-]*:sns:[^:]+:\d{12}:[^:]+$/.test(t)))) {
-      throw optionError('aws-sns', '`topicArns` must be a non-empty list of SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)')
+    if (
+      topics !== undefined &&
+      (!Array.isArray(topics) ||
+        topics.length === 0 ||
+        !topics.every(
+          (t) => typeof t === 'string' && /^arn:aws[a-z-]*:sns:[^:]+:\d{12}:[^:]+$/.test(t),
+        ))
+    ) {
+      throw optionError(
+        'aws-sns',
+        '`topicArns` must be a non-empty list of SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)',
+      )
     }
     const confirm = options.confirmSubscription
-    if (confirm !== undefined && typeof confirm !== 'boolean') throw optionError('aws-sns', '`confirmSubscription` must be true or false')
-    return { topicArns: topics === undefined ? undefined : new Set(topics), confirmSubscription: confirm === true }
+    if (confirm !== undefined && typeof confirm !== 'boolean')
+      throw optionError('aws-sns', '`confirmSubscription` must be true or false')
+    return {
+      topicArns: topics === undefined ? undefined : new Set(topics),
+      confirmSubscription: confirm === true,
+    }
   },
   decodeKey(secret: Secret): Key {
-    const keys = decodeKeys(typeof secret === 'string' ? secret : Buffer.from(secret).toString('utf8'))
-    if (keys?.[1] === undefined) throw optionError('aws-sns', 'a pinned key must be an X.509 certificate or RSA key in PEM')
+    const keys = decodeKeys(
+      typeof secret === 'string' ? secret : Buffer.from(secret).toString('utf8'),
+    )
+    if (keys?.[1] === undefined)
+      throw optionError('aws-sns', 'a pinned key must be an X.509 certificate or RSA key in PEM')
     return keys[1]
   },
   parse(_request, body) {
     const message = parseMessage(body)
     const signature = text(message, 'Signature')
-    if (signature === undefined || signature.trim() === '') fail('missing_signature', 'The SNS message has no Signature.')
+    if (signature === undefined || signature.trim() === '')
+      fail('missing_signature', 'The SNS message has no Signature.')
     const version = text(message, 'SignatureVersion')
-    if (version === undefined) fail('malformed_signature', 'The SNS message has no SignatureVersion.')
-    if (version !== '1' && version !== '2') fail('unsupported_algorithm', `SNS SignatureVersion "${version.slice(0, 8)}" is not 1 (SHA1withRSA) or 2 (SHA256withRSA).`)
+    if (version === undefined)
+      fail('malformed_signature', 'The SNS message has no SignatureVersion.')
+    if (version !== '1' && version !== '2')
+      fail(
+        'unsupported_algorithm',
+        `SNS SignatureVersion "${version.slice(0, 8)}" is not 1 (SHA1withRSA) or 2 (SHA256withRSA).`,
+      )
     const type = text(message, 'Type')
-    if (!(AWS_SNS_MESSAGE_TYPES as readonly (string | undefined)[]).includes(type)) fail('malformed_signature', 'The SNS message Type is not Notification, SubscriptionConfirmation or UnsubscribeConfirmation.')
+    if (!(AWS_SNS_MESSAGE_TYPES as readonly (string | undefined)[]).includes(type))
+      fail(
+        'malformed_signature',
+        'The SNS message Type is not Notification, SubscriptionConfirmation or UnsubscribeConfirmation.',
+      )
     const snsType = type as AwsSnsMessageType
     const fields: Record<string, string> = {}
     for (const name of SIGNED_FIELDS[snsType]) {
       const value = text(message, name)
       if (value !== undefined) fields[name] = value
-      else if (name !== 'Subject') fail('malformed_signature', `The SNS message has no ${name}; a ${snsType} signs it.`)
+      else if (name !== 'Subject')
+        fail('malformed_signature', `The SNS message has no ${name}; a ${snsType} signs it.`)
     }
     const certText = text(message, 'SigningCertURL')
-    if (certText === undefined) fail('malformed_signature', 'The SNS message has no SigningCertURL.')
+    if (certText === undefined)
+      fail('malformed_signature', 'The SNS message has no SigningCertURL.')
     const certUrl = snsUrl(certText, 'SigningCertURL')
-    const subscribeUrl = snsType === 'Notification' ? undefined : snsUrl(fields.SubscribeURL!, 'SubscribeURL')
-    if (signature.length > MAX_SIGNATURE_LENGTH || !isEncoded(signature, 'base64')) fail('malformed_signature', 'The SNS message Signature is not base64.')
+    const subscribeUrl =
+      snsType === 'Notification' ? undefined : snsUrl(fields.SubscribeURL!, 'SubscribeURL')
+    if (signature.length > MAX_SIGNATURE_LENGTH || !isEncoded(signature, 'base64'))
+      fail('malformed_signature', 'The SNS message Signature is not base64.')
     const timestamp = fields.Timestamp!
     const ms = ISO_TIME.test(timestamp) ? Date.parse(timestamp) : Number.NaN
-    if (!Number.isFinite(ms)) fail('malformed_signature', 'The SNS message Timestamp is not an ISO 8601 UTC date-time.')
+    if (!Number.isFinite(ms))
+      fail('malformed_signature', 'The SNS message Timestamp is not an ISO 8601 UTC date-time.')
     const alg: KeyAlgorithm = version === '1' ? 'rsa-sha1' : 'rsa-sha256'
     const data: SnsData = { type: snsType, fields, certUrl, subscribeUrl }
-    return { signatures: [{ alg, encoding: 'base64', value: signature }], timestamp: ms / 1000, id: fields.MessageId!, data }
+    return {
+      signatures: [{ alg, encoding: 'base64', value: signature }],
+      timestamp: ms / 1000,
+      id: fields.MessageId!,
+      data,
+    }
   },
   signedContent(_request, _body, envelope) {
     const data = envelope.data as SnsData
@@ -209,18 +297,34 @@ const definition: ProviderDefinition<AwsSnsOptions, AwsSnsConfig> = {
   check(_request, _body, envelope, config) {
     const topic = (envelope.data as SnsData).fields.TopicArn!
     if (config.topicArns !== undefined && !config.topicArns.has(topic)) {
-      fail('claim_mismatch', 'The SNS message is from a topic this source does not accept (see `topicArns`).')
+      fail(
+        'claim_mismatch',
+        'The SNS message is from a topic this source does not accept (see `topicArns`).',
+      )
     }
   },
   sign() {
-    throw new TypeError('[@hookgate/verify] aws-sns: SNS signs fields of the JSON body, not headers: use signAwsSnsMessage()')
+    throw new TypeError(
+      '[@hookgate/verify] aws-sns: SNS signs fields of the JSON body, not headers: use signAwsSnsMessage()',
+    )
   },
   handshake: {
-    description: 'SubscriptionConfirmation: with `confirmSubscription: true`, 200 and a GET of its SubscribeURL (sns.<region>.amazonaws.com only) by the gateway',
+    description:
+      'SubscriptionConfirmation: with `confirmSubscription: true`, 200 and a GET of its SubscribeURL (sns.<region>.amazonaws.com only) by the gateway',
     reply(context, config) {
       const data = context.envelope.data as SnsData
-      if (data.type !== 'SubscriptionConfirmation' || !config.confirmSubscription || data.subscribeUrl === undefined) return undefined
-      return { status: 200, contentType: 'text/plain; charset=utf-8', body: '', followUp: { method: 'GET', url: data.subscribeUrl } }
+      if (
+        data.type !== 'SubscriptionConfirmation' ||
+        !config.confirmSubscription ||
+        data.subscribeUrl === undefined
+      )
+        return undefined
+      return {
+        status: 200,
+        contentType: 'text/plain; charset=utf-8',
+        body: '',
+        followUp: { method: 'GET', url: data.subscribeUrl },
+      }
     },
   },
   eventType: (context) => (context.envelope.data as SnsData).type,
@@ -239,7 +343,8 @@ const factory = defineProvider(definition)
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
  */
 export const awsSns = Object.assign(
-  (options: AwsSnsOptions & Partial<BaseOptions> = {}): ConfiguredPreset => factory(options as AwsSnsOptions & BaseOptions),
+  (options: AwsSnsOptions & Partial<BaseOptions> = {}): ConfiguredPreset =>
+    factory(options as AwsSnsOptions & BaseOptions),
   { definition: factory.definition },
 )
 
@@ -261,9 +366,19 @@ export interface AwsSnsMessage {
  * Signs an SNS message as SNS does and returns the JSON body to post (tests, `hookgate send`). The key is the RSA
  * private key of the certificate served at `SigningCertURL`.
  */
-export function signAwsSnsMessage(message: AwsSnsMessage, privateKey: KeyObject | string, version: '1' | '2' = '2'): string {
-  const fields = Object.fromEntries(Object.entries(message).filter((e): e is [string, string] => typeof e[1] === 'string'))
+export function signAwsSnsMessage(
+  message: AwsSnsMessage,
+  privateKey: KeyObject | string,
+  version: '1' | '2' = '2',
+): string {
+  const fields = Object.fromEntries(
+    Object.entries(message).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  )
   const content = signedContent(message.Type, fields).join('')
-  const signature = rsaSign(version === '1' ? 'sha1' : 'sha256', Buffer.from(content, 'utf8'), privateKey).toString('base64')
+  const signature = rsaSign(
+    version === '1' ? 'sha1' : 'sha256',
+    Buffer.from(content, 'utf8'),
+    privateKey,
+  ).toString('base64')
   return JSON.stringify({ ...message, SignatureVersion: version, Signature: signature })
 }

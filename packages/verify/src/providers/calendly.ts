@@ -15,10 +15,15 @@ export const calendly = defineProvider({
     id: 'calendly',
     name: 'Calendly',
     docsUrl: 'https://developer.calendly.com/api-docs/overview/webhooks/webhook-signatures',
-    mismatchHint: 'Use the webhook signing key you set on the subscription (or your OAuth app\'s key), not the API token.',
+    mismatchHint:
+      "Use the webhook signing key you set on the subscription (or your OAuth app's key), not the API token.",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'Calendly-Webhook-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'Calendly-Webhook-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { toleranceSeconds: 180 },
     eventType: { body: 'event' },
   }),

@@ -41,11 +41,17 @@ export interface HmacConfig {
 }
 
 /** A configured body-HMAC scheme, shared by `hmac-sha256`, `github` and `shopify`. @internal */
-export function hmacConfig(provider: string, options: HmacOptions, defaults: { header: string; encoding: 'hex' | 'base64'; prefix?: string }): HmacConfig {
+export function hmacConfig(
+  provider: string,
+  options: HmacOptions,
+  defaults: { header: string; encoding: 'hex' | 'base64'; prefix?: string },
+): HmacConfig {
   const digest = options.digest ?? 'sha256'
-  if (!Object.hasOwn(DIGESTS, digest)) throw optionError(provider, 'option `digest` must be one of sha1, sha256, sha512')
+  if (!Object.hasOwn(DIGESTS, digest))
+    throw optionError(provider, 'option `digest` must be one of sha1, sha256, sha512')
   const encoding = options.encoding ?? defaults.encoding
-  if (encoding !== 'hex' && encoding !== 'base64') throw optionError(provider, 'option `encoding` must be hex or base64')
+  if (encoding !== 'hex' && encoding !== 'base64')
+    throw optionError(provider, 'option `encoding` must be hex or base64')
   const header = stringOption(provider, options, 'header') ?? defaults.header
   const prefix = options.prefix ?? defaults.prefix ?? `${digest}=`
   if (typeof prefix !== 'string') throw optionError(provider, 'option `prefix` must be a string')
@@ -63,7 +69,11 @@ export function hmacConfig(provider: string, options: HmacOptions, defaults: { h
 }
 
 /** @internal */
-export function parseHmacHeader(headers: HeadersLike, config: HmacConfig, signatureHeader = config.header) {
+export function parseHmacHeader(
+  headers: HeadersLike,
+  config: HmacConfig,
+  signatureHeader = config.header,
+) {
   const value = requireHeader(headers, signatureHeader)
   let mac = value
   if (config.prefix !== '') {
@@ -71,9 +81,15 @@ export function parseHmacHeader(headers: HeadersLike, config: HmacConfig, signat
       // `sha1=…` where `sha256=…` was expected is a different algorithm, not garbage: say so.
       const algo = /^([A-Za-z0-9-]{1,16})=/.exec(value)?.[1]
       if (algo !== undefined && config.prefix.endsWith('=')) {
-        fail('unsupported_algorithm', `The ${config.headerLabel} header uses "${algo}", but this source expects "${config.prefix.slice(0, -1)}".`)
+        fail(
+          'unsupported_algorithm',
+          `The ${config.headerLabel} header uses "${algo}", but this source expects "${config.prefix.slice(0, -1)}".`,
+        )
       }
-      fail('malformed_signature', `The ${config.headerLabel} header does not start with "${config.prefix}".`)
+      fail(
+        'malformed_signature',
+        `The ${config.headerLabel} header does not start with "${config.prefix}".`,
+      )
     }
     mac = value.slice(config.prefix.length)
   }
@@ -97,10 +113,16 @@ export function hmacEventType(headers: HeadersLike, config: HmacConfig): string 
 
 /** @internal The functions every body-HMAC preset shares. */
 export const bodyHmac = {
-  decodeKey: (secret: string | Uint8Array, config: HmacConfig) => hmacKey(config.alg, utf8Secret(secret)),
-  parse: (request: { headers: HeadersLike }, _body: Uint8Array, config: HmacConfig) => parseHmacHeader(request.headers, config),
+  decodeKey: (secret: string | Uint8Array, config: HmacConfig) =>
+    hmacKey(config.alg, utf8Secret(secret)),
+  parse: (request: { headers: HeadersLike }, _body: Uint8Array, config: HmacConfig) =>
+    parseHmacHeader(request.headers, config),
   signedContent: (_request: unknown, body: Uint8Array) => [[body]],
-  sign(input: { body: Uint8Array }, key: Parameters<typeof signContent>[0], config: HmacConfig): Record<string, string> {
+  sign(
+    input: { body: Uint8Array },
+    key: Parameters<typeof signContent>[0],
+    config: HmacConfig,
+  ): Record<string, string> {
     return { [config.headerLabel]: config.prefix + signContent(key, [input.body], config.encoding) }
   },
 }
@@ -117,8 +139,11 @@ export const hmacSha256 = defineProvider<HmacOptions, HmacConfig>({
   docsUrl: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries',
   optionKeys: ['header', 'prefix', 'encoding', 'digest', 'idHeader', 'eventTypeHeader'],
   signatureHeaders: (config) => [config.header],
-  mismatchHint: 'Check the secret, the digest (sha1/sha256/sha512) and the encoding (hex/base64) the sender uses.',
-  configure: (options) => hmacConfig('hmac-sha256', options, { header: 'X-Hub-Signature-256', encoding: 'hex' }),
+  mismatchHint:
+    'Check the secret, the digest (sha1/sha256/sha512) and the encoding (hex/base64) the sender uses.',
+  configure: (options) =>
+    hmacConfig('hmac-sha256', options, { header: 'X-Hub-Signature-256', encoding: 'hex' }),
   ...bodyHmac,
-  eventType: (context, config) => hmacEventType(context.headers, config) ?? field(context.payload(), 'type'),
+  eventType: (context, config) =>
+    hmacEventType(context.headers, config) ?? field(context.payload(), 'type'),
 })

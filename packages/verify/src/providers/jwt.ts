@@ -9,7 +9,13 @@ import { Buffer } from 'node:buffer'
 import { fail } from '../errors.ts'
 import { decodeStrict } from '../_internal/encoding.ts'
 import { getHeader } from '../_internal/headers.ts'
-import { defineProvider, optionError, stringOption, utf8Secret, type ProviderDefinition } from '../define.ts'
+import {
+  defineProvider,
+  optionError,
+  stringOption,
+  utf8Secret,
+  type ProviderDefinition,
+} from '../define.ts'
 import { hmacKey } from '../schemes/hmac.ts'
 import { signContent, type Key } from '../schemes/index.ts'
 import { encodedSignature, MAX_SIGNATURE_HEADER_LENGTH } from './_shared.ts'
@@ -57,7 +63,10 @@ interface JwtData {
 export function jwtConfig(provider: string, options: JwtOptions): JwtConfig {
   const alg = options.algorithm ?? 'HS256'
   if (!Object.hasOwn(SUPPORTED, alg)) {
-    throw optionError(provider, `option \`algorithm\` must be one of ${Object.keys(SUPPORTED).join(', ')} (symmetric secrets only; \`none\` is never accepted)`)
+    throw optionError(
+      provider,
+      `option \`algorithm\` must be one of ${Object.keys(SUPPORTED).join(', ')} (symmetric secrets only; \`none\` is never accepted)`,
+    )
   }
   const requiredClaims = options.requiredClaims ?? ['exp', 'iat']
   if (!Array.isArray(requiredClaims) || !requiredClaims.every((c) => typeof c === 'string')) {
@@ -88,27 +97,39 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
   } catch {
     value = undefined
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('invalid_token', `The token's ${what} is not base64url JSON.`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('invalid_token', `The token's ${what} is not base64url JSON.`)
   return value as Record<string, unknown>
 }
 
 function parseJwt(headers: Parameters<typeof getHeader>[0], config: JwtConfig) {
   const raw = getHeader(headers, config.header)
-  if (raw === undefined || raw.trim() === '') fail('missing_signature', `The ${config.header} header is missing.`)
-  if (raw.length > MAX_SIGNATURE_HEADER_LENGTH) fail('malformed_signature', `The ${config.header} header is too long.`)
+  if (raw === undefined || raw.trim() === '')
+    fail('missing_signature', `The ${config.header} header is missing.`)
+  if (raw.length > MAX_SIGNATURE_HEADER_LENGTH)
+    fail('malformed_signature', `The ${config.header} header is too long.`)
   const match = /^(?:(?:Bearer|JWT) +)?([^\s]+)$/i.exec(raw.trim())
   const token = match?.[1]
-  if (token === undefined) fail('malformed_signature', `The ${config.header} header is not "Bearer <JWT>".`)
+  if (token === undefined)
+    fail('malformed_signature', `The ${config.header} header is not "Bearer <JWT>".`)
   const parts = token.split('.')
-  if (parts.length !== 3) fail('malformed_signature', 'The token is not a compact JWS (three dot-separated parts).')
+  if (parts.length !== 3)
+    fail('malformed_signature', 'The token is not a compact JWS (three dot-separated parts).')
   const [head = '', body = '', signature = ''] = parts
   const header = decodeJson(head, 'header')
   // Pin the algorithm: a token that names `none`, RS256 or anything else is refused before any crypto.
   if (header.alg !== config.alg) {
     // Bounded: the alg is whatever the sender wrote, and messages end up in logs.
-    fail('unsupported_algorithm', `The token's alg is ${String(JSON.stringify(header.alg)).slice(0, 24)}; this source accepts only ${config.alg}.`)
+    fail(
+      'unsupported_algorithm',
+      `The token's alg is ${String(JSON.stringify(header.alg)).slice(0, 24)}; this source accepts only ${config.alg}.`,
+    )
   }
-  if (header.crit !== undefined) fail('invalid_token', 'The token has critical header parameters this verifier does not understand.')
+  if (header.crit !== undefined)
+    fail(
+      'invalid_token',
+      'The token has critical header parameters this verifier does not understand.',
+    )
   const claims = decodeJson(body, 'claims')
   if (signature === '') fail('malformed_signature', 'The token has no signature.')
   return { head, body, signature, claims }
@@ -117,35 +138,53 @@ function parseJwt(headers: Parameters<typeof getHeader>[0], config: JwtConfig) {
 function numericClaim(claims: Claims, name: string): number | undefined {
   const value = claims[name]
   if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail('invalid_token', `The token's ${name} claim is not a number.`)
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    fail('invalid_token', `The token's ${name} claim is not a number.`)
   return value
 }
 
 /** Registered-claim checks, then the configured ones. @internal */
-export function checkClaims(claims: Claims, config: JwtConfig, body: Uint8Array, nowSeconds: number): void {
+export function checkClaims(
+  claims: Claims,
+  config: JwtConfig,
+  body: Uint8Array,
+  nowSeconds: number,
+): void {
   for (const name of config.requiredClaims) {
-    if (claims[name] === undefined) fail('claim_mismatch', `The token lacks the required ${name} claim.`)
+    if (claims[name] === undefined)
+      fail('claim_mismatch', `The token lacks the required ${name} claim.`)
   }
   const leeway = config.leewaySeconds
   const exp = numericClaim(claims, 'exp')
   const nbf = numericClaim(claims, 'nbf')
   const iat = numericClaim(claims, 'iat')
-  if (exp !== undefined && nowSeconds - leeway >= exp) fail('timestamp_too_old', 'The token has expired (exp).')
-  if (nbf !== undefined && nowSeconds + leeway < nbf) fail('timestamp_in_future', 'The token is not valid yet (nbf).')
-  if (iat !== undefined && nowSeconds + leeway < iat) fail('timestamp_in_future', 'The token was issued in the future (iat): check this machine\'s clock.')
-  if (config.issuer !== undefined && claims.iss !== config.issuer) fail('claim_mismatch', 'The token\'s iss claim is not the expected issuer.')
-  if (config.subject !== undefined && claims.sub !== config.subject) fail('claim_mismatch', 'The token\'s sub claim is not the expected subject.')
+  if (exp !== undefined && nowSeconds - leeway >= exp)
+    fail('timestamp_too_old', 'The token has expired (exp).')
+  if (nbf !== undefined && nowSeconds + leeway < nbf)
+    fail('timestamp_in_future', 'The token is not valid yet (nbf).')
+  if (iat !== undefined && nowSeconds + leeway < iat)
+    fail(
+      'timestamp_in_future',
+      "The token was issued in the future (iat): check this machine's clock.",
+    )
+  if (config.issuer !== undefined && claims.iss !== config.issuer)
+    fail('claim_mismatch', "The token's iss claim is not the expected issuer.")
+  if (config.subject !== undefined && claims.sub !== config.subject)
+    fail('claim_mismatch', "The token's sub claim is not the expected subject.")
   if (config.audience !== undefined) {
     const aud = claims.aud
     const ok = Array.isArray(aud) ? aud.includes(config.audience) : aud === config.audience
-    if (!ok) fail('claim_mismatch', 'The token\'s aud claim does not name this endpoint.')
+    if (!ok) fail('claim_mismatch', "The token's aud claim does not name this endpoint.")
   }
   if (config.bodyHashClaim !== undefined) {
     const expected = claims[config.bodyHashClaim]
     const actual = createHash('sha256').update(body).digest('hex')
     const given = Buffer.from(typeof expected === 'string' ? expected : '', 'latin1')
     if (given.length !== actual.length || !timingSafeEqual(given, Buffer.from(actual, 'latin1'))) {
-      fail('claim_mismatch', `The token's ${config.bodyHashClaim} claim does not match the body's SHA-256: the body was changed or re-serialised.`)
+      fail(
+        'claim_mismatch',
+        `The token's ${config.bodyHashClaim} claim does not match the body's SHA-256: the body was changed or re-serialised.`,
+      )
     }
   }
 }
@@ -159,11 +198,18 @@ export function encodeJwt(claims: Claims, key: Key, config: JwtConfig): string {
 
 /** The definition pieces every JWT-based preset shares; presets add claims and payload checks. @internal */
 export function jwtDefinition<Options extends object, Config extends JwtConfig>(
-  base: Pick<ProviderDefinition<Options, Config>, 'id' | 'name' | 'scheme' | 'docsUrl' | 'optionKeys' | 'mismatchHint' | 'configure' | 'eventType'> & {
+  base: Pick<
+    ProviderDefinition<Options, Config>,
+    'id' | 'name' | 'scheme' | 'docsUrl' | 'optionKeys' | 'mismatchHint' | 'configure' | 'eventType'
+  > & {
     /** Claims to sign besides the time claims (tests, CLI). */
     signClaims(input: { body: Uint8Array; timestamp: number; id: string }, config: Config): Claims
     /** Extra checks on verified claims and body. */
-    checkPayload?(claims: Claims, body: Uint8Array, config: Config): { id?: string; timestamp?: number } | void
+    checkPayload?(
+      claims: Claims,
+      body: Uint8Array,
+      config: Config,
+    ): { id?: string; timestamp?: number } | void
     /** How the sender writes the token: `Bearer <JWT>` (default) or the bare JWT (LiveKit, QStash). Both verify. */
     tokenForm?: 'bearer' | 'bare'
   },
@@ -178,7 +224,9 @@ export function jwtDefinition<Options extends object, Config extends JwtConfig>(
       const data: JwtData = { claims: jwt.claims, signedPart: `${jwt.head}.${jwt.body}` }
       const iat = jwt.claims.iat
       return {
-        signatures: [encodedSignature(SUPPORTED[config.alg], 'base64url', jwt.signature, config.header)],
+        signatures: [
+          encodedSignature(SUPPORTED[config.alg], 'base64url', jwt.signature, config.header),
+        ],
         data,
         ...(typeof jwt.claims.jti === 'string' ? { id: jwt.claims.jti } : {}),
         ...(typeof iat === 'number' && Number.isFinite(iat) ? { timestamp: iat } : {}),
@@ -198,7 +246,10 @@ export function jwtDefinition<Options extends object, Config extends JwtConfig>(
         ...signClaims(input, config),
       }
       const token = encodeJwt(claims, key, config)
-      return { [config.header === 'authorization' ? 'Authorization' : config.header]: tokenForm === 'bare' ? token : `Bearer ${token}` }
+      return {
+        [config.header === 'authorization' ? 'Authorization' : config.header]:
+          tokenForm === 'bare' ? token : `Bearer ${token}`,
+      }
     },
   }
 }
@@ -214,7 +265,16 @@ export const jwt = defineProvider<JwtOptions, JwtConfig>(
     name: 'JWT bearer (generic)',
     scheme: 'Authorization: Bearer <JWT> — HS256 (pinned) with required claims',
     docsUrl: 'https://datatracker.ietf.org/doc/html/rfc7519',
-    optionKeys: ['algorithm', 'issuer', 'audience', 'subject', 'requiredClaims', 'leewaySeconds', 'bodyHashClaim', 'header'],
+    optionKeys: [
+      'algorithm',
+      'issuer',
+      'audience',
+      'subject',
+      'requiredClaims',
+      'leewaySeconds',
+      'bodyHashClaim',
+      'header',
+    ],
     mismatchHint: 'Use the shared secret the sender signs tokens with.',
     configure: (options) => jwtConfig('jwt', options),
     signClaims(input, config) {
@@ -222,7 +282,8 @@ export const jwt = defineProvider<JwtOptions, JwtConfig>(
       if (config.issuer !== undefined) claims.iss = config.issuer
       if (config.audience !== undefined) claims.aud = config.audience
       if (config.subject !== undefined) claims.sub = config.subject
-      if (config.bodyHashClaim !== undefined) claims[config.bodyHashClaim] = createHash('sha256').update(input.body).digest('hex')
+      if (config.bodyHashClaim !== undefined)
+        claims[config.bodyHashClaim] = createHash('sha256').update(input.body).digest('hex')
       return claims
     },
   }),

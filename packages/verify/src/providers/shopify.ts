@@ -6,7 +6,13 @@
  */
 import { getHeader } from '../_internal/headers.ts'
 import { defineProvider } from '../define.ts'
-import { bodyHmac, hmacConfig, hmacEventType, parseHmacHeader, type HmacConfig } from './hmac-sha256.ts'
+import {
+  bodyHmac,
+  hmacConfig,
+  hmacEventType,
+  parseHmacHeader,
+  type HmacConfig,
+} from './hmac-sha256.ts'
 
 /** Shopify. The key is the app's client secret (or the store's webhook signing secret for admin-created hooks). */
 export const shopify = defineProvider<object, HmacConfig>({
@@ -19,8 +25,17 @@ export const shopify = defineProvider<object, HmacConfig>({
   mismatchHint:
     'Use the app\'s client secret (API secret key). Test webhooks sent from the store admin ("Send test notification") are signed with a different key.',
   configure: () => ({
-    ...hmacConfig('shopify', {}, { header: 'X-Shopify-Hmac-Sha256', encoding: 'base64', prefix: '' }),
-    idHeaders: ['x-shopify-event-id', 'shopify-event-id', 'x-shopify-webhook-id', 'shopify-webhook-id'],
+    ...hmacConfig(
+      'shopify',
+      {},
+      { header: 'X-Shopify-Hmac-Sha256', encoding: 'base64', prefix: '' },
+    ),
+    idHeaders: [
+      'x-shopify-event-id',
+      'shopify-event-id',
+      'x-shopify-webhook-id',
+      'shopify-webhook-id',
+    ],
     eventTypeHeaders: ['x-shopify-topic', 'shopify-topic'],
   }),
   ...bodyHmac,

@@ -31,7 +31,8 @@ export const slack = defineProvider({
     id: 'slack',
     name: 'Slack',
     docsUrl: 'https://api.slack.com/authentication/verifying-requests-from-slack',
-    mismatchHint: 'Use the app\'s Signing Secret (Basic Information page), not the bot token or the legacy verification token.',
+    mismatchHint:
+      "Use the app's Signing Secret (Basic Information page), not the bot token or the legacy verification token.",
     algorithm: 'hmac-sha256',
     signed: 'v0:{timestamp}:{body}',
     signature: { header: 'X-Slack-Signature', encoding: 'hex', prefix: 'v0=' },
@@ -44,10 +45,16 @@ export const slack = defineProvider({
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"token":"legacy","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}',
-      answer: { status: 200, body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}' },
+      answer: {
+        status: 200,
+        body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}',
+      },
     },
     reply(context) {
-      const { type, challenge } = (context.payload() ?? {}) as { type?: unknown; challenge?: unknown }
+      const { type, challenge } = (context.payload() ?? {}) as {
+        type?: unknown
+        challenge?: unknown
+      }
       return type === 'url_verification' && typeof challenge === 'string'
         ? { status: 200, contentType: 'application/json', body: JSON.stringify({ challenge }) }
         : undefined

@@ -46,7 +46,8 @@ function headerSet(headers: HeadersLike, config: SwConfig): HeaderSet {
 
 function decodeBase64Key(provider: string, text: string, what: string): Buffer {
   const bytes = decodeStrict(text, 'base64')
-  if (bytes === undefined || bytes.length === 0) throw optionError(provider, `${what} must be non-empty base64 after its prefix`)
+  if (bytes === undefined || bytes.length === 0)
+    throw optionError(provider, `${what} must be non-empty base64 after its prefix`)
   return bytes
 }
 
@@ -60,7 +61,8 @@ function decodeKey(secret: Secret, config: SwConfig): Key {
   }
   if (secret.startsWith('whsk_')) {
     const raw = decodeBase64Key(config.provider, secret.slice(5), 'a whsk_ secret key')
-    if (raw.length !== 32 && raw.length !== 64) throw optionError(config.provider, 'a whsk_ secret key must be 32 or 64 bytes')
+    if (raw.length !== 32 && raw.length !== 64)
+      throw optionError(config.provider, 'a whsk_ secret key must be 32 or 64 bytes')
     return ed25519PrivateKey(raw)
   }
   if (config.secret === 'utf8') return hmacKey('hmac-sha256', Buffer.from(secret, 'utf8'))
@@ -73,15 +75,23 @@ function parseSignatures(value: string, header: string): Signature[] {
   for (const entry of value.split(' ')) {
     if (entry === '') continue
     const comma = entry.indexOf(',')
-    if (comma <= 0) fail('malformed_signature', `The ${header} header is not a list of "<version>,<signature>".`)
+    if (comma <= 0)
+      fail('malformed_signature', `The ${header} header is not a list of "<version>,<signature>".`)
     const version = entry.slice(0, comma)
     const sig = entry.slice(comma + 1)
     // Unknown versions are skipped (the spec's forward compatibility).
     if (version !== 'v1' && version !== 'v1a') continue
-    if (signatures.length === MAX_SIGNATURES) fail('malformed_signature', `The ${header} header has more than ${MAX_SIGNATURES} signatures.`)
-    signatures.push(encodedSignature(version === 'v1' ? 'hmac-sha256' : 'ed25519', 'base64', sig, header))
+    if (signatures.length === MAX_SIGNATURES)
+      fail(
+        'malformed_signature',
+        `The ${header} header has more than ${MAX_SIGNATURES} signatures.`,
+      )
+    signatures.push(
+      encodedSignature(version === 'v1' ? 'hmac-sha256' : 'ed25519', 'base64', sig, header),
+    )
   }
-  if (signatures.length === 0) fail('unsupported_algorithm', `The ${header} header has no v1 or v1a signature.`)
+  if (signatures.length === 0)
+    fail('unsupported_algorithm', `The ${header} header has no v1 or v1a signature.`)
   return signatures
 }
 
@@ -117,7 +127,7 @@ export function standardWebhooksPreset(spec: StandardWebhooksSpec) {
     mismatchHint:
       spec.mismatchHint ??
       (secretForm === 'whsec'
-        ? 'Use the endpoint\'s signing secret (whsec_…, base64 after the prefix); a Stripe whsec_ secret is a different thing.'
+        ? "Use the endpoint's signing secret (whsec_…, base64 after the prefix); a Stripe whsec_ secret is a different thing."
         : `Use the endpoint's webhook secret exactly as ${name} shows it (the text is the key; it is not base64-decoded).`),
     profile: {
       secretKind: secretForm === 'whsec' ? 'whsec' : 'text',
@@ -134,16 +144,22 @@ export function standardWebhooksPreset(spec: StandardWebhooksSpec) {
     decodeKey,
     parse(request, _body, config) {
       const set = headerSet(request.headers, config)
-      const signatures = parseSignatures(requireHeader(request.headers, set.signature), set.signature)
+      const signatures = parseSignatures(
+        requireHeader(request.headers, set.signature),
+        set.signature,
+      )
       const msgId = getHeader(request.headers, set.id)
-      if (msgId === undefined || msgId === '') fail('missing_signature', `The ${set.id} header is missing.`)
+      if (msgId === undefined || msgId === '')
+        fail('missing_signature', `The ${set.id} header is missing.`)
       const timestamp = unixSeconds(getHeader(request.headers, set.timestamp), set.timestamp)
       return { signatures, timestamp, id: msgId }
     },
     signedContent: (_request, body, envelope) => [[`${envelope.id}.${envelope.timestamp}.`, body]],
     sign(input, key) {
       if (key.alg === 'ed25519' && key.key.type !== 'private') {
-        throw new TypeError(`[@hookgate/verify] ${id}: signing needs a whsec_ or whsk_ secret, not a whpk_ public key`)
+        throw new TypeError(
+          `[@hookgate/verify] ${id}: signing needs a whsec_ or whsk_ secret, not a whpk_ public key`,
+        )
       }
       const content = [`${input.id}.${input.timestamp}.`, input.body]
       const version = key.alg === 'ed25519' ? 'v1a' : 'v1'

@@ -39,7 +39,8 @@ export const trello = defineProvider<TrelloOptions, { callbackUrl: string }>({
   signatureHeaders: ['x-trello-webhook'],
   senderIps: {
     cidrs: TRELLO_SOURCE_IPS,
-    source: 'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-sources',
+    source:
+      'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks/#webhook-sources',
     asOf: '2026-11',
   },
   sourceUrlOption: 'callbackUrl',
@@ -50,14 +51,23 @@ export const trello = defineProvider<TrelloOptions, { callbackUrl: string }>({
     probe: (request) => (request.method === 'HEAD' ? { status: 200, body: '' } : undefined),
   },
   mismatchHint:
-    'Use the application\'s API secret (not the API key or a token), and set callbackUrl to the URL exactly as registered with Trello.',
+    "Use the application's API secret (not the API key or a token), and set callbackUrl to the URL exactly as registered with Trello.",
   configure: (options) => ({ callbackUrl: stringOption('trello', options, 'callbackUrl', true) }),
   decodeKey: (secret) => hmacKey('hmac-sha1', utf8Secret(secret)),
   parse: (request) => ({
-    signatures: [encodedSignature('hmac-sha1', 'base64', requireHeader(request.headers, 'x-trello-webhook'), 'X-Trello-Webhook')],
+    signatures: [
+      encodedSignature(
+        'hmac-sha1',
+        'base64',
+        requireHeader(request.headers, 'x-trello-webhook'),
+        'X-Trello-Webhook',
+      ),
+    ],
   }),
   signedContent: (_request, body, _envelope, config) => [[body, config.callbackUrl]],
-  sign: (input, key, config) => ({ 'X-Trello-Webhook': signContent(key, [input.body, config.callbackUrl], 'base64') }),
+  sign: (input, key, config) => ({
+    'X-Trello-Webhook': signContent(key, [input.body, config.callbackUrl], 'base64'),
+  }),
   eventId: (context) => field(context.payload(), 'action', 'id'),
   eventType: (context) => field(context.payload(), 'action', 'type'),
 })

@@ -12,9 +12,21 @@ import { jwtConfig, jwtDefinition, type Claims, type JwtConfig } from './jwt.ts'
 export const TRIVIALSEC_ISSUER = 'https://www.trivialsec.com'
 export const TRIVIALSEC_SUBJECT = 'urn:uuid:bc6e2cd5-1f59-487f-b05b-49946bd078b2'
 export const TRIVIALSEC_EVENT_NAMES = Object.freeze([
-  'hosted_monitoring', 'hosted_scanner', 'self_hosted_uploads', 'early_warning_email', 'early_warning_domain',
-  'early_warning_ip', 'new_findings_certificates', 'new_findings_domains', 'client_status', 'client_activity',
-  'scanner_configurations', 'report_created', 'report_deleted', 'account_activity', 'member_activity',
+  'hosted_monitoring',
+  'hosted_scanner',
+  'self_hosted_uploads',
+  'early_warning_email',
+  'early_warning_domain',
+  'early_warning_ip',
+  'new_findings_certificates',
+  'new_findings_domains',
+  'client_status',
+  'client_activity',
+  'scanner_configurations',
+  'report_created',
+  'report_deleted',
+  'account_activity',
+  'member_activity',
 ] as const)
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -42,18 +54,27 @@ export interface TrivialsecOptions {
 function checkedPayload(body: Uint8Array, claims?: Claims): { eventId: string; timestamp: number } {
   const payload = payloadOf(body)
   const eventId = payload.event_id
-  if (typeof eventId !== 'string' || !UUID.test(eventId)) fail('invalid_payload', 'The payload\'s event_id is not a UUID.')
+  if (typeof eventId !== 'string' || !UUID.test(eventId))
+    fail('invalid_payload', "The payload's event_id is not a UUID.")
   if (claims !== undefined && claims.eid !== `urn:uuid:${eventId}`) {
-    fail('claim_mismatch', 'The token\'s eid claim does not name this payload\'s event_id.')
+    fail('claim_mismatch', "The token's eid claim does not name this payload's event_id.")
   }
   const eventName = payload.event_name
-  if (typeof eventName !== 'string' || !(TRIVIALSEC_EVENT_NAMES as readonly string[]).includes(eventName)) {
-    fail('invalid_payload', 'The payload\'s event_name is not a known Trivial Security event.')
+  if (
+    typeof eventName !== 'string' ||
+    !(TRIVIALSEC_EVENT_NAMES as readonly string[]).includes(eventName)
+  ) {
+    fail('invalid_payload', "The payload's event_name is not a known Trivial Security event.")
   }
   const time = trivialsecTime(payload.timestamp)
-  if (!Number.isFinite(time)) fail('invalid_payload', 'The payload\'s timestamp is not an ISO 8601 date-time (offset optional: UTC when absent).')
+  if (!Number.isFinite(time))
+    fail(
+      'invalid_payload',
+      "The payload's timestamp is not an ISO 8601 date-time (offset optional: UTC when absent).",
+    )
   const inner = payload.payload
-  if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) fail('invalid_payload', 'The payload\'s payload field is not an object.')
+  if (typeof inner !== 'object' || inner === null || Array.isArray(inner))
+    fail('invalid_payload', "The payload's payload field is not an object.")
   return { eventId, timestamp: time / 1000 }
 }
 
@@ -64,7 +85,8 @@ function payloadOf(body: Uint8Array): Record<string, unknown> {
   } catch {
     value = undefined
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('invalid_payload', 'The body is not a JSON object.')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('invalid_payload', 'The body is not a JSON object.')
   return value as Record<string, unknown>
 }
 
@@ -81,10 +103,12 @@ export const trivialsec = defineProvider<TrivialsecOptions, JwtConfig>(
     scheme: 'Authorization: Bearer <JWT> — HS256 with iss/aud/sub and eid bound to the payload',
     docsUrl: 'https://www.trivialsec.com/docs/webhooks',
     optionKeys: ['account'],
-    mismatchHint: 'Use the webhook signing secret of this endpoint from the Trivial Security console.',
+    mismatchHint:
+      'Use the webhook signing secret of this endpoint from the Trivial Security console.',
     configure(options) {
       const account = stringOption('trivialsec', options, 'account', true)
-      if (/\s/.test(account)) throw optionError('trivialsec', 'option `account` must not contain white space')
+      if (/\s/.test(account))
+        throw optionError('trivialsec', 'option `account` must not contain white space')
       return jwtConfig('trivialsec', {
         algorithm: 'HS256',
         issuer: TRIVIALSEC_ISSUER,
@@ -102,7 +126,12 @@ export const trivialsec = defineProvider<TrivialsecOptions, JwtConfig>(
       } catch (error) {
         throw optionError('trivialsec', `cannot sign this body: ${(error as Error).message}`)
       }
-      return { iss: config.issuer, aud: config.audience, sub: config.subject, eid: `urn:uuid:${eventId}` }
+      return {
+        iss: config.issuer,
+        aud: config.audience,
+        sub: config.subject,
+        eid: `urn:uuid:${eventId}`,
+      }
     },
     checkPayload(claims, body) {
       const { eventId, timestamp } = checkedPayload(body, claims)

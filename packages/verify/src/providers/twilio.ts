@@ -6,7 +6,11 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { Buffer } from 'node:buffer'
-import { parse as parseQuery, stringify as stringifyQuery, unescape as unescapeQuery } from 'node:querystring'
+import {
+  parse as parseQuery,
+  stringify as stringifyQuery,
+  unescape as unescapeQuery,
+} from 'node:querystring'
 import { fail } from '../errors.ts'
 import { getHeader } from '../_internal/headers.ts'
 import { defineProvider, optionError, stringOption, utf8Secret } from '../define.ts'
@@ -99,7 +103,12 @@ function* candidateUrls(url: string, normalised: boolean): Generator<string, voi
   }
   const without = removePort(normalized)
   const withPort = addPort(normalized)
-  for (const candidate of [without, withPort, withLegacyQuerystring(without), withLegacyQuerystring(withPort)]) {
+  for (const candidate of [
+    without,
+    withPort,
+    withLegacyQuerystring(without),
+    withLegacyQuerystring(withPort),
+  ]) {
     if (!tried.has(candidate)) yield candidate
     tried.add(candidate)
   }
@@ -195,7 +204,8 @@ function checkParamCount(body: Uint8Array): void {
  */
 function formParams(request: WebhookRequest, body: Uint8Array, capped: boolean): string {
   if ((request.method ?? 'POST').toUpperCase() === 'GET') return ''
-  const contentType = getHeader(request.headers, 'content-type') ?? 'application/x-www-form-urlencoded'
+  const contentType =
+    getHeader(request.headers, 'content-type') ?? 'application/x-www-form-urlencoded'
   if (!contentType.toLowerCase().startsWith('application/x-www-form-urlencoded')) return ''
   if (capped) checkParamCount(body)
   // A leading '?' belongs to the first name: form parsers (WHATWG urlencoded, querystring, qs) keep it, and so do the
@@ -205,15 +215,21 @@ function formParams(request: WebhookRequest, body: Uint8Array, capped: boolean):
   for (const pair of text.split('&')) {
     if (pair === '') continue
     const eq = pair.indexOf('=')
-    params.push([formComponent(eq === -1 ? pair : pair.slice(0, eq)), eq === -1 ? '' : formComponent(pair.slice(eq + 1))])
+    params.push([
+      formComponent(eq === -1 ? pair : pair.slice(0, eq)),
+      eq === -1 ? '' : formComponent(pair.slice(eq + 1)),
+    ])
   }
   // One sort by name then value (UTF-16 code units, as Array#sort) and dropping repeated pairs is the SDK's
   // "names sorted, each name's distinct values sorted", without a Map and a Set per name.
-  params.sort(([nameA, valueA], [nameB, valueB]) => compare(nameA, nameB) || compare(valueA, valueB))
+  params.sort(
+    ([nameA, valueA], [nameB, valueB]) => compare(nameA, nameB) || compare(valueA, valueB),
+  )
   let out = ''
   let previous: readonly [string, string] | undefined
   for (const param of params) {
-    if (previous === undefined || param[0] !== previous[0] || param[1] !== previous[1]) out += param[0] + param[1]
+    if (previous === undefined || param[0] !== previous[0] || param[1] !== previous[1])
+      out += param[0] + param[1]
     previous = param
   }
   return out
@@ -230,27 +246,38 @@ function compare(a: string, b: string): number {
 export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
   id: 'twilio',
   name: 'Twilio',
-  scheme: 'X-Twilio-Signature — HMAC-SHA1 base64 of URL + sorted form params (JSON: URL with bodySHA256)',
+  scheme:
+    'X-Twilio-Signature — HMAC-SHA1 base64 of URL + sorted form params (JSON: URL with bodySHA256)',
   docsUrl: 'https://www.twilio.com/docs/usage/webhooks/webhooks-security',
   optionKeys: ['publicUrl'],
   signatureHeaders: ['x-twilio-signature'],
   mismatchHint:
-    'Use the account\'s primary Auth Token (not an API key secret). Twilio signs the exact public URL it called: behind a proxy or tunnel set publicUrl (https, host and port as configured in Twilio).',
+    "Use the account's primary Auth Token (not an API key secret). Twilio signs the exact public URL it called: behind a proxy or tunnel set publicUrl (https, host and port as configured in Twilio).",
   configure(options) {
     const publicUrl = stringOption('twilio', options, 'publicUrl')
     if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(\/[^?#]*)?$/i.test(publicUrl)) {
-      throw optionError('twilio', 'option `publicUrl` must be an http(s) origin with an optional path, without query')
+      throw optionError(
+        'twilio',
+        'option `publicUrl` must be an http(s) origin with an optional path, without query',
+      )
     }
     return { publicUrl: publicUrl?.replace(/\/+$/, '') }
   },
   decodeKey: (secret) => hmacKey('hmac-sha1', utf8Secret(secret)),
   // Runs before signedContent (verify.ts): a missing or badly encoded header is refused before the body is read.
   parse(request, _body, config) {
-    const signature = encodedSignature('hmac-sha1', 'base64', requireHeader(request.headers, 'x-twilio-signature'), 'X-Twilio-Signature')
+    const signature = encodedSignature(
+      'hmac-sha1',
+      'base64',
+      requireHeader(request.headers, 'x-twilio-signature'),
+      'X-Twilio-Signature',
+    )
     const id = getHeader(request.headers, 'i-twilio-idempotency-token')
     const url = signedUrl(request, config)
     const data: TwilioData = { url, bodySha256: bodySha256Param(url) }
-    return id === undefined || id === '' ? { signatures: [signature], data } : { signatures: [signature], id, data }
+    return id === undefined || id === ''
+      ? { signatures: [signature], data }
+      : { signatures: [signature], id, data }
   },
   *signedContent(request, body, envelope): Generator<Content, void, undefined> {
     const { url, bodySha256 } = envelope.data as TwilioData
@@ -260,8 +287,10 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
     // concatenation of the UTF-8s here: decoded form text holds no lone surrogate to pair across the seam.
     const paramBytes = params === '' ? undefined : Buffer.from(params, 'utf8')
     // Past MAX_TWILIO_NORMALISED_PARAM_BYTES only the URL as received (with and without its default port) is tried.
-    const normalised = paramBytes === undefined || paramBytes.length <= MAX_TWILIO_NORMALISED_PARAM_BYTES
-    for (const candidate of candidateUrls(url, normalised)) yield paramBytes === undefined ? [candidate] : [candidate, paramBytes]
+    const normalised =
+      paramBytes === undefined || paramBytes.length <= MAX_TWILIO_NORMALISED_PARAM_BYTES
+    for (const candidate of candidateUrls(url, normalised))
+      yield paramBytes === undefined ? [candidate] : [candidate, paramBytes]
   },
   check(_request, body, envelope) {
     const expected = (envelope.data as TwilioData).bodySha256
@@ -269,14 +298,26 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
     const actual = createHash('sha256').update(body).digest('hex')
     const given = Buffer.from(expected ?? '', 'latin1')
     if (given.length !== actual.length || !timingSafeEqual(given, Buffer.from(actual, 'latin1'))) {
-      fail('signature_mismatch', 'The body\'s SHA-256 does not match the bodySHA256 the URL was signed with: the body was changed or re-serialised.')
+      fail(
+        'signature_mismatch',
+        "The body's SHA-256 does not match the bodySHA256 the URL was signed with: the body was changed or re-serialised.",
+      )
     }
   },
   sign(input, key, config) {
     const url = signedUrl({ url: input.url }, config)
-    const params = bodySha256Param(url) === undefined
-      ? formParams({ method: input.method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: input.body }, input.body, false)
-      : ''
+    const params =
+      bodySha256Param(url) === undefined
+        ? formParams(
+            {
+              method: input.method,
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              rawBody: input.body,
+            },
+            input.body,
+            false,
+          )
+        : ''
     return { 'X-Twilio-Signature': signContent(key, [url + params], 'base64') }
   },
 })

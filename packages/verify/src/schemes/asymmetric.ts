@@ -10,7 +10,11 @@ import type { Content, Key, Signature } from './key.ts'
 
 export type AsymmetricAlgorithm = 'ecdsa-p256-sha256' | 'rsa-sha256' | 'ed25519'
 
-const KEY_TYPE: Record<AsymmetricAlgorithm, string> = { 'ecdsa-p256-sha256': 'ec', 'rsa-sha256': 'rsa', ed25519: 'ed25519' }
+const KEY_TYPE: Record<AsymmetricAlgorithm, string> = {
+  'ecdsa-p256-sha256': 'ec',
+  'rsa-sha256': 'rsa',
+  ed25519: 'ed25519',
+}
 
 /** Raw 32-byte Ed25519 keys as DER (RFC 8410): what Discord/Telnyx publish as hex or base64. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
@@ -24,11 +28,21 @@ export function parseKeyText(alg: AsymmetricAlgorithm, text: string): KeyObject 
     }
     if (trimmed.startsWith('{')) {
       const jwk = JSON.parse(trimmed) as { d?: unknown }
-      return jwk.d === undefined ? createPublicKey({ key: jwk as never, format: 'jwk' }) : createPrivateKey({ key: jwk as never, format: 'jwk' })
+      return jwk.d === undefined
+        ? createPublicKey({ key: jwk as never, format: 'jwk' })
+        : createPrivateKey({ key: jwk as never, format: 'jwk' })
     }
-    const bytes = alg === 'ed25519' && /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : decodeStrict(trimmed, 'base64')
+    const bytes =
+      alg === 'ed25519' && /^[0-9a-fA-F]{64}$/.test(trimmed)
+        ? Buffer.from(trimmed, 'hex')
+        : decodeStrict(trimmed, 'base64')
     if (bytes === undefined) return undefined
-    if (alg === 'ed25519' && bytes.length === 32) return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, bytes]), format: 'der', type: 'spki' })
+    if (alg === 'ed25519' && bytes.length === 32)
+      return createPublicKey({
+        key: Buffer.concat([ED25519_SPKI_PREFIX, bytes]),
+        format: 'der',
+        type: 'spki',
+      })
     return createPublicKey({ key: bytes, format: 'der', type: 'spki' })
   } catch {
     return undefined
@@ -57,7 +71,10 @@ export function asymmetricVerify(key: Key, content: Content, signature: Signatur
 }
 
 export function asymmetricSign(key: Key, content: Content): Buffer {
-  if (key.key.type !== 'private') throw new TypeError('[@hookgate/verify] signing needs a private key; this preset was given a public key')
+  if (key.key.type !== 'private')
+    throw new TypeError(
+      '[@hookgate/verify] signing needs a private key; this preset was given a public key',
+    )
   return sign(hashOf(key), joined(content), key.key)
 }
 

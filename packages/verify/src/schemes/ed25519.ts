@@ -9,13 +9,23 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 
 export function ed25519PublicKey(raw: Uint8Array): Key {
-  return { alg: 'ed25519', key: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' }) }
+  return {
+    alg: 'ed25519',
+    key: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' }),
+  }
 }
 
 /** Accepts a 32-byte seed or the 64-byte seed‖public form that libsodium-style `whsk_` keys use. */
 export function ed25519PrivateKey(raw: Uint8Array): Key {
   const seed = raw.subarray(0, 32)
-  return { alg: 'ed25519', key: createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' }) }
+  return {
+    alg: 'ed25519',
+    key: createPrivateKey({
+      key: Buffer.concat([PKCS8_PREFIX, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    }),
+  }
 }
 
 function joined(content: Content): Buffer {

@@ -1,5 +1,11 @@
 /** @module schemes/hmac  HMAC over chunked content; the algorithm only, no header knowledge. */
-import { createHmac, createSecretKey, timingSafeEqual, type Hmac, type KeyObject } from 'node:crypto'
+import {
+  createHmac,
+  createSecretKey,
+  timingSafeEqual,
+  type Hmac,
+  type KeyObject,
+} from 'node:crypto'
 import { Buffer } from 'node:buffer'
 import type { Content, Key, KeyAlgorithm, Signature } from './key.ts'
 
@@ -10,7 +16,10 @@ const DIGEST: Partial<Record<KeyAlgorithm, string>> = {
   'hmac-sha512': 'sha512',
 }
 
-export function hmacKey(alg: 'hmac-md5' | 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512', secret: Uint8Array): Key {
+export function hmacKey(
+  alg: 'hmac-md5' | 'hmac-sha1' | 'hmac-sha256' | 'hmac-sha512',
+  secret: Uint8Array,
+): Key {
   return { alg, key: createSecretKey(secret) }
 }
 

@@ -49,4 +49,3 @@ function tokenVerify(key: Key, signature: Signature): boolean {
   const expected = key.digest ?? createHash('sha256').update(key.key.export()).digest()
   return timingSafeEqual(createHash('sha256').update(given).digest(), expected)
 }
-

@@ -6,12 +6,25 @@ describe('dropbox handshake', () => {
   const preset = providers.dropbox({ secrets: ['dbx-app-secret'] })
 
   it('echoes GET ?challenge= as text/plain (https://www.dropbox.com/developers/reference/webhooks)', () => {
-    const answer = probeHandshake(preset, { method: 'GET', url: '/hooks/dropbox?challenge=tDTXH7ycfWgRFlEf2Ye5', headers: {} })
-    expect(answer).toEqual({ status: 200, contentType: 'text/plain', headers: { 'X-Content-Type-Options': 'nosniff' }, body: 'tDTXH7ycfWgRFlEf2Ye5' })
+    const answer = probeHandshake(preset, {
+      method: 'GET',
+      url: '/hooks/dropbox?challenge=tDTXH7ycfWgRFlEf2Ye5',
+      headers: {},
+    })
+    expect(answer).toEqual({
+      status: 200,
+      contentType: 'text/plain',
+      headers: { 'X-Content-Type-Options': 'nosniff' },
+      body: 'tDTXH7ycfWgRFlEf2Ye5',
+    })
   })
 
   it('answers nothing to a GET without a challenge, or to a HEAD', () => {
-    expect(probeHandshake(preset, { method: 'GET', url: '/hooks/dropbox', headers: {} })).toBeUndefined()
-    expect(probeHandshake(preset, { method: 'HEAD', url: '/hooks/dropbox?challenge=x', headers: {} })).toBeUndefined()
+    expect(
+      probeHandshake(preset, { method: 'GET', url: '/hooks/dropbox', headers: {} }),
+    ).toBeUndefined()
+    expect(
+      probeHandshake(preset, { method: 'HEAD', url: '/hooks/dropbox?challenge=x', headers: {} }),
+    ).toBeUndefined()
   })
 })

@@ -3,16 +3,25 @@ import type { AddressInfo } from 'node:net'
 import { describe, expect, it, vi } from 'vitest'
 import { providers } from '@hookgate/verify'
 import { verifyWebhooks, type VerifyWebhooksOptions } from '@hookgate/verify/node'
-import { SECRETS, defineAdapterSuite, echo, githubBody, githubHeaders, send, type RunningServer } from './_suite.ts'
+import {
+  SECRETS,
+  defineAdapterSuite,
+  echo,
+  githubBody,
+  githubHeaders,
+  send,
+  type RunningServer,
+} from './_suite.ts'
 
 async function listen(server: Server): Promise<RunningServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -20,7 +29,9 @@ function start(options: VerifyWebhooksOptions): Promise<RunningServer> {
   return listen(
     createServer(
       verifyWebhooks(options, (_req, res, webhook) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(echo(webhook)))
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(echo(webhook)))
       }),
     ),
   )
@@ -40,7 +51,10 @@ describe('node:http: specifics', () => {
       ),
     )
     try {
-      const reply = await send(server.port, '/hooks/github', { headers: await githubHeaders(githubBody), body: githubBody })
+      const reply = await send(server.port, '/hooks/github', {
+        headers: await githubHeaders(githubBody),
+        body: githubBody,
+      })
       expect([reply.status, reply.json.error.code]).toEqual([500, 'internal_error'])
       expect(reply.text).not.toContain('handler bug')
       expect(report).toHaveBeenCalledWith(expect.objectContaining({ message: 'handler bug' }))

@@ -7,7 +7,12 @@ import { Buffer } from 'node:buffer'
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { providers, safeVerifyWebhook, signWebhook, VERIFICATION_FAILURE_REASONS } from '@hookgate/verify'
+import {
+  providers,
+  safeVerifyWebhook,
+  signWebhook,
+  VERIFICATION_FAILURE_REASONS,
+} from '@hookgate/verify'
 import { anyBody, anyText, textSecret } from '../support/presets.ts'
 
 // ---------------------------------------------------------------------------------------------------
@@ -20,14 +25,21 @@ import { anyBody, anyText, textSecret } from '../support/presets.ts'
 const THREE_MINUTES_MS = 180_000
 
 function referenceSignature(key: string, t: string, body: Uint8Array): string {
-  return createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${t}.`, 'utf8'), Buffer.from(body)])).digest('hex')
+  return createHmac('sha256', key)
+    .update(Buffer.concat([Buffer.from(`${t}.`, 'utf8'), Buffer.from(body)]))
+    .digest('hex')
 }
 
 function referenceSign(key: string, t: number, body: Uint8Array): string {
   return `t=${t},v1=${referenceSignature(key, String(t), body)}`
 }
 
-function referenceVerify(key: string, body: Uint8Array, header: string | undefined, nowMs: number): boolean {
+function referenceVerify(
+  key: string,
+  body: Uint8Array,
+  header: string | undefined,
+  nowMs: number,
+): boolean {
   if (header === undefined) return false
   let t = ''
   let signature = ''
@@ -54,30 +66,48 @@ const request = (body: Uint8Array, header: string | undefined) => ({
 describe('calendly: independent reference implementation', () => {
   it('the reference reproduces a hand-computed value', () => {
     // `printf '%s' '1700000000.{"event":"invitee.created"}' | openssl dgst -sha256 -hmac calendly-key`
-    expect(referenceSign('calendly-key', 1_700_000_000, Buffer.from('{"event":"invitee.created"}'))).toBe(
-      't=1700000000,v1=508d3e456d6b6b389f99cedbaf820af5091f0be3bf8f320582682acc40961dc3',
-    )
+    expect(
+      referenceSign('calendly-key', 1_700_000_000, Buffer.from('{"event":"invitee.created"}')),
+    ).toBe('t=1700000000,v1=508d3e456d6b6b389f99cedbaf820af5091f0be3bf8f320582682acc40961dc3')
   })
 
   it('reference signs → the preset verifies anywhere inside ±180 s', () => {
     fc.assert(
-      fc.property(textSecret, anyBody, unixSeconds, fc.integer({ min: -180, max: 180 }), (key, body, t, skew) => {
-        const result = safeVerifyWebhook(preset(key), request(body, referenceSign(key, t, body)), { now: new Date((t + skew) * 1000) })
-        expect(result.ok ? 'ok' : result.message).toBe('ok')
-        expect(result.ok && result.timestamp?.getTime()).toBe(t * 1000)
-      }),
+      fc.property(
+        textSecret,
+        anyBody,
+        unixSeconds,
+        fc.integer({ min: -180, max: 180 }),
+        (key, body, t, skew) => {
+          const result = safeVerifyWebhook(
+            preset(key),
+            request(body, referenceSign(key, t, body)),
+            { now: new Date((t + skew) * 1000) },
+          )
+          expect(result.ok ? 'ok' : result.message).toBe('ok')
+          expect(result.ok && result.timestamp?.getTime()).toBe(t * 1000)
+        },
+      ),
       { numRuns: 200 },
     )
   })
 
   it('the preset signs → the reference verifies, and both produce the same header', () => {
     fc.assert(
-      fc.property(textSecret, anyBody, unixSeconds, fc.integer({ min: 0, max: 180 }), (key, body, t, age) => {
-        const headers = signWebhook(preset(key), { body, timestamp: new Date(t * 1000) })
-        expect(Object.keys(headers)).toEqual(['Calendly-Webhook-Signature'])
-        expect(headers['Calendly-Webhook-Signature']).toBe(referenceSign(key, t, body))
-        expect(referenceVerify(key, body, headers['Calendly-Webhook-Signature'], (t + age) * 1000)).toBe(true)
-      }),
+      fc.property(
+        textSecret,
+        anyBody,
+        unixSeconds,
+        fc.integer({ min: 0, max: 180 }),
+        (key, body, t, age) => {
+          const headers = signWebhook(preset(key), { body, timestamp: new Date(t * 1000) })
+          expect(Object.keys(headers)).toEqual(['Calendly-Webhook-Signature'])
+          expect(headers['Calendly-Webhook-Signature']).toBe(referenceSign(key, t, body))
+          expect(
+            referenceVerify(key, body, headers['Calendly-Webhook-Signature'], (t + age) * 1000),
+          ).toBe(true)
+        },
+      ),
       { numRuns: 200 },
     )
   })
@@ -124,20 +154,29 @@ describe('calendly: independent reference implementation', () => {
         const value = header(d)
         const nowMs = (d.t + d.skew) * 1000
         const reference = referenceVerify(d.key, d.body, value, nowMs)
-        const result = safeVerifyWebhook(preset(d.key), request(d.body, value), { now: new Date(nowMs) })
+        const result = safeVerifyWebhook(preset(d.key), request(d.body, value), {
+          now: new Date(nowMs),
+        })
         // The one documented difference: the preset also refuses timestamps more than 180 s ahead.
         const expected = reference && d.skew >= -180
         expect(result.ok).toBe(expected)
         if (!result.ok) expect(VERIFICATION_FAILURE_REASONS).toContain(result.reason)
-        if (reference && !expected) expect(result.ok ? 'ok' : result.reason).toBe('timestamp_in_future')
+        if (reference && !expected)
+          expect(result.ok ? 'ok' : result.reason).toBe('timestamp_in_future')
         const key = `${d.kind}:${expected}`
         seen.set(key, (seen.get(key) ?? 0) + 1)
       }),
       { numRuns: 1000 },
     )
-    expect([...seen.keys()].sort()).toEqual(
-      ['garbage:false', 'missing:false', 'mutated:false', 'other key:false', 'other t:false', 'valid:false', 'valid:true'],
-    )
+    expect([...seen.keys()].sort()).toEqual([
+      'garbage:false',
+      'missing:false',
+      'mutated:false',
+      'other key:false',
+      'other t:false',
+      'valid:false',
+      'valid:true',
+    ])
   })
 
   it('the window is 180 s to the second: older is timestamp_too_old, further ahead timestamp_in_future', () => {
@@ -145,10 +184,17 @@ describe('calendly: independent reference implementation', () => {
     const body = Buffer.from('{"event":"invitee.created"}')
     const t = 1_700_000_000
     const check = (now: number) => {
-      const result = safeVerifyWebhook(preset(key), request(body, referenceSign(key, t, body)), { now: new Date(now * 1000) })
+      const result = safeVerifyWebhook(preset(key), request(body, referenceSign(key, t, body)), {
+        now: new Date(now * 1000),
+      })
       return result.ok ? 'ok' : result.reason
     }
-    expect([check(t + 180), check(t + 181), check(t - 180), check(t - 181)]).toEqual(['ok', 'timestamp_too_old', 'ok', 'timestamp_in_future'])
+    expect([check(t + 180), check(t + 181), check(t - 180), check(t - 181)]).toEqual([
+      'ok',
+      'timestamp_too_old',
+      'ok',
+      'timestamp_in_future',
+    ])
     expect(referenceVerify(key, body, referenceSign(key, t, body), (t + 181) * 1000)).toBe(false)
   })
 
@@ -159,11 +205,23 @@ describe('calendly: independent reference implementation', () => {
     // The sample computes Number('soon') = NaN, and NaN < x is false, so it accepts this; the preset refuses.
     const nonNumeric = `t=soon,v1=${referenceSignature(key, 'soon', body)}`
     expect(referenceVerify(key, body, nonNumeric, 1_700_000_000_000)).toBe(true)
-    expect(safeVerifyWebhook(preset(key), request(body, nonNumeric), now)).toMatchObject({ ok: false, reason: 'malformed_signature' })
-    const upper = referenceSign(key, 1_700_000_000, body).toUpperCase().replace('T=', 't=').replace('V1=', 'v1=')
-    expect(safeVerifyWebhook(preset(key), request(body, upper), now)).toMatchObject({ ok: false, reason: 'malformed_signature' })
+    expect(safeVerifyWebhook(preset(key), request(body, nonNumeric), now)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    })
+    const upper = referenceSign(key, 1_700_000_000, body)
+      .toUpperCase()
+      .replace('T=', 't=')
+      .replace('V1=', 'v1=')
+    expect(safeVerifyWebhook(preset(key), request(body, upper), now)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    })
     const twoTs = `t=1,${referenceSign(key, 1_700_000_000, body)}`
-    expect(safeVerifyWebhook(preset(key), request(body, twoTs), now)).toMatchObject({ ok: false, reason: 'malformed_signature' })
+    expect(safeVerifyWebhook(preset(key), request(body, twoTs), now)).toMatchObject({
+      ok: false,
+      reason: 'malformed_signature',
+    })
   })
 
   it('several v1= entries: any one matching passes (the sample reads only the last)', () => {
@@ -173,6 +231,8 @@ describe('calendly: independent reference implementation', () => {
     const good = referenceSignature(key, String(t), body)
     const header = `t=${t},v1=${good},v1=${'0'.repeat(64)}`
     expect(referenceVerify(key, body, header, t * 1000)).toBe(false)
-    expect(safeVerifyWebhook(preset(key), request(body, header), { now: new Date(t * 1000) }).ok).toBe(true)
+    expect(
+      safeVerifyWebhook(preset(key), request(body, header), { now: new Date(t * 1000) }).ok,
+    ).toBe(true)
   })
 })

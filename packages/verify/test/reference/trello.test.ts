@@ -8,7 +8,12 @@ import { Buffer } from 'node:buffer'
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { providers, safeVerifyWebhook, signWebhook, VERIFICATION_FAILURE_REASONS } from '@hookgate/verify'
+import {
+  providers,
+  safeVerifyWebhook,
+  signWebhook,
+  VERIFICATION_FAILURE_REASONS,
+} from '@hookgate/verify'
 import { anyBody, anyText, textSecret, webhookUrl } from '../support/presets.ts'
 
 // ---------------------------------------------------------------------------------------------------
@@ -25,9 +30,15 @@ function referenceSign(secret: string, body: Uint8Array, callbackUrl: string): s
   return createHmac('sha1', secret).update(referenceContent(body, callbackUrl)).digest('base64')
 }
 
-function referenceVerify(secret: string, body: Uint8Array, callbackUrl: string, header: string | undefined): boolean {
+function referenceVerify(
+  secret: string,
+  body: Uint8Array,
+  callbackUrl: string,
+  header: string | undefined,
+): boolean {
   if (header === undefined) return false
-  const base64Digest = (data: string | Uint8Array) => createHmac('sha1', secret).update(data).digest('base64')
+  const base64Digest = (data: string | Uint8Array) =>
+    createHmac('sha1', secret).update(data).digest('base64')
   const doubleHash = base64Digest(base64Digest(referenceContent(body, callbackUrl)))
   return doubleHash === base64Digest(header)
 }
@@ -38,7 +49,10 @@ function referenceVerify(secret: string, body: Uint8Array, callbackUrl: string, 
 const callbackUrl = fc.oneof(
   webhookUrl,
   fc
-    .tuple(webhookUrl, fc.constantFrom('/é', '/%C3%A9', '/caf%C3%A9/', '/ñ?q=ü', '/?a=1&a=2', '//', '/#frag', '/?'))
+    .tuple(
+      webhookUrl,
+      fc.constantFrom('/é', '/%C3%A9', '/caf%C3%A9/', '/ñ?q=ü', '/?a=1&a=2', '//', '/#frag', '/?'),
+    )
     .map(([base, tail]) => base.replace(/[?].*$/, '').replace(/\/$/, '') + tail),
 )
 
@@ -54,7 +68,8 @@ function urlVariants(url: string): string[] {
   return variants.filter((v) => v !== url)
 }
 
-const preset = (secret: string, url: string) => providers.trello({ secrets: secret, callbackUrl: url })
+const preset = (secret: string, url: string) =>
+  providers.trello({ secrets: secret, callbackUrl: url })
 const request = (body: Uint8Array, header: string | undefined) => ({
   method: 'POST',
   url: 'http://localhost:3000/trello', // what the app sees behind a proxy: Trello's scheme ignores it
@@ -65,13 +80,18 @@ const request = (body: Uint8Array, header: string | undefined) => ({
 describe('trello: independent reference implementation', () => {
   it('the reference reproduces a hand-computed value (secret "secret", body {"hello":"world"})', () => {
     // Computed with `printf '%s' '{"hello":"world"}https://example.com/webhooks' | openssl dgst -sha1 -hmac secret -binary | base64`.
-    expect(referenceSign('secret', Buffer.from('{"hello":"world"}'), 'https://example.com/webhooks')).toBe('FwPAcuGe9EP/+SbXFWjnEVTa0zw=')
+    expect(
+      referenceSign('secret', Buffer.from('{"hello":"world"}'), 'https://example.com/webhooks'),
+    ).toBe('FwPAcuGe9EP/+SbXFWjnEVTa0zw=')
   })
 
   it('reference signs → the preset verifies', () => {
     fc.assert(
       fc.property(textSecret, anyBody, callbackUrl, (secret, body, url) => {
-        const result = safeVerifyWebhook(preset(secret, url), request(body, referenceSign(secret, body, url)))
+        const result = safeVerifyWebhook(
+          preset(secret, url),
+          request(body, referenceSign(secret, body, url)),
+        )
         expect(result.ok ? 'ok' : result.message).toBe('ok')
       }),
       { numRuns: 200 },
@@ -114,7 +134,11 @@ describe('trello: independent reference implementation', () => {
           return referenceSign(d.secret, d.body, variants[d.i % variants.length]!)
         }
         case 'other secret':
-          return referenceSign(d.otherSecret === d.secret ? `${d.secret}x` : d.otherSecret, d.body, d.url)
+          return referenceSign(
+            d.otherSecret === d.secret ? `${d.secret}x` : d.otherSecret,
+            d.body,
+            d.url,
+          )
         case 'mutated': {
           const at = d.i % valid.length
           const char = d.char === valid[at] ? '#' : d.char
@@ -141,15 +165,23 @@ describe('trello: independent reference implementation', () => {
       { numRuns: 1000 },
     )
     // Both verdicts really occurred: valid deliveries passed, every kind of forgery was seen and refused.
-    expect([...seen.keys()].sort()).toEqual(
-      ['garbage:false', 'missing:false', 'mutated:false', 'other secret:false', 'other url:false', 'valid:true'],
-    )
+    expect([...seen.keys()].sort()).toEqual([
+      'garbage:false',
+      'missing:false',
+      'mutated:false',
+      'other secret:false',
+      'other url:false',
+      'valid:true',
+    ])
   })
 
   it('the callback URL is used exactly as registered: trailing slash, query string and escapes all count', () => {
     const secret = 'app-secret'
     const body = Buffer.from('{"action":{"id":"5f1","type":"updateCard"}}')
-    for (const url of ['https://hooks.example.com/trello/?memberID=14&mainModel=true', 'https://hooks.example.com/caf%C3%A9/']) {
+    for (const url of [
+      'https://hooks.example.com/trello/?memberID=14&mainModel=true',
+      'https://hooks.example.com/caf%C3%A9/',
+    ]) {
       const header = referenceSign(secret, body, url)
       expect(safeVerifyWebhook(preset(secret, url), request(body, header)).ok).toBe(true)
       for (const other of urlVariants(url)) {
@@ -165,9 +197,18 @@ describe('trello: independent reference implementation', () => {
     const url = 'https://hooks.example.com/trello'
     const text = '{"action":{"data":{"text":"naïve café 👋 \\u2028"}}}'
     const header = referenceSign(secret, Buffer.from(text, 'utf8'), url)
-    expect(safeVerifyWebhook(preset(secret, url), request(Buffer.from(text, 'utf8'), header)).ok).toBe(true)
-    expect(safeVerifyWebhook(preset(secret, url), { ...request(Buffer.from(text, 'utf8'), header), rawBody: text }).ok).toBe(true)
-    expect(safeVerifyWebhook(preset(secret, url), request(Buffer.from(text, 'latin1'), header)).ok).toBe(false)
+    expect(
+      safeVerifyWebhook(preset(secret, url), request(Buffer.from(text, 'utf8'), header)).ok,
+    ).toBe(true)
+    expect(
+      safeVerifyWebhook(preset(secret, url), {
+        ...request(Buffer.from(text, 'utf8'), header),
+        rawBody: text,
+      }).ok,
+    ).toBe(true)
+    expect(
+      safeVerifyWebhook(preset(secret, url), request(Buffer.from(text, 'latin1'), header)).ok,
+    ).toBe(false)
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(text)), 'utf8')
     expect(safeVerifyWebhook(preset(secret, url), request(reserialised, header)).ok).toBe(false)
   })

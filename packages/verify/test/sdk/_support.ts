@@ -22,7 +22,9 @@ export function fcParams(numRuns: number): fc.Parameters<unknown> {
 const char16 = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code))
 
 /** Unicode text of every flavour: ASCII, astral code points, grapheme clusters (emoji), raw UTF-16 units. */
-export function unicodeText(constraints: { minLength?: number; maxLength?: number } = {}): fc.Arbitrary<string> {
+export function unicodeText(
+  constraints: { minLength?: number; maxLength?: number } = {},
+): fc.Arbitrary<string> {
   const { minLength = 0, maxLength = 64 } = constraints
   return fc.oneof(
     fc.string({ unit: 'grapheme-ascii', minLength, maxLength }),
@@ -34,15 +36,25 @@ export function unicodeText(constraints: { minLength?: number; maxLength?: numbe
 
 /** A JSON body like a provider sends, with unicode inside string values. */
 export const jsonBody: fc.Arbitrary<string> = fc
-  .record({ id: fc.string({ unit: 'grapheme-ascii', maxLength: 12 }), text: unicodeText(), n: fc.integer() })
+  .record({
+    id: fc.string({ unit: 'grapheme-ascii', maxLength: 12 }),
+    text: unicodeText(),
+    n: fc.integer(),
+  })
   .map((value) => JSON.stringify(value))
 
 /** Text bodies: JSON or any unicode text, optionally behind a byte-order mark. */
 export function textBody(constraints: { minLength?: number } = {}): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: jsonBody },
-    { weight: 3, arbitrary: unicodeText({ minLength: constraints.minLength ?? 0, maxLength: 200 }) },
-    { weight: 1, arbitrary: unicodeText({ minLength: 0, maxLength: 40 }).map((text) => `\uFEFF${text}`) },
+    {
+      weight: 3,
+      arbitrary: unicodeText({ minLength: constraints.minLength ?? 0, maxLength: 200 }),
+    },
+    {
+      weight: 1,
+      arbitrary: unicodeText({ minLength: 0, maxLength: 40 }).map((text) => `\uFEFF${text}`),
+    },
   )
 }
 
@@ -50,13 +62,20 @@ export function textBody(constraints: { minLength?: number } = {}): fc.Arbitrary
 export function byteBody(constraints: { minLength?: number } = {}): fc.Arbitrary<Uint8Array> {
   const minLength = constraints.minLength ?? 0
   return fc.oneof(
-    { weight: 3, arbitrary: textBody({ minLength }).map((text) => utf8(text)).filter((b) => b.length >= minLength) },
+    {
+      weight: 3,
+      arbitrary: textBody({ minLength })
+        .map((text) => utf8(text))
+        .filter((b) => b.length >= minLength),
+    },
     { weight: 2, arbitrary: fc.uint8Array({ minLength: Math.max(minLength, 1), maxLength: 200 }) },
   )
 }
 
 /** A text secret that is not blank (blank secrets are refused at construction: see docs/deviations.md). */
-export const textSecret: fc.Arbitrary<string> = unicodeText({ minLength: 1, maxLength: 48 }).filter((s) => s.trim().length > 0)
+export const textSecret: fc.Arbitrary<string> = unicodeText({ minLength: 1, maxLength: 48 }).filter(
+  (s) => s.trim().length > 0,
+)
 
 /** Clock offsets in seconds (timestamp − now), dense around ±tolerance. */
 export function clockOffset(toleranceSeconds: number): fc.Arbitrary<number> {
@@ -70,7 +89,10 @@ export function clockOffset(toleranceSeconds: number): fc.Arbitrary<number> {
 }
 
 /** A "now" in milliseconds, with a random sub-second part so that flooring is exercised. */
-export const nowMs: fc.Arbitrary<number> = fc.integer({ min: 1_600_000_000_000, max: 2_000_000_000_000 })
+export const nowMs: fc.Arbitrary<number> = fc.integer({
+  min: 1_600_000_000_000,
+  max: 2_000_000_000_000,
+})
 
 /** `undefined` nine times in ten, else a value: for rare case features (a wrong secret, a custom tolerance). */
 export function rarely<T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
@@ -108,7 +130,9 @@ export const lowerHex = (bytes: number): fc.Arbitrary<string> =>
   fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'))
 
 export const base64Of = (bytes: number): fc.Arbitrary<string> =>
-  fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('base64'))
+  fc
+    .uint8Array({ minLength: bytes, maxLength: bytes })
+    .map((b) => Buffer.from(b).toString('base64'))
 
 /**
  * True when `mutated` is a different string that a forgiving base64url decoder (jose's) reads as the same bytes as
@@ -116,7 +140,12 @@ export const base64Of = (bytes: number): fc.Arbitrary<string> =>
  * canonical encoding and refuses these (deviation non_canonical_signature).
  */
 export function sameBytesOtherEncoding(original: string, mutated: string): boolean {
-  if (mutated === original || !/^[A-Za-z0-9_-]*={0,2}$/.test(mutated) || mutated.replace(/=+$/, '').length % 4 === 1) return false
+  if (
+    mutated === original ||
+    !/^[A-Za-z0-9_-]*={0,2}$/.test(mutated) ||
+    mutated.replace(/=+$/, '').length % 4 === 1
+  )
+    return false
   return Buffer.from(mutated, 'base64url').equals(Buffer.from(original, 'base64url'))
 }
 
@@ -134,7 +163,10 @@ export function sdkAccepts(run: () => unknown, rejects: (error: unknown) => bool
   }
 }
 
-export async function sdkAcceptsAsync(run: () => Promise<unknown>, rejects: (error: unknown) => boolean): Promise<boolean> {
+export async function sdkAcceptsAsync(
+  run: () => Promise<unknown>,
+  rejects: (error: unknown) => boolean,
+): Promise<boolean> {
   try {
     const result = await run()
     return result !== false
@@ -159,7 +191,8 @@ export class Tally {
    */
   expectSeen(...names: string[]): void {
     // HOOKGATE_FC_TALLY=1 prints the distribution (how many cases each class got) for tuning the generators.
-    if (process.env.HOOKGATE_FC_TALLY !== undefined) console.log(JSON.stringify(Object.fromEntries([...this.counts].sort())))
+    if (process.env.HOOKGATE_FC_TALLY !== undefined)
+      console.log(JSON.stringify(Object.fromEntries([...this.counts].sort())))
     for (const name of names) {
       let count = 0
       for (const [key, n] of this.counts) if (key.startsWith(name)) count += n

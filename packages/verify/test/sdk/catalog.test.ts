@@ -33,8 +33,10 @@ interface SdkCase {
   readonly url?: string
 }
 
-const anyPreset = (id: string) => (providers as unknown as Record<string, (options: object) => ConfiguredPreset>)[id]!
-const lower = (headers: Headers): Headers => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
+const anyPreset = (id: string) =>
+  (providers as unknown as Record<string, (options: object) => ConfiguredPreset>)[id]!
+const lower = (headers: Headers): Headers =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
 const nowSeconds = () => Math.floor(Date.now() / 1000)
 async function accepts(check: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -52,10 +54,14 @@ function discord(): SdkCase {
     id: 'discord',
     signer: anyPreset('discord')({ secrets: privatePem }),
     verifier: anyPreset('discord')({ secrets: publicHex }),
-    sdkAccepts: (body, h) => verifyKey(body, h['x-signature-ed25519'] ?? '', h['x-signature-timestamp'] ?? '', publicHex),
+    sdkAccepts: (body, h) =>
+      verifyKey(body, h['x-signature-ed25519'] ?? '', h['x-signature-timestamp'] ?? '', publicHex),
     async independentSign(body) {
       const t = String(nowSeconds())
-      return { 'X-Signature-Ed25519': cryptoSign(null, Buffer.from(t + body), privateKey).toString('hex'), 'X-Signature-Timestamp': t }
+      return {
+        'X-Signature-Ed25519': cryptoSign(null, Buffer.from(t + body), privateKey).toString('hex'),
+        'X-Signature-Timestamp': t,
+      }
     },
   }
 }
@@ -67,14 +73,25 @@ function sendgrid(): SdkCase {
   const sdkKey = sdk.convertPublicKeyToECDSA(publicDer)
   return {
     id: 'sendgrid',
-    signer: anyPreset('sendgrid')({ secrets: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }),
+    signer: anyPreset('sendgrid')({
+      secrets: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    }),
     verifier: anyPreset('sendgrid')({ secrets: publicDer }),
     sdkAccepts: async (body, h) =>
-      sdk.verifySignature(sdkKey, body, h['x-twilio-email-event-webhook-signature'] ?? '', h['x-twilio-email-event-webhook-timestamp'] ?? ''),
+      sdk.verifySignature(
+        sdkKey,
+        body,
+        h['x-twilio-email-event-webhook-signature'] ?? '',
+        h['x-twilio-email-event-webhook-timestamp'] ?? '',
+      ),
     async independentSign(body) {
       const t = String(nowSeconds())
       return {
-        'X-Twilio-Email-Event-Webhook-Signature': cryptoSign('sha256', Buffer.from(t + body), privateKey).toString('base64'),
+        'X-Twilio-Email-Event-Webhook-Signature': cryptoSign(
+          'sha256',
+          Buffer.from(t + body),
+          privateKey,
+        ).toString('base64'),
         'X-Twilio-Email-Event-Webhook-Timestamp': t,
       }
     },
@@ -88,8 +105,15 @@ function notion(): SdkCase {
     id: 'notion',
     signer: preset,
     verifier: preset,
-    sdkAccepts: (body, h) => verifyWebhookSignature({ body, signature: h['x-notion-signature'], verificationToken: token }),
-    independentSign: async (body) => ({ 'X-Notion-Signature': await signWebhookPayload({ body, verificationToken: token }) }),
+    sdkAccepts: (body, h) =>
+      verifyWebhookSignature({
+        body,
+        signature: h['x-notion-signature'],
+        verificationToken: token,
+      }),
+    independentSign: async (body) => ({
+      'X-Notion-Signature': await signWebhookPayload({ body, verificationToken: token }),
+    }),
   }
 }
 
@@ -101,12 +125,24 @@ function replicate(): SdkCase {
     signer: preset,
     verifier: preset,
     sdkAccepts: (body, h) =>
-      accepts(() => validateWebhook({ id: h['webhook-id'] ?? '', timestamp: h['webhook-timestamp'] ?? '', signature: h['webhook-signature'] ?? '', body, secret })),
+      accepts(() =>
+        validateWebhook({
+          id: h['webhook-id'] ?? '',
+          timestamp: h['webhook-timestamp'] ?? '',
+          signature: h['webhook-signature'] ?? '',
+          body,
+          secret,
+        }),
+      ),
     async independentSign(body) {
       const id = `msg_${createHash('sha256').update(body).digest('hex').slice(0, 16)}`
       const t = String(nowSeconds())
       const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
-      return { 'webhook-id': id, 'webhook-timestamp': t, 'webhook-signature': `v1,${createHmac('sha256', key).update(`${id}.${t}.${body}`).digest('base64')}` }
+      return {
+        'webhook-id': id,
+        'webhook-timestamp': t,
+        'webhook-signature': `v1,${createHmac('sha256', key).update(`${id}.${t}.${body}`).digest('base64')}`,
+      }
     },
   }
 }
@@ -119,10 +155,13 @@ function paddle(): SdkCase {
     id: 'paddle',
     signer: preset,
     verifier: preset,
-    sdkAccepts: (body, h) => accepts(() => sdk.webhooks.isSignatureValid(body, secret, h['paddle-signature'] ?? '')),
+    sdkAccepts: (body, h) =>
+      accepts(() => sdk.webhooks.isSignatureValid(body, secret, h['paddle-signature'] ?? '')),
     async independentSign(body) {
       const t = String(nowSeconds())
-      return { 'Paddle-Signature': `ts=${t};h1=${createHmac('sha256', secret).update(`${t}:${body}`).digest('hex')}` }
+      return {
+        'Paddle-Signature': `ts=${t};h1=${createHmac('sha256', secret).update(`${t}:${body}`).digest('hex')}`,
+      }
     },
   }
 }
@@ -138,7 +177,9 @@ function mux(): SdkCase {
     sdkAccepts: (body, h) => accepts(() => sdk.webhooks.verifySignature(body, h, secret)),
     async independentSign(body) {
       const t = String(nowSeconds())
-      return { 'Mux-Signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}` }
+      return {
+        'Mux-Signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`,
+      }
     },
   }
 }
@@ -172,23 +213,48 @@ function upstash(): SdkCase {
     signer: preset,
     verifier: preset,
     url,
-    sdkAccepts: (body, h) => accepts(() => receiver.verify({ signature: h['upstash-signature'] ?? '', body, url })),
+    sdkAccepts: (body, h) =>
+      accepts(() => receiver.verify({ signature: h['upstash-signature'] ?? '', body, url })),
     async independentSign(body) {
       // QStash's documented token: HS256, iss Upstash, sub = the URL, body = base64url SHA-256 of the body.
       const t = nowSeconds()
       const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-      const claims = { iss: 'Upstash', sub: url, exp: t + 300, nbf: t, iat: t, jti: `jwt_${t}`, body: createHash('sha256').update(body).digest('base64url') }
+      const claims = {
+        iss: 'Upstash',
+        sub: url,
+        exp: t + 300,
+        nbf: t,
+        iat: t,
+        jti: `jwt_${t}`,
+        body: createHash('sha256').update(body).digest('base64url'),
+      }
       const signingInput = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`
-      return { 'Upstash-Signature': `${signingInput}.${createHmac('sha256', next).update(signingInput).digest('base64url')}` }
+      return {
+        'Upstash-Signature': `${signingInput}.${createHmac('sha256', next).update(signingInput).digest('base64url')}`,
+      }
     },
   }
 }
 
-const CASES: readonly (() => SdkCase)[] = [discord, sendgrid, notion, replicate, paddle, mux, livekit, upstash]
+const CASES: readonly (() => SdkCase)[] = [
+  discord,
+  sendgrid,
+  notion,
+  replicate,
+  paddle,
+  mux,
+  livekit,
+  upstash,
+]
 
 /** JSON bodies with unicode, as providers send them. */
 const body = fc
-  .record({ id: fc.uuid(), type: fc.constantFrom('created', 'updated', 'deleted'), note: fc.string({ unit: 'grapheme', maxLength: 40 }), n: fc.integer() })
+  .record({
+    id: fc.uuid(),
+    type: fc.constantFrom('created', 'updated', 'deleted'),
+    note: fc.string({ unit: 'grapheme', maxLength: 40 }),
+    n: fc.integer(),
+  })
   .map((value) => JSON.stringify(value))
 
 describe('catalog presets vs their official SDKs', () => {
@@ -197,17 +263,33 @@ describe('catalog presets vs their official SDKs', () => {
     it(`${c.id}: Hookgate signs → the SDK accepts; the SDK (or the documented algorithm) signs → Hookgate accepts; a changed body → both refuse`, async () => {
       await fc.assert(
         fc.asyncProperty(body, fc.nat(), async (text, at) => {
-          const ours = lower(signWebhook(c.signer, { body: text, ...(c.url === undefined ? {} : { url: c.url }) }))
+          const ours = lower(
+            signWebhook(c.signer, { body: text, ...(c.url === undefined ? {} : { url: c.url }) }),
+          )
           expect({ sdk: await c.sdkAccepts(text, ours) }).toEqual({ sdk: true })
 
           const theirs = await c.independentSign(text)
-          const verified = safeVerifyWebhook(c.verifier, { method: 'POST', headers: theirs, rawBody: text, ...(c.url === undefined ? {} : { url: c.url }) })
+          const verified = safeVerifyWebhook(c.verifier, {
+            method: 'POST',
+            headers: theirs,
+            rawBody: text,
+            ...(c.url === undefined ? {} : { url: c.url }),
+          })
           expect(verified.ok ? 'ok' : verified.reason).toBe('ok')
 
           const index = at % text.length
-          const changed = text.slice(0, index) + (text[index] === 'x' ? 'y' : 'x') + text.slice(index + 1)
-          const ourVerdict = safeVerifyWebhook(c.verifier, { method: 'POST', headers: ours, rawBody: changed, ...(c.url === undefined ? {} : { url: c.url }) })
-          expect({ ours: ourVerdict.ok, sdk: await c.sdkAccepts(changed, ours) }).toEqual({ ours: false, sdk: false })
+          const changed =
+            text.slice(0, index) + (text[index] === 'x' ? 'y' : 'x') + text.slice(index + 1)
+          const ourVerdict = safeVerifyWebhook(c.verifier, {
+            method: 'POST',
+            headers: ours,
+            rawBody: changed,
+            ...(c.url === undefined ? {} : { url: c.url }),
+          })
+          expect({ ours: ourVerdict.ok, sdk: await c.sdkAccepts(changed, ours) }).toEqual({
+            ours: false,
+            sdk: false,
+          })
         }),
         fcParams(25),
       )

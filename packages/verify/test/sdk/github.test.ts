@@ -9,26 +9,55 @@ import { sign, verify, verifyWithFallback } from '@octokit/webhooks-methods'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { providers, safeVerifyWebhook, signWebhook, type VerifyResult } from '@hookgate/verify'
-import { byteBody, fcParams, flipChar, isUtf8, lossyText, lowerHex, mutations, outcome, rarely, sdkAcceptsAsync, Tally, textSecret } from './_support.ts'
+import {
+  byteBody,
+  fcParams,
+  flipChar,
+  isUtf8,
+  lossyText,
+  lowerHex,
+  mutations,
+  outcome,
+  rarely,
+  sdkAcceptsAsync,
+  Tally,
+  textSecret,
+} from './_support.ts'
 
 const SECRET = "It's a Secret to Everybody"
 
-function verifyOurs(secret: string | string[], header: string | undefined, body: Uint8Array | string, extra: Record<string, string> = {}): VerifyResult {
+function verifyOurs(
+  secret: string | string[],
+  header: string | undefined,
+  body: Uint8Array | string,
+  extra: Record<string, string> = {},
+): VerifyResult {
   const headers = header === undefined ? { ...extra } : { 'x-hub-signature-256': header, ...extra }
-  return safeVerifyWebhook(providers.github({ secrets: secret }), { method: 'POST', url: 'https://hooks.example.com/gh', headers, rawBody: body })
+  return safeVerifyWebhook(providers.github({ secrets: secret }), {
+    method: 'POST',
+    url: 'https://hooks.example.com/gh',
+    headers,
+    rawBody: body,
+  })
 }
 
 /** The SDK throws a TypeError for a missing argument or a non-string payload; a mismatch returns false. */
-const octokitRejects = (error: unknown): boolean => error instanceof TypeError && error.message.startsWith('[@octokit/webhooks-methods]')
+const octokitRejects = (error: unknown): boolean =>
+  error instanceof TypeError && error.message.startsWith('[@octokit/webhooks-methods]')
 
-function sdkVerifies(secret: string, payload: unknown, header: string | undefined): Promise<boolean> {
+function sdkVerifies(
+  secret: string,
+  payload: unknown,
+  header: string | undefined,
+): Promise<boolean> {
   return sdkAcceptsAsync(() => verify(secret, payload as string, header as string), octokitRejects)
 }
 
-const ourHeader = (secret: string, body: Uint8Array | string) => signWebhook(providers.github({ secrets: secret }), { body })['X-Hub-Signature-256']!
+const ourHeader = (secret: string, body: Uint8Array | string) =>
+  signWebhook(providers.github({ secrets: secret }), { body })['X-Hub-Signature-256']!
 
 describe('github: the SDK signs, Hookgate verifies', () => {
-  it('accepts the signature of GitHub\'s documented example (sign() agrees with the docs)', async () => {
+  it("accepts the signature of GitHub's documented example (sign() agrees with the docs)", async () => {
     // https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
     const expected = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17'
     expect(await sign(SECRET, 'Hello, World!')).toBe(expected)
@@ -36,8 +65,14 @@ describe('github: the SDK signs, Hookgate verifies', () => {
   })
 
   it('accepts a JSON delivery with multi-byte UTF-8 and reads the delivery id and event', async () => {
-    const body = JSON.stringify({ zen: 'Keep it logically awesome. 🐙', sender: { login: 'Ünïcødé' } })
-    const result = verifyOurs(SECRET, await sign(SECRET, body), body, { 'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958', 'X-GitHub-Event': 'ping' })
+    const body = JSON.stringify({
+      zen: 'Keep it logically awesome. 🐙',
+      sender: { login: 'Ünïcødé' },
+    })
+    const result = verifyOurs(SECRET, await sign(SECRET, body), body, {
+      'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'X-GitHub-Event': 'ping',
+    })
     expect(outcome(result)).toBe('ok')
     if (!result.ok) return
     expect(result.id).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958')
@@ -89,13 +124,32 @@ type Mutation =
   | { kind: 'long-header' }
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.constantFrom<Mutation>({ kind: 'drop-header' }, { kind: 'empty-header' }, { kind: 'upper-sig' }, { kind: 'upper-prefix' }, { kind: 'long-header' }),
+  fc.constantFrom<Mutation>(
+    { kind: 'drop-header' },
+    { kind: 'empty-header' },
+    { kind: 'upper-sig' },
+    { kind: 'upper-prefix' },
+    { kind: 'long-header' },
+  ),
   fc.record({ kind: fc.constant('truncate-sig' as const), n: fc.integer({ min: 1, max: 64 }) }),
   fc.record({ kind: fc.constant('flip-sig' as const), index: fc.nat() }),
-  fc.record({ kind: fc.constant('prefix' as const), to: fc.constantFrom('sha1=', 'sha512=', '', 'sha256:', 'sha256==') }),
-  fc.record({ kind: fc.constant('space' as const), where: fc.constantFrom<'leading' | 'trailing' | 'after-eq'>('leading', 'trailing', 'after-eq') }),
-  fc.record({ kind: fc.constant('append' as const), text: fc.constantFrom('0', '00', '=', '\n', 'é') }),
-  fc.record({ kind: fc.constant('second-signature' as const), hex: lowerHex(32), separator: fc.constantFrom(',', ' ', ', ') }),
+  fc.record({
+    kind: fc.constant('prefix' as const),
+    to: fc.constantFrom('sha1=', 'sha512=', '', 'sha256:', 'sha256=='),
+  }),
+  fc.record({
+    kind: fc.constant('space' as const),
+    where: fc.constantFrom<'leading' | 'trailing' | 'after-eq'>('leading', 'trailing', 'after-eq'),
+  }),
+  fc.record({
+    kind: fc.constant('append' as const),
+    text: fc.constantFrom('0', '00', '=', '\n', 'é'),
+  }),
+  fc.record({
+    kind: fc.constant('second-signature' as const),
+    hex: lowerHex(32),
+    separator: fc.constantFrom(',', ' ', ', '),
+  }),
 )
 
 /** Structural: applied to `sha256=<hex>` by position, so the same mutation can be applied to two signatures. */
@@ -105,20 +159,30 @@ function mutate(header: string | undefined, m: Mutation): string | undefined {
   const prefix = eq === -1 ? '' : header.slice(0, eq + 1)
   const sig = header.slice(eq + 1)
   switch (m.kind) {
-    case 'drop-header': return undefined
-    case 'empty-header': return ''
-    case 'upper-sig': return prefix + sig.toUpperCase()
-    case 'upper-prefix': return prefix.toUpperCase() + sig
-    case 'truncate-sig': return prefix + sig.slice(0, Math.max(0, sig.length - m.n))
-    case 'flip-sig': return prefix + flipChar(sig, m.index)
-    case 'prefix': return m.to + sig
+    case 'drop-header':
+      return undefined
+    case 'empty-header':
+      return ''
+    case 'upper-sig':
+      return prefix + sig.toUpperCase()
+    case 'upper-prefix':
+      return prefix.toUpperCase() + sig
+    case 'truncate-sig':
+      return prefix + sig.slice(0, Math.max(0, sig.length - m.n))
+    case 'flip-sig':
+      return prefix + flipChar(sig, m.index)
+    case 'prefix':
+      return m.to + sig
     case 'space':
       if (m.where === 'leading') return ` ${header}`
       if (m.where === 'trailing') return `${header} `
       return `${prefix} ${sig}`
-    case 'append': return header + m.text
-    case 'second-signature': return `${header}${m.separator}sha256=${m.hex}`
-    case 'long-header': return `${header}${' '.repeat(8200)}`
+    case 'append':
+      return header + m.text
+    case 'second-signature':
+      return `${header}${m.separator}sha256=${m.hex}`
+    case 'long-header':
+      return `${header}${' '.repeat(8200)}`
   }
 }
 
@@ -168,7 +232,12 @@ describe('github: differential against @octokit/webhooks-methods', () => {
       ),
       fcParams(1500),
     )
-    tally.expectSeen('sdk_accepts', 'sdk_rejects', 'non_utf8_body:paired_accepts', 'non_utf8_body:paired_rejects')
+    tally.expectSeen(
+      'sdk_accepts',
+      'sdk_rejects',
+      'non_utf8_body:paired_accepts',
+      'non_utf8_body:paired_rejects',
+    )
   })
 })
 
@@ -181,7 +250,9 @@ describe('github: intentional deviations from @octokit/webhooks-methods', () => 
     const raw = new Uint8Array([0x7b, 0x22, 0x78, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0x22, 0x7d]) // {"x":"\xc3(\xff"}
     const genuine = `sha256=${createHmac('sha256', SECRET).update(raw).digest('hex')}` // what GitHub computes over the bytes
     expect(outcome(verifyOurs(SECRET, genuine, raw))).toBe('ok')
-    await expect(verify(SECRET, Buffer.from(raw) as unknown as string, genuine)).rejects.toThrow('eventPayload must be a string')
+    await expect(verify(SECRET, Buffer.from(raw) as unknown as string, genuine)).rejects.toThrow(
+      'eventPayload must be a string',
+    )
     const text = Buffer.from(raw).toString('utf8')
     expect(await verify(SECRET, text, genuine)).toBe(false)
     // …and the SDK accepts a signature over the replacement characters, which Hookgate refuses for these bytes.

@@ -8,9 +8,20 @@ import { Buffer } from 'node:buffer'
 import { Webhook, WebhookVerificationError } from 'svix'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { outcome } from './_support.ts'
-import { lookup, ourHeaders, runDifferential, sdkHeaders, sdkVerifies, verifyOurs, type Flavour, type Headers, type Secret } from './_standard-webhooks.ts'
+import {
+  lookup,
+  ourHeaders,
+  runDifferential,
+  sdkHeaders,
+  sdkVerifies,
+  verifyOurs,
+  type Flavour,
+  type Headers,
+  type Secret,
+} from './_standard-webhooks.ts'
 
-const construct = (secret: Secret) => (secret instanceof Uint8Array ? new Webhook(secret, { format: 'raw' }) : new Webhook(secret))
+const construct = (secret: Secret) =>
+  secret instanceof Uint8Array ? new Webhook(secret, { format: 'raw' }) : new Webhook(secret)
 
 const flavour: Flavour = {
   id: 'svix',
@@ -54,7 +65,11 @@ const PAYLOAD = '{"test": 2432232314}'
 const SIGNATURE = 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
 const NOW_MS = TIMESTAMP * 1000 + 1
 
-const svixHeaders = (signature = SIGNATURE): Headers => ({ 'svix-id': MSG_ID, 'svix-timestamp': String(TIMESTAMP), 'svix-signature': signature })
+const svixHeaders = (signature = SIGNATURE): Headers => ({
+  'svix-id': MSG_ID,
+  'svix-timestamp': String(TIMESTAMP),
+  'svix-signature': signature,
+})
 const both = (headers: Headers, body: string | Uint8Array = PAYLOAD, secret: Secret = SECRET) => ({
   sdk: sdkVerifies(sdkFlavour, secret, headers, Buffer.from(body), NOW_MS),
   hookgate: outcome(verifyOurs(flavour, secret, headers, body, NOW_MS)),
@@ -71,7 +86,11 @@ describe('svix: the SDK signs, Hookgate verifies', () => {
   it('the documented example, under svix-* and under webhook-* headers', () => {
     expect(new Webhook(SECRET).sign(MSG_ID, new Date(TIMESTAMP * 1000), PAYLOAD)).toBe(SIGNATURE)
     expect(both(svixHeaders())).toEqual({ sdk: true, hookgate: 'ok' })
-    const unbranded = { 'webhook-id': MSG_ID, 'webhook-timestamp': String(TIMESTAMP), 'webhook-signature': SIGNATURE }
+    const unbranded = {
+      'webhook-id': MSG_ID,
+      'webhook-timestamp': String(TIMESTAMP),
+      'webhook-signature': SIGNATURE,
+    }
     expect(both(unbranded)).toEqual({ sdk: true, hookgate: 'ok' })
   })
 
@@ -87,7 +106,11 @@ describe('svix: the SDK signs, Hookgate verifies', () => {
   })
 
   it('prefers svix-* over webhook-* when both sets are present, like the SDK', () => {
-    const stale = { 'webhook-id': 'msg_old', 'webhook-timestamp': String(TIMESTAMP - 5000), 'webhook-signature': 'v1,AAAA' }
+    const stale = {
+      'webhook-id': 'msg_old',
+      'webhook-timestamp': String(TIMESTAMP - 5000),
+      'webhook-signature': 'v1,AAAA',
+    }
     expect(both({ ...stale, ...svixHeaders() })).toEqual({ sdk: true, hookgate: 'ok' })
   })
 })
@@ -106,19 +129,36 @@ describe('svix: differential against svix', () => {
   it('accepts and rejects exactly what Webhook#verify does, except the documented deviations', () => {
     const tally = runDifferential(sdkFlavour, ['svix', 'webhook'], 1500)
     tally.expectSeen(
-      'sdk_accepts', 'sdk_rejects', 'non_utf8_body:paired_accepts', 'non_utf8_body:paired_rejects', 'mixed_header_sets',
-      'lenient_timestamp', 'entry_without_version', 'malformed_signature_entry', 'too_many_signatures', 'header_too_long',
+      'sdk_accepts',
+      'sdk_rejects',
+      'non_utf8_body:paired_accepts',
+      'non_utf8_body:paired_rejects',
+      'mixed_header_sets',
+      'lenient_timestamp',
+      'entry_without_version',
+      'malformed_signature_entry',
+      'too_many_signatures',
+      'header_too_long',
     )
   })
 })
 
 describe('svix: intentional deviations from svix', () => {
   it('mixed_header_sets: svix-signature with webhook-id/-timestamp is refused; the SDK mixes the two sets', () => {
-    const mixed = { 'svix-signature': SIGNATURE, 'webhook-id': MSG_ID, 'webhook-timestamp': String(TIMESTAMP) }
+    const mixed = {
+      'svix-signature': SIGNATURE,
+      'webhook-id': MSG_ID,
+      'webhook-timestamp': String(TIMESTAMP),
+    }
     expect(both(mixed)).toEqual({ sdk: true, hookgate: 'missing_signature' })
     // The opposite direction: a coherent webhook-* set plus a stray svix-id. Hookgate verifies the set it reads;
     // the SDK combines the stray id with the other set's signature and fails.
-    const stray = { 'webhook-id': MSG_ID, 'webhook-timestamp': String(TIMESTAMP), 'webhook-signature': SIGNATURE, 'svix-id': 'msg_other' }
+    const stray = {
+      'webhook-id': MSG_ID,
+      'webhook-timestamp': String(TIMESTAMP),
+      'webhook-signature': SIGNATURE,
+      'svix-id': 'msg_other',
+    }
     expect(both(stray)).toEqual({ sdk: false, hookgate: 'ok' })
   })
 
@@ -133,28 +173,52 @@ describe('svix: intentional deviations from svix', () => {
 
   // The classes svix inherits from standardwebhooks (named tests with explanations in standard-webhooks.test.ts).
   it('lenient_timestamp: svix-timestamp must be digits only; the SDK parseInt()s " 1614265330"', () => {
-    expect(both({ ...svixHeaders(), 'svix-timestamp': ` ${TIMESTAMP}` })).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+    expect(both({ ...svixHeaders(), 'svix-timestamp': ` ${TIMESTAMP}` })).toEqual({
+      sdk: true,
+      hookgate: 'malformed_signature',
+    })
   })
 
   it('entry_without_version: a list entry without "," is refused; the SDK skips it', () => {
-    expect(both(svixHeaders(`junk ${SIGNATURE}`))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+    expect(both(svixHeaders(`junk ${SIGNATURE}`))).toEqual({
+      sdk: true,
+      hookgate: 'malformed_signature',
+    })
   })
 
   it('malformed_signature_entry: "v1,<sig>,x" is refused; the SDK reads the part before the second comma', () => {
-    expect(both(svixHeaders(`${SIGNATURE},x`))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+    expect(both(svixHeaders(`${SIGNATURE},x`))).toEqual({
+      sdk: true,
+      hookgate: 'malformed_signature',
+    })
   })
 
   it('too_many_signatures: more than 16 v1/v1a entries are refused', () => {
-    expect(both(svixHeaders([...Array.from({ length: 16 }, () => `v1,${'B'.repeat(43)}=`), SIGNATURE].join(' ')))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+    expect(
+      both(
+        svixHeaders(
+          [...Array.from({ length: 16 }, () => `v1,${'B'.repeat(43)}=`), SIGNATURE].join(' '),
+        ),
+      ),
+    ).toEqual({ sdk: true, hookgate: 'malformed_signature' })
   })
 
   it('header_too_long: a svix-signature header over 8192 characters is refused', () => {
-    expect(both(svixHeaders(`${SIGNATURE}${' '.repeat(8200)}`))).toEqual({ sdk: true, hookgate: 'malformed_signature' })
+    expect(both(svixHeaders(`${SIGNATURE}${' '.repeat(8200)}`))).toEqual({
+      sdk: true,
+      hookgate: 'malformed_signature',
+    })
   })
 
   it('non_utf8_body: the signature covers the bytes; the SDK hashes payload.toString() (U+FFFD)', () => {
     const raw = new Uint8Array([0x22, 0xed, 0xa0, 0x80, 0x22]) // a JSON string holding an encoded lone surrogate
-    expect(both(ourHeaders(flavour, SECRET, raw, MSG_ID, TIMESTAMP), raw)).toEqual({ sdk: false, hookgate: 'ok' })
-    expect(both(sdkHeaders(flavour, SECRET, raw, MSG_ID, TIMESTAMP), raw)).toEqual({ sdk: true, hookgate: 'signature_mismatch' })
+    expect(both(ourHeaders(flavour, SECRET, raw, MSG_ID, TIMESTAMP), raw)).toEqual({
+      sdk: false,
+      hookgate: 'ok',
+    })
+    expect(both(sdkHeaders(flavour, SECRET, raw, MSG_ID, TIMESTAMP), raw)).toEqual({
+      sdk: true,
+      hookgate: 'signature_mismatch',
+    })
   })
 })

@@ -6,10 +6,34 @@
  */
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
-import { errors, generateKeyPair, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose'
+import {
+  errors,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose'
 import { describe, expect, it } from 'vitest'
-import { providers, safeVerifyWebhook, signWebhook, TRIVIALSEC_EVENT_NAMES, type VerifyResult } from '@hookgate/verify'
-import { fcParams, flipChar, nowMs, outcome, rarely, sameBytesOtherEncoding, sdkAcceptsAsync, Tally, textSecret, unicodeText } from './_support.ts'
+import {
+  providers,
+  safeVerifyWebhook,
+  signWebhook,
+  TRIVIALSEC_EVENT_NAMES,
+  type VerifyResult,
+} from '@hookgate/verify'
+import {
+  fcParams,
+  flipChar,
+  nowMs,
+  outcome,
+  rarely,
+  sameBytesOtherEncoding,
+  sdkAcceptsAsync,
+  Tally,
+  textSecret,
+  unicodeText,
+} from './_support.ts'
 
 const ISSUER = 'https://www.trivialsec.com'
 const SUBJECT = 'urn:uuid:bc6e2cd5-1f59-487f-b05b-49946bd078b2'
@@ -23,10 +47,25 @@ const key = (secret: string) => new TextEncoder().encode(secret)
 const b64u = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
 const validBody = (overrides: Record<string, unknown> = {}) =>
-  JSON.stringify({ event_id: EVENT_ID, event_name: 'report_created', timestamp: '2026-11-23T11:59:58.120+00:00', payload: { report: 'Q4 ✓' }, ...overrides })
+  JSON.stringify({
+    event_id: EVENT_ID,
+    event_name: 'report_created',
+    timestamp: '2026-11-23T11:59:58.120+00:00',
+    payload: { report: 'Q4 ✓' },
+    ...overrides,
+  })
 
 function verifyOurs(secret: string, token: string, body: string, now = NOW): VerifyResult {
-  return safeVerifyWebhook(providers.trivialsec({ secrets: secret, account: ACCOUNT }), { method: 'POST', url: 'https://hooks.example.com/ts', headers: { authorization: `Bearer ${token}` }, rawBody: body }, { now })
+  return safeVerifyWebhook(
+    providers.trivialsec({ secrets: secret, account: ACCOUNT }),
+    {
+      method: 'POST',
+      url: 'https://hooks.example.com/ts',
+      headers: { authorization: `Bearer ${token}` },
+      rawBody: body,
+    },
+    { now },
+  )
 }
 
 const JOSE_OPTIONS = (now: Date): JWTVerifyOptions => ({
@@ -41,15 +80,26 @@ const JOSE_OPTIONS = (now: Date): JWTVerifyOptions => ({
   currentDate: now,
 })
 
-async function joseVerify(secret: string, token: string, now = NOW): Promise<JWTPayload | undefined> {
+async function joseVerify(
+  secret: string,
+  token: string,
+  now = NOW,
+): Promise<JWTPayload | undefined> {
   let payload: JWTPayload | undefined
-  const ok = await sdkAcceptsAsync(async () => {
-    payload = (await jwtVerify(token, key(secret), JOSE_OPTIONS(now))).payload
-  }, (error) => error instanceof errors.JOSEError)
+  const ok = await sdkAcceptsAsync(
+    async () => {
+      payload = (await jwtVerify(token, key(secret), JOSE_OPTIONS(now))).payload
+    },
+    (error) => error instanceof errors.JOSEError,
+  )
   return ok ? payload : undefined
 }
 
-function joseSign(claims: Record<string, unknown>, secret = SECRET, alg = 'HS256'): Promise<string> {
+function joseSign(
+  claims: Record<string, unknown>,
+  secret = SECRET,
+  alg = 'HS256',
+): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT' }).sign(key(secret))
 }
 
@@ -74,25 +124,42 @@ describe('trivialsec: jose signs, Hookgate verifies', () => {
     expect(result.timestamp?.toISOString()).toBe('2026-11-23T11:59:58.120Z')
   })
 
-  it('the 3 s leeway on exp, nbf and iat, as jose\'s clockTolerance', async () => {
+  it("the 3 s leeway on exp, nbf and iat, as jose's clockTolerance", async () => {
     for (const [claim, offset, expected] of [
-      ['exp', -2, 'ok'], ['exp', -3, 'timestamp_too_old'],
-      ['nbf', 3, 'ok'], ['nbf', 4, 'timestamp_in_future'],
-      ['iat', 3, 'ok'], ['iat', 4, 'timestamp_in_future'],
+      ['exp', -2, 'ok'],
+      ['exp', -3, 'timestamp_too_old'],
+      ['nbf', 3, 'ok'],
+      ['nbf', 4, 'timestamp_in_future'],
+      ['iat', 3, 'ok'],
+      ['iat', 4, 'timestamp_in_future'],
     ] as const) {
       const token = await joseSign(validClaims({ [claim]: NOW_S + offset }))
       const jose = (await joseVerify(SECRET, token)) !== undefined
-      expect({ claim, offset, jose, hookgate: outcome(verifyOurs(SECRET, token, validBody())) }).toEqual({ claim, offset, jose: expected === 'ok', hookgate: expected })
+      expect({
+        claim,
+        offset,
+        jose,
+        hookgate: outcome(verifyOurs(SECRET, token, validBody())),
+      }).toEqual({ claim, offset, jose: expected === 'ok', hookgate: expected })
     }
   })
 })
 
 describe('trivialsec: Hookgate signs, jose verifies', () => {
   it('jwtVerify accepts signWebhook output with the same claim requirements; eid names the event', async () => {
-    const headers = signWebhook(providers.trivialsec({ secrets: SECRET, account: ACCOUNT }), { body: validBody(), timestamp: NOW })
+    const headers = signWebhook(providers.trivialsec({ secrets: SECRET, account: ACCOUNT }), {
+      body: validBody(),
+      timestamp: NOW,
+    })
     const token = headers.Authorization!.replace(/^Bearer /, '')
     const payload = await joseVerify(SECRET, token)
-    expect(payload).toMatchObject({ iss: ISSUER, aud: AUDIENCE, sub: SUBJECT, iat: NOW_S, eid: `urn:uuid:${EVENT_ID}` })
+    expect(payload).toMatchObject({
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: SUBJECT,
+      iat: NOW_S,
+      eid: `urn:uuid:${EVENT_ID}`,
+    })
     expect(outcome(verifyOurs(SECRET, token, validBody()))).toBe('ok')
   })
 })
@@ -107,8 +174,17 @@ describe('trivialsec: refusals with their reasons', () => {
     // An RS256 header over an HMAC made with the shared secret: the algorithm-confusion attempt.
     const signingInput = `${b64u({ alg: 'RS256' })}.${b64u(claims)}`
     const confused = `${signingInput}.${createHmac('sha256', SECRET).update(signingInput).digest('base64url')}`
-    for (const [name, token] of [['none', none], ['HS512', hs512], ['RS256', rs256], ['RS256/HMAC', confused]] as const) {
-      expect({ name, jose: (await joseVerify(SECRET, token)) !== undefined, hookgate: outcome(verifyOurs(SECRET, token, validBody())) }).toEqual({ name, jose: false, hookgate: 'unsupported_algorithm' })
+    for (const [name, token] of [
+      ['none', none],
+      ['HS512', hs512],
+      ['RS256', rs256],
+      ['RS256/HMAC', confused],
+    ] as const) {
+      expect({
+        name,
+        jose: (await joseVerify(SECRET, token)) !== undefined,
+        hookgate: outcome(verifyOurs(SECRET, token, validBody())),
+      }).toEqual({ name, jose: false, hookgate: 'unsupported_algorithm' })
     }
   })
 
@@ -118,22 +194,38 @@ describe('trivialsec: refusals with their reasons', () => {
       delete claims[claim]
       const token = await joseSign(claims)
       const jose = (await joseVerify(SECRET, token)) !== undefined
-      expect({ claim, jose, hookgate: outcome(verifyOurs(SECRET, token, validBody())) }).toEqual({ claim, jose: claim === 'eid', hookgate: 'claim_mismatch' })
+      expect({ claim, jose, hookgate: outcome(verifyOurs(SECRET, token, validBody())) }).toEqual({
+        claim,
+        jose: claim === 'eid',
+        hookgate: 'claim_mismatch',
+      })
     }
   })
 
   it('each identity claim wrong: claim_mismatch (jose: unexpected claim value)', async () => {
     for (const [claim, value] of [
-      ['iss', 'https://www.trivialsec.com/'], ['aud', 'urn:trivialsec:webhook:client_endpoint:other'], ['aud', [AUDIENCE.toUpperCase()]],
-      ['sub', 'urn:uuid:00000000-0000-0000-0000-000000000000'], ['eid', `urn:uuid:${EVENT_ID.toUpperCase()}`], ['eid', EVENT_ID],
+      ['iss', 'https://www.trivialsec.com/'],
+      ['aud', 'urn:trivialsec:webhook:client_endpoint:other'],
+      ['aud', [AUDIENCE.toUpperCase()]],
+      ['sub', 'urn:uuid:00000000-0000-0000-0000-000000000000'],
+      ['eid', `urn:uuid:${EVENT_ID.toUpperCase()}`],
+      ['eid', EVENT_ID],
     ] as const) {
       const token = await joseSign(validClaims({ [claim]: value }))
       const jose = (await joseVerify(SECRET, token)) !== undefined
-      expect({ claim, value, jose, hookgate: outcome(verifyOurs(SECRET, token, validBody())) }).toEqual({ claim, value, jose: claim === 'eid', hookgate: 'claim_mismatch' })
+      expect({
+        claim,
+        value,
+        jose,
+        hookgate: outcome(verifyOurs(SECRET, token, validBody())),
+      }).toEqual({ claim, value, jose: claim === 'eid', hookgate: 'claim_mismatch' })
     }
     // An audience list that includes the endpoint is accepted by both.
     const listed = await joseSign(validClaims({ aud: ['urn:other', AUDIENCE] }))
-    expect({ jose: (await joseVerify(SECRET, listed)) !== undefined, hookgate: outcome(verifyOurs(SECRET, listed, validBody())) }).toEqual({ jose: true, hookgate: 'ok' })
+    expect({
+      jose: (await joseVerify(SECRET, listed)) !== undefined,
+      hookgate: outcome(verifyOurs(SECRET, listed, validBody())),
+    }).toEqual({ jose: true, hookgate: 'ok' })
   })
 
   it('payload validation failures: invalid_payload', async () => {
@@ -153,7 +245,10 @@ describe('trivialsec: refusals with their reasons', () => {
       validBody({ payload: 'x' }),
       validBody({ payload: undefined }),
     ]) {
-      expect({ body, hookgate: outcome(verifyOurs(SECRET, token, body)) }).toEqual({ body, hookgate: 'invalid_payload' })
+      expect({ body, hookgate: outcome(verifyOurs(SECRET, token, body)) }).toEqual({
+        body,
+        hookgate: 'invalid_payload',
+      })
     }
   })
 })
@@ -165,10 +260,16 @@ describe('trivialsec: refusals with their reasons', () => {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // ISO 8601 with the offset optional: the provider's model stamps naive datetimes as UTC (issue 9).
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$/
-const utcMs = (value: string) => Date.parse(/([Zz]|[+-]\d{2}:\d{2})$/.test(value) ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`)
+const utcMs = (value: string) =>
+  Date.parse(
+    /([Zz]|[+-]\d{2}:\d{2})$/.test(value) ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`,
+  )
 
 /** The payload rules from the provider's documentation: the expected reason, or undefined when the payload is fine. */
-function payloadVerdict(body: string, eid: unknown): 'invalid_payload' | 'claim_mismatch' | undefined {
+function payloadVerdict(
+  body: string,
+  eid: unknown,
+): 'invalid_payload' | 'claim_mismatch' | undefined {
   let value: unknown
   try {
     value = JSON.parse(body)
@@ -179,14 +280,33 @@ function payloadVerdict(body: string, eid: unknown): 'invalid_payload' | 'claim_
   const p = value as Record<string, unknown>
   if (typeof p.event_id !== 'string' || !UUID.test(p.event_id)) return 'invalid_payload'
   if (eid !== `urn:uuid:${p.event_id}`) return 'claim_mismatch'
-  if (typeof p.event_name !== 'string' || !(TRIVIALSEC_EVENT_NAMES as readonly string[]).includes(p.event_name)) return 'invalid_payload'
-  if (typeof p.timestamp !== 'string' || !ISO_DATE_TIME.test(p.timestamp) || Number.isNaN(utcMs(p.timestamp))) return 'invalid_payload'
-  if (typeof p.payload !== 'object' || p.payload === null || Array.isArray(p.payload)) return 'invalid_payload'
+  if (
+    typeof p.event_name !== 'string' ||
+    !(TRIVIALSEC_EVENT_NAMES as readonly string[]).includes(p.event_name)
+  )
+    return 'invalid_payload'
+  if (
+    typeof p.timestamp !== 'string' ||
+    !ISO_DATE_TIME.test(p.timestamp) ||
+    Number.isNaN(utcMs(p.timestamp))
+  )
+    return 'invalid_payload'
+  if (typeof p.payload !== 'object' || p.payload === null || Array.isArray(p.payload))
+    return 'invalid_payload'
   return undefined
 }
 
 type ClaimEdit = { claim: string; edit: 'drop' | 'wrong' | 'shift'; shift: number }
-type BodyEdit = 'none' | 'event_id' | 'event_id_upper' | 'event_name' | 'timestamp' | 'timestamp_offset' | 'payload' | 'array' | 'text'
+type BodyEdit =
+  | 'none'
+  | 'event_id'
+  | 'event_id_upper'
+  | 'event_name'
+  | 'timestamp'
+  | 'timestamp_offset'
+  | 'payload'
+  | 'array'
+  | 'text'
 
 const caseArb = fc.record({
   secret: textSecret,
@@ -211,9 +331,24 @@ const caseArb = fc.record({
   ),
   bodyEdit: fc.oneof(
     { weight: 6, arbitrary: fc.constant<BodyEdit>('none') },
-    { weight: 3, arbitrary: fc.constantFrom<BodyEdit>('event_id', 'event_id_upper', 'event_name', 'timestamp', 'timestamp_offset', 'payload', 'array', 'text') },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom<BodyEdit>(
+        'event_id',
+        'event_id_upper',
+        'event_name',
+        'timestamp',
+        'timestamp_offset',
+        'payload',
+        'array',
+        'text',
+      ),
+    },
   ),
-  tokenEdit: fc.oneof({ weight: 8, arbitrary: fc.constant<'none' | 'flip' | 'alg'>('none') }, { weight: 1, arbitrary: fc.constantFrom<'flip' | 'alg'>('flip', 'alg') }),
+  tokenEdit: fc.oneof(
+    { weight: 8, arbitrary: fc.constant<'none' | 'flip' | 'alg'>('none') },
+    { weight: 1, arbitrary: fc.constantFrom<'flip' | 'alg'>('flip', 'alg') },
+  ),
   flipIndex: fc.nat(),
 })
 
@@ -224,11 +359,22 @@ describe('trivialsec: differential against jose + the documented payload rules',
       fc.asyncProperty(caseArb, async (c) => {
         const nowS = Math.floor(c.now.getTime() / 1000)
         const claims: Record<string, unknown> = {
-          iss: ISSUER, aud: AUDIENCE, sub: SUBJECT, iat: nowS - 1, nbf: nowS - 1, exp: nowS + 300, eid: `urn:uuid:${c.eventId}`, jti: c.eventId,
+          iss: ISSUER,
+          aud: AUDIENCE,
+          sub: SUBJECT,
+          iat: nowS - 1,
+          nbf: nowS - 1,
+          exp: nowS + 300,
+          eid: `urn:uuid:${c.eventId}`,
+          jti: c.eventId,
         }
         for (const { claim, edit, shift } of c.claimEdits) {
           if (edit === 'drop') delete claims[claim]
-          else if (edit === 'wrong') claims[claim] = claim === 'iat' || claim === 'nbf' || claim === 'exp' ? String(claims[claim]) : `${String(claims[claim])}x`
+          else if (edit === 'wrong')
+            claims[claim] =
+              claim === 'iat' || claim === 'nbf' || claim === 'exp'
+                ? String(claims[claim])
+                : `${String(claims[claim])}x`
           else if (claim === 'iat' || claim === 'nbf') claims[claim] = nowS + shift
           else if (claim === 'exp') claims[claim] = nowS + shift
         }
@@ -239,30 +385,59 @@ describe('trivialsec: differential against jose + the documented payload rules',
           payload: { note: c.note },
         }
         switch (c.bodyEdit) {
-          case 'event_id': bodyObject.event_id = `${c.eventId}0`; break
-          case 'event_id_upper': bodyObject.event_id = c.eventId.toUpperCase(); break
-          case 'event_name': bodyObject.event_name = `${c.eventName}_v2`; break
-          case 'timestamp': bodyObject.timestamp = String(bodyObject.timestamp).slice(0, 19); break
-          case 'timestamp_offset': bodyObject.timestamp = String(bodyObject.timestamp).replace('Z', '+05:30'); break
-          case 'payload': bodyObject.payload = [c.note]; break
-          default: break
+          case 'event_id':
+            bodyObject.event_id = `${c.eventId}0`
+            break
+          case 'event_id_upper':
+            bodyObject.event_id = c.eventId.toUpperCase()
+            break
+          case 'event_name':
+            bodyObject.event_name = `${c.eventName}_v2`
+            break
+          case 'timestamp':
+            bodyObject.timestamp = String(bodyObject.timestamp).slice(0, 19)
+            break
+          case 'timestamp_offset':
+            bodyObject.timestamp = String(bodyObject.timestamp).replace('Z', '+05:30')
+            break
+          case 'payload':
+            bodyObject.payload = [c.note]
+            break
+          default:
+            break
         }
-        const body = c.bodyEdit === 'array' ? JSON.stringify([bodyObject]) : c.bodyEdit === 'text' ? `event_id=${c.eventId}` : JSON.stringify(bodyObject)
-        let token = await joseSign(claims, c.wrongSecret ?? c.secret, c.tokenEdit === 'alg' ? 'HS512' : 'HS256')
+        const body =
+          c.bodyEdit === 'array'
+            ? JSON.stringify([bodyObject])
+            : c.bodyEdit === 'text'
+              ? `event_id=${c.eventId}`
+              : JSON.stringify(bodyObject)
+        let token = await joseSign(
+          claims,
+          c.wrongSecret ?? c.secret,
+          c.tokenEdit === 'alg' ? 'HS512' : 'HS256',
+        )
         const signature = token.slice(token.lastIndexOf('.') + 1)
-        if (c.tokenEdit === 'flip') token = `${token.slice(0, token.lastIndexOf('.') + 1)}${flipChar(signature, c.flipIndex)}`
+        if (c.tokenEdit === 'flip')
+          token = `${token.slice(0, token.lastIndexOf('.') + 1)}${flipChar(signature, c.flipIndex)}`
         const ours = verifyOurs(c.secret, token, body, c.now)
         const payload = await joseVerify(c.secret, token, c.now)
         if (sameBytesOtherEncoding(signature, token.slice(token.lastIndexOf('.') + 1))) {
           // Deviation non_canonical_signature (named test in jwt.test.ts): the flip only touched unused bits.
-          tally.add(payload === undefined ? 'non_canonical_signature' : 'non_canonical_signature:sdk_accepts')
+          tally.add(
+            payload === undefined
+              ? 'non_canonical_signature'
+              : 'non_canonical_signature:sdk_accepts',
+          )
           expect(outcome(ours)).toBe('signature_mismatch')
           return
         }
         if (payload === undefined) {
           // The JWT is refused before the payload is looked at: any reason but ok and invalid_payload.
           tally.add('jose_rejects')
-          expect({ claims, reason: outcome(ours) }).not.toMatchObject({ reason: expect.stringMatching(/^(ok|invalid_payload)$/) })
+          expect({ claims, reason: outcome(ours) }).not.toMatchObject({
+            reason: expect.stringMatching(/^(ok|invalid_payload)$/),
+          })
           return
         }
         const expected = payloadVerdict(body, payload.eid) ?? 'ok'
@@ -271,6 +446,11 @@ describe('trivialsec: differential against jose + the documented payload rules',
       }),
       fcParams(1000),
     )
-    tally.expectSeen('jose_rejects', 'jose_accepts:ok', 'jose_accepts:invalid_payload', 'jose_accepts:claim_mismatch')
+    tally.expectSeen(
+      'jose_rejects',
+      'jose_accepts:ok',
+      'jose_accepts:invalid_payload',
+      'jose_accepts:claim_mismatch',
+    )
   })
 })

@@ -29,7 +29,13 @@ export interface Message {
 
 /** How the signing time travels and is checked. */
 export type TimeRule =
-  | { readonly kind: 'window'; readonly seconds: number; readonly where: { header: string } | 'in-signature'; readonly unit?: 's' | 'ms' | 'iso'; readonly key?: string }
+  | {
+      readonly kind: 'window'
+      readonly seconds: number
+      readonly where: { header: string } | 'in-signature'
+      readonly unit?: 's' | 'ms' | 'iso'
+      readonly key?: string
+    }
   | { readonly kind: 'token'; readonly lifetimeSeconds: number; readonly leewaySeconds: number }
   | undefined
 
@@ -110,7 +116,12 @@ export const segment: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9_~-]{
 export const webhookUrl: fc.Arbitrary<string> = fc
   .record({
     scheme: fc.constantFrom('https', 'http'),
-    host: fc.constantFrom('hooks.example.com', 'example.com:8443', 'api.example.net', 'h.example.org:8080'),
+    host: fc.constantFrom(
+      'hooks.example.com',
+      'example.com:8443',
+      'api.example.net',
+      'h.example.org:8080',
+    ),
     path: fc.array(segment, { maxLength: 4 }),
     slash: fc.boolean(),
     query: fc.array(fc.tuple(segment, segment), { maxLength: 3 }),
@@ -124,26 +135,43 @@ export const webhookUrl: fc.Arbitrary<string> = fc
 /** Twilio form params: unicode values, repeated names, names with `+`/`&`/`=` that need encoding. */
 const twilioParams = fc.array(
   fc.tuple(
-    fc.oneof(fc.constantFrom('Body', 'From', 'To', 'CallSid', 'Digits', 'MessageSid'), fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,8}$/)),
+    fc.oneof(
+      fc.constantFrom('Body', 'From', 'To', 'CallSid', 'Digits', 'MessageSid'),
+      fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,8}$/),
+    ),
     fc.string({ unit: 'grapheme', maxLength: 30 }),
   ),
   { maxLength: 8 },
 )
 
-export function twilioFormMessage(url: string, params: readonly (readonly [string, string])[]): Message {
+export function twilioFormMessage(
+  url: string,
+  params: readonly (readonly [string, string])[],
+): Message {
   return { url, params, body: utf8(new URLSearchParams(params.map(([k, v]) => [k, v])).toString()) }
 }
 
 export function twilioJsonMessage(url: string, body: Uint8Array): Message {
   const joiner = url.includes('?') ? '&' : '?'
-  return { url: `${url}${joiner}bodySHA256=${sha256Hex(body)}`, body, contentType: 'application/json' }
+  return {
+    url: `${url}${joiner}bodySHA256=${sha256Hex(body)}`,
+    body,
+    contentType: 'application/json',
+  }
 }
 
 const twilioMessage: fc.Arbitrary<Message> = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(webhookUrl, twilioParams).map(([url, params]) => twilioFormMessage(url, params)) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(webhookUrl, twilioParams)
+      .map(([url, params]) => twilioFormMessage(url, params)),
+  },
   {
     weight: 1,
-    arbitrary: fc.tuple(webhookUrl, fc.jsonValue({ maxDepth: 2 })).map(([url, json]) => twilioJsonMessage(url, utf8(JSON.stringify(json)))),
+    arbitrary: fc
+      .tuple(webhookUrl, fc.jsonValue({ maxDepth: 2 }))
+      .map(([url, json]) => twilioJsonMessage(url, utf8(JSON.stringify(json)))),
   },
 )
 
@@ -152,12 +180,29 @@ export const trivialsecBody: fc.Arbitrary<Uint8Array> = fc
   .record({
     event_id: fc.uuid(),
     event_name: fc.constantFrom(...TRIVIALSEC_EVENT_NAMES),
-    timestamp: fc.date({ min: new Date('2001-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
-    payload: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.integer())),
+    timestamp: fc
+      .date({
+        min: new Date('2001-01-01T00:00:00Z'),
+        max: new Date('2099-12-31T00:00:00Z'),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString()),
+    payload: fc.dictionary(
+      fc.string({ maxLength: 8 }),
+      fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.integer()),
+    ),
   })
   .map((value) => utf8(JSON.stringify(value)))
 
-const FIXED_JSON = utf8(JSON.stringify({ id: 'evt_1', type: 'invoice.paid', event_id: 'Ev1', note: 'héllo 👋', action: { id: 'a1', type: 'createCard' } }))
+const FIXED_JSON = utf8(
+  JSON.stringify({
+    id: 'evt_1',
+    type: 'invoice.paid',
+    event_id: 'Ev1',
+    note: 'héllo 👋',
+    action: { id: 'a1', type: 'createCard' },
+  }),
+)
 const FIXED_TRIVIALSEC = utf8(
   JSON.stringify({
     event_id: '6f1c2a8e-3b7d-4c2e-9a51-0d4e8f7b6c3a',
@@ -172,26 +217,41 @@ const afterPrefix = (prefix: string) => (value: string) =>
   value.startsWith(prefix) ? { head: prefix, mac: value.slice(prefix.length) } : whole(value)
 const afterLast = (marker: string) => (value: string) => {
   const at = value.lastIndexOf(marker)
-  return at === -1 ? whole(value) : { head: value.slice(0, at + marker.length), mac: value.slice(at + marker.length) }
+  return at === -1
+    ? whole(value)
+    : { head: value.slice(0, at + marker.length), mac: value.slice(at + marker.length) }
 }
 const fromStart = () => 0
 const afterScheme = (value: string) => value.indexOf(' ') + 1
 
 const utf8Bytes = (secret: string) => utf8(secret)
-const whsecBytes = (secret: string) => new Uint8Array(Buffer.from(secret.replace(/^whsec_/, ''), 'base64'))
+const whsecBytes = (secret: string) =>
+  new Uint8Array(Buffer.from(secret.replace(/^whsec_/, ''), 'base64'))
 
 export const TRELLO_CALLBACK = 'https://hooks.example.com/trello/?board=5f1&mainModel=true'
-export const JWT_OPTIONS = { issuer: 'https://sender.example', audience: 'https://receiver.example', bodyHashClaim: 'payload_hash' } as const
+export const JWT_OPTIONS = {
+  issuer: 'https://sender.example',
+  audience: 'https://receiver.example',
+  bodyHashClaim: 'payload_hash',
+} as const
 export const TRIVIALSEC_ACCOUNT = 'acct-1234'
 
 /** A preset factory by id, taking any options (the catalog's option types are not needed in this table). */
-const presetById = (id: string) => (providers as unknown as Record<string, (options: object) => ConfiguredPreset>)[id]!
+const presetById = (id: string) =>
+  (providers as unknown as Record<string, (options: object) => ConfiguredPreset>)[id]!
 
-const tol = (toleranceSeconds: number | undefined) => (toleranceSeconds === undefined ? {} : { toleranceSeconds })
+const tol = (toleranceSeconds: number | undefined) =>
+  toleranceSeconds === undefined ? {} : { toleranceSeconds }
 
 /** The table. Keys are exactly the provider ids. */
 /** A JWT preset of the catalog: the token in `header`, signed for 300 s, checked with `leewaySeconds`. */
-function jwtCatalogCase(id: string, header: string, options: object, fixedSecret: string, leewaySeconds: number): Omit<PresetCase, 'runScale'> {
+function jwtCatalogCase(
+  id: string,
+  header: string,
+  options: object,
+  fixedSecret: string,
+  leewaySeconds: number,
+): Omit<PresetCase, 'runScale'> {
   return {
     id: id as BuiltinProviderId,
     make: (secrets) => presetById(id)({ secrets, ...options }),
@@ -283,12 +343,25 @@ const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
     relatedHeaders: ['authorization'],
   },
   // JWT presets of the catalog: their claims and clocks differ, so they are described by hand.
-  livekit: jwtCatalogCase('livekit', 'authorization', { apiKey: 'APIk3yL1vek1t' }, 'livekit-api-secret-0c1d2e3f', 10),
-  'upstash-qstash': jwtCatalogCase('upstash-qstash', 'upstash-signature', { url: 'https://hooks.example.com/qstash' }, 'sig_upstash_current_key_7Yx', 0),
+  livekit: jwtCatalogCase(
+    'livekit',
+    'authorization',
+    { apiKey: 'APIk3yL1vek1t' },
+    'livekit-api-secret-0c1d2e3f',
+    10,
+  ),
+  'upstash-qstash': jwtCatalogCase(
+    'upstash-qstash',
+    'upstash-signature',
+    { url: 'https://hooks.example.com/qstash' },
+    'sig_upstash_current_key_7Yx',
+    0,
+  ),
   vonage: jwtCatalogCase('vonage', 'authorization', {}, 'vonage-signature-secret-51aa', 0),
   trivialsec: {
     id: 'trivialsec',
-    make: (secrets, toleranceSeconds) => providers.trivialsec({ secrets, account: TRIVIALSEC_ACCOUNT, ...tol(toleranceSeconds) }),
+    make: (secrets, toleranceSeconds) =>
+      providers.trivialsec({ secrets, account: TRIVIALSEC_ACCOUNT, ...tol(toleranceSeconds) }),
     secret: textSecret,
     secretBytes: utf8Bytes,
     fixedSecret: 'trivialsec-signing-secret-3a8e',
@@ -336,7 +409,8 @@ const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
   },
   'standard-webhooks': {
     id: 'standard-webhooks',
-    make: (secrets, toleranceSeconds) => providers['standard-webhooks']({ secrets, ...tol(toleranceSeconds) }),
+    make: (secrets, toleranceSeconds) =>
+      providers['standard-webhooks']({ secrets, ...tol(toleranceSeconds) }),
     secret: whsecSecret,
     secretBytes: whsecBytes,
     fixedSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
@@ -366,7 +440,14 @@ const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
     time: { kind: 'window', seconds: 300, where: { header: 'svix-timestamp' } },
     signedIdHeader: 'svix-id',
     body: 'bytes',
-    relatedHeaders: ['svix-signature', 'svix-id', 'svix-timestamp', 'webhook-signature', 'webhook-id', 'webhook-timestamp'],
+    relatedHeaders: [
+      'svix-signature',
+      'svix-id',
+      'svix-timestamp',
+      'webhook-signature',
+      'webhook-id',
+      'webhook-timestamp',
+    ],
   },
   slack: {
     id: 'slack',
@@ -398,7 +479,12 @@ const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
     mutableFrom: fromStart,
     time: undefined,
     body: 'bytes',
-    relatedHeaders: ['x-shopify-hmac-sha256', 'shopify-hmac-sha256', 'x-shopify-event-id', 'x-shopify-topic'],
+    relatedHeaders: [
+      'x-shopify-hmac-sha256',
+      'shopify-hmac-sha256',
+      'x-shopify-event-id',
+      'x-shopify-topic',
+    ],
   },
   github: {
     id: 'github',
@@ -420,22 +506,41 @@ const HAND_WRITTEN: Readonly<Record<string, Omit<PresetCase, 'runScale'>>> = {
 
 /** Key pairs made once (RSA generation is slow); the private key signs, and verifies as its public half. */
 const PRIVATE_KEYS = {
-  ed25519: [0, 1].map(() => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
-  'ecdsa-p256': [0, 1].map(() => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
-  rsa: [0, 1].map(() => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+  ed25519: [0, 1].map(() =>
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  ),
+  'ecdsa-p256': [0, 1].map(() =>
+    generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+  ),
+  rsa: [0, 1].map(() =>
+    generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+  ),
 }
 
-const randomBytesSecret = (encoding: 'base64' | 'hex') => fc.uint8Array({ minLength: 16, maxLength: 48 }).map((bytes) => Buffer.from(bytes).toString(encoding))
+const randomBytesSecret = (encoding: 'base64' | 'hex') =>
+  fc
+    .uint8Array({ minLength: 16, maxLength: 48 })
+    .map((bytes) => Buffer.from(bytes).toString(encoding))
 
 /** The entry of a preset whose family declares a test profile. */
 function derivedCase(id: string): PresetCase {
   const factory = (providers as Record<string, ProviderFactory<object>>)[id]!
   const profile = factory.definition.profile
-  if (profile === undefined) throw new Error(`${id}: neither a hand-written test entry nor a test profile`)
+  if (profile === undefined)
+    throw new Error(`${id}: neither a hand-written test entry nor a test profile`)
   const options = profile.options ?? {}
   const urlOption = factory.definition.sourceUrlOption
   const make = (secrets: Secret | readonly Secret[], toleranceSeconds?: number) =>
-    factory({ ...options, ...(urlOption === undefined ? {} : { [urlOption]: TRELLO_CALLBACK }), secrets, ...tol(toleranceSeconds) })
+    factory({
+      ...options,
+      ...(urlOption === undefined ? {} : { [urlOption]: TRELLO_CALLBACK }),
+      secrets,
+      ...tol(toleranceSeconds),
+    })
   const kind = profile.secretKind
   const asymmetric = kind === 'ed25519' || kind === 'ecdsa-p256' || kind === 'rsa'
   const secret: fc.Arbitrary<string> = asymmetric
@@ -448,8 +553,22 @@ function derivedCase(id: string): PresetCase {
           ? fc.stringMatching(/^[!-~]{8,40}$/)
           : textSecret.filter((s) => s.length >= 2)
   const secretBytes = (text: string): Uint8Array =>
-    kind === 'whsec' ? whsecBytes(text) : kind === 'base64' ? new Uint8Array(Buffer.from(text, 'base64')) : kind === 'hex' ? new Uint8Array(Buffer.from(text, 'hex')) : utf8(text)
-  const fixedSecret = asymmetric ? PRIVATE_KEYS[kind][0]! : kind === 'whsec' ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' : kind === 'base64' ? 'c2VjcmV0LWtleS1ieXRlcy0wMTIzNDU2Nzg5' : kind === 'hex' ? '0123456789abcdef0123456789abcdef' : `${id}-signing-secret-4f2a`
+    kind === 'whsec'
+      ? whsecBytes(text)
+      : kind === 'base64'
+        ? new Uint8Array(Buffer.from(text, 'base64'))
+        : kind === 'hex'
+          ? new Uint8Array(Buffer.from(text, 'hex'))
+          : utf8(text)
+  const fixedSecret = asymmetric
+    ? PRIVATE_KEYS[kind][0]!
+    : kind === 'whsec'
+      ? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+      : kind === 'base64'
+        ? 'c2VjcmV0LWtleS1ieXRlcy0wMTIzNDU2Nzg5'
+        : kind === 'hex'
+          ? '0123456789abcdef0123456789abcdef'
+          : `${id}-signing-secret-4f2a`
   const byRequestUrl = profile.url === 'request'
   const prefix = profile.prefix ?? ''
   return {
@@ -458,25 +577,54 @@ function derivedCase(id: string): PresetCase {
     secret,
     secretBytes,
     fixedSecret,
-    message: byRequestUrl ? fc.tuple(webhookUrl, anyBody).map(([url, body]) => ({ url, body })) : anyBody.map((body) => ({ body })),
-    fixedMessage: byRequestUrl ? { body: FIXED_JSON, url: 'https://hooks.example.com/in/x?y=1' } : { body: FIXED_JSON },
+    message: byRequestUrl
+      ? fc.tuple(webhookUrl, anyBody).map(([url, body]) => ({ url, body }))
+      : anyBody.map((body) => ({ body })),
+    fixedMessage: byRequestUrl
+      ? { body: FIXED_JSON, url: 'https://hooks.example.com/in/x?y=1' }
+      : { body: FIXED_JSON },
     signatureHeader: profile.signatureHeader,
     encoding: profile.encoding,
-    split: profile.signatureStart === 'list' ? afterLast(prefix) : profile.signatureStart === 'prefix' ? afterPrefix(prefix) : whole,
+    split:
+      profile.signatureStart === 'list'
+        ? afterLast(prefix)
+        : profile.signatureStart === 'prefix'
+          ? afterPrefix(prefix)
+          : whole,
     // A token's auth scheme (`Bearer `) is case-insensitive, like HTTP's: mutations start after it.
     mutableFrom: profile.encoding === 'utf8' ? () => prefix.length : fromStart,
-    time: profile.time === undefined ? undefined : { kind: 'window', seconds: profile.time.seconds, where: profile.time.where, unit: profile.time.unit, ...(profile.signatureStart === 'list' ? { key: profile.timestampKey } : {}) },
+    time:
+      profile.time === undefined
+        ? undefined
+        : {
+            kind: 'window',
+            seconds: profile.time.seconds,
+            where: profile.time.where,
+            unit: profile.time.unit,
+            ...(profile.signatureStart === 'list' ? { key: profile.timestampKey } : {}),
+          },
     ...(profile.signedIdHeader === undefined ? {} : { signedIdHeader: profile.signedIdHeader }),
     body: profile.bodySigned ? 'bytes' : 'unbound',
     ...(profile.url === undefined ? {} : { url: profile.url }),
-    ...(urlOption === undefined ? {} : { configUrl: (secrets: Secret | readonly Secret[], url: string) => factory({ ...options, [urlOption]: url, secrets }) }),
+    ...(urlOption === undefined
+      ? {}
+      : {
+          configUrl: (secrets: Secret | readonly Secret[], url: string) =>
+            factory({ ...options, [urlOption]: url, secrets }),
+        }),
     ...(profile.anyHexCase === true ? { anyHexCase: true } : {}),
     ...(kind === 'ecdsa-p256' ? { variableLength: true } : {}),
     relatedHeaders: profile.relatedHeaders,
     ...(asymmetric
       ? { nearMiss: (key: string) => PRIVATE_KEYS[kind].find((other) => other !== key)! }
       : kind === 'base64' || kind === 'hex'
-        ? { nearMiss: (text: string) => { const bytes = Buffer.from(text, kind); bytes[0] = (bytes[0] ?? 0) ^ 1; return bytes.toString(kind) } }
+        ? {
+            nearMiss: (text: string) => {
+              const bytes = Buffer.from(text, kind)
+              bytes[0] = (bytes[0] ?? 0) ^ 1
+              return bytes.toString(kind)
+            },
+          }
         : {}),
     runScale: 0.25,
   }
@@ -487,10 +635,14 @@ function derivedCase(id: string): PresetCase {
  * (it returns headers) and the header-signature laws of the shared property, malformed and fuzz suites do not apply.
  * Each names the test file that covers it instead; they have no entry in {@link PRESET_CASES}.
  */
-export const BODY_SIGNED_PRESETS: Readonly<Record<string, string>> = { 'aws-sns': 'aws-sns.test.ts' }
+export const BODY_SIGNED_PRESETS: Readonly<Record<string, string>> = {
+  'aws-sns': 'aws-sns.test.ts',
+}
 
 /** Every preset the shared header-signature suites run over: the keys of `providers` but the body-signed ones. */
-export const HEADER_SIGNED_IDS = (Object.keys(providers) as BuiltinProviderId[]).filter((id) => !Object.hasOwn(BODY_SIGNED_PRESETS, id))
+export const HEADER_SIGNED_IDS = (Object.keys(providers) as BuiltinProviderId[]).filter(
+  (id) => !Object.hasOwn(BODY_SIGNED_PRESETS, id),
+)
 
 /** The table: every key of `providers` but {@link BODY_SIGNED_PRESETS}, hand-written where the preset needs code, derived otherwise. */
 export const PRESET_CASES = Object.fromEntries(
@@ -501,7 +653,8 @@ export const PRESET_CASES = Object.fromEntries(
 ) as Readonly<Record<BuiltinProviderId, PresetCase>>
 
 /** A property test's run count for a case. */
-export const runs = (c: PresetCase, numRuns: number): number => Math.max(5, Math.round(numRuns * c.runScale))
+export const runs = (c: PresetCase, numRuns: number): number =>
+  Math.max(5, Math.round(numRuns * c.runScale))
 
 /** Lower-cases a signed header record (what node:http hands over). */
 export function lowerCased(headers: Readonly<Record<string, string>>): Record<string, string> {
@@ -509,16 +662,26 @@ export function lowerCased(headers: Readonly<Record<string, string>>): Record<st
 }
 
 /** The request headers a message travels with: the signature headers plus its content type. */
-export function requestHeaders(signed: Readonly<Record<string, string>>, message: Message): Record<string, string> {
+export function requestHeaders(
+  signed: Readonly<Record<string, string>>,
+  message: Message,
+): Record<string, string> {
   const headers = lowerCased(signed)
   if (message.contentType !== undefined) headers['content-type'] = message.contentType
   return headers
 }
 
 /** A compact JWS built here, independently of the library (for malformed-token cases). */
-export function hsJwt(header: object | string, claims: object | string, secret: string, alg: 'sha256' | 'sha512' = 'sha256'): string {
+export function hsJwt(
+  header: object | string,
+  claims: object | string,
+  secret: string,
+  alg: 'sha256' | 'sha512' = 'sha256',
+): string {
   const part = (value: object | string) =>
-    Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8').toString('base64url')
+    Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8').toString(
+      'base64url',
+    )
   const signed = `${part(header)}.${part(claims)}`
   return `${signed}.${createHmac(alg, secret).update(signed).digest('base64url')}`
 }

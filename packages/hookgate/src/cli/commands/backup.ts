@@ -31,7 +31,11 @@ Exit 0: written (or advice printed); exit 1: the copy failed; exit 2: invalid co
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c' }, to: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      to: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: false,
   })
@@ -41,12 +45,15 @@ export async function run(argv: string[]): Promise<number> {
   const storage = config.storage
   if (storage.kind === 'postgres') {
     const schema = storage.schema
-    print(`${describeStorage(storage)} is PostgreSQL: back it up with pg_dump, e.g.\n  pg_dump --format=custom --schema=${schema} --file=hookgate-${schema}.dump "$DATABASE_URL"`)
+    print(
+      `${describeStorage(storage)} is PostgreSQL: back it up with pg_dump, e.g.\n  pg_dump --format=custom --schema=${schema} --file=hookgate-${schema}.dump "$DATABASE_URL"`,
+    )
     return EXIT.ok
   }
   if (values.to === undefined) throw new UsageError('backup needs --to PATH')
   const target = resolve(values.to)
-  if (existsSync(target)) throw new UsageError(`--to ${values.to} already exists; choose a new file`)
+  if (existsSync(target))
+    throw new UsageError(`--to ${values.to} already exists; choose a new file`)
   if (storage.sqlite === ':memory:' || !existsSync(storage.sqlite)) {
     process.stderr.write(`hookgate backup: no SQLite store at ${storage.sqlite}\n`)
     return EXIT.failed
@@ -58,7 +65,9 @@ export async function run(argv: string[]): Promise<number> {
     db.pragma('busy_timeout = 5000')
     db.prepare('VACUUM INTO ?').run(target)
   } catch (error) {
-    process.stderr.write(`hookgate backup: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(
+      `hookgate backup: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
     return EXIT.failed
   } finally {
     db?.close()

@@ -14,7 +14,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createGateway } from '../../app.ts'
-import { loadConfig, parseConfig, type DestinationConfig, type GatewayConfig } from '../../config.ts'
+import {
+  loadConfig,
+  parseConfig,
+  type DestinationConfig,
+  type GatewayConfig,
+} from '../../config.ts'
 import { ConfigError } from '../../errors.ts'
 import type { GatewayEvents } from '../../events.ts'
 import { createLogger, errorSummary } from '../../logger.ts'
@@ -51,12 +56,18 @@ const PLACEHOLDER_SECRET = 'hookgate-dev-placeholder-secret-0000'
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 8080
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new UsageError(`--port expects a port number from 0 to 65535, got "${value.slice(0, 20)}"`)
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535)
+    throw new UsageError(
+      `--port expects a port number from 0 to 65535, got "${value.slice(0, 20)}"`,
+    )
   return Number(value)
 }
 
 function parseForward(value: string | undefined): string {
-  if (value === undefined) throw new UsageError('--forward is required: the URL your app receives webhooks on, e.g. http://localhost:3000/webhooks')
+  if (value === undefined)
+    throw new UsageError(
+      '--forward is required: the URL your app receives webhooks on, e.g. http://localhost:3000/webhooks',
+    )
   let url: URL | undefined
   try {
     url = new URL(value)
@@ -64,7 +75,9 @@ function parseForward(value: string | undefined): string {
     url = undefined
   }
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new UsageError(`--forward expects an http(s) URL such as http://localhost:3000/webhooks, got "${value.slice(0, 60)}"`)
+    throw new UsageError(
+      `--forward expects an http(s) URL such as http://localhost:3000/webhooks, got "${value.slice(0, 60)}"`,
+    )
   }
   return value
 }
@@ -72,22 +85,38 @@ function parseForward(value: string | undefined): string {
 /** `id:provider[:secret]` → a source as the config file writes it. */
 function parseSource(value: string): { id: string; provider: string; secrets: string[] } {
   const first = value.indexOf(':')
-  if (first <= 0) throw new UsageError(`--source expects ID:PROVIDER:SECRET, got "${value.split(':')[0]?.slice(0, 40) ?? ''}…"`)
+  if (first <= 0)
+    throw new UsageError(
+      `--source expects ID:PROVIDER:SECRET, got "${value.split(':')[0]?.slice(0, 40) ?? ''}…"`,
+    )
   const second = value.indexOf(':', first + 1)
   const id = value.slice(0, first)
   const provider = second === -1 ? value.slice(first + 1) : value.slice(first + 1, second)
   const secret = second === -1 ? undefined : value.slice(second + 1)
   if (secret !== undefined) markSecret(secret)
-  if (provider === '') throw new UsageError(`--source ${id}: the provider is missing (ID:PROVIDER:SECRET)`)
+  if (provider === '')
+    throw new UsageError(`--source ${id}: the provider is missing (ID:PROVIDER:SECRET)`)
   return { id, provider, secrets: secret === undefined || secret === '' ? [] : [secret] }
 }
 
 /** The destination `--forward` names, fed by every source. */
-function forwardDestination(url: string, signingSecret: string, sourceIds: readonly string[]): DestinationConfig {
+function forwardDestination(
+  url: string,
+  signingSecret: string,
+  sourceIds: readonly string[],
+): DestinationConfig {
   const parsed = parseConfig(
     {
       sources: [{ id: 'placeholder', provider: 'github', secrets: [PLACEHOLDER_SECRET] }],
-      destinations: [{ id: 'local', url, sources: ['placeholder'], signingSecret, retry: { schedule: DEV_RETRY_SCHEDULE } }],
+      destinations: [
+        {
+          id: 'local',
+          url,
+          sources: ['placeholder'],
+          signingSecret,
+          retry: { schedule: DEV_RETRY_SCHEDULE },
+        },
+      ],
     },
     { env: {} },
   )
@@ -138,14 +167,18 @@ function clock(date: Date): string {
  * moves), as long as the row is still on screen; otherwise every change is printed as a new line.
  * @returns unsubscribe
  */
-export function createLiveTable(events: GatewayEvents, out: { write(text: string): void; readonly isTTY: boolean; readonly rows: number }): () => void {
+export function createLiveTable(
+  events: GatewayEvents,
+  out: { write(text: string): void; readonly isTTY: boolean; readonly rows: number },
+): () => void {
   const rows = new Map<string, Row>()
   let printed = 0
   const emit = (text: string): void => {
     out.write(`${text}\n`)
     printed += 1
   }
-  const show = (row: Row): string => formatRow([row.time, row.source, row.eventType, row.verdict, row.delivery, row.latency])
+  const show = (row: Row): string =>
+    formatRow([row.time, row.source, row.eventType, row.verdict, row.delivery, row.latency])
   emit(formatRow(COLUMNS.map(([title]) => title)))
 
   const add = (key: string | undefined, row: Omit<Row, 'line'>): void => {
@@ -169,15 +202,37 @@ export function createLiveTable(events: GatewayEvents, out: { write(text: string
       })
     }),
     events.on('rejection:recorded', (r) => {
-      add(undefined, { time: clock(r.receivedAt), source: r.sourceId, eventType: '-', verdict: `rejected ${r.status} ${r.reason}`, delivery: '-', latency: '' })
+      add(undefined, {
+        time: clock(r.receivedAt),
+        source: r.sourceId,
+        eventType: '-',
+        verdict: `rejected ${r.status} ${r.reason}`,
+        delivery: '-',
+        latency: '',
+      })
     }),
     events.on('delivery:attempted', (d) => {
-      const result = d.statusCode === undefined ? (d.error?.split(':')[0] ?? 'error') : String(d.statusCode)
-      const delivery = d.outcome === 'delivered' ? `delivered ${result}` : d.outcome === 'retry' ? `retrying (${result})` : d.outcome === 'dead' ? `dead (${result})` : 'lease lost'
+      const result =
+        d.statusCode === undefined ? (d.error?.split(':')[0] ?? 'error') : String(d.statusCode)
+      const delivery =
+        d.outcome === 'delivered'
+          ? `delivered ${result}`
+          : d.outcome === 'retry'
+            ? `retrying (${result})`
+            : d.outcome === 'dead'
+              ? `dead (${result})`
+              : 'lease lost'
       const latency = `${Math.round(d.durationMs)} ms`
       const row = rows.get(d.eventId)
       if (row === undefined) {
-        add(undefined, { time: clock(d.startedAt), source: '?', eventType: '?', verdict: 'stored', delivery, latency })
+        add(undefined, {
+          time: clock(d.startedAt),
+          source: '?',
+          eventType: '?',
+          verdict: 'stored',
+          delivery,
+          latency,
+        })
         return
       }
       row.delivery = delivery
@@ -214,14 +269,22 @@ export async function run(argv: string[]): Promise<number> {
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
   if (values['signing-secret'] !== undefined) markSecret(values['signing-secret'])
-  if (positionals.length > 0) throw new UsageError(`dev takes no arguments, got "${positionals[0]?.slice(0, 40) ?? ''}"`)
+  if (positionals.length > 0)
+    throw new UsageError(`dev takes no arguments, got "${positionals[0]?.slice(0, 40) ?? ''}"`)
   const forward = parseForward(values.forward)
   const port = parsePort(values.port)
   const sourceFlags = (values.source ?? []).map(parseSource)
-  if (sourceFlags.length > 0 && values.config !== undefined) throw new UsageError('give either --source flags or --config, not both')
-  if (sourceFlags.length === 0 && values.config === undefined) throw new UsageError('give the sources: --source ID:PROVIDER:SECRET (repeatable) or --config FILE')
+  if (sourceFlags.length > 0 && values.config !== undefined)
+    throw new UsageError('give either --source flags or --config, not both')
+  if (sourceFlags.length === 0 && values.config === undefined)
+    throw new UsageError(
+      'give the sources: --source ID:PROVIDER:SECRET (repeatable) or --config FILE',
+    )
   const signingSecret = values['signing-secret'] ?? `whsec_${randomBytes(24).toString('base64')}`
-  if (!signingSecret.startsWith('whsec_')) throw new UsageError('--signing-secret expects a Standard Webhooks secret: whsec_ followed by base64')
+  if (!signingSecret.startsWith('whsec_'))
+    throw new UsageError(
+      '--signing-secret expects a Standard Webhooks secret: whsec_ followed by base64',
+    )
   markSecret(signingSecret)
 
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-dev-'))
@@ -234,17 +297,25 @@ export async function run(argv: string[]): Promise<number> {
           : parseConfig({ sources: sourceFlags, log: { level: 'warn' } }, { baseDir: dir })
     } catch (error) {
       if (error instanceof ConfigError) {
-        process.stderr.write(`hookgate dev: ${error.message.replace('Invalid configuration:', 'invalid sources:')}\n`)
+        process.stderr.write(
+          `hookgate dev: ${error.message.replace('Invalid configuration:', 'invalid sources:')}\n`,
+        )
         return EXIT.usage
       }
       throw error
     }
     let destination: DestinationConfig
     try {
-      destination = forwardDestination(forward, signingSecret, base.sources.map((s) => s.id))
+      destination = forwardDestination(
+        forward,
+        signingSecret,
+        base.sources.map((s) => s.id),
+      )
     } catch (error) {
       if (error instanceof ConfigError) {
-        process.stderr.write(`hookgate dev: ${error.issues.map((issue) => issue.replace(/^destinations\[0\]\./, '--forward / --signing-secret: ')).join('; ')}\n`)
+        process.stderr.write(
+          `hookgate dev: ${error.issues.map((issue) => issue.replace(/^destinations\[0\]\./, '--forward / --signing-secret: ')).join('; ')}\n`,
+        )
         return EXIT.usage
       }
       throw error
@@ -262,14 +333,20 @@ export async function run(argv: string[]): Promise<number> {
     }
 
     // Warnings and errors only, on stderr: stdout is the table.
-    const logger = createLogger({ level: 'warn', format: 'pretty', destination: { write: (chunk: string) => void process.stderr.write(chunk) } })
+    const logger = createLogger({
+      level: 'warn',
+      format: 'pretty',
+      destination: { write: (chunk: string) => void process.stderr.write(chunk) },
+    })
     const signal = nextSignal()
     const gateway = createGateway(config, { logger })
     let address
     try {
       address = await gateway.listen({ host: '127.0.0.1', port })
     } catch (error) {
-      process.stderr.write(`hookgate dev: cannot listen on 127.0.0.1:${port}: ${errorSummary(error).message}\n`)
+      process.stderr.write(
+        `hookgate dev: cannot listen on 127.0.0.1:${port}: ${errorSummary(error).message}\n`,
+      )
       await gateway.close().catch(() => undefined)
       return EXIT.failed
     }

@@ -10,7 +10,14 @@
  */
 import { parseArgs } from 'node:util'
 import { EXIT, print, scrub, UsageError } from '../args.ts'
-import { AdminApiError, adminTarget, getJson, readStream, type AdminTarget, type StreamMessage } from '../admin-client.ts'
+import {
+  AdminApiError,
+  adminTarget,
+  getJson,
+  readStream,
+  type AdminTarget,
+  type StreamMessage,
+} from '../admin-client.ts'
 import { runReplay } from './replay.ts'
 
 export const usage = `Usage: hookgate events list [--source ID] [--limit N] [--cursor C] [--json] [options]
@@ -83,7 +90,9 @@ interface DeliveryView {
 
 /** Columns padded to their widest cell; the last one is not padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)))
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  )
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
@@ -98,7 +107,11 @@ export function safe(text: string): string {
 }
 
 function bytes(size: number): string {
-  return size < 1024 ? `${size} B` : size < 1_048_576 ? `${(size / 1024).toFixed(1)} KiB` : `${(size / 1_048_576).toFixed(1)} MiB`
+  return size < 1024
+    ? `${size} B`
+    : size < 1_048_576
+      ? `${(size / 1024).toFixed(1)} KiB`
+      : `${(size / 1_048_576).toFixed(1)} MiB`
 }
 
 async function list(argv: string[], io: EventsIo): Promise<number> {
@@ -115,30 +128,47 @@ async function list(argv: string[], io: EventsIo): Promise<number> {
     strict: true,
     allowPositionals: true,
   })
-  if (positionals.length > 0) throw new UsageError('events list takes no arguments (filter with --source)')
+  if (positionals.length > 0)
+    throw new UsageError('events list takes no arguments (filter with --source)')
   const target = adminTarget(values, io.env)
   const limit = values.limit ?? '50'
-  if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) throw new UsageError('--limit expects a whole number from 1 to 500')
+  if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500)
+    throw new UsageError('--limit expects a whole number from 1 to 500')
   const query = new URLSearchParams({ limit })
   if (values.source !== undefined) query.set('source', values.source)
   if (values.cursor !== undefined) query.set('cursor', values.cursor)
-  const page = await getJson<{ items: EventSummary[]; nextCursor: string | null }>(target, `/api/events?${query.toString()}`, io.fetch)
+  const page = await getJson<{ items: EventSummary[]; nextCursor: string | null }>(
+    target,
+    `/api/events?${query.toString()}`,
+    io.fetch,
+  )
   if (values.json === true) {
     io.out(`${JSON.stringify(page, null, 2)}\n`)
     return EXIT.ok
   }
   if (page.items.length === 0) io.out('no events\n')
   else {
-    const rows = page.items.map((e) => [e.id, e.receivedAt, safe(e.sourceId), e.provider, safe(e.eventType ?? '-'), bytes(e.bodySize)])
+    const rows = page.items.map((e) => [
+      e.id,
+      e.receivedAt,
+      safe(e.sourceId),
+      e.provider,
+      safe(e.eventType ?? '-'),
+      bytes(e.bodySize),
+    ])
     io.out(`${table(['ID', 'RECEIVED', 'SOURCE', 'PROVIDER', 'EVENT TYPE', 'SIZE'], rows)}\n`)
   }
-  if (page.nextCursor !== null) io.err(`more: hookgate events list --cursor ${page.nextCursor}${values.source === undefined ? '' : ` --source ${values.source}`}\n`)
+  if (page.nextCursor !== null)
+    io.err(
+      `more: hookgate events list --cursor ${page.nextCursor}${values.source === undefined ? '' : ` --source ${values.source}`}\n`,
+    )
   return EXIT.ok
 }
 
 /** The body as people read it: JSON re-indented, other text as is, binary as base64 with a note. */
 function bodyText(event: EventDetail): string {
-  if (event.encoding === 'base64') return `(binary, ${bytes(event.bodySize)}, base64)\n${event.body}`
+  if (event.encoding === 'base64')
+    return `(binary, ${bytes(event.bodySize)}, base64)\n${event.body}`
   try {
     return JSON.stringify(JSON.parse(event.body), null, 2)
   } catch {
@@ -148,7 +178,12 @@ function bodyText(event: EventDetail): string {
 
 function attemptLine(a: AttemptView): string {
   const result = a.statusCode !== null ? `HTTP ${a.statusCode}` : (a.error ?? 'no answer')
-  const next = a.next.kind === 'retry' ? `retry at ${a.next.at ?? '?'}` : a.next.kind === 'dead' ? `dead (${a.next.reason ?? ''})` : 'done'
+  const next =
+    a.next.kind === 'retry'
+      ? `retry at ${a.next.at ?? '?'}`
+      : a.next.kind === 'dead'
+        ? `dead (${a.next.reason ?? ''})`
+        : 'done'
   return `    #${a.attemptNumber} ${a.startedAt}  ${safe(result)}  ${Math.round(a.durationMs)} ms  → ${next}`
 }
 
@@ -160,11 +195,16 @@ async function show(argv: string[], io: EventsIo): Promise<number> {
     allowPositionals: true,
   })
   const id = positionals[0]
-  if (id === undefined || positionals.length > 1) throw new UsageError('events show takes one event id')
+  if (id === undefined || positionals.length > 1)
+    throw new UsageError('events show takes one event id')
   const target = adminTarget(values, io.env)
   const path = `/api/events/${encodeURIComponent(id)}`
   const event = await getJson<EventDetail>(target, path, io.fetch)
-  const deliveries = await getJson<{ items: DeliveryView[] }>(target, `${path}/deliveries`, io.fetch)
+  const deliveries = await getJson<{ items: DeliveryView[] }>(
+    target,
+    `${path}/deliveries`,
+    io.fetch,
+  )
   if (values.json === true) {
     io.out(`${JSON.stringify({ ...event, deliveries: deliveries.items }, null, 2)}\n`)
     return EXIT.ok
@@ -178,7 +218,9 @@ async function show(argv: string[], io: EventsIo): Promise<number> {
     `size         ${bytes(event.bodySize)}`,
     '',
     'headers:',
-    ...Object.entries(event.headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `  ${name}: ${safe(String(v))}`)),
+    ...Object.entries(event.headers).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v) => `  ${name}: ${safe(String(v))}`),
+    ),
     '',
     'body:',
     bodyText(event),
@@ -194,8 +236,16 @@ async function show(argv: string[], io: EventsIo): Promise<number> {
 }
 
 /** One line for a stream message, or `undefined` to skip it. */
-export function tailLine(message: StreamMessage, options: { source?: string | undefined; deliveries?: boolean | undefined; json?: boolean | undefined }): string | undefined {
-  if (message.event !== 'webhook' && message.event !== 'rejection' && message.event !== 'delivery') return undefined
+export function tailLine(
+  message: StreamMessage,
+  options: {
+    source?: string | undefined
+    deliveries?: boolean | undefined
+    json?: boolean | undefined
+  },
+): string | undefined {
+  if (message.event !== 'webhook' && message.event !== 'rejection' && message.event !== 'delivery')
+    return undefined
   if (message.event === 'delivery' && options.deliveries !== true) return undefined
   let data: Record<string, unknown>
   try {
@@ -203,14 +253,21 @@ export function tailLine(message: StreamMessage, options: { source?: string | un
   } catch {
     return undefined
   }
-  if (options.source !== undefined && message.event !== 'delivery' && data.source !== options.source) return undefined
+  if (
+    options.source !== undefined &&
+    message.event !== 'delivery' &&
+    data.source !== options.source
+  )
+    return undefined
   if (options.json === true) return JSON.stringify({ type: message.event, ...data })
-  const text = (value: unknown): string => safe(value === null || value === undefined ? '-' : String(value))
+  const text = (value: unknown): string =>
+    safe(value === null || value === undefined ? '-' : String(value))
   if (message.event === 'webhook') {
     const verdict = data.duplicate === true ? 'duplicate' : 'stored'
     return `${text(data.receivedAt)}  webhook    ${text(data.source)}  ${text(data.eventType)}  ${verdict}  ${text(data.id)}`
   }
-  if (message.event === 'rejection') return `${text(data.receivedAt)}  rejected   ${text(data.source)}  ${text(data.status)} ${text(data.reason)}`
+  if (message.event === 'rejection')
+    return `${text(data.receivedAt)}  rejected   ${text(data.source)}  ${text(data.status)} ${text(data.reason)}`
   const result = data.status === null ? text(data.error) : `HTTP ${text(data.status)}`
   return `${text(data.startedAt)}  delivery   ${text(data.destination)}  ${text(data.outcome)}  ${result}  ${text(data.durationMs)} ms  ${text(data.eventId)}`
 }
@@ -218,11 +275,18 @@ export function tailLine(message: StreamMessage, options: { source?: string | un
 async function tail(argv: string[], io: EventsIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { url: { type: 'string' }, token: { type: 'string' }, source: { type: 'string' }, deliveries: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      source: { type: 'string' },
+      deliveries: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     strict: true,
     allowPositionals: true,
   })
-  if (positionals.length > 0) throw new UsageError('events tail takes no arguments (filter with --source)')
+  if (positionals.length > 0)
+    throw new UsageError('events tail takes no arguments (filter with --source)')
   const target: AdminTarget = adminTarget(values, io.env)
   const ended = await readStream(
     target,
@@ -267,7 +331,9 @@ export async function runEvents(argv: string[], io: EventsIo): Promise<number> {
       case 'replay':
         return await runReplay(rest, { ...io, isTTY: process.stderr.isTTY === true })
       default:
-        throw new UsageError(`unknown subcommand "${sub.slice(0, 20)}": use list, show, tail or replay`)
+        throw new UsageError(
+          `unknown subcommand "${sub.slice(0, 20)}": use list, show, tail or replay`,
+        )
     }
   } catch (error) {
     if (error instanceof AdminApiError) {

@@ -119,7 +119,8 @@ export async function run(argv: string[]): Promise<number> {
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
   if (positionals.length > 1) throw new UsageError('init takes one file name at most')
-  if (positionals.length === 1 && values.config !== undefined) throw new UsageError('give the file either as an argument or with --config, not both')
+  if (positionals.length === 1 && values.config !== undefined)
+    throw new UsageError('give the file either as an argument or with --config, not both')
   const file = positionals[0] ?? values.config ?? 'hookgate.yaml'
   try {
     // 'wx' fails if the file exists: no check-then-write race.
@@ -134,6 +135,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`hookgate init: cannot write ${file} (${code ?? 'error'})\n`)
     return EXIT.failed
   }
-  print(`Wrote ${file}. Set HOOKGATE_ADMIN_TOKEN, GITHUB_WEBHOOK_SECRET and STRIPE_WEBHOOK_SECRET, then run:\n  hookgate serve --config ${file}`)
+  print(
+    `Wrote ${file}. Set HOOKGATE_ADMIN_TOKEN, GITHUB_WEBHOOK_SECRET and STRIPE_WEBHOOK_SECRET, then run:\n  hookgate serve --config ${file}`,
+  )
   return EXIT.ok
 }

@@ -48,7 +48,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const { applied } = await storage.migrate()
-    print(applied.length === 0 ? `${where}: already up to date` : `${where}: applied ${applied.join(', ')}`)
+    print(
+      applied.length === 0
+        ? `${where}: already up to date`
+        : `${where}: applied ${applied.join(', ')}`,
+    )
     return EXIT.ok
   } catch (error) {
     process.stderr.write(`hookgate migrate: ${where}: ${message(error)}\n`)

@@ -68,9 +68,17 @@ export function markdownTable(rows: readonly ProviderRow[]): string {
 function table(rows: readonly ProviderRow[]): string {
   const head = ['ID', 'NAME', 'SCHEME', 'DOCS']
   const cells = [head, ...rows.map((row) => [row.id, row.name, row.scheme, row.docsUrl])]
-  const widths = head.map((_, column) => Math.max(...cells.map((line) => (line[column] ?? '').length)))
+  const widths = head.map((_, column) =>
+    Math.max(...cells.map((line) => (line[column] ?? '').length)),
+  )
   return cells
-    .map((line) => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '))
+    .map((line) =>
+      line
+        .map((cell, column) =>
+          column === line.length - 1 ? cell : cell.padEnd(widths[column] ?? 0),
+        )
+        .join('  '),
+    )
     .join('\n')
 }
 
@@ -78,12 +86,22 @@ function table(rows: readonly ProviderRow[]): string {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean' }, markdown: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      markdown: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: false,
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
   const rows = providerRows()
-  print(values.json === true ? JSON.stringify(rows, null, 2) : values.markdown === true ? markdownTable(rows) : table(rows))
+  print(
+    values.json === true
+      ? JSON.stringify(rows, null, 2)
+      : values.markdown === true
+        ? markdownTable(rows)
+        : table(rows),
+  )
   return EXIT.ok
 }

@@ -50,7 +50,10 @@ class ApiError extends Error {}
 function isoTime(value: string | undefined, flag: string): string | undefined {
   if (value === undefined) return undefined
   const date = /^\d{4}-\d\d-\d\d/.test(value) ? new Date(value) : new Date(Number.NaN)
-  if (Number.isNaN(date.getTime())) throw new UsageError(`${flag} expects an ISO 8601 time such as 2026-01-31T00:00:00Z, got "${value.slice(0, 40)}"`)
+  if (Number.isNaN(date.getTime()))
+    throw new UsageError(
+      `${flag} expects an ISO 8601 time such as 2026-01-31T00:00:00Z, got "${value.slice(0, 40)}"`,
+    )
   return date.toISOString()
 }
 
@@ -85,14 +88,17 @@ export async function runReplay(argv: string[], io: ReplayIo): Promise<number> {
     return EXIT.ok
   }
   const token = values.token ?? io.env.HOOKGATE_ADMIN_TOKEN
-  if (token === undefined || token === '') throw new UsageError('the admin token is missing: pass --token or set HOOKGATE_ADMIN_TOKEN')
+  if (token === undefined || token === '')
+    throw new UsageError('the admin token is missing: pass --token or set HOOKGATE_ADMIN_TOKEN')
   markSecret(token)
   const base = (values.url ?? io.env.HOOKGATE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')
   try {
     const parsed = new URL(base)
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme')
   } catch {
-    throw new UsageError(`--url expects an http(s) URL such as http://127.0.0.1:8080, got "${base.slice(0, 60)}"`)
+    throw new UsageError(
+      `--url expects an http(s) URL such as http://127.0.0.1:8080, got "${base.slice(0, 60)}"`,
+    )
   }
   if (positionals.length > 1) throw new UsageError('give one event id, or a filter')
 
@@ -117,7 +123,9 @@ export async function runReplay(argv: string[], io: ReplayIo): Promise<number> {
     }
     if (!response.ok) {
       const message = json?.error?.message ?? `HTTP ${response.status}`
-      throw new ApiError(`${path}: ${response.status} ${json?.error?.code ?? ''} ${message}`.replace(/\s+/g, ' '))
+      throw new ApiError(
+        `${path}: ${response.status} ${json?.error?.code ?? ''} ${message}`.replace(/\s+/g, ' '),
+      )
     }
     return json
   }
@@ -125,13 +133,24 @@ export async function runReplay(argv: string[], io: ReplayIo): Promise<number> {
   try {
     const eventId = positionals[0]
     if (eventId !== undefined) {
-      if (values.source !== undefined || values.from !== undefined || values.to !== undefined || values.status !== undefined || values.all === true) {
+      if (
+        values.source !== undefined ||
+        values.from !== undefined ||
+        values.to !== undefined ||
+        values.status !== undefined ||
+        values.all === true
+      ) {
         throw new UsageError('an event id takes only --destination; filters are for bulk replay')
       }
       if (values['dry-run'] === true) throw new UsageError('--dry-run is for bulk replay')
-      const result = await call(`/api/events/${encodeURIComponent(eventId)}/replay`, values.destination === undefined ? {} : { destinationIds: values.destination })
+      const result = await call(
+        `/api/events/${encodeURIComponent(eventId)}/replay`,
+        values.destination === undefined ? {} : { destinationIds: values.destination },
+      )
       const to = (result.destinationIds as string[]).join(', ') || 'no destination'
-      io.out(`requeued ${result.requeued} ${result.requeued === 1 ? 'delivery' : 'deliveries'} of ${eventId} (${to})\n`)
+      io.out(
+        `requeued ${result.requeued} ${result.requeued === 1 ? 'delivery' : 'deliveries'} of ${eventId} (${to})\n`,
+      )
       return EXIT.ok
     }
 
@@ -144,16 +163,23 @@ export async function runReplay(argv: string[], io: ReplayIo): Promise<number> {
     if (from !== undefined) filter.from = from
     if (to !== undefined) filter.to = to
     if (values.status !== undefined) {
-      if (values.status !== 'dead' && values.status !== 'delivered') throw new UsageError('--status expects dead or delivered')
+      if (values.status !== 'dead' && values.status !== 'delivered')
+        throw new UsageError('--status expects dead or delivered')
       filter.status = values.status
     }
     if (destinations[0] !== undefined) filter.destinationId = destinations[0]
     if (Object.keys(filter).length === 0 && values.all !== true) {
-      throw new UsageError('give an event id, a filter (--source, --from, --to, --status, --destination) or --all')
+      throw new UsageError(
+        'give an event id, a filter (--source, --from, --to, --status, --destination) or --all',
+      )
     }
     let limit = 500
     if (values.batch !== undefined) {
-      if (!/^\d{1,4}$/.test(values.batch) || Number(values.batch) < 1 || Number(values.batch) > 1000) {
+      if (
+        !/^\d{1,4}$/.test(values.batch) ||
+        Number(values.batch) < 1 ||
+        Number(values.batch) > 1000
+      ) {
         throw new UsageError('--batch expects a whole number from 1 to 1000')
       }
       limit = Number(values.batch)
@@ -161,7 +187,9 @@ export async function runReplay(argv: string[], io: ReplayIo): Promise<number> {
 
     if (values['dry-run'] === true) {
       const result = await call('/api/replay', { ...filter, dryRun: true })
-      io.out(`would requeue ${result.matched} ${result.matched === 1 ? 'delivery' : 'deliveries'}\n`)
+      io.out(
+        `would requeue ${result.matched} ${result.matched === 1 ? 'delivery' : 'deliveries'}\n`,
+      )
       return EXIT.ok
     }
 
@@ -170,7 +198,11 @@ export async function runReplay(argv: string[], io: ReplayIo): Promise<number> {
     let cursor: string | undefined
     let batches = 0
     do {
-      const result = await call('/api/replay', { ...filter, limit, ...(cursor === undefined ? {} : { cursor }) })
+      const result = await call('/api/replay', {
+        ...filter,
+        limit,
+        ...(cursor === undefined ? {} : { cursor }),
+      })
       total ??= result.matched as number
       done += result.requeued as number
       cursor = result.nextCursor ?? undefined

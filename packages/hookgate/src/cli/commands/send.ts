@@ -128,7 +128,9 @@ function fillValue(value: unknown, fill: (text: string) => string): unknown {
   if (typeof value === 'string') return WHOLE_NUMBER.test(value) ? Number(fill(value)) : fill(value)
   if (Array.isArray(value)) return value.map((item) => fillValue(item, fill))
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fillValue(item, fill)]))
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, fillValue(item, fill)]),
+    )
   }
   return value
 }
@@ -138,15 +140,25 @@ function fillValue(value: unknown, fill: (text: string) => string): unknown {
  * @throws UsageError for a provider without samples or an unknown event type (listing the known ones).
  * @example const { body, headers } = renderSample('stripe', 'invoice.paid', { now: new Date() })
  */
-export function renderSample(provider: string, event: string | undefined, options: RenderOptions = {}): RenderedSample {
+export function renderSample(
+  provider: string,
+  event: string | undefined,
+  options: RenderOptions = {},
+): RenderedSample {
   const samples = samplesFor(provider)
   if (samples === undefined) {
-    throw new UsageError(`no sample payloads for ${provider}: pass --body FILE (samples exist for ${Object.keys(SAMPLES).join(', ')})`)
+    throw new UsageError(
+      `no sample payloads for ${provider}: pass --body FILE (samples exist for ${Object.keys(SAMPLES).join(', ')})`,
+    )
   }
   const type = event ?? samples.default
-  const sample: Sample | undefined = Object.hasOwn(samples.events, type) ? samples.events[type] : undefined
+  const sample: Sample | undefined = Object.hasOwn(samples.events, type)
+    ? samples.events[type]
+    : undefined
   if (sample === undefined) {
-    throw new UsageError(`unknown --event "${type.slice(0, 64)}" for ${provider}; known: ${Object.keys(samples.events).join(', ')}`)
+    throw new UsageError(
+      `unknown --event "${type.slice(0, 64)}" for ${provider}; known: ${Object.keys(samples.events).join(', ')}`,
+    )
   }
   const fill = filler(type, options)
   const contentType = sample.contentType ?? 'application/json'
@@ -159,8 +171,15 @@ export function renderSample(provider: string, event: string | undefined, option
   } else {
     text = JSON.stringify(value)
   }
-  const headers = Object.fromEntries(Object.entries(sample.headers ?? {}).map(([name, template]) => [name, fill(template)]))
-  return { event: type, body: Buffer.from(text + (sample.suffix ?? ''), 'utf8'), contentType, headers }
+  const headers = Object.fromEntries(
+    Object.entries(sample.headers ?? {}).map(([name, template]) => [name, fill(template)]),
+  )
+  return {
+    event: type,
+    body: Buffer.from(text + (sample.suffix ?? ''), 'utf8'),
+    contentType,
+    headers,
+  }
 }
 
 /** `Name: value` → [name, value]. */
@@ -179,9 +198,12 @@ function parseUrl(value: string | undefined, flag: string): URL | undefined {
   try {
     url = new URL(value)
   } catch {
-    throw new UsageError(`${flag} expects an absolute http(s) URL such as http://127.0.0.1:8080/webhooks/stripe`)
+    throw new UsageError(
+      `${flag} expects an absolute http(s) URL such as http://127.0.0.1:8080/webhooks/stripe`,
+    )
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} must use http or https`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`${flag} must use http or https`)
   return url
 }
 
@@ -194,18 +216,29 @@ function shown(url: URL): string {
 }
 
 /** The configured preset; an option error names the flag that fixes it. */
-function configured(factory: ProviderFactory<object>, options: Record<string, unknown>, secret: string): ConfiguredPreset {
+function configured(
+  factory: ProviderFactory<object>,
+  options: Record<string, unknown>,
+  secret: string,
+): ConfiguredPreset {
   try {
     return factory({ ...options, secrets: [secret] })
   } catch (error) {
     if (!(error instanceof TypeError)) throw error
-    throw new UsageError(`${error.message.replace(/^\[@hookgate\/verify\] /, '')} (see --secret, --option)`)
+    throw new UsageError(
+      `${error.message.replace(/^\[@hookgate\/verify\] /, '')} (see --secret, --option)`,
+    )
   }
 }
 
 function listSamples(): string {
   return Object.entries(SAMPLES)
-    .map(([id, samples]) => `${id}: ${Object.keys(samples.events).map((type) => (type === samples.default ? `${type} (default)` : type)).join(', ')}`)
+    .map(
+      ([id, samples]) =>
+        `${id}: ${Object.keys(samples.events)
+          .map((type) => (type === samples.default ? `${type} (default)` : type))
+          .join(', ')}`,
+    )
     .join('\n')
 }
 
@@ -235,19 +268,34 @@ export async function run(argv: string[]): Promise<number> {
     print(listSamples())
     return EXIT.ok
   }
-  if (values['secret-file'] !== undefined && values.secret !== undefined) throw new UsageError('give --secret or --secret-file, not both')
-  const fromFile = values['secret-file'] === undefined ? undefined : [Buffer.from(await readBytes(values['secret-file'], '--secret-file')).toString('utf8').trim()]
+  if (values['secret-file'] !== undefined && values.secret !== undefined)
+    throw new UsageError('give --secret or --secret-file, not both')
+  const fromFile =
+    values['secret-file'] === undefined
+      ? undefined
+      : [
+          Buffer.from(await readBytes(values['secret-file'], '--secret-file'))
+            .toString('utf8')
+            .trim(),
+        ]
   const { factory, secrets } = providerAndSecrets('send', positionals, fromFile ?? values.secret)
   const provider = factory.definition.id
   const to = parseUrl(values.to, '--to')
   if (to === undefined) throw new UsageError('send needs --to URL (where to POST the webhook)')
-  if (secrets.length === 0 || secrets[0] === '') throw new UsageError('send needs --secret (the signing secret the receiver is configured with) or --secret-file')
+  if (secrets.length === 0 || secrets[0] === '')
+    throw new UsageError(
+      'send needs --secret (the signing secret the receiver is configured with) or --secret-file',
+    )
   if (secrets.length > 1) throw new UsageError('send signs with one --secret; give it once')
   const signedUrl = parseUrl(values.url, '--url') ?? to
   const timeoutSeconds = values.timeout === undefined ? 30 : Number(values.timeout)
-  if (!(timeoutSeconds > 0) || !Number.isFinite(timeoutSeconds)) throw new UsageError('--timeout expects a positive number of seconds')
+  if (!(timeoutSeconds > 0) || !Number.isFinite(timeoutSeconds))
+    throw new UsageError('--timeout expects a positive number of seconds')
   const extraHeaders = (values.header ?? []).map(parseHeaderFlag)
-  const options = { ...(samplesFor(provider)?.options ?? {}), ...parseProviderOptions(values.option, factory) }
+  const options = {
+    ...(samplesFor(provider)?.options ?? {}),
+    ...parseProviderOptions(values.option, factory),
+  }
 
   // The sample: its body, or only its headers under --body (a provider without samples sends --body alone).
   const now = new Date()
@@ -267,15 +315,23 @@ export async function run(argv: string[]): Promise<number> {
       headers = { ...sample.headers }
       event = sample.event
     } else if (values.event !== undefined) {
-      throw new UsageError(`no sample payloads for ${provider}, so --event has nothing to choose; send --body alone`)
+      throw new UsageError(
+        `no sample payloads for ${provider}, so --event has nothing to choose; send --body alone`,
+      )
     }
-    contentType = values['content-type'] ?? (looksLikeJson(body) ? 'application/json' : (samplesFor(provider)?.events[samplesFor(provider)?.default ?? '']?.contentType ?? 'application/octet-stream'))
+    contentType =
+      values['content-type'] ??
+      (looksLikeJson(body)
+        ? 'application/json'
+        : (samplesFor(provider)?.events[samplesFor(provider)?.default ?? '']?.contentType ??
+          'application/octet-stream'))
   }
 
   // URL-signed presets: the registered-URL option (Trello callbackUrl, Square notificationUrl) defaults to the
   // signed URL; Twilio signs the URL it calls, with bodySHA256 added for a JSON body.
   const urlOption = factory.definition.sourceUrlOption
-  if (urlOption !== undefined && options[urlOption] === undefined) options[urlOption] = signedUrl.href
+  if (urlOption !== undefined && options[urlOption] === undefined)
+    options[urlOption] = signedUrl.href
   let target = to.href
   let signed = signedUrl.href
   if (provider === 'twilio' && /[/+]json\b/i.test(contentType)) {
@@ -285,9 +341,15 @@ export async function run(argv: string[]): Promise<number> {
   const preset = configured(factory, options, secrets[0] ?? '')
   let signature: Record<string, string>
   try {
-    signature = signWebhook(preset, { body, url: signed, timestamp: now, id: `msg_${randomUUID().replaceAll('-', '')}` })
+    signature = signWebhook(preset, {
+      body,
+      url: signed,
+      timestamp: now,
+      id: `msg_${randomUUID().replaceAll('-', '')}`,
+    })
   } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message.replace(/^\[@hookgate\/verify\] /, ''))
+    if (error instanceof TypeError)
+      throw new UsageError(error.message.replace(/^\[@hookgate\/verify\] /, ''))
     throw error
   }
 
@@ -296,14 +358,27 @@ export async function run(argv: string[]): Promise<number> {
   for (const [name, value] of Object.entries(signature)) request.set(name, value)
   for (const [name, value] of extraHeaders) request.append(name, value)
 
-  process.stderr.write(`${provider}${event === undefined ? '' : ` ${event}`} → POST ${shown(new URL(target))} (${body.byteLength} bytes)\n`)
+  process.stderr.write(
+    `${provider}${event === undefined ? '' : ` ${event}`} → POST ${shown(new URL(target))} (${body.byteLength} bytes)\n`,
+  )
   let response: Response
   try {
-    response = await fetch(target, { method: 'POST', headers: request, body: Uint8Array.from(body), redirect: 'manual', signal: AbortSignal.timeout(timeoutSeconds * 1000) })
+    response = await fetch(target, {
+      method: 'POST',
+      headers: request,
+      body: Uint8Array.from(body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutSeconds * 1000),
+    })
   } catch (error) {
     const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutSeconds} s` : String(cause?.code ?? cause?.message ?? (error as Error).message)
-    process.stderr.write(`hookgate send: cannot reach ${shown(new URL(target))}: ${scrub(reason)}\n`)
+    const reason =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutSeconds} s`
+        : String(cause?.code ?? cause?.message ?? (error as Error).message)
+    process.stderr.write(
+      `hookgate send: cannot reach ${shown(new URL(target))}: ${scrub(reason)}\n`,
+    )
     return EXIT.failed
   }
   const text = await response.text()

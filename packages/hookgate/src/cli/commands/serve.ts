@@ -44,7 +44,10 @@ function isDeliveryMode(value: string): value is DeliveryMode {
 
 function parsePort(value: string | undefined, flag: string): number | undefined {
   if (value === undefined || value === '') return undefined
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) throw new UsageError(`${flag} expects a port number from 0 to 65535, got "${value.slice(0, 20)}"`)
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535)
+    throw new UsageError(
+      `${flag} expects a port number from 0 to 65535, got "${value.slice(0, 20)}"`,
+    )
   return Number(value)
 }
 
@@ -81,21 +84,28 @@ export async function run(argv: string[]): Promise<number> {
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
   const file = values.config ?? 'hookgate.yaml'
-  const port = parsePort(values.port, '--port') ?? parsePort(process.env.HOOKGATE_PORT, 'HOOKGATE_PORT')
+  const port =
+    parsePort(values.port, '--port') ?? parsePort(process.env.HOOKGATE_PORT, 'HOOKGATE_PORT')
   const host = values.host ?? (process.env.HOOKGATE_HOST || undefined)
   const mode = values.mode
-  if (mode !== undefined && !isDeliveryMode(mode)) throw new UsageError(`--mode expects all, ingest or deliver, got "${mode.slice(0, 20)}"`)
+  if (mode !== undefined && !isDeliveryMode(mode))
+    throw new UsageError(`--mode expects all, ingest or deliver, got "${mode.slice(0, 20)}"`)
   const logFormat = values['log-format'] ?? (process.stdout.isTTY ? 'pretty' : 'json')
-  if (!isLogFormat(logFormat)) throw new UsageError(`--log-format expects json or pretty, got "${logFormat.slice(0, 20)}"`)
+  if (!isLogFormat(logFormat))
+    throw new UsageError(`--log-format expects json or pretty, got "${logFormat.slice(0, 20)}"`)
 
   let config = await loadConfigOrReport(file, 'serve')
   if (config === undefined) return EXIT.usage
-  if (mode !== undefined && isDeliveryMode(mode)) config = { ...config, delivery: { ...config.delivery, mode } }
+  if (mode !== undefined && isDeliveryMode(mode))
+    config = { ...config, delivery: { ...config.delivery, mode } }
 
   const logger = createLogger({ level: config.log.level, format: logFormat })
   for (const fallback of config.fallbacks) {
     if (isSecretPath(fallback.path)) {
-      logger.warn({ path: fallback.path, variable: fallback.variable }, `${fallback.variable} is not set: using the demo fallback secret from the config file; set it for any real use`)
+      logger.warn(
+        { path: fallback.path, variable: fallback.variable },
+        `${fallback.variable} is not set: using the demo fallback secret from the config file; set it for any real use`,
+      )
     }
   }
   for (const warning of config.warnings) logger.warn({ path: warning.path }, warning.message)
@@ -105,27 +115,54 @@ export async function run(argv: string[]): Promise<number> {
   try {
     gateway = createGateway(config, { logger })
   } catch (error) {
-    logger.error({ error: errorSummary(error), storage: describeStorage(config.storage) }, 'cannot open the store')
+    logger.error(
+      { error: errorSummary(error), storage: describeStorage(config.storage) },
+      'cannot open the store',
+    )
     return EXIT.failed
   }
   let address
   try {
-    address = await gateway.listen({ ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) })
+    address = await gateway.listen({
+      ...(host === undefined ? {} : { host }),
+      ...(port === undefined ? {} : { port }),
+    })
   } catch (error) {
     logger.error({ error: errorSummary(error) }, 'cannot start the gateway')
     await gateway.close().catch(() => undefined)
     return EXIT.failed
   }
   // The address lines are printed whatever log.level says: scripts, tests and people wait for them.
-  const startup = ['debug', 'trace'].includes(config.log.level) ? logger : logger.child({}, { level: 'info' })
-  startup.info({ url: address.url, host: address.host, port: address.port, config: file, storage: describeStorage(config.storage) }, 'hookgate listening')
+  const startup = ['debug', 'trace'].includes(config.log.level)
+    ? logger
+    : logger.child({}, { level: 'info' })
+  startup.info(
+    {
+      url: address.url,
+      host: address.host,
+      port: address.port,
+      config: file,
+      storage: describeStorage(config.storage),
+    },
+    'hookgate listening',
+  )
   for (const endpoint of gateway.endpoints()) {
-    startup.info({ source: endpoint.id, provider: endpoint.provider, url: endpoint.url }, 'source ready')
+    startup.info(
+      { source: endpoint.id, provider: endpoint.provider, url: endpoint.url },
+      'source ready',
+    )
   }
   for (const destination of config.destinations) {
     startup.info(
-      { destination: destination.id, url: displayUrl(destination.url), sources: destination.sources, mode: config.delivery.mode },
-      config.delivery.mode === 'ingest' ? 'destination queued only (delivery.mode: ingest)' : 'destination ready',
+      {
+        destination: destination.id,
+        url: displayUrl(destination.url),
+        sources: destination.sources,
+        mode: config.delivery.mode,
+      },
+      config.delivery.mode === 'ingest'
+        ? 'destination queued only (delivery.mode: ingest)'
+        : 'destination ready',
     )
   }
 

@@ -44,23 +44,36 @@ Example:
  * Twilio signs a JSON body by its SHA-256 in the URL's `bodySHA256` parameter, not as form params: for a JSON body
  * (by --content-type, else by parsing) the URL gains that parameter. Other presets get the URL as given.
  */
-function twilioUrl(factory: ProviderFactory<object>, url: string, body: Uint8Array, contentType: string | undefined): string {
+function twilioUrl(
+  factory: ProviderFactory<object>,
+  url: string,
+  body: Uint8Array,
+  contentType: string | undefined,
+): string {
   if (factory.definition.id !== 'twilio' || /[?&]bodySHA256=/.test(url)) return url
   const json = contentType === undefined ? looksLikeJson(body) : /[/+]json\b/i.test(contentType)
   return json ? withBodySha256(url, body) : url
 }
 
 /** The configured preset; an option error names the flag that fixes it. */
-function configured(factory: ProviderFactory<object>, options: Record<string, unknown>, secrets: string[]) {
+function configured(
+  factory: ProviderFactory<object>,
+  options: Record<string, unknown>,
+  secrets: string[],
+) {
   try {
     return factory({ ...options, secrets })
   } catch (error) {
     if (!(error instanceof TypeError)) throw error
     const urlOption = factory.definition.sourceUrlOption
     if (urlOption !== undefined && options[urlOption] === undefined) {
-      throw new UsageError(`${factory.definition.id} signs the URL registered with it: pass --url https://… (or --option ${urlOption}=…)`)
+      throw new UsageError(
+        `${factory.definition.id} signs the URL registered with it: pass --url https://… (or --option ${urlOption}=…)`,
+      )
     }
-    throw new UsageError(`${error.message.replace(/^\[@hookgate\/verify\] /, '')} (see --option, --secret)`)
+    throw new UsageError(
+      `${error.message.replace(/^\[@hookgate\/verify\] /, '')} (see --option, --secret)`,
+    )
   }
 }
 
@@ -93,8 +106,12 @@ export async function run(argv: string[]): Promise<number> {
 
   // Presets that sign the URL they were registered with take it from --url unless --option gives it.
   const urlOption = factory.definition.sourceUrlOption
-  if (urlOption !== undefined && options[urlOption] === undefined && values.url !== undefined) options[urlOption] = values.url
-  const url = values.url === undefined ? undefined : twilioUrl(factory, values.url, body, values['content-type'])
+  if (urlOption !== undefined && options[urlOption] === undefined && values.url !== undefined)
+    options[urlOption] = values.url
+  const url =
+    values.url === undefined
+      ? undefined
+      : twilioUrl(factory, values.url, body, values['content-type'])
 
   const preset = configured(factory, options, secrets)
   let headers: Record<string, string>
@@ -108,9 +125,12 @@ export async function run(argv: string[]): Promise<number> {
     })
   } catch (error) {
     if (error instanceof TypeError && /has no url/.test(error.message)) {
-      throw new UsageError(`${factory.definition.id} signs the URL it calls: pass --url https://…/webhooks/…`)
+      throw new UsageError(
+        `${factory.definition.id} signs the URL it calls: pass --url https://…/webhooks/…`,
+      )
     }
-    if (error instanceof TypeError) throw new UsageError(error.message.replace(/^\[@hookgate\/verify\] /, ''))
+    if (error instanceof TypeError)
+      throw new UsageError(error.message.replace(/^\[@hookgate\/verify\] /, ''))
     throw error
   }
   if (url !== undefined && url !== values.url) {

@@ -90,21 +90,30 @@ async function readHeadersFile(path: string): Promise<Record<string, HeaderValue
     throw new UsageError(`--headers-file "${path}" is not valid JSON`)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new UsageError(`--headers-file "${path}" must hold a JSON object of header names to values`)
+    throw new UsageError(
+      `--headers-file "${path}" must hold a JSON object of header names to values`,
+    )
   }
   const headers: Record<string, HeaderValue> = {}
   for (const [name, raw] of Object.entries(value)) {
     const key = name.toLowerCase()
     if (typeof raw === 'string') headers[key] = raw
     else if (typeof raw === 'number') headers[key] = String(raw)
-    else if (Array.isArray(raw) && raw.every((item) => typeof item === 'string')) headers[key] = raw as string[]
-    else throw new UsageError(`--headers-file "${path}": header "${name}" must be a string or an array of strings`)
+    else if (Array.isArray(raw) && raw.every((item) => typeof item === 'string'))
+      headers[key] = raw as string[]
+    else
+      throw new UsageError(
+        `--headers-file "${path}": header "${name}" must be a string or an array of strings`,
+      )
   }
   return headers
 }
 
 /** Headers from the file, then the `--header` flags (which replace the file's value for the same name). */
-async function collectHeaders(flags: readonly string[], file: string | undefined): Promise<Record<string, HeaderValue>> {
+async function collectHeaders(
+  flags: readonly string[],
+  file: string | undefined,
+): Promise<Record<string, HeaderValue>> {
   const headers = file === undefined ? {} : await readHeadersFile(file)
   const fromFlags = new Map<string, string[]>()
   for (const flag of flags) {
@@ -114,7 +123,8 @@ async function collectHeaders(flags: readonly string[], file: string | undefined
     else values.push(value)
   }
   // A name repeated on the command line stays repeated: the presets refuse duplicated signature headers.
-  for (const [name, values] of fromFlags) headers[name] = values.length === 1 ? (values[0] ?? '') : values
+  for (const [name, values] of fromFlags)
+    headers[name] = values.length === 1 ? (values[0] ?? '') : values
   return headers
 }
 
@@ -126,7 +136,12 @@ function windowHint(result: VerifyResult, nowGiven: boolean): string | undefined
   return `It was signed at ${result.timestamp.toISOString()} (Unix ${signed}). Checking a captured request? Run again with ${again} the Unix time it was received, e.g. --now ${signed}.`
 }
 
-function report(result: VerifyResult, json: boolean, diagnosis: Diagnosis | undefined, nowGiven: boolean): string {
+function report(
+  result: VerifyResult,
+  json: boolean,
+  diagnosis: Diagnosis | undefined,
+  nowGiven: boolean,
+): string {
   const findings = diagnosis?.findings.map(({ code, message }) => ({ code, message }))
   if (json) {
     const hint = windowHint(result, nowGiven)
@@ -148,10 +163,13 @@ function report(result: VerifyResult, json: boolean, diagnosis: Diagnosis | unde
     if (hint !== undefined) lines.push(hint)
     if (diagnosis !== undefined) {
       if (diagnosis.findings.length === 0) {
-        lines.push(`diagnosis: none of the known mistakes makes the signature match (${diagnosis.attempts} variants tried${diagnosis.exhausted ? ', budget spent' : ''}).`)
+        lines.push(
+          `diagnosis: none of the known mistakes makes the signature match (${diagnosis.attempts} variants tried${diagnosis.exhausted ? ', budget spent' : ''}).`,
+        )
       } else {
         lines.push('diagnosis:')
-        for (const finding of diagnosis.findings) lines.push(`  [${finding.code}] ${finding.message}`)
+        for (const finding of diagnosis.findings)
+          lines.push(`  [${finding.code}] ${finding.message}`)
       }
     }
     return lines.join('\n')
@@ -197,8 +215,10 @@ export async function run(argv: string[]): Promise<number> {
   const candidates = values['candidate-secret'] ?? []
   for (const candidate of candidates) markSecret(candidate)
   if (secrets.length === 0) throw new UsageError('verify needs --secret (repeat it to try several)')
-  if (candidates.length > 0 && values.explain !== true) throw new UsageError('--candidate-secret is tried only with --explain')
-  if (values.body === undefined) throw new UsageError('verify needs --body FILE (or - for stdin): the body exactly as received')
+  if (candidates.length > 0 && values.explain !== true)
+    throw new UsageError('--candidate-secret is tried only with --explain')
+  if (values.body === undefined)
+    throw new UsageError('verify needs --body FILE (or - for stdin): the body exactly as received')
   if (values.body === '-' && values['headers-file'] === '-') {
     throw new UsageError('only one of --body and --headers-file can read stdin')
   }
@@ -208,25 +228,44 @@ export async function run(argv: string[]): Promise<number> {
   const headers = await collectHeaders(values.header ?? [], values['headers-file'])
   const rawBody = await readBytes(values.body, '--body')
 
-  const preset = factory({ ...options, secrets, ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }) })
+  const preset = factory({
+    ...options,
+    secrets,
+    ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }),
+  })
   const request = {
     method: values.method ?? 'POST',
     ...(values.url === undefined ? {} : { url: values.url }),
     headers,
     rawBody,
   }
-  return check(preset, request, { now, explain: values.explain === true, candidates, json: values.json === true })
+  return check(preset, request, {
+    now,
+    explain: values.explain === true,
+    candidates,
+    json: values.json === true,
+  })
 }
 
 /** Verifies (and with `explain` diagnoses) one request, prints the report, returns the exit code. */
 function check(
   preset: ReturnType<ReturnType<typeof providerFactory>>,
   request: Parameters<typeof safeVerifyWebhook>[1],
-  { now, explain, candidates, json }: { now: Date | undefined; explain: boolean; candidates: readonly string[]; json: boolean },
+  {
+    now,
+    explain,
+    candidates,
+    json,
+  }: { now: Date | undefined; explain: boolean; candidates: readonly string[]; json: boolean },
 ): number {
   const result = safeVerifyWebhook(preset, request, now === undefined ? undefined : { now })
   // Diagnosis only reads: it runs after the verdict and cannot change it (nor the exit code).
-  const diagnosis = explain ? diagnose(preset, request, { ...(now === undefined ? {} : { now }), candidateSecrets: candidates }) : undefined
+  const diagnosis = explain
+    ? diagnose(preset, request, {
+        ...(now === undefined ? {} : { now }),
+        candidateSecrets: candidates,
+      })
+    : undefined
   // scrub: a last line of defence; diagnosis messages never hold a secret by construction.
   print(scrub(report(result, json, diagnosis, now !== undefined)))
   return result.ok ? EXIT.ok : EXIT.failed
@@ -253,7 +292,11 @@ interface RejectionAnswer {
 type Values = Record<string, string | boolean | string[] | undefined>
 
 /** `verify --rejection <id>`: fetches the captured request from the gateway and checks it. */
-async function runOnRejection(id: string, values: Values, positionals: readonly string[]): Promise<number> {
+async function runOnRejection(
+  id: string,
+  values: Values,
+  positionals: readonly string[],
+): Promise<number> {
   const token = (values.token as string | undefined) ?? process.env.HOOKGATE_ADMIN_TOKEN
   if (token !== undefined) markSecret(token)
   const secrets = (values.secret as string[] | undefined) ?? []
@@ -261,20 +304,40 @@ async function runOnRejection(id: string, values: Values, positionals: readonly 
   const candidates = (values['candidate-secret'] as string[] | undefined) ?? []
   for (const candidate of candidates) markSecret(candidate)
   for (const flag of ['body', 'headers-file', 'method'] as const) {
-    if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be combined with --rejection: the captured request is used as received`)
+    if (values[flag] !== undefined)
+      throw new UsageError(
+        `--${flag} cannot be combined with --rejection: the captured request is used as received`,
+      )
   }
-  if (!/^[\w-]{1,100}$/.test(id)) throw new UsageError(`--rejection expects a rejection id such as rej_…, got "${id.slice(0, 40)}"`)
-  if (secrets.length === 0) throw new UsageError('verify --rejection needs --secret: the source\'s secret, to verify and to open the sealed signature headers')
-  if (token === undefined || token === '') throw new UsageError('the admin token is missing: pass --token or set HOOKGATE_ADMIN_TOKEN')
-  if (candidates.length > 0 && values.explain !== true) throw new UsageError('--candidate-secret is tried only with --explain')
-  if (positionals.length > 1) throw new UsageError(`verify takes one provider, got ${positionals.length} arguments`)
-  const base = ((values.url as string | undefined) ?? process.env.HOOKGATE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '')
+  if (!/^[\w-]{1,100}$/.test(id))
+    throw new UsageError(
+      `--rejection expects a rejection id such as rej_…, got "${id.slice(0, 40)}"`,
+    )
+  if (secrets.length === 0)
+    throw new UsageError(
+      "verify --rejection needs --secret: the source's secret, to verify and to open the sealed signature headers",
+    )
+  if (token === undefined || token === '')
+    throw new UsageError('the admin token is missing: pass --token or set HOOKGATE_ADMIN_TOKEN')
+  if (candidates.length > 0 && values.explain !== true)
+    throw new UsageError('--candidate-secret is tried only with --explain')
+  if (positionals.length > 1)
+    throw new UsageError(`verify takes one provider, got ${positionals.length} arguments`)
+  const base = (
+    (values.url as string | undefined) ??
+    process.env.HOOKGATE_URL ??
+    'http://127.0.0.1:8080'
+  ).replace(/\/+$/, '')
 
   let response: Response
   try {
-    response = await fetch(`${base}/api/rejections/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } })
+    response = await fetch(`${base}/api/rejections/${encodeURIComponent(id)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
   } catch (error) {
-    process.stderr.write(`hookgate verify: cannot reach the gateway at ${base}: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(
+      `hookgate verify: cannot reach the gateway at ${base}: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
     return EXIT.failed
   }
   if (!response.ok) {
@@ -285,37 +348,74 @@ async function runOnRejection(id: string, values: Values, positionals: readonly 
     } catch {
       // not JSON: keep the text
     }
-    process.stderr.write(scrub(`hookgate verify: the gateway answered ${response.status}: ${message}\n`))
+    process.stderr.write(
+      scrub(`hookgate verify: the gateway answered ${response.status}: ${message}\n`),
+    )
     return EXIT.failed
   }
   const record = (await response.json()) as RejectionAnswer
   const captured = record.captured
   if (captured === null) {
-    process.stderr.write(`hookgate verify: rejection ${id} has no captured request (set captureRejected: true on source "${record.sourceId}" to keep the next ones)\n`)
+    process.stderr.write(
+      `hookgate verify: rejection ${id} has no captured request (set captureRejected: true on source "${record.sourceId}" to keep the next ones)\n`,
+    )
     return EXIT.failed
   }
   const providerId = positionals[0] ?? record.provider ?? undefined
-  const factory = providerFactory(providerId, 'verify --rejection (the record names no built-in provider; give one)')
+  const factory = providerFactory(
+    providerId,
+    'verify --rejection (the record names no built-in provider; give one)',
+  )
   const options = parseProviderOptions(values.option as string[] | undefined, factory)
-  const toleranceSeconds = parsePositiveSeconds(values.tolerance as string | undefined, '--tolerance')
-  const now = parseUnixSeconds(values.now as string | undefined, '--now') ?? new Date(record.receivedAt)
+  const toleranceSeconds = parsePositiveSeconds(
+    values.tolerance as string | undefined,
+    '--tolerance',
+  )
+  const now =
+    parseUnixSeconds(values.now as string | undefined, '--now') ?? new Date(record.receivedAt)
 
   // Headers as recorded (redacted values dropped), then the sealed originals, then --header.
   const headers: Record<string, HeaderValue> = {}
-  for (const [name, value] of Object.entries(record.headers)) if (value !== REDACTED) headers[name] = value
+  for (const [name, value] of Object.entries(record.headers))
+    if (value !== REDACTED) headers[name] = value
   let url = captured.url
-  const opened = captured.sealed === null ? undefined : openSealed(captured.sealed, secrets, record.sourceId, record.bodySha256)
+  const opened =
+    captured.sealed === null
+      ? undefined
+      : openSealed(captured.sealed, secrets, record.sourceId, record.bodySha256)
   if (opened !== undefined) {
-    for (const [name, value] of Object.entries(opened.headers)) headers[name] = typeof value === 'string' ? value : [...value]
+    for (const [name, value] of Object.entries(opened.headers))
+      headers[name] = typeof value === 'string' ? value : [...value]
     url = opened.url
   } else if (captured.sealed !== null) {
-    process.stderr.write('hookgate verify: no --secret opens the sealed signature headers (sealed under another secret?); verifying without them — pass them with --header\n')
+    process.stderr.write(
+      'hookgate verify: no --secret opens the sealed signature headers (sealed under another secret?); verifying without them — pass them with --header\n',
+    )
   }
-  Object.assign(headers, await collectHeaders((values.header as string[] | undefined) ?? [], undefined))
+  Object.assign(
+    headers,
+    await collectHeaders((values.header as string[] | undefined) ?? [], undefined),
+  )
   if (captured.truncated) {
-    process.stderr.write(`hookgate verify: the body was captured truncated (${Buffer.from(captured.body, captured.encoding).byteLength} of ${record.bodySize} bytes, sources[].captureMaxBytes): it cannot verify\n`)
+    process.stderr.write(
+      `hookgate verify: the body was captured truncated (${Buffer.from(captured.body, captured.encoding).byteLength} of ${record.bodySize} bytes, sources[].captureMaxBytes): it cannot verify\n`,
+    )
   }
-  const preset = factory({ ...options, secrets, ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }) })
-  const request = { method: captured.method, url, headers, rawBody: new Uint8Array(Buffer.from(captured.body, captured.encoding)) }
-  return check(preset, request, { now, explain: values.explain === true, candidates, json: values.json === true })
+  const preset = factory({
+    ...options,
+    secrets,
+    ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }),
+  })
+  const request = {
+    method: captured.method,
+    url,
+    headers,
+    rawBody: new Uint8Array(Buffer.from(captured.body, captured.encoding)),
+  }
+  return check(preset, request, {
+    now,
+    explain: values.explain === true,
+    candidates,
+    json: values.json === true,
+  })
 }

@@ -71,7 +71,13 @@ export function decodeReplayCursor(cursor: unknown): ReplayCursor {
  * The answer to one bulk-replay batch of at most `limit` pairs, the last at `lastSeq`: a full batch carries a
  * cursor, since more pairs may match.
  */
-export function replayBatch(requeued: number, matched: number, limit: number, lastSeq: Seq | undefined, until: Seq): RequeueBatch {
+export function replayBatch(
+  requeued: number,
+  matched: number,
+  limit: number,
+  lastSeq: Seq | undefined,
+  until: Seq,
+): RequeueBatch {
   if (matched < limit || lastSeq === undefined) return { requeued }
   return { requeued, nextCursor: encodeReplayCursor(lastSeq, until) }
 }

@@ -8,7 +8,12 @@
  *      └─reap (expired)───┘ └──────attempt: dead──▶ dead ──────┴─replay──▶ a NEW pending delivery
  */
 import { randomBytes } from 'node:crypto'
-import { MAX_RESPONSE_BODY_BYTES, type AttemptRecord, type DeliveryStatus, type NextStep } from '../types.ts'
+import {
+  MAX_RESPONSE_BODY_BYTES,
+  type AttemptRecord,
+  type DeliveryStatus,
+  type NextStep,
+} from '../types.ts'
 import { diagnosticText, optionalString, requireString, timeOf } from './validate.ts'
 
 /** What `recordAttempt` writes: the delivery's new state and the attempt row. */
@@ -32,14 +37,21 @@ export interface AttemptOutcome {
  * Checks an attempt and the policy's decision, and plans the delivery's transition.
  * @throws TypeError for a malformed attempt, decision or lease token
  */
-export function planAttempt(leaseToken: string, attempt: AttemptRecord, next: NextStep): AttemptOutcome {
+export function planAttempt(
+  leaseToken: string,
+  attempt: AttemptRecord,
+  next: NextStep,
+): AttemptOutcome {
   requireString(leaseToken, 'leaseToken')
   const startedAtMs = timeOf(attempt.startedAt, 'attempt.startedAt')
   const { durationMs, statusCode, error, responseBody } = attempt
   if (typeof durationMs !== 'number' || !Number.isFinite(durationMs) || durationMs < 0) {
     throw new TypeError('attempt.durationMs must be a non-negative number')
   }
-  if (statusCode !== undefined && (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999)) {
+  if (
+    statusCode !== undefined &&
+    (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999)
+  ) {
     throw new TypeError('attempt.statusCode must be an HTTP status (100-999) or undefined')
   }
   optionalString(error, 'attempt.error')
@@ -53,17 +65,36 @@ export function planAttempt(leaseToken: string, attempt: AttemptRecord, next: Ne
     statusCode: statusCode ?? null,
     error: error === undefined ? null : diagnosticText(error),
     // Truncated, not refused: an endless error page must not cost more than 4 KiB per attempt.
-    responseBody: responseBody === undefined ? null : responseBody.subarray(0, MAX_RESPONSE_BODY_BYTES),
+    responseBody:
+      responseBody === undefined ? null : responseBody.subarray(0, MAX_RESPONSE_BODY_BYTES),
   }
   const endMs = Math.round(startedAtMs + durationMs)
   switch (next.kind) {
     case 'done':
-      return { ...attemptRow, status: 'delivered', nextAttemptAtMs: null, completedAtMs: endMs, deadReason: null }
+      return {
+        ...attemptRow,
+        status: 'delivered',
+        nextAttemptAtMs: null,
+        completedAtMs: endMs,
+        deadReason: null,
+      }
     case 'retry':
-      return { ...attemptRow, status: 'pending', nextAttemptAtMs: timeOf(next.at, 'next.at'), completedAtMs: null, deadReason: null }
+      return {
+        ...attemptRow,
+        status: 'pending',
+        nextAttemptAtMs: timeOf(next.at, 'next.at'),
+        completedAtMs: null,
+        deadReason: null,
+      }
     case 'dead':
       requireString(next.reason, 'next.reason')
-      return { ...attemptRow, status: 'dead', nextAttemptAtMs: null, completedAtMs: endMs, deadReason: diagnosticText(next.reason) }
+      return {
+        ...attemptRow,
+        status: 'dead',
+        nextAttemptAtMs: null,
+        completedAtMs: endMs,
+        deadReason: diagnosticText(next.reason),
+      }
     default:
       throw new TypeError('next.kind must be done, retry or dead')
   }
@@ -103,7 +134,10 @@ export interface PlannedReplay {
  * What `requeue` adds: one new delivery per requested destination (default: every destination the event has a
  * delivery for, in id order) — except pairs still queued.
  */
-export function planRequeue(latest: readonly LatestDelivery[], requested: readonly string[] | undefined): PlannedReplay[] {
+export function planRequeue(
+  latest: readonly LatestDelivery[],
+  requested: readonly string[] | undefined,
+): PlannedReplay[] {
   const byDestination = new Map(latest.map((delivery) => [delivery.destinationId, delivery]))
   const targets = requested ?? [...byDestination.keys()].sort()
   const planned: PlannedReplay[] = []

@@ -20,7 +20,13 @@ import {
   type RequeueMatchingOptions,
   type RequeueOptions,
 } from '../types.ts'
-import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, decodeReplayCursor, type ReplayCursor } from './cursors.ts'
+import {
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  decodeCursor,
+  decodeReplayCursor,
+  type ReplayCursor,
+} from './cursors.ts'
 import {
   checkHeaders,
   checkLimit,
@@ -71,7 +77,8 @@ export function checkIngest(input: NewEvent, destinationIds: readonly string[]):
     sourceId: wellFormed(input.sourceId),
     provider: wellFormed(input.provider),
     dedupeKey: wellFormed(input.dedupeKey),
-    providerEventId: input.providerEventId === undefined ? undefined : wellFormed(input.providerEventId),
+    providerEventId:
+      input.providerEventId === undefined ? undefined : wellFormed(input.providerEventId),
     eventType: input.eventType === undefined ? undefined : wellFormed(input.eventType),
     receivedAt: new Date(receivedAtMs),
     headers: wellFormedHeaders(input.headers),
@@ -119,7 +126,8 @@ export function checkRejection(input: NewRejection): CheckedRejection {
     status: input.status,
     reason: wellFormed(input.reason),
     message: diagnosticText(input.message),
-    remoteAddress: input.remoteAddress === undefined ? undefined : diagnosticText(input.remoteAddress),
+    remoteAddress:
+      input.remoteAddress === undefined ? undefined : diagnosticText(input.remoteAddress),
     headers: wellFormedHeaders(input.headers),
     bodySize: input.bodySize,
     bodySha256: input.bodySha256,
@@ -136,15 +144,21 @@ export function checkRejection(input: NewRejection): CheckedRejection {
 }
 
 /** Hints only with `diagnosed: true` (a request not diagnosed has none); codes are chosen by code, messages free text. */
-function checkHints(hints: readonly RejectionHint[] | undefined, diagnosed: boolean | undefined): readonly RejectionHint[] | undefined {
+function checkHints(
+  hints: readonly RejectionHint[] | undefined,
+  diagnosed: boolean | undefined,
+): readonly RejectionHint[] | undefined {
   if (diagnosed !== true) {
-    if (hints !== undefined && hints.length > 0) throw new TypeError('rejection.diagnosis needs rejection.diagnosed: true')
+    if (hints !== undefined && hints.length > 0)
+      throw new TypeError('rejection.diagnosis needs rejection.diagnosed: true')
     return undefined
   }
   if (hints === undefined) return []
-  if (!Array.isArray(hints)) throw new TypeError('rejection.diagnosis must be an array of { code, message }')
+  if (!Array.isArray(hints))
+    throw new TypeError('rejection.diagnosis must be an array of { code, message }')
   return hints.map((hint) => {
-    if (typeof hint !== 'object' || hint === null) throw new TypeError('rejection.diagnosis must be an array of { code, message }')
+    if (typeof hint !== 'object' || hint === null)
+      throw new TypeError('rejection.diagnosis must be an array of { code, message }')
     requireText(hint.code, 'rejection.diagnosis[].code')
     requireString(hint.message, 'rejection.diagnosis[].message')
     return { code: hint.code, message: diagnosticText(hint.message) }
@@ -152,18 +166,28 @@ function checkHints(hints: readonly RejectionHint[] | undefined, diagnosed: bool
 }
 
 function checkCaptured(captured: CapturedRequest): CapturedRequest {
-  if (typeof captured !== 'object' || captured === null) throw new TypeError('rejection.captured must be an object')
+  if (typeof captured !== 'object' || captured === null)
+    throw new TypeError('rejection.captured must be an object')
   requireText(captured.method, 'rejection.captured.method')
   requireString(captured.url, 'rejection.captured.url')
-  if (!(captured.body instanceof Uint8Array)) throw new TypeError('rejection.captured.body must be a Uint8Array')
-  if (typeof captured.truncated !== 'boolean') throw new TypeError('rejection.captured.truncated must be a boolean')
+  if (!(captured.body instanceof Uint8Array))
+    throw new TypeError('rejection.captured.body must be a Uint8Array')
+  if (typeof captured.truncated !== 'boolean')
+    throw new TypeError('rejection.captured.truncated must be a boolean')
   if (captured.sealed !== undefined) requireText(captured.sealed, 'rejection.captured.sealed')
-  return { method: captured.method, url: diagnosticText(captured.url), body: captured.body, truncated: captured.truncated, sealed: captured.sealed }
+  return {
+    method: captured.method,
+    url: diagnosticText(captured.url),
+    body: captured.body,
+    truncated: captured.truncated,
+    sealed: captured.sealed,
+  }
 }
 
 /** Distinct destination ids, in their first order. */
 export function checkDestinationIds(destinationIds: readonly string[]): readonly string[] {
-  if (!Array.isArray(destinationIds)) throw new TypeError('destinationIds must be an array of strings')
+  if (!Array.isArray(destinationIds))
+    throw new TypeError('destinationIds must be an array of strings')
   for (const id of destinationIds) requireName(id, 'destinationIds[]')
   return destinationIds.length < 2 ? destinationIds : [...new Set(destinationIds)]
 }
@@ -200,14 +224,18 @@ export interface CheckedClaim {
 export function checkClaim(options: ClaimOptions): CheckedClaim {
   requireText(options.workerId, 'workerId')
   checkLimit(options.limit, MAX_CLAIM_LIMIT)
-  if (!Number.isSafeInteger(options.leaseMs) || options.leaseMs < 1) throw new RangeError('leaseMs must be a positive integer')
+  if (!Number.isSafeInteger(options.leaseMs) || options.leaseMs < 1)
+    throw new RangeError('leaseMs must be a positive integer')
   const nowMs = timeOf(options.now, 'now')
   return {
     workerId: options.workerId,
     limit: options.limit,
     nowMs,
     leaseUntilMs: nowMs + options.leaseMs,
-    destinationIds: options.destinationIds === undefined ? undefined : checkDestinationIds(options.destinationIds),
+    destinationIds:
+      options.destinationIds === undefined
+        ? undefined
+        : checkDestinationIds(options.destinationIds),
   }
 }
 
@@ -218,12 +246,19 @@ export interface CheckedRequeue {
   readonly destinationIds: readonly string[] | undefined
 }
 
-export function checkRequeue(eventId: string, options: RequeueOptions, clock: () => number): CheckedRequeue {
+export function checkRequeue(
+  eventId: string,
+  options: RequeueOptions,
+  clock: () => number,
+): CheckedRequeue {
   requireString(eventId, 'eventId')
   return {
     eventId,
     nowMs: nowOf(options.now, clock),
-    destinationIds: options.destinationIds === undefined ? undefined : checkDestinationIds(options.destinationIds),
+    destinationIds:
+      options.destinationIds === undefined
+        ? undefined
+        : checkDestinationIds(options.destinationIds),
   }
 }
 

@@ -136,7 +136,8 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 export function toStoredRejection(row: RejectionRow): StoredRejection {
-  const diagnosed = row.diagnosed === null ? undefined : row.diagnosed === true || row.diagnosed === 1
+  const diagnosed =
+    row.diagnosed === null ? undefined : row.diagnosed === true || row.diagnosed === 1
   return {
     id: row.id,
     sourceId: row.source_id,
@@ -149,14 +150,22 @@ export function toStoredRejection(row: RejectionRow): StoredRejection {
     bodySize: Number(row.body_size),
     bodySha256: row.body_sha256,
     ...(diagnosed === undefined ? {} : { diagnosed }),
-    ...(row.diagnosis === null ? {} : { diagnosis: typeof row.diagnosis === 'string' ? (JSON.parse(row.diagnosis) as RejectionHint[]) : row.diagnosis }),
+    ...(row.diagnosis === null
+      ? {}
+      : {
+          diagnosis:
+            typeof row.diagnosis === 'string'
+              ? (JSON.parse(row.diagnosis) as RejectionHint[])
+              : row.diagnosis,
+        }),
     ...(row.captured_bytes === null ? {} : { capturedBytes: Number(row.captured_bytes) }),
   }
 }
 
 export function toRejectionDetail(row: RejectionDetailRow): RejectionDetail {
   const stored = toStoredRejection(row)
-  if (row.captured_body === null || row.captured_method === null || row.captured_url === null) return stored
+  if (row.captured_body === null || row.captured_method === null || row.captured_url === null)
+    return stored
   return {
     ...stored,
     captured: {
@@ -189,7 +198,8 @@ export function toDelivery(row: DeliveryRow): Delivery {
 
 /** A row just leased by a claim statement, with its event. */
 export function toClaimedDelivery(row: DeliveryRow, event: StoredEvent): ClaimedDelivery {
-  if (row.lease_token === null || row.lease_expires_at === null) throw new Error(`Claimed delivery ${row.id} has no lease`)
+  if (row.lease_token === null || row.lease_expires_at === null)
+    throw new Error(`Claimed delivery ${row.id} has no lease`)
   return {
     ...toDelivery(row),
     status: 'in_flight',
@@ -250,7 +260,10 @@ function nextStepOf(row: AttemptRow): NextStep {
     case 'done':
       return { kind: 'done' }
     case 'retry':
-      return { kind: 'retry', at: row.next_at === null ? new Date(Number.NaN) : dateOf(row.next_at) }
+      return {
+        kind: 'retry',
+        at: row.next_at === null ? new Date(Number.NaN) : dateOf(row.next_at),
+      }
     case 'dead':
       return { kind: 'dead', reason: row.next_reason ?? '' }
   }

@@ -13,7 +13,8 @@ export function requireString(value: unknown, name: string): asserts value is st
 
 /** Throws `TypeError('<name> must be a string or undefined')` unless `value` is a string or undefined. */
 export function optionalString(value: unknown, name: string): asserts value is string | undefined {
-  if (value !== undefined && typeof value !== 'string') throw new TypeError(`${name} must be a string or undefined`)
+  if (value !== undefined && typeof value !== 'string')
+    throw new TypeError(`${name} must be a string or undefined`)
 }
 
 /**
@@ -59,9 +60,15 @@ export function checkLimit(value: number, max: number, name = 'limit'): void {
 }
 
 /** A backend option: `fallback` when absent, else a safe integer `>= min` (otherwise a `RangeError`). */
-export function integerOption(name: string, value: number | undefined, fallback: number, min: number): number {
+export function integerOption(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+): number {
   if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}`)
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`${name} must be an integer >= ${min}`)
   return value
 }
 
@@ -78,9 +85,12 @@ export function wellFormed(text: string): string {
 }
 
 /** {@link wellFormed} for every header name and value. */
-export function wellFormedHeaders(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+export function wellFormedHeaders(
+  headers: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> {
   const names = Object.keys(headers)
-  if (!names.some((name) => LONE_SURROGATE.test(name) || LONE_SURROGATE.test(headers[name]!))) return headers
+  if (!names.some((name) => LONE_SURROGATE.test(name) || LONE_SURROGATE.test(headers[name]!)))
+    return headers
   const out: Record<string, string> = {}
   for (const name of names) out[wellFormed(name)] = wellFormed(headers[name]!)
   return out

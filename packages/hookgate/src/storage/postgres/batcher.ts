@@ -41,7 +41,10 @@ export class Batcher<T> {
   push(item: T): void {
     this.#queue.push(item)
     this.#queuedBytes += this.#options.sizeOf(item)
-    if (this.#queue.length >= this.#options.maxBatchSize || this.#queuedBytes >= this.#options.maxBatchBytes) {
+    if (
+      this.#queue.length >= this.#options.maxBatchSize ||
+      this.#queuedBytes >= this.#options.maxBatchBytes
+    ) {
       this.#pump()
     } else {
       this.#scheduled ??= setImmediate(() => {

@@ -32,7 +32,11 @@ export class PostgresClient {
   }
 
   /** One statement on the pool (its own transaction), prepared once per connection. */
-  async query<R extends QueryResultRow = QueryResultRow>(name: string, sql: string, values: unknown[]): Promise<QueryResult<R>> {
+  async query<R extends QueryResultRow = QueryResultRow>(
+    name: string,
+    sql: string,
+    values: unknown[],
+  ): Promise<QueryResult<R>> {
     try {
       return await this.pool.query<R>({ ...this.#statement(name, sql), values })
     } catch (error) {
@@ -41,17 +45,28 @@ export class PostgresClient {
   }
 
   /** One statement on a borrowed connection (inside a transaction). */
-  run<R extends QueryResultRow = QueryResultRow>(client: PoolClient, name: string, sql: string, values: unknown[]): Promise<QueryResult<R>> {
+  run<R extends QueryResultRow = QueryResultRow>(
+    client: PoolClient,
+    name: string,
+    sql: string,
+    values: unknown[],
+  ): Promise<QueryResult<R>> {
     return client.query<R>({ ...this.#statement(name, sql), values })
   }
 
   /** Runs `fn` in a transaction holding the schema's advisory lock for `purpose` (e.g. replays: queries/replay.ts). */
-  async inLockedTransaction<T>(purpose: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  async inLockedTransaction<T>(
+    purpose: string,
+    fn: (client: PoolClient) => Promise<T>,
+  ): Promise<T> {
     return this.#withClient(async (client) => {
       await this.run(client, 'begin', 'BEGIN', [])
       try {
         const [key1, key2] = lockKeys(purpose, this.schema)
-        await this.run(client, `${purpose}-lock`, 'SELECT pg_advisory_xact_lock($1, $2)', [key1, key2])
+        await this.run(client, `${purpose}-lock`, 'SELECT pg_advisory_xact_lock($1, $2)', [
+          key1,
+          key2,
+        ])
         const result = await fn(client)
         await this.run(client, 'commit', 'COMMIT', [])
         return result
@@ -85,7 +100,8 @@ export class PostgresClient {
       throw toStorageError(error, 'PostgreSQL statement failed')
     } finally {
       client.off('error', onError)
-      const destroy = broken ?? (failed instanceof Error && isConnectionError(failed) ? failed : undefined)
+      const destroy =
+        broken ?? (failed instanceof Error && isConnectionError(failed) ? failed : undefined)
       client.release(destroy)
     }
   }
@@ -105,7 +121,10 @@ export function toStorageError(error: unknown, context: string): StorageUnavaila
   if (error instanceof StorageUnavailableError) return error
   const code = (error as { code?: unknown } | null)?.code
   const message = error instanceof Error ? error.message : String(error)
-  return new StorageUnavailableError(`${context}: ${typeof code === 'string' ? `${code}: ` : ''}${message}`, { cause: error })
+  return new StorageUnavailableError(
+    `${context}: ${typeof code === 'string' ? `${code}: ` : ''}${message}`,
+    { cause: error },
+  )
 }
 
 export function asError(error: unknown): Error {

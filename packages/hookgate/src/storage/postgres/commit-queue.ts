@@ -79,7 +79,8 @@ export class PostgresCommitQueue {
       maxBatchSize: options.maxBatchSize,
       maxBatchBytes: options.maxBatchBytes,
       maxConcurrent: options.maxConcurrentBatches,
-      sizeOf: (op) => op.checked.event.body.byteLength + op.checked.headersJson.length + ROW_OVERHEAD_BYTES,
+      sizeOf: (op) =>
+        op.checked.event.body.byteLength + op.checked.headersJson.length + ROW_OVERHEAD_BYTES,
       run: (batch) => this.#writeEvents(batch),
       fail,
     })
@@ -95,11 +96,15 @@ export class PostgresCommitQueue {
 
   /** Resolves once the event's batch committed (or it was found stored). */
   ingest(checked: CheckedIngest): Promise<IngestResult> {
-    return new Promise<IngestResult>((resolve, reject) => this.#events.push({ checked, resolve, reject }))
+    return new Promise<IngestResult>((resolve, reject) =>
+      this.#events.push({ checked, resolve, reject }),
+    )
   }
 
   recordRejection(checked: CheckedRejection): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.#rejections.push({ checked, resolve, reject }))
+    return new Promise<void>((resolve, reject) =>
+      this.#rejections.push({ checked, resolve, reject }),
+    )
   }
 
   /** Commits (or fails) everything queued; resolves when nothing is queued or in flight. */
@@ -139,16 +144,25 @@ export class PostgresCommitQueue {
       bodies.push(body)
       bodyAt += body.byteLength
       for (const destinationId of checked.destinationIds) {
-        deliveries.push({ ord: deliveries.length, id: this.#ids.delivery(), event_id: id, destination_id: destinationId })
+        deliveries.push({
+          ord: deliveries.length,
+          id: this.#ids.delivery(),
+          event_id: id,
+          destination_id: destinationId,
+        })
       }
     }
 
-    const { rows: insertedRows } = await this.#db.query<{ id: string }>('insert-events', INSERT_EVENTS, [
-      JSON.stringify(rows),
-      bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies, bodyAt),
-      JSON.stringify(deliveries),
-      this.#db.channel,
-    ])
+    const { rows: insertedRows } = await this.#db.query<{ id: string }>(
+      'insert-events',
+      INSERT_EVENTS,
+      [
+        JSON.stringify(rows),
+        bodies.length === 1 ? bodies[0]! : Buffer.concat(bodies, bodyAt),
+        JSON.stringify(deliveries),
+        this.#db.channel,
+      ],
+    )
     // Committed: from here on, nothing may turn an inserted event into a failure.
     const durationMs = performance.now() - started
     this.stats.commits++
@@ -158,7 +172,8 @@ export class PostgresCommitQueue {
     const results: (IngestResult | undefined)[] = new Array(batch.length)
     const missing: number[] = []
     for (const i of leaders.values()) {
-      if (inserted.has(ids[i]!)) results[i] = { event: storedEventOf(ids[i]!, batch[i]!.checked), duplicate: false }
+      if (inserted.has(ids[i]!))
+        results[i] = { event: storedEventOf(ids[i]!, batch[i]!.checked), duplicate: false }
       else missing.push(i)
     }
     let failure: StorageUnavailableError | undefined
@@ -179,19 +194,31 @@ export class PostgresCommitQueue {
     for (let i = 0; i < batch.length; i++) {
       const leader = results[leaderOf[i]!]
       if (leader === undefined) {
-        failure ??= new StorageUnavailableError('The event was neither inserted nor found stored; retry')
+        failure ??= new StorageUnavailableError(
+          'The event was neither inserted nor found stored; retry',
+        )
         batch[i]!.reject(failure)
-      } else batch[i]!.resolve(i === leaderOf[i] ? leader : { event: leader.event, duplicate: true })
+      } else
+        batch[i]!.resolve(i === leaderOf[i] ? leader : { event: leader.event, duplicate: true })
     }
     this.#reportCommit(batch.length, durationMs)
   }
 
   async #selectByDedupeKeys(events: readonly CheckedIngest[]): Promise<Map<string, StoredEvent>> {
-    const { rows } = await this.#db.query<PgEventRow>('select-events-by-dedupe-keys', SELECT_EVENTS_BY_DEDUPE_KEYS, [
-      events.map((e) => toPgText(e.event.sourceId)),
-      events.map((e) => toPgText(e.event.dedupeKey)),
-    ])
-    return new Map(rows.map((row) => [storedDedupeKey(row.source_id, row.dedupe_key), toStoredEvent(decodeEventRow(row))]))
+    const { rows } = await this.#db.query<PgEventRow>(
+      'select-events-by-dedupe-keys',
+      SELECT_EVENTS_BY_DEDUPE_KEYS,
+      [
+        events.map((e) => toPgText(e.event.sourceId)),
+        events.map((e) => toPgText(e.event.dedupeKey)),
+      ],
+    )
+    return new Map(
+      rows.map((row) => [
+        storedDedupeKey(row.source_id, row.dedupe_key),
+        toStoredEvent(decodeEventRow(row)),
+      ]),
+    )
   }
 
   async #writeRejections(batch: RejectionOperation[]): Promise<void> {
@@ -200,7 +227,10 @@ export class PostgresCommitQueue {
     // Only the newest `maxRejections` can survive the cap: the older ones of the batch are not even written.
     const kept = maxRejections === 0 ? [] : batch.slice(-maxRejections)
     const rows = kept.map((op, ord) => rejectionInput(ord, this.#ids.rejection(), op.checked))
-    await this.#db.query('insert-rejections', INSERT_REJECTIONS, [JSON.stringify(rows), maxRejections - kept.length])
+    await this.#db.query('insert-rejections', INSERT_REJECTIONS, [
+      JSON.stringify(rows),
+      maxRejections - kept.length,
+    ])
     const durationMs = performance.now() - started
     this.stats.commits++
     for (const op of batch) op.resolve()

@@ -5,7 +5,13 @@
  */
 import { newLeasePrefix, planAttempt } from '../domain/delivery-state.ts'
 import { checkClaim } from '../domain/inputs.ts'
-import { attemptsByDelivery, toClaimedDelivery, toDelivery, toStoredEvent, type AttemptRow } from '../domain/rows.ts'
+import {
+  attemptsByDelivery,
+  toClaimedDelivery,
+  toDelivery,
+  toStoredEvent,
+  type AttemptRow,
+} from '../domain/rows.ts'
 import { requireString, timeOf } from '../domain/validate.ts'
 import type { DeliveryQueue, StoredAttempt } from '../types.ts'
 import type { PostgresContext } from './context.ts'
@@ -13,7 +19,14 @@ import { CLAIM_DUE, CLAIM_DUE_FOR_DESTINATIONS } from './queries/claim-due.ts'
 import { LIST_ATTEMPTS, LIST_DELIVERIES_BY_EVENT } from './queries/list-deliveries.ts'
 import { REAP_EXPIRED_LEASES } from './queries/reap-expired-leases.ts'
 import { RECORD_ATTEMPT } from './queries/record-attempt.ts'
-import { bufferOf, claimedEventRow, iso, optionalIso, type PgClaimRow, type PgDeliveryRow } from './rows.ts'
+import {
+  bufferOf,
+  claimedEventRow,
+  iso,
+  optionalIso,
+  type PgClaimRow,
+  type PgDeliveryRow,
+} from './rows.ts'
 
 export function createPostgresDeliveryQueue(ctx: PostgresContext): Omit<DeliveryQueue, 'onWake'> {
   const { db } = ctx
@@ -29,11 +42,20 @@ export function createPostgresDeliveryQueue(ctx: PostgresContext): Omit<Delivery
       const claim = checkClaim(options)
       const destinations = claim.destinationIds
       if (destinations !== undefined && destinations.length === 0) return []
-      const params: unknown[] = [iso(claim.nowMs), claim.limit, iso(claim.leaseUntilMs), newLeasePrefix(), claim.workerId]
+      const params: unknown[] = [
+        iso(claim.nowMs),
+        claim.limit,
+        iso(claim.leaseUntilMs),
+        newLeasePrefix(),
+        claim.workerId,
+      ]
       const { rows } =
         destinations === undefined
           ? await db.query<PgClaimRow>('claim-due', CLAIM_DUE, params)
-          : await db.query<PgClaimRow>('claim-due-for-destinations', CLAIM_DUE_FOR_DESTINATIONS, [...params, destinations])
+          : await db.query<PgClaimRow>('claim-due-for-destinations', CLAIM_DUE_FOR_DESTINATIONS, [
+              ...params,
+              destinations,
+            ])
       return rows.map((row) => toClaimedDelivery(row, toStoredEvent(claimedEventRow(row))))
     },
 
@@ -61,7 +83,10 @@ export function createPostgresDeliveryQueue(ctx: PostgresContext): Omit<Delivery
 
     async reapExpiredLeases(now) {
       ctx.assertOpen()
-      const { rows } = await db.query<{ reaped: number }>('reap', REAP_EXPIRED_LEASES, [iso(timeOf(now, 'now')), db.channel])
+      const { rows } = await db.query<{ reaped: number }>('reap', REAP_EXPIRED_LEASES, [
+        iso(timeOf(now, 'now')),
+        db.channel,
+      ])
       return rows[0]?.reaped ?? 0
     },
 
@@ -69,7 +94,9 @@ export function createPostgresDeliveryQueue(ctx: PostgresContext): Omit<Delivery
       ctx.assertOpen()
       requireString(eventId, 'eventId')
       if (eventId.includes('\u0000')) return []
-      const { rows } = await db.query<PgDeliveryRow>('list-deliveries', LIST_DELIVERIES_BY_EVENT, [eventId])
+      const { rows } = await db.query<PgDeliveryRow>('list-deliveries', LIST_DELIVERIES_BY_EVENT, [
+        eventId,
+      ])
       if (rows.length === 0) return []
       const attempts = await attemptsOf(rows.map((row) => row.id))
       return rows.map((row) => ({ ...toDelivery(row), attemptLog: attempts.get(row.id) ?? [] }))

@@ -4,10 +4,20 @@
  * every instance (its pending deliveries are due at once). Internal.
  */
 import { checkDestinationChange } from '../domain/inputs.ts'
-import { toDestinationState, toDestinationStats, type DestinationStateRow, type DestinationStatsRow } from '../domain/rows.ts'
+import {
+  toDestinationState,
+  toDestinationStats,
+  type DestinationStateRow,
+  type DestinationStatsRow,
+} from '../domain/rows.ts'
 import type { DestinationStates } from '../types.ts'
 import type { PostgresContext } from './context.ts'
-import { DESTINATION_STATS, DISABLE_DESTINATION, ENABLE_DESTINATION, LIST_DESTINATION_STATES } from './queries/destinations.ts'
+import {
+  DESTINATION_STATS,
+  DISABLE_DESTINATION,
+  ENABLE_DESTINATION,
+  LIST_DESTINATION_STATES,
+} from './queries/destinations.ts'
 import { iso } from './rows.ts'
 
 export function createPostgresDestinationStates(ctx: PostgresContext): DestinationStates {
@@ -15,7 +25,11 @@ export function createPostgresDestinationStates(ctx: PostgresContext): Destinati
   return {
     async destinationStats() {
       ctx.assertOpen()
-      const { rows } = await db.query<DestinationStatsRow>('destination-stats', DESTINATION_STATS, [])
+      const { rows } = await db.query<DestinationStatsRow>(
+        'destination-stats',
+        DESTINATION_STATS,
+        [],
+      )
       return rows.map(toDestinationStats)
     },
 
@@ -25,13 +39,21 @@ export function createPostgresDestinationStates(ctx: PostgresContext): Destinati
       if (change.disabledAtMs === null) {
         await db.query('enable-destination', ENABLE_DESTINATION, [change.destinationId, db.channel])
       } else {
-        await db.query('disable-destination', DISABLE_DESTINATION, [change.destinationId, iso(change.disabledAtMs), change.reason])
+        await db.query('disable-destination', DISABLE_DESTINATION, [
+          change.destinationId,
+          iso(change.disabledAtMs),
+          change.reason,
+        ])
       }
     },
 
     async listDestinationStates() {
       ctx.assertOpen()
-      const { rows } = await db.query<DestinationStateRow>('list-destination-states', LIST_DESTINATION_STATES, [])
+      const { rows } = await db.query<DestinationStateRow>(
+        'list-destination-states',
+        LIST_DESTINATION_STATES,
+        [],
+      )
       return rows.map(toDestinationState)
     },
   }

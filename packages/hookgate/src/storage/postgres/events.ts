@@ -11,9 +11,20 @@ import type { QueryResultRow } from 'pg'
 import type { EventLog, ListQuery, Page } from '../types.ts'
 import type { PostgresContext } from './context.ts'
 import { LIST_EVENTS, LIST_EVENTS_BY_SOURCE } from './queries/list-events.ts'
-import { LIST_REJECTIONS, LIST_REJECTIONS_BY_SOURCE, SELECT_REJECTION_BY_ID } from './queries/rejections.ts'
+import {
+  LIST_REJECTIONS,
+  LIST_REJECTIONS_BY_SOURCE,
+  SELECT_REJECTION_BY_ID,
+} from './queries/rejections.ts'
 import { SELECT_EVENT_BY_ID } from './queries/select-event-by-id.ts'
-import { decodeEventRow, decodeRejectionRow, toPgText, type PgEventRow, type PgRejectionDetailRow, type PgRejectionRow } from './rows.ts'
+import {
+  decodeEventRow,
+  decodeRejectionRow,
+  toPgText,
+  type PgEventRow,
+  type PgRejectionDetailRow,
+  type PgRejectionRow,
+} from './rows.ts'
 
 export function createPostgresEventLog(ctx: PostgresContext): EventLog {
   const { db, queue } = ctx
@@ -28,7 +39,9 @@ export function createPostgresEventLog(ctx: PostgresContext): EventLog {
     const { limit, sourceId, beforeSeq } = checkListQuery(query)
     const bounds = [String(beforeSeq ?? MAX_SEQ), limit + 1]
     const { rows } =
-      sourceId === undefined ? await db.query<Row>(...all, bounds) : await db.query<Row>(...bySource, [toPgText(sourceId), ...bounds])
+      sourceId === undefined
+        ? await db.query<Row>(...all, bounds)
+        : await db.query<Row>(...bySource, [toPgText(sourceId), ...bounds])
     return page(rows, limit, map)
   }
 
@@ -53,20 +66,30 @@ export function createPostgresEventLog(ctx: PostgresContext): EventLog {
     },
 
     listEvents: (query) =>
-      listPage(query, ['list-events', LIST_EVENTS], ['list-events-by-source', LIST_EVENTS_BY_SOURCE], (row: PgEventRow) =>
-        toStoredEvent(decodeEventRow(row)),
+      listPage(
+        query,
+        ['list-events', LIST_EVENTS],
+        ['list-events-by-source', LIST_EVENTS_BY_SOURCE],
+        (row: PgEventRow) => toStoredEvent(decodeEventRow(row)),
       ),
 
     listRejections: (query) =>
-      listPage(query, ['list-rejections', LIST_REJECTIONS], ['list-rejections-by-source', LIST_REJECTIONS_BY_SOURCE], (row: PgRejectionRow) =>
-        toStoredRejection(decodeRejectionRow(row)),
+      listPage(
+        query,
+        ['list-rejections', LIST_REJECTIONS],
+        ['list-rejections-by-source', LIST_REJECTIONS_BY_SOURCE],
+        (row: PgRejectionRow) => toStoredRejection(decodeRejectionRow(row)),
       ),
 
     async getRejection(id) {
       ctx.assertOpen()
       requireString(id, 'id')
       if (id.includes('\u0000')) return undefined
-      const { rows } = await db.query<PgRejectionDetailRow>('select-rejection-by-id', SELECT_REJECTION_BY_ID, [id])
+      const { rows } = await db.query<PgRejectionDetailRow>(
+        'select-rejection-by-id',
+        SELECT_REJECTION_BY_ID,
+        [id],
+      )
       return rows[0] === undefined ? undefined : toRejectionDetail(decodeRejectionRow(rows[0]))
     },
   }

@@ -7,7 +7,12 @@
 import type { PoolClient } from 'pg'
 import { replayBatch } from '../domain/cursors.ts'
 import { planRequeue, type PlannedReplay } from '../domain/delivery-state.ts'
-import { checkReplayFilter, checkRequeue, checkRequeueMatching, type CheckedReplayFilter } from '../domain/inputs.ts'
+import {
+  checkReplayFilter,
+  checkRequeue,
+  checkRequeueMatching,
+  type CheckedReplayFilter,
+} from '../domain/inputs.ts'
 import type { DeliveryStatus, Replay } from '../types.ts'
 import type { PostgresContext } from './context.ts'
 import {
@@ -23,7 +28,12 @@ import { iso, toPgText, type ReplayMatchRow } from './rows.ts'
 export function createPostgresReplay(ctx: PostgresContext): Replay {
   const { db } = ctx
 
-  async function insertReplays(client: PoolClient, eventIds: readonly string[], replays: readonly PlannedReplay[], nowMs: number): Promise<number> {
+  async function insertReplays(
+    client: PoolClient,
+    eventIds: readonly string[],
+    replays: readonly PlannedReplay[],
+    nowMs: number,
+  ): Promise<number> {
     if (replays.length === 0) return 0
     const { rows } = await db.run<{ queued: number }>(client, 'insert-replays', INSERT_REPLAYS, [
       replays.map(() => ctx.ids.delivery()),
@@ -52,10 +62,19 @@ export function createPostgresReplay(ctx: PostgresContext): Replay {
           [eventId],
         )
         const planned = planRequeue(
-          latest.rows.map((row) => ({ destinationId: row.destination_id, id: row.id, status: row.status })),
+          latest.rows.map((row) => ({
+            destinationId: row.destination_id,
+            id: row.id,
+            status: row.status,
+          })),
           destinationIds,
         )
-        return insertReplays(client, planned.map(() => eventId), planned, nowMs)
+        return insertReplays(
+          client,
+          planned.map(() => eventId),
+          planned,
+          nowMs,
+        )
       })
     },
 
@@ -65,15 +84,20 @@ export function createPostgresReplay(ctx: PostgresContext): Replay {
       return db.inLockedTransaction('replay', async (client) => {
         let until = cursor === undefined ? undefined : String(cursor.until)
         if (until === undefined) {
-          const max = await db.run<{ seq: string }>(client, 'select-max-delivery-seq', SELECT_MAX_DELIVERY_SEQ, [])
+          const max = await db.run<{ seq: string }>(
+            client,
+            'select-max-delivery-seq',
+            SELECT_MAX_DELIVERY_SEQ,
+            [],
+          )
           until = max.rows[0]?.seq ?? '0'
         }
-        const batch = await db.run<ReplayMatchRow>(client, 'select-replay-batch', SELECT_REPLAY_BATCH, [
-          ...filterParams(match),
-          String(cursor?.after ?? 0n),
-          until,
-          limit,
-        ])
+        const batch = await db.run<ReplayMatchRow>(
+          client,
+          'select-replay-batch',
+          SELECT_REPLAY_BATCH,
+          [...filterParams(match), String(cursor?.after ?? 0n), until, limit],
+        )
         const requeued = await insertReplays(
           client,
           batch.rows.map((row) => row.event_id),
@@ -86,7 +110,11 @@ export function createPostgresReplay(ctx: PostgresContext): Replay {
 
     async countMatching(filter) {
       ctx.assertOpen()
-      const { rows } = await db.query<{ n: string }>('count-replay-matches', COUNT_REPLAY_MATCHES, filterParams(checkReplayFilter(filter)))
+      const { rows } = await db.query<{ n: string }>(
+        'count-replay-matches',
+        COUNT_REPLAY_MATCHES,
+        filterParams(checkReplayFilter(filter)),
+      )
       return Number(rows[0]?.n ?? 0)
     },
   }

@@ -22,12 +22,16 @@ const ESCAPED = /\uFFFF([0\uFFFF])/g
 
 /** Text as stored in an encoded column (see the module comment). */
 export function toPgText(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? text.replace(TO_ESCAPE, (char) => (char === '\u0000' ? '\uFFFF0' : '\uFFFF\uFFFF')) : text
+  return NEEDS_ESCAPE.test(text)
+    ? text.replace(TO_ESCAPE, (char) => (char === '\u0000' ? '\uFFFF0' : '\uFFFF\uFFFF'))
+    : text
 }
 
 /** The inverse of {@link toPgText}. */
 export function fromPgText(text: string): string {
-  return text.includes('\uFFFF') ? text.replace(ESCAPED, (_, char: string) => (char === '0' ? '\u0000' : '\uFFFF')) : text
+  return text.includes('\uFFFF')
+    ? text.replace(ESCAPED, (_, char: string) => (char === '0' ? '\u0000' : '\uFFFF'))
+    : text
 }
 
 function optionalPgText(text: string | undefined): string | null {
@@ -91,7 +95,9 @@ export function decodeEventRow(row: PgEventRow): PgEventRow {
   }
 }
 
-export function decodeRejectionRow<Row extends PgRejectionRow | PgRejectionDetailRow>(row: Row): Row {
+export function decodeRejectionRow<Row extends PgRejectionRow | PgRejectionDetailRow>(
+  row: Row,
+): Row {
   return { ...row, source_id: fromPgText(row.source_id) }
 }
 
@@ -117,7 +123,12 @@ export function storedDedupeKey(sourceId: string, dedupeKey: string): string {
 }
 
 /** One row of INSERT_EVENTS' JSON parameter (`body_at`/`body_length` slice the concatenated bodies). */
-export function eventInput(ord: number, id: string, { event, headersJson }: CheckedIngest, bodyAt: number): Record<string, unknown> {
+export function eventInput(
+  ord: number,
+  id: string,
+  { event, headersJson }: CheckedIngest,
+  bodyAt: number,
+): Record<string, unknown> {
   return {
     ord,
     id,
@@ -134,7 +145,11 @@ export function eventInput(ord: number, id: string, { event, headersJson }: Chec
 }
 
 /** One row of INSERT_REJECTIONS' JSON parameter. */
-export function rejectionInput(ord: number, id: string, { rejection, headersJson, diagnosisJson }: CheckedRejection): Record<string, unknown> {
+export function rejectionInput(
+  ord: number,
+  id: string,
+  { rejection, headersJson, diagnosisJson }: CheckedRejection,
+): Record<string, unknown> {
   const captured = rejection.captured
   return {
     ord,
@@ -168,5 +183,7 @@ export function optionalIso(ms: number | null): string | null {
 }
 
 export function bufferOf(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }

@@ -107,24 +107,48 @@ function loadPg(): typeof import('pg') {
   try {
     return createRequire(import.meta.url)('pg') as typeof import('pg')
   } catch (error) {
-    throw new Error('storage.postgres needs the pg package: run `npm install pg` next to hookgate', { cause: error })
+    throw new Error(
+      'storage.postgres needs the pg package: run `npm install pg` next to hookgate',
+      { cause: error },
+    )
   }
 }
 
 export function createPostgresStorage(options: PostgresStorageOptions): PostgresStorageInstance {
   const pg = loadPg()
   const schema = checkSchemaName(options.schema ?? DEFAULT_SCHEMA)
-  const maxRejections = integerOption('maxRejections', options.maxRejections, DEFAULT_MAX_REJECTIONS, 0)
-  const maxBatchSize = integerOption('maxBatchSize', options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE, 1)
-  const maxBatchBytes = integerOption('maxBatchBytes', options.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES, 1)
-  const maxConcurrentBatches = integerOption('maxConcurrentBatches', options.maxConcurrentBatches, DEFAULT_MAX_CONCURRENT_BATCHES, 1)
+  const maxRejections = integerOption(
+    'maxRejections',
+    options.maxRejections,
+    DEFAULT_MAX_REJECTIONS,
+    0,
+  )
+  const maxBatchSize = integerOption(
+    'maxBatchSize',
+    options.maxBatchSize,
+    DEFAULT_MAX_BATCH_SIZE,
+    1,
+  )
+  const maxBatchBytes = integerOption(
+    'maxBatchBytes',
+    options.maxBatchBytes,
+    DEFAULT_MAX_BATCH_BYTES,
+    1,
+  )
+  const maxConcurrentBatches = integerOption(
+    'maxConcurrentBatches',
+    options.maxConcurrentBatches,
+    DEFAULT_MAX_CONCURRENT_BATCHES,
+    1,
+  )
   const onError = options.onError ?? (() => undefined)
   const now = options.now ?? Date.now
 
   let pool: Pool
   let listenConfig: PoolConfig | undefined
   if (options.pool !== undefined) {
-    if (options.connectionString !== undefined) throw new TypeError('Pass either pool or connectionString, not both')
+    if (options.connectionString !== undefined)
+      throw new TypeError('Pass either pool or connectionString, not both')
     pool = options.pool
   } else {
     if (typeof options.connectionString !== 'string' || options.connectionString === '') {
@@ -133,8 +157,18 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     const config: PoolConfig = {
       connectionString: options.connectionString,
       max: integerOption('poolSize', options.poolSize, DEFAULT_POOL_SIZE, 1),
-      connectionTimeoutMillis: integerOption('connectionTimeoutMs', options.connectionTimeoutMs, DEFAULT_CONNECTION_TIMEOUT_MS, 1),
-      query_timeout: integerOption('queryTimeoutMs', options.queryTimeoutMs, DEFAULT_QUERY_TIMEOUT_MS, 1),
+      connectionTimeoutMillis: integerOption(
+        'connectionTimeoutMs',
+        options.connectionTimeoutMs,
+        DEFAULT_CONNECTION_TIMEOUT_MS,
+        1,
+      ),
+      query_timeout: integerOption(
+        'queryTimeoutMs',
+        options.queryTimeoutMs,
+        DEFAULT_QUERY_TIMEOUT_MS,
+        1,
+      ),
       // Dead peers (a partition, a server that vanished) are noticed within about a minute even when idle.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
@@ -200,7 +234,11 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
       }
       // Durability rests on it: with synchronous_commit off, COMMIT returns before the WAL is flushed and a server
       // crash loses events that were acknowledged. Refuse to run rather than acknowledge on a promise we cannot keep.
-      const { rows } = await db.query<{ synchronous_commit: string }>('show-sync', 'SHOW synchronous_commit', [])
+      const { rows } = await db.query<{ synchronous_commit: string }>(
+        'show-sync',
+        'SHOW synchronous_commit',
+        [],
+      )
       if (rows[0]?.synchronous_commit === 'off') {
         throw new StorageUnavailableError(
           'synchronous_commit is off for this database or role: PostgreSQL would confirm commits before they are durable, ' +

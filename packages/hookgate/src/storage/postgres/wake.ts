@@ -31,7 +31,11 @@ export class WakeListener {
   #closed = false
 
   /** `connect` opens the dedicated connection (its own, not one of the pool's when the storage owns the pool). */
-  constructor(connect: () => Promise<ListenConnection>, channel: string, onError: (error: Error) => void) {
+  constructor(
+    connect: () => Promise<ListenConnection>,
+    channel: string,
+    onError: (error: Error) => void,
+  ) {
     this.#connect = connect
     this.#channel = channel
     this.#onError = onError
@@ -41,7 +45,8 @@ export class WakeListener {
   subscribe(listener: () => void): () => void {
     if (this.#closed) return () => undefined
     this.#listeners.add(listener)
-    if (this.#connection === undefined && !this.#connecting && this.#timer === undefined) void this.#open()
+    if (this.#connection === undefined && !this.#connecting && this.#timer === undefined)
+      void this.#open()
     return () => {
       this.#listeners.delete(listener)
     }

@@ -124,7 +124,9 @@ export class SqliteCommitQueue {
     try {
       return fn(this.#prepared())
     } catch (error) {
-      throw isSqliteError(error) ? new StorageUnavailableError(`SQLite read failed: ${describe(error)}`, { cause: error }) : error
+      throw isSqliteError(error)
+        ? new StorageUnavailableError(`SQLite read failed: ${describe(error)}`, { cause: error })
+        : error
     }
   }
 
@@ -144,7 +146,8 @@ export class SqliteCommitQueue {
       this.flush()
       this.#closed = true
       // The last batches' callers are answered once their sync is done; only then may the file go.
-      if (this.#syncing || this.#unsynced.length > 0) await new Promise<void>((resolve) => (this.#onSynced = resolve))
+      if (this.#syncing || this.#unsynced.length > 0)
+        await new Promise<void>((resolve) => (this.#onSynced = resolve))
       if (this.#walFd !== undefined) closeSync(this.#walFd)
       this.#db.close()
     })()
@@ -184,13 +187,17 @@ export class SqliteCommitQueue {
     } catch (error) {
       this.#rollback()
       const message = `SQLite commit failed: ${describe(error)}`
-      for (const queued of batch) queued.reject(new StorageUnavailableError(message, { cause: error }))
+      for (const queued of batch)
+        queued.reject(new StorageUnavailableError(message, { cause: error }))
       return
     }
 
     const settle = (): void => this.#settle(batch, results, started)
     if (this.#options.walPath !== undefined && durable) {
-      this.#unsynced.push({ settle, fail: (error) => batch.forEach((queued) => queued.reject(error)) })
+      this.#unsynced.push({
+        settle,
+        fail: (error) => batch.forEach((queued) => queued.reject(error)),
+      })
       this.#syncNext()
     } else settle()
   }
@@ -249,7 +256,10 @@ export class SqliteCommitQueue {
     } catch (error) {
       // Nothing was synced, nothing is acknowledged: the callers get 503 and their retries are answered
       // (as duplicates) only after a later sync succeeds.
-      const failure = new StorageUnavailableError(`Cannot open the SQLite write-ahead log to sync it: ${describe(error)}`, { cause: error })
+      const failure = new StorageUnavailableError(
+        `Cannot open the SQLite write-ahead log to sync it: ${describe(error)}`,
+        { cause: error },
+      )
       for (const batch of covered) batch.fail(failure)
       this.#syncNext()
       return

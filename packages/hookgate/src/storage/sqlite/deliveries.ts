@@ -6,7 +6,14 @@
  */
 import { newLeasePrefix, planAttempt } from '../domain/delivery-state.ts'
 import { checkClaim } from '../domain/inputs.ts'
-import { attemptsByDelivery, toClaimedDelivery, toDelivery, toStoredAttempt, toStoredEvent, type AttemptRow } from '../domain/rows.ts'
+import {
+  attemptsByDelivery,
+  toClaimedDelivery,
+  toDelivery,
+  toStoredAttempt,
+  toStoredEvent,
+  type AttemptRow,
+} from '../domain/rows.ts'
 import { requireString, timeOf } from '../domain/validate.ts'
 import type { DeliveryQueue } from '../types.ts'
 import type { SqliteContext } from './context.ts'
@@ -36,7 +43,10 @@ export function createSqliteDeliveryQueue(ctx: SqliteContext): DeliveryQueue {
               ? s.claimDue.all(params)
               : destinations.length === 1
                 ? s.claimDueForDestination.all({ ...params, destinationId: destinations[0] })
-                : s.claimDueForDestinations.all({ ...params, destinationIds: JSON.stringify(destinations) })
+                : s.claimDueForDestinations.all({
+                    ...params,
+                    destinationIds: JSON.stringify(destinations),
+                  })
           ) as SqliteDeliveryRow[]
           // RETURNING order is unspecified: earliest due first, as the contract says.
           rows.sort((a, b) => (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) || a.seq - b.seq)
@@ -57,11 +67,15 @@ export function createSqliteDeliveryQueue(ctx: SqliteContext): DeliveryQueue {
         isolated: true,
         run: (s) => {
           const row = s.settleDelivery.get(settleParams(leaseToken, outcome)) as
-            | { id: string; attempts: number; leased_by: string | null }
-            | undefined
+            { id: string; attempts: number; leased_by: string | null } | undefined
           if (row === undefined) return 'lease_lost' as const
           s.insertAttempt.run(
-            attemptParams(outcome, { id: ctx.ids.attempt(), deliveryId: row.id, attemptNumber: row.attempts, workerId: row.leased_by ?? '' }),
+            attemptParams(outcome, {
+              id: ctx.ids.attempt(),
+              deliveryId: row.id,
+              attemptNumber: row.attempts,
+              workerId: row.leased_by ?? '',
+            }),
           )
           return 'recorded' as const
         },
@@ -71,7 +85,11 @@ export function createSqliteDeliveryQueue(ctx: SqliteContext): DeliveryQueue {
     async reapExpiredLeases(now) {
       queue.assertOpen()
       const nowMs = timeOf(now, 'now')
-      return queue.write({ durable: false, isolated: true, run: (s) => s.reapExpiredLeases.run({ now: nowMs }).changes })
+      return queue.write({
+        durable: false,
+        isolated: true,
+        run: (s) => s.reapExpiredLeases.run({ now: nowMs }).changes,
+      })
     },
 
     async listDeliveries(eventId) {
@@ -81,14 +99,19 @@ export function createSqliteDeliveryQueue(ctx: SqliteContext): DeliveryQueue {
         const deliveries = s.listDeliveriesByEvent.all({ eventId }) as SqliteDeliveryRow[]
         if (deliveries.length === 0) return []
         const attempts = attemptsByDelivery(s.listAttemptsByEvent.all({ eventId }) as AttemptRow[])
-        return deliveries.map((row) => ({ ...toDelivery(row), attemptLog: attempts.get(row.id) ?? [] }))
+        return deliveries.map((row) => ({
+          ...toDelivery(row),
+          attemptLog: attempts.get(row.id) ?? [],
+        }))
       })
     },
 
     async listAttempts(deliveryId) {
       queue.assertOpen()
       requireString(deliveryId, 'deliveryId')
-      return queue.read((s) => (s.listAttempts.all({ deliveryId }) as AttemptRow[]).map(toStoredAttempt))
+      return queue.read((s) =>
+        (s.listAttempts.all({ deliveryId }) as AttemptRow[]).map(toStoredAttempt),
+      )
     },
   }
 }

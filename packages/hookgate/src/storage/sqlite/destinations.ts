@@ -3,7 +3,12 @@
  * Destination backlog and state of the SQLite backend. Internal.
  */
 import { checkDestinationChange } from '../domain/inputs.ts'
-import { toDestinationState, toDestinationStats, type DestinationStateRow, type DestinationStatsRow } from '../domain/rows.ts'
+import {
+  toDestinationState,
+  toDestinationStats,
+  type DestinationStateRow,
+  type DestinationStatsRow,
+} from '../domain/rows.ts'
 import type { DestinationStates } from '../types.ts'
 import type { SqliteContext } from './context.ts'
 
@@ -12,7 +17,9 @@ export function createSqliteDestinationStates(ctx: SqliteContext): DestinationSt
   return {
     async destinationStats() {
       queue.assertOpen()
-      return queue.read((s) => s.destinationStats.all() as DestinationStatsRow[]).map(toDestinationStats)
+      return queue
+        .read((s) => s.destinationStats.all() as DestinationStatsRow[])
+        .map(toDestinationStats)
     },
 
     async setDestinationDisabled(destinationId, disabled, options = {}) {
@@ -24,12 +31,18 @@ export function createSqliteDestinationStates(ctx: SqliteContext): DestinationSt
         disabledAt: change.disabledAtMs,
         disabledReason: change.reason,
       }
-      await queue.write({ durable: true, isolated: true, run: (s) => void s.upsertDestinationState.run(params) })
+      await queue.write({
+        durable: true,
+        isolated: true,
+        run: (s) => void s.upsertDestinationState.run(params),
+      })
     },
 
     async listDestinationStates() {
       queue.assertOpen()
-      return queue.read((s) => s.listDestinationStates.all() as DestinationStateRow[]).map(toDestinationState)
+      return queue
+        .read((s) => s.listDestinationStates.all() as DestinationStateRow[])
+        .map(toDestinationState)
     },
   }
 }

@@ -5,7 +5,12 @@
  */
 import { replayBatch } from '../domain/cursors.ts'
 import { planRequeue } from '../domain/delivery-state.ts'
-import { checkReplayFilter, checkRequeue, checkRequeueMatching, type CheckedReplayFilter } from '../domain/inputs.ts'
+import {
+  checkReplayFilter,
+  checkRequeue,
+  checkRequeueMatching,
+  type CheckedReplayFilter,
+} from '../domain/inputs.ts'
 import type { DeliveryStatus, Replay } from '../types.ts'
 import type { SqliteContext } from './context.ts'
 import { deliveryParams, type ReplayMatchRow } from './rows.ts'
@@ -21,13 +26,23 @@ export function createSqliteReplay(ctx: SqliteContext): Replay {
         isolated: true,
         run: (s) => {
           if (s.selectEventById.get({ id: eventId }) === undefined) return 0
-          const latest = s.selectLatestDeliveriesOfEvent.all({ eventId }) as { id: string; destination_id: string; status: DeliveryStatus }[]
+          const latest = s.selectLatestDeliveriesOfEvent.all({ eventId }) as {
+            id: string
+            destination_id: string
+            status: DeliveryStatus
+          }[]
           const planned = planRequeue(
-            latest.map((row) => ({ destinationId: row.destination_id, id: row.id, status: row.status })),
+            latest.map((row) => ({
+              destinationId: row.destination_id,
+              id: row.id,
+              status: row.status,
+            })),
             destinationIds,
           )
           for (const { destinationId, replayOf } of planned) {
-            s.insertDelivery.run(deliveryParams(ctx.ids.delivery(), eventId, destinationId, nowMs, replayOf))
+            s.insertDelivery.run(
+              deliveryParams(ctx.ids.delivery(), eventId, destinationId, nowMs, replayOf),
+            )
           }
           return planned.length
         },
@@ -42,9 +57,16 @@ export function createSqliteReplay(ctx: SqliteContext): Replay {
         isolated: true,
         run: (s) => {
           const until = cursor?.until ?? (s.selectMaxDeliverySeq.get() as { seq: number }).seq
-          const rows = s.selectReplayBatch.all({ ...filterParams(match), afterSeq: cursor?.after ?? 0, untilSeq: until, limit }) as ReplayMatchRow[]
+          const rows = s.selectReplayBatch.all({
+            ...filterParams(match),
+            afterSeq: cursor?.after ?? 0,
+            untilSeq: until,
+            limit,
+          }) as ReplayMatchRow[]
           for (const row of rows) {
-            s.insertDelivery.run(deliveryParams(ctx.ids.delivery(), row.event_id, row.destination_id, nowMs, row.id))
+            s.insertDelivery.run(
+              deliveryParams(ctx.ids.delivery(), row.event_id, row.destination_id, nowMs, row.id),
+            )
           }
           return replayBatch(rows.length, rows.length, limit, rows.at(-1)?.seq, until)
         },

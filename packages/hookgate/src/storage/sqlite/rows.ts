@@ -35,7 +35,10 @@ export interface ReplayMatchRow {
 }
 
 /** @see INSERT_EVENT */
-export function eventParams(id: string, { event, receivedAtMs, headersJson }: CheckedIngest): Record<string, unknown> {
+export function eventParams(
+  id: string,
+  { event, receivedAtMs, headersJson }: CheckedIngest,
+): Record<string, unknown> {
   return {
     id,
     sourceId: event.sourceId,
@@ -50,7 +53,10 @@ export function eventParams(id: string, { event, receivedAtMs, headersJson }: Ch
 }
 
 /** @see INSERT_REJECTION */
-export function rejectionParams(id: string, { rejection, receivedAtMs, headersJson, diagnosisJson }: CheckedRejection): Record<string, unknown> {
+export function rejectionParams(
+  id: string,
+  { rejection, receivedAtMs, headersJson, diagnosisJson }: CheckedRejection,
+): Record<string, unknown> {
   const captured = rejection.captured
   return {
     id,
@@ -99,7 +105,12 @@ export function settleParams(leaseToken: string, outcome: AttemptOutcome): Recor
 /** @see INSERT_ATTEMPT */
 export function attemptParams(
   outcome: AttemptOutcome,
-  attempt: { readonly id: string; readonly deliveryId: string; readonly attemptNumber: number; readonly workerId: string },
+  attempt: {
+    readonly id: string
+    readonly deliveryId: string
+    readonly attemptNumber: number
+    readonly workerId: string
+  },
 ): Record<string, unknown> {
   return {
     ...attempt,

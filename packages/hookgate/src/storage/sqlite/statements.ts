@@ -3,19 +3,30 @@
  * Every statement of the SQLite backend, prepared once per connection. Internal.
  */
 import type Database from 'better-sqlite3'
-import { CLAIM_DUE, CLAIM_DUE_FOR_DESTINATION, CLAIM_DUE_FOR_DESTINATIONS } from './queries/claim-due.ts'
+import {
+  CLAIM_DUE,
+  CLAIM_DUE_FOR_DESTINATION,
+  CLAIM_DUE_FOR_DESTINATIONS,
+} from './queries/claim-due.ts'
 import { DESTINATION_STATS } from './queries/destination-stats.ts'
 import { LIST_DESTINATION_STATES, UPSERT_DESTINATION_STATE } from './queries/destinations.ts'
 import { INSERT_DELIVERY } from './queries/insert-delivery.ts'
 import { INSERT_EVENT } from './queries/insert-event.ts'
 import { INSERT_REJECTION } from './queries/insert-rejection.ts'
 import { LIST_ATTEMPTS } from './queries/list-attempts.ts'
-import { LIST_ATTEMPTS_BY_EVENT, LIST_DELIVERIES_BY_EVENT } from './queries/list-deliveries-by-event.ts'
+import {
+  LIST_ATTEMPTS_BY_EVENT,
+  LIST_DELIVERIES_BY_EVENT,
+} from './queries/list-deliveries-by-event.ts'
 import { LIST_EVENTS_BY_SOURCE } from './queries/list-events-by-source.ts'
 import { LIST_EVENTS } from './queries/list-events.ts'
 import { LIST_REJECTIONS_BY_SOURCE } from './queries/list-rejections-by-source.ts'
 import { LIST_REJECTIONS } from './queries/list-rejections.ts'
-import { COUNT_REPLAY_MATCHES, SELECT_MAX_DELIVERY_SEQ, SELECT_REPLAY_BATCH } from './queries/match-replay.ts'
+import {
+  COUNT_REPLAY_MATCHES,
+  SELECT_MAX_DELIVERY_SEQ,
+  SELECT_REPLAY_BATCH,
+} from './queries/match-replay.ts'
 import { PRUNE_REJECTIONS } from './queries/prune-rejections.ts'
 import { REAP_EXPIRED_LEASES } from './queries/reap-expired-leases.ts'
 import { INSERT_ATTEMPT, SETTLE_DELIVERY } from './queries/record-attempt.ts'
@@ -67,6 +78,7 @@ export type Statements = { readonly [Name in keyof typeof STATEMENTS]: Database.
 /** Prepares every statement; needs the tables, which exist only after `migrate()`. */
 export function prepareStatements(db: Database.Database): Statements {
   const prepared: Partial<Record<keyof typeof STATEMENTS, Database.Statement>> = {}
-  for (const [name, sql] of Object.entries(STATEMENTS)) prepared[name as keyof typeof STATEMENTS] = db.prepare(sql)
+  for (const [name, sql] of Object.entries(STATEMENTS))
+    prepared[name as keyof typeof STATEMENTS] = db.prepare(sql)
   return prepared as Statements
 }

@@ -56,9 +56,24 @@ const DEFAULT_BUSY_TIMEOUT_MS = 2_000
  * await storage.migrate()
  */
 export function createSqliteStorage(options: SqliteStorageOptions): Storage {
-  const maxRejections = integerOption('maxRejections', options.maxRejections, DEFAULT_MAX_REJECTIONS, 0)
-  const maxBatchSize = integerOption('maxBatchSize', options.maxBatchSize, DEFAULT_MAX_BATCH_SIZE, 1)
-  const busyTimeoutMs = integerOption('busyTimeoutMs', options.busyTimeoutMs, DEFAULT_BUSY_TIMEOUT_MS, 0)
+  const maxRejections = integerOption(
+    'maxRejections',
+    options.maxRejections,
+    DEFAULT_MAX_REJECTIONS,
+    0,
+  )
+  const maxBatchSize = integerOption(
+    'maxBatchSize',
+    options.maxBatchSize,
+    DEFAULT_MAX_BATCH_SIZE,
+    1,
+  )
+  const busyTimeoutMs = integerOption(
+    'busyTimeoutMs',
+    options.busyTimeoutMs,
+    DEFAULT_BUSY_TIMEOUT_MS,
+    0,
+  )
   const now = options.now ?? Date.now
   const inMemory = options.path === ':memory:'
   let db: Database.Database
@@ -81,9 +96,12 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     // Truncate the WAL back to 64 MiB after checkpoints instead of letting it keep its high-water size.
     db.pragma('journal_size_limit = 67108864')
   } catch (error) {
-    throw new StorageUnavailableError(`Cannot open the SQLite database at ${options.path}: ${describe(error)}`, {
-      cause: error,
-    })
+    throw new StorageUnavailableError(
+      `Cannot open the SQLite database at ${options.path}: ${describe(error)}`,
+      {
+        cause: error,
+      },
+    )
   }
   const ctx: SqliteContext = { queue, now, ids: createStoreIds(now) }
   const lifecycle: StorageLifecycle = {
@@ -98,13 +116,18 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       try {
         applied = runMigrations(db, undefined, now)
       } catch (error) {
-        throw isSqliteError(error) ? new StorageUnavailableError(`Migration failed: ${describe(error)}`, { cause: error }) : error
+        throw isSqliteError(error)
+          ? new StorageUnavailableError(`Migration failed: ${describe(error)}`, { cause: error })
+          : error
       }
       if (applied.length > 0) {
         try {
           queue.syncWalNow()
         } catch (error) {
-          throw new StorageUnavailableError(`Cannot sync the SQLite write-ahead log after migrating: ${describe(error)}`, { cause: error })
+          throw new StorageUnavailableError(
+            `Cannot sync the SQLite write-ahead log after migrating: ${describe(error)}`,
+            { cause: error },
+          )
         }
       }
       return { applied }
@@ -112,7 +135,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
 
     /** Queues a tiny real write (the health row) into the next batch: it proves exactly the commit path ingest uses. */
     async checkWritable() {
-      await queue.write({ durable: true, isolated: false, run: (s) => void s.touchHealth.run({ checkedAt: now() }) })
+      await queue.write({
+        durable: true,
+        isolated: false,
+        run: (s) => void s.touchHealth.run({ checkedAt: now() }),
+      })
     },
 
     close: () => queue.close(),

@@ -16,7 +16,14 @@ function dropboxChallenge(request: { readonly method: string; readonly url: stri
     return undefined
   }
   // Dropbox asks for nosniff on the echoed challenge, so a browser never renders it as HTML.
-  return challenge === null ? undefined : { status: 200, contentType: 'text/plain', headers: { 'X-Content-Type-Options': 'nosniff' }, body: challenge }
+  return challenge === null
+    ? undefined
+    : {
+        status: 200,
+        contentType: 'text/plain',
+        headers: { 'X-Content-Type-Options': 'nosniff' },
+        body: challenge,
+      }
 }
 
 export const bodyHmacAI = {
@@ -26,7 +33,7 @@ export const bodyHmacAI = {
     name: 'Acuity Scheduling',
     docsUrl: 'https://developers.acuityscheduling.com/docs/webhooks',
     mismatchHint:
-      'The key is the Acuity API key (the main admin\'s for static webhooks, the creating user\'s for API webhooks), not a separate webhook secret; verify the form body before parsing it.',
+      "The key is the Acuity API key (the main admin's for static webhooks, the creating user's for API webhooks), not a separate webhook secret; verify the form body before parsing it.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Acuity-Signature', encoding: 'base64' },
@@ -59,7 +66,8 @@ export const bodyHmacAI = {
     id: 'alchemy',
     name: 'Alchemy Notify',
     docsUrl: 'https://www.alchemy.com/docs/reference/notify-api-quickstart',
-    mismatchHint: 'Use the signing key shown on that webhook\'s page in the Notify dashboard, not the app\'s API key or auth token.',
+    mismatchHint:
+      "Use the signing key shown on that webhook's page in the Notify dashboard, not the app's API key or auth token.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Alchemy-Signature', encoding: 'hex' },
@@ -71,7 +79,8 @@ export const bodyHmacAI = {
     id: 'attio',
     name: 'Attio',
     docsUrl: 'https://docs.attio.com/rest-api/how-to/webhooks',
-    mismatchHint: 'Use the webhook secret from the developer settings (or the create-webhook response), not an API token.',
+    mismatchHint:
+      'Use the webhook secret from the developer settings (or the create-webhook response), not an API token.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Attio-Signature', encoding: 'hex' },
@@ -96,7 +105,8 @@ export const bodyHmacAI = {
     id: 'bitbucket',
     name: 'Bitbucket',
     docsUrl: 'https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/',
-    mismatchHint: 'Use the secret set on the webhook (a webhook without a secret is not signed); Bitbucket sends sha256 in X-Hub-Signature, not X-Hub-Signature-256.',
+    mismatchHint:
+      'Use the secret set on the webhook (a webhook without a secret is not signed); Bitbucket sends sha256 in X-Hub-Signature, not X-Hub-Signature-256.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Hub-Signature', encoding: 'hex', prefix: 'sha256=' },
@@ -108,7 +118,8 @@ export const bodyHmacAI = {
     id: 'bolt',
     name: 'Bolt',
     docsUrl: 'https://help.bolt.com/developers/webhooks/hook-verification/',
-    mismatchHint: 'Use the Signing Secret (Merchant Dashboard > Administration > API), not the API key or publishable key.',
+    mismatchHint:
+      'Use the Signing Secret (Merchant Dashboard > Administration > API), not the API key or publishable key.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Bolt-Hmac-Sha256', encoding: 'base64' },
@@ -118,7 +129,8 @@ export const bodyHmacAI = {
     id: 'btcpay',
     name: 'BTCPay Server',
     docsUrl: 'https://docs.btcpayserver.org/API/Greenfield/v1/#tag/Webhooks',
-    mismatchHint: 'Use the webhook\'s secret (shown when the webhook is created in the store settings), not the API key.',
+    mismatchHint:
+      "Use the webhook's secret (shown when the webhook is created in the store settings), not the API key.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'BTCPay-Sig', encoding: 'hex', prefix: 'sha256=' },
@@ -152,8 +164,10 @@ export const bodyHmacAI = {
   'checkout-com': signedPreset({
     id: 'checkout-com',
     name: 'Checkout.com',
-    docsUrl: 'https://www.checkout.com/docs/developer-resources/webhooks/manage-webhooks/set-up-your-webhook-receiver',
-    mismatchHint: 'Use the signature key set in the workflow\'s webhook action, not the secret API key or the optional Authorization header value.',
+    docsUrl:
+      'https://www.checkout.com/docs/developer-resources/webhooks/manage-webhooks/set-up-your-webhook-receiver',
+    mismatchHint:
+      "Use the signature key set in the workflow's webhook action, not the secret API key or the optional Authorization header value.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Cko-Signature', encoding: 'hex' },
@@ -165,10 +179,15 @@ export const bodyHmacAI = {
     id: 'circleci',
     name: 'CircleCI',
     docsUrl: 'https://circleci.com/docs/webhooks/',
-    mismatchHint: 'Use the webhook\'s secret token (set on the webhook in Project Settings), not a CircleCI API token.',
+    mismatchHint:
+      "Use the webhook's secret token (set on the webhook in Project Settings), not a CircleCI API token.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
-    signature: { header: 'circleci-signature', encoding: 'hex', list: { separator: ',', key: 'v1' } },
+    signature: {
+      header: 'circleci-signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1' },
+    },
     eventId: { body: 'id' },
     eventType: { body: 'type' },
   }),
@@ -177,7 +196,8 @@ export const bodyHmacAI = {
     id: 'clickup',
     name: 'ClickUp',
     docsUrl: 'https://developer.clickup.com/docs/webhooksignature',
-    mismatchHint: 'Use the webhook.secret returned when the webhook was created, not the API token.',
+    mismatchHint:
+      'Use the webhook.secret returned when the webhook was created, not the API token.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Signature', encoding: 'hex' },
@@ -212,7 +232,8 @@ export const bodyHmacAI = {
     id: 'commercelayer',
     name: 'Commerce Layer',
     docsUrl: 'https://docs.commercelayer.io/core/callbacks-security',
-    mismatchHint: 'Use the webhook\'s shared_secret (returned when the webhook is created), not the API client id or secret.',
+    mismatchHint:
+      "Use the webhook's shared_secret (returned when the webhook is created), not the API client id or secret.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-CommerceLayer-Signature', encoding: 'base64' },
@@ -223,7 +244,8 @@ export const bodyHmacAI = {
     id: 'cursor',
     name: 'Cursor',
     docsUrl: 'https://cursor.com/docs/cloud-agent/api/webhooks',
-    mismatchHint: 'Use the webhook secret given when the agent was created with a webhook URL, not a Cursor API key.',
+    mismatchHint:
+      'Use the webhook secret given when the agent was created with a webhook URL, not a Cursor API key.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Webhook-Signature', encoding: 'hex', prefix: 'sha256=' },
@@ -240,8 +262,13 @@ export const bodyHmacAI = {
     signed: '{body}',
     signature: { header: 'X-Dropbox-Signature', encoding: 'hex' },
     handshake: {
-      description: 'GET ?challenge=… when the webhook URL is added: the challenge echoed as text/plain',
-      example: { method: 'GET', query: '?challenge=MWxHf5mRdGM', answer: { status: 200, body: 'MWxHf5mRdGM' } },
+      description:
+        'GET ?challenge=… when the webhook URL is added: the challenge echoed as text/plain',
+      example: {
+        method: 'GET',
+        query: '?challenge=MWxHf5mRdGM',
+        answer: { status: 200, body: 'MWxHf5mRdGM' },
+      },
       probeMethods: ['GET'],
       probe: dropboxChallenge,
     },
@@ -251,7 +278,8 @@ export const bodyHmacAI = {
     id: 'dwolla',
     name: 'Dwolla',
     docsUrl: 'https://developers.dwolla.com/docs/balance/webhooks/process-validate',
-    mismatchHint: 'Use the secret you passed when creating the webhook subscription, not the API key or secret.',
+    mismatchHint:
+      'Use the secret you passed when creating the webhook subscription, not the API key or secret.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Request-Signature-SHA-256', encoding: 'hex' },
@@ -263,7 +291,8 @@ export const bodyHmacAI = {
     id: 'expo',
     name: 'Expo (EAS)',
     docsUrl: 'https://docs.expo.dev/eas/webhooks/',
-    mismatchHint: 'Use the signing secret given to eas webhook:create (at least 16 characters), not an Expo access token.',
+    mismatchHint:
+      'Use the signing secret given to eas webhook:create (at least 16 characters), not an Expo access token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'expo-signature', encoding: 'hex', prefix: 'sha1=' },
@@ -274,7 +303,8 @@ export const bodyHmacAI = {
     id: 'fastspring',
     name: 'FastSpring',
     docsUrl: 'https://developer.fastspring.com/docs/message-security',
-    mismatchHint: 'Use the HMAC SHA256 Secret set on the webhook (Developer Tools > Webhooks), not the API username or password; one POST carries several events.',
+    mismatchHint:
+      'Use the HMAC SHA256 Secret set on the webhook (Developer Tools > Webhooks), not the API username or password; one POST carries several events.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-FS-Signature', encoding: 'base64' },
@@ -299,7 +329,8 @@ export const bodyHmacAI = {
     id: 'gocardless',
     name: 'GoCardless',
     docsUrl: 'https://developer.gocardless.com/getting-started/staying-up-to-date-with-webhooks',
-    mismatchHint: 'Use the webhook endpoint\'s secret (Developers > Webhook endpoints), not the access token.',
+    mismatchHint:
+      "Use the webhook endpoint's secret (Developers > Webhook endpoints), not the access token.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Webhook-Signature', encoding: 'hex' },
@@ -310,7 +341,8 @@ export const bodyHmacAI = {
     id: 'help-scout',
     name: 'Help Scout',
     docsUrl: 'https://developer.helpscout.com/webhooks/',
-    mismatchHint: 'Use the secret key entered in the Webhooks app settings, not an API key or an app secret for callback signatures.',
+    mismatchHint:
+      'Use the secret key entered in the Webhooks app settings, not an API key or an app secret for callback signatures.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-HelpScout-Signature', encoding: 'base64' },
@@ -321,7 +353,8 @@ export const bodyHmacAI = {
     id: 'heroku',
     name: 'Heroku',
     docsUrl: 'https://devcenter.heroku.com/articles/app-webhooks',
-    mismatchHint: 'Use the secret given when the webhook subscription was created (heroku webhooks:add --secret, or the one returned), not an API key.',
+    mismatchHint:
+      'Use the secret given when the webhook subscription was created (heroku webhooks:add --secret, or the one returned), not an API key.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Heroku-Webhook-Hmac-SHA256', encoding: 'base64' },
@@ -332,7 +365,8 @@ export const bodyHmacAI = {
     id: 'intercom',
     name: 'Intercom',
     docsUrl: 'https://developers.intercom.com/docs/references/webhooks/webhook-models',
-    mismatchHint: 'Use the app\'s client_secret (Developer Hub > Basic information), not an access token.',
+    mismatchHint:
+      "Use the app's client_secret (Developer Hub > Basic information), not an access token.",
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-Hub-Signature', encoding: 'hex', prefix: 'sha1=' },

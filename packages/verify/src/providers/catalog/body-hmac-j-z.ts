@@ -24,7 +24,8 @@ export const bodyHmacJZ = {
     id: 'jira',
     name: 'Jira',
     docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks',
-    mismatchHint: 'Use the secret set on the admin webhook (System > WebHooks); Connect and OAuth app webhooks are not signed this way.',
+    mismatchHint:
+      'Use the secret set on the admin webhook (System > WebHooks); Connect and OAuth app webhooks are not signed this way.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Hub-Signature', encoding: 'hex', prefix: 'sha256=' },
@@ -36,7 +37,8 @@ export const bodyHmacJZ = {
     id: 'launchdarkly',
     name: 'LaunchDarkly',
     docsUrl: 'https://launchdarkly.com/docs/home/infrastructure/webhooks',
-    mismatchHint: 'Use the secret set on the webhook (Integrations > Webhooks, "Sign this webhook"), not an API access token or SDK key.',
+    mismatchHint:
+      'Use the secret set on the webhook (Integrations > Webhooks, "Sign this webhook"), not an API access token or SDK key.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-LD-Signature', encoding: 'hex' },
@@ -47,7 +49,8 @@ export const bodyHmacJZ = {
     id: 'lemon-squeezy',
     name: 'Lemon Squeezy',
     docsUrl: 'https://docs.lemonsqueezy.com/help/webhooks/signing-requests',
-    mismatchHint: 'Use the signing secret set on the webhook (Settings > Webhooks), not an API key.',
+    mismatchHint:
+      'Use the signing secret set on the webhook (Settings > Webhooks), not an API key.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Signature', encoding: 'hex' },
@@ -85,7 +88,8 @@ export const bodyHmacJZ = {
     id: 'meta',
     name: 'Meta',
     docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started',
-    mismatchHint: 'Use the App Secret (App settings > Basic), not an access token or the verify token.',
+    mismatchHint:
+      'Use the App Secret (App settings > Basic), not an access token or the verify token.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Hub-Signature-256', encoding: 'hex', prefix: 'sha256=' },
@@ -93,7 +97,8 @@ export const bodyHmacJZ = {
     extraSignatureHeaders: ['X-Hub-Signature'],
     handshakeOptions: ['verifyToken'],
     handshake: {
-      description: 'GET hub.mode=subscribe with hub.verify_token: answered with hub.challenge when the token is the verifyToken option',
+      description:
+        'GET hub.mode=subscribe with hub.verify_token: answered with hub.challenge when the token is the verifyToken option',
       example: {
         method: 'GET',
         query: '?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock',
@@ -107,7 +112,14 @@ export const bodyHmacJZ = {
         const expected = config.options['verifyToken']
         const token = query.get('hub.verify_token')
         const challenge = query.get('hub.challenge')
-        if (query.get('hub.mode') === 'subscribe' && typeof expected === 'string' && expected !== '' && token !== null && sameText(token, expected) && challenge !== null) {
+        if (
+          query.get('hub.mode') === 'subscribe' &&
+          typeof expected === 'string' &&
+          expected !== '' &&
+          token !== null &&
+          sameText(token, expected) &&
+          challenge !== null
+        ) {
           return { status: 200, contentType: 'text/plain', body: challenge }
         }
         return { status: 403, body: '' }
@@ -121,8 +133,10 @@ export const bodyHmacJZ = {
   'microsoft-teams-outgoing': signedPreset({
     id: 'microsoft-teams-outgoing',
     name: 'Microsoft Teams outgoing webhook',
-    docsUrl: 'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook',
-    mismatchHint: 'Use the security token Teams showed when the outgoing webhook was created (base64, used decoded), not a bot password or an incoming-webhook URL.',
+    docsUrl:
+      'https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-outgoing-webhook',
+    mismatchHint:
+      'Use the security token Teams showed when the outgoing webhook was created (base64, used decoded), not a bot password or an incoming-webhook URL.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Authorization', encoding: 'base64', prefix: 'HMAC ' },
@@ -146,7 +160,8 @@ export const bodyHmacJZ = {
     id: 'mongodb-atlas',
     name: 'MongoDB Atlas',
     docsUrl: 'https://www.mongodb.com/docs/atlas/tutorial/webhook-integration/',
-    mismatchHint: 'Use the Webhook Secret set on the project\'s webhook integration, not an API key.',
+    mismatchHint:
+      "Use the Webhook Secret set on the project's webhook integration, not an API key.",
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-MMS-Signature', encoding: 'base64' },
@@ -156,7 +171,8 @@ export const bodyHmacJZ = {
     id: 'nango',
     name: 'Nango',
     docsUrl: 'https://docs.nango.dev/guides/webhooks/webhooks-from-nango',
-    mismatchHint: 'Use the environment\'s webhook signing key (or its secret key on older environments); the legacy X-Nango-Signature header is not accepted.',
+    mismatchHint:
+      "Use the environment's webhook signing key (or its secret key on older environments); the legacy X-Nango-Signature header is not accepted.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Nango-Hmac-Sha256', encoding: 'hex' },
@@ -168,11 +184,17 @@ export const bodyHmacJZ = {
     id: 'notion',
     name: 'Notion',
     docsUrl: 'https://developers.notion.com/reference/webhooks',
-    mismatchHint: 'Use the verification_token Notion posted when the subscription was created (secret_…), not the integration token.',
+    mismatchHint:
+      'Use the verification_token Notion posted when the subscription was created (secret_…), not the integration token.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     // @notionhq/client lower-cases the hex before comparing.
-    signature: { header: 'X-Notion-Signature', encoding: 'hex', prefix: 'sha256=', anyHexCase: true },
+    signature: {
+      header: 'X-Notion-Signature',
+      encoding: 'hex',
+      prefix: 'sha256=',
+      anyHexCase: true,
+    },
     eventId: { body: 'id' },
     eventType: { body: 'type' },
   }),
@@ -180,8 +202,9 @@ export const bodyHmacJZ = {
   nuvemshop: signedPreset({
     id: 'nuvemshop',
     name: 'Nuvemshop / Tiendanube',
-    docsUrl: 'https://github.com/TiendaNube/api-docs/blob/master/resources/webhook.md#verifying-a-webhook',
-    mismatchHint: 'Use the app\'s client secret (Partners Portal), not a store access token.',
+    docsUrl:
+      'https://github.com/TiendaNube/api-docs/blob/master/resources/webhook.md#verifying-a-webhook',
+    mismatchHint: "Use the app's client secret (Partners Portal), not a store access token.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Linkedstore-HMAC-SHA256', encoding: 'hex' },
@@ -195,7 +218,8 @@ export const bodyHmacJZ = {
     id: 'nylas',
     name: 'Nylas',
     docsUrl: 'https://developer.nylas.com/docs/v3/notifications/webhooks/',
-    mismatchHint: 'Use the webhook_secret returned when the destination was created (or last rotated), not the API key.',
+    mismatchHint:
+      'Use the webhook_secret returned when the destination was created (or last rotated), not the API key.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Nylas-Signature', encoding: 'hex' },
@@ -203,11 +227,17 @@ export const bodyHmacJZ = {
     eventType: { body: 'type' },
     handshake: {
       description: 'GET ?challenge=…: answered with the challenge as plain text',
-      example: { method: 'GET', query: '?challenge=bc609b38-c81f-47fb-a275-1d9bd61a968b', answer: { status: 200, body: 'bc609b38-c81f-47fb-a275-1d9bd61a968b' } },
+      example: {
+        method: 'GET',
+        query: '?challenge=bc609b38-c81f-47fb-a275-1d9bd61a968b',
+        answer: { status: 200, body: 'bc609b38-c81f-47fb-a275-1d9bd61a968b' },
+      },
       probeMethods: ['GET'],
       probe(request) {
         const challenge = new URL(request.url, 'http://localhost').searchParams.get('challenge')
-        return challenge === null ? undefined : { status: 200, contentType: 'text/plain', body: challenge }
+        return challenge === null
+          ? undefined
+          : { status: 200, contentType: 'text/plain', body: challenge }
       },
     },
   }),
@@ -215,7 +245,8 @@ export const bodyHmacJZ = {
     id: 'onfido',
     name: 'Onfido',
     docsUrl: 'https://documentation.onfido.com/api/latest/#webhooks',
-    mismatchHint: 'Use the webhook token returned when the webhook was created, not the API token; the SHA-1 X-Signature header is not accepted.',
+    mismatchHint:
+      'Use the webhook token returned when the webhook was created, not the API token; the SHA-1 X-Signature header is not accepted.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     // @onfido/api decodes the hex with Buffer.from(…, 'hex'): either case.
@@ -229,10 +260,15 @@ export const bodyHmacJZ = {
     id: 'pagerduty',
     name: 'PagerDuty',
     docsUrl: 'https://developer.pagerduty.com/docs/webhooks/webhook-signatures/',
-    mismatchHint: 'Use the secret returned when the webhook subscription was created, not an API key or integration key.',
+    mismatchHint:
+      'Use the secret returned when the webhook subscription was created, not an API key or integration key.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
-    signature: { header: 'X-PagerDuty-Signature', encoding: 'hex', list: { separator: ',', key: 'v1' } },
+    signature: {
+      header: 'X-PagerDuty-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1' },
+    },
     eventId: { body: 'event.id' },
     eventType: { body: 'event.event_type' },
   }),
@@ -241,7 +277,8 @@ export const bodyHmacJZ = {
     id: 'patreon',
     name: 'Patreon',
     docsUrl: 'https://docs.patreon.com/#webhooks',
-    mismatchHint: 'Use the secret shown for this webhook on the Patreon portal (My Webhooks), not the client secret or a creator token.',
+    mismatchHint:
+      'Use the secret shown for this webhook on the Patreon portal (My Webhooks), not the client secret or a creator token.',
     algorithm: 'hmac-md5',
     signed: '{body}',
     signature: { header: 'X-Patreon-Signature', encoding: 'hex' },
@@ -252,7 +289,8 @@ export const bodyHmacJZ = {
     id: 'paystack',
     name: 'Paystack',
     docsUrl: 'https://paystack.com/docs/payments/webhooks/',
-    mismatchHint: 'Use the secret key of the same mode as the event (sk_test_… for test events, sk_live_… for live ones), not the public key.',
+    mismatchHint:
+      'Use the secret key of the same mode as the event (sk_test_… for test events, sk_live_… for live ones), not the public key.',
     algorithm: 'hmac-sha512',
     signed: '{body}',
     signature: { header: 'X-Paystack-Signature', encoding: 'hex' },
@@ -284,8 +322,10 @@ export const bodyHmacJZ = {
   quickbooks: signedPreset({
     id: 'quickbooks',
     name: 'QuickBooks Online',
-    docsUrl: 'https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/managing-webhooks-notifications',
-    mismatchHint: 'Use the Verifier Token shown on the app\'s Webhooks page, not the client secret or an OAuth token.',
+    docsUrl:
+      'https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/managing-webhooks-notifications',
+    mismatchHint:
+      "Use the Verifier Token shown on the app's Webhooks page, not the client secret or an OAuth token.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Intuit-Signature', encoding: 'base64' },
@@ -309,7 +349,8 @@ export const bodyHmacJZ = {
     id: 'segment',
     name: 'Twilio Segment',
     docsUrl: 'https://segment.com/docs/connections/destinations/catalog/actions-webhook/',
-    mismatchHint: 'Use the Shared Secret of the Webhooks destination (Settings > Advanced), not a write key; batched deliveries are not signed over their body.',
+    mismatchHint:
+      'Use the Shared Secret of the Webhooks destination (Settings > Advanced), not a write key; batched deliveries are not signed over their body.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-Signature', encoding: 'hex' },
@@ -324,7 +365,8 @@ export const bodyHmacJZ = {
     id: 'sentry',
     name: 'Sentry',
     docsUrl: 'https://docs.sentry.io/organization/integrations/integration-platform/webhooks/',
-    mismatchHint: 'Use the integration\'s Client Secret (Settings > Custom Integrations), not an auth token or DSN.',
+    mismatchHint:
+      "Use the integration's Client Secret (Settings > Custom Integrations), not an auth token or DSN.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Sentry-Hook-Signature', encoding: 'hex' },
@@ -335,8 +377,10 @@ export const bodyHmacJZ = {
   sonarqube: signedPreset({
     id: 'sonarqube',
     name: 'SonarQube',
-    docsUrl: 'https://docs.sonarsource.com/sonarqube-server/latest/project-administration/webhooks/',
-    mismatchHint: 'Use the secret set on the webhook (Administration > Webhooks), not a user token.',
+    docsUrl:
+      'https://docs.sonarsource.com/sonarqube-server/latest/project-administration/webhooks/',
+    mismatchHint:
+      'Use the secret set on the webhook (Administration > Webhooks), not a user token.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Sonar-Webhook-HMAC-SHA256', encoding: 'hex' },
@@ -348,7 +392,8 @@ export const bodyHmacJZ = {
     id: 'sonatype-nexus',
     name: 'Sonatype Nexus Repository',
     docsUrl: 'https://help.sonatype.com/en/example-headers-and-payloads.html',
-    mismatchHint: 'Use the Secret Key set on the webhook capability (Administration > Capabilities), not a user token.',
+    mismatchHint:
+      'Use the Secret Key set on the webhook capability (Administration > Capabilities), not a user token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-Nexus-Webhook-Signature', encoding: 'hex' },
@@ -360,7 +405,8 @@ export const bodyHmacJZ = {
     id: 'square',
     name: 'Square',
     docsUrl: 'https://developer.squareup.com/docs/webhooks/step3validate',
-    mismatchHint: 'Use the subscription\'s signature key, and set notificationUrl to the URL exactly as registered with Square (scheme, trailing slash and query included).',
+    mismatchHint:
+      "Use the subscription's signature key, and set notificationUrl to the URL exactly as registered with Square (scheme, trailing slash and query included).",
     algorithm: 'hmac-sha256',
     signed: '{url}{body}',
     signature: { header: 'X-Square-Hmacsha256-Signature', encoding: 'base64' },
@@ -375,7 +421,8 @@ export const bodyHmacJZ = {
     id: 'squarespace',
     name: 'Squarespace',
     docsUrl: 'https://developers.squarespace.com/webhooks/verifying-notifications',
-    mismatchHint: 'Use the hexadecimal secret returned when the webhook subscription was created or its secret rotated.',
+    mismatchHint:
+      'Use the hexadecimal secret returned when the webhook subscription was created or its secret rotated.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Squarespace-Signature', encoding: 'hex' },
@@ -388,7 +435,8 @@ export const bodyHmacJZ = {
     id: 'storyblok',
     name: 'Storyblok',
     docsUrl: 'https://www.storyblok.com/tp/webhook-secret-with-different-technologies',
-    mismatchHint: 'Use the webhook secret set on the webhook (Settings > Webhooks), not an access token.',
+    mismatchHint:
+      'Use the webhook secret set on the webhook (Settings > Webhooks), not an access token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'webhook-signature', encoding: 'hex' },
@@ -402,7 +450,8 @@ export const bodyHmacJZ = {
     id: 'surveymonkey',
     name: 'SurveyMonkey',
     docsUrl: 'https://api.surveymonkey.com/v3/docs#webhooks',
-    mismatchHint: 'Configure "<client id>&<api secret>" (the app\'s client id or API key, an ampersand, then its secret) as the secret, not the access token.',
+    mismatchHint:
+      'Configure "<client id>&<api secret>" (the app\'s client id or API key, an ampersand, then its secret) as the secret, not the access token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'Sm-Signature', encoding: 'base64' },
@@ -420,7 +469,7 @@ export const bodyHmacJZ = {
     id: 'tally',
     name: 'Tally',
     docsUrl: 'https://developers.tally.so/api-reference/endpoint/webhooks/post',
-    mismatchHint: 'Use the signing secret set on the form\'s webhook (Integrations > Webhooks).',
+    mismatchHint: "Use the signing secret set on the form's webhook (Integrations > Webhooks).",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Tally-Signature', encoding: 'base64' },
@@ -431,7 +480,8 @@ export const bodyHmacJZ = {
   'terraform-cloud': signedPreset({
     id: 'terraform-cloud',
     name: 'HCP Terraform',
-    docsUrl: 'https://developer.hashicorp.com/terraform/cloud-docs/api-docs/notification-configurations#notification-authenticity',
+    docsUrl:
+      'https://developer.hashicorp.com/terraform/cloud-docs/api-docs/notification-configurations#notification-authenticity',
     mismatchHint: 'Use the token set on the notification configuration, not an API token.',
     algorithm: 'hmac-sha512',
     signed: '{body}',
@@ -442,7 +492,7 @@ export const bodyHmacJZ = {
     id: 'todoist',
     name: 'Todoist',
     docsUrl: 'https://developer.todoist.com/sync/v9/#webhooks',
-    mismatchHint: 'Use the app\'s client_secret (App Management console), not a user API token.',
+    mismatchHint: "Use the app's client_secret (App Management console), not a user API token.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Todoist-Hmac-SHA256', encoding: 'base64' },
@@ -453,7 +503,8 @@ export const bodyHmacJZ = {
     id: 'typeform',
     name: 'Typeform',
     docsUrl: 'https://www.typeform.com/developers/webhooks/secure-your-webhooks/',
-    mismatchHint: 'Use the secret set on the webhook (Webhooks API or Connect panel), not a personal access token.',
+    mismatchHint:
+      'Use the secret set on the webhook (Webhooks API or Connect panel), not a personal access token.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'Typeform-Signature', encoding: 'base64', prefix: 'sha256=' },
@@ -465,7 +516,8 @@ export const bodyHmacJZ = {
     id: 'unit',
     name: 'Unit',
     docsUrl: 'https://docs.unit.co/webhooks/#securing-your-webhooks',
-    mismatchHint: 'Use the secret token set on the webhook (Dashboard > Webhooks), not an API token.',
+    mismatchHint:
+      'Use the secret token set on the webhook (Dashboard > Webhooks), not an API token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-Unit-Signature', encoding: 'base64' },
@@ -477,7 +529,8 @@ export const bodyHmacJZ = {
     id: 'vercel',
     name: 'Vercel',
     docsUrl: 'https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks',
-    mismatchHint: 'Use the webhook\'s secret (account webhooks) or the integration\'s Client Secret (integration webhooks), not an access token.',
+    mismatchHint:
+      "Use the webhook's secret (account webhooks) or the integration's Client Secret (integration webhooks), not an access token.",
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-Vercel-Signature', encoding: 'hex' },
@@ -492,7 +545,8 @@ export const bodyHmacJZ = {
     id: 'veriff',
     name: 'Veriff',
     docsUrl: 'https://devdocs.veriff.com/docs/hmac-authentication-and-endpoint-security',
-    mismatchHint: 'Use the integration\'s shared secret key (Station > Integrations), not the API key sent in X-AUTH-CLIENT.',
+    mismatchHint:
+      "Use the integration's shared secret key (Station > Integrations), not the API key sent in X-AUTH-CLIENT.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-HMAC-SIGNATURE', encoding: 'hex' },
@@ -502,7 +556,7 @@ export const bodyHmacJZ = {
     id: 'viber',
     name: 'Viber',
     docsUrl: 'https://developers.viber.com/docs/api/rest-bot-api/#callbacks',
-    mismatchHint: 'Use the bot\'s authentication token (X-Viber-Auth-Token of your API calls).',
+    mismatchHint: "Use the bot's authentication token (X-Viber-Auth-Token of your API calls).",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Viber-Content-Signature', encoding: 'hex' },
@@ -518,7 +572,8 @@ export const bodyHmacJZ = {
     id: 'webex',
     name: 'Webex',
     docsUrl: 'https://developer.webex.com/docs/receive-and-verify-webhooks',
-    mismatchHint: 'Use the secret set when the webhook was registered, not the bot or integration access token.',
+    mismatchHint:
+      'Use the secret set when the webhook was registered, not the bot or integration access token.',
     algorithm: 'hmac-sha1',
     signed: '{body}',
     signature: { header: 'X-Spark-Signature', encoding: 'hex' },
@@ -528,7 +583,8 @@ export const bodyHmacJZ = {
     id: 'woocommerce',
     name: 'WooCommerce',
     docsUrl: 'https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks',
-    mismatchHint: 'Use the secret set on the webhook (WooCommerce > Settings > Advanced > Webhooks), not the REST API consumer secret.',
+    mismatchHint:
+      'Use the secret set on the webhook (WooCommerce > Settings > Advanced > Webhooks), not the REST API consumer secret.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-WC-Webhook-Signature', encoding: 'base64' },
@@ -549,19 +605,27 @@ export const bodyHmacJZ = {
     id: 'worldline',
     name: 'Worldline',
     docsUrl: 'https://docs.direct.worldline-solutions.com/en/integration/how-to-integrate/webhooks',
-    mismatchHint: 'Use the webhooks secret key whose id is in X-GCS-KeyId (Merchant Portal > Developer > Webhooks), not the API secret.',
+    mismatchHint:
+      'Use the webhooks secret key whose id is in X-GCS-KeyId (Merchant Portal > Developer > Webhooks), not the API secret.',
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-GCS-Signature', encoding: 'base64' },
     eventId: { body: 'id' },
     eventType: { body: 'type' },
     handshake: {
-      description: 'GET with X-GCS-Webhooks-Endpoint-Verification: answered with its value as plain text',
-      example: { method: 'GET', headers: { 'X-GCS-Webhooks-Endpoint-Verification': '1d2f7a3b' }, answer: { status: 200, body: '1d2f7a3b' } },
+      description:
+        'GET with X-GCS-Webhooks-Endpoint-Verification: answered with its value as plain text',
+      example: {
+        method: 'GET',
+        headers: { 'X-GCS-Webhooks-Endpoint-Verification': '1d2f7a3b' },
+        answer: { status: 200, body: '1d2f7a3b' },
+      },
       probeMethods: ['GET'],
       probe(request) {
         const value = getHeader(request.headers, 'x-gcs-webhooks-endpoint-verification')
-        return value === undefined ? undefined : { status: 200, contentType: 'text/plain', body: value }
+        return value === undefined
+          ? undefined
+          : { status: 200, contentType: 'text/plain', body: value }
       },
     },
   }),
@@ -569,20 +633,33 @@ export const bodyHmacJZ = {
     id: 'x-twitter',
     name: 'X (Twitter)',
     docsUrl: 'https://docs.x.com/x-api/webhooks/quickstart',
-    mismatchHint: 'Use the app\'s consumer secret (API Key Secret), not the bearer token or a user access token.',
+    mismatchHint:
+      "Use the app's consumer secret (API Key Secret), not the bearer token or a user access token.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Twitter-Webhooks-Signature', encoding: 'base64', prefix: 'sha256=' },
     handshake: {
-      description: 'CRC GET ?crc_token=…: answered with response_token = sha256= + base64 HMAC-SHA256 of the token with the consumer secret',
-      example: { method: 'GET', query: '?crc_token=9b4507b3-9040-4669-9ed2-b2b4a52b5d6b', answer: { status: 200, bodyMatches: '^\\{"response_token":"sha256=[A-Za-z0-9+/]{43}="\\}$' } },
+      description:
+        'CRC GET ?crc_token=…: answered with response_token = sha256= + base64 HMAC-SHA256 of the token with the consumer secret',
+      example: {
+        method: 'GET',
+        query: '?crc_token=9b4507b3-9040-4669-9ed2-b2b4a52b5d6b',
+        answer: {
+          status: 200,
+          bodyMatches: '^\\{"response_token":"sha256=[A-Za-z0-9+/]{43}="\\}$',
+        },
+      },
       probeMethods: ['GET'],
       probe(request, _config, keys) {
         const token = new URL(request.url, 'http://localhost').searchParams.get('crc_token')
         const key = keys[0]
         if (token === null || key === undefined) return undefined
         const responseToken = `sha256=${signContent(key, [token], 'base64')}`
-        return { status: 200, contentType: 'application/json', body: JSON.stringify({ response_token: responseToken }) }
+        return {
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({ response_token: responseToken }),
+        }
       },
     },
   }),
@@ -594,14 +671,20 @@ export const bodyHmacJZ = {
     id: 'xero',
     name: 'Xero',
     docsUrl: 'https://developer.xero.com/documentation/guides/webhooks/overview/',
-    mismatchHint: 'Use the webhook key shown on the app\'s Webhooks page, not the OAuth client secret.',
+    mismatchHint:
+      "Use the webhook key shown on the app's Webhooks page, not the OAuth client secret.",
     algorithm: 'hmac-sha256',
     signed: '{body}',
     signature: { header: 'X-Xero-Signature', encoding: 'base64' },
     eventType: { body: 'events.0.eventType' },
     handshake: {
       description: 'intent to receive (signed, empty events): answered 200 with an empty body',
-      example: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"S0M3R4ND0M"}', answer: { status: 200, body: '' } },
+      example: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"events":[],"firstEventSequence":0,"lastEventSequence":0,"entropy":"S0M3R4ND0M"}',
+        answer: { status: 200, body: '' },
+      },
       reply(context) {
         const events = (context.payload() as { events?: unknown } | undefined)?.events
         return Array.isArray(events) && events.length === 0 ? { status: 200, body: '' } : undefined

@@ -45,18 +45,28 @@ const livekit = defineProvider<LivekitOptions, JwtConfig>(
     tokenForm: 'bare',
     id: 'livekit',
     name: 'LiveKit',
-    scheme: 'Authorization: <JWT> — HS256 with iss = API key and sha256 = base64 SHA-256 of the body',
+    scheme:
+      'Authorization: <JWT> — HS256 with iss = API key and sha256 = base64 SHA-256 of the body',
     docsUrl: 'https://docs.livekit.io/home/server/webhooks/',
     optionKeys: ['apiKey'],
-    mismatchHint: 'Use the API secret of the API key that signs the webhooks (set apiKey to that key), not another key pair.',
+    mismatchHint:
+      'Use the API secret of the API key that signs the webhooks (set apiKey to that key), not another key pair.',
     configure(options) {
       const apiKey = stringOption('livekit', options, 'apiKey', true)
-      return jwtConfig('livekit', { algorithm: 'HS256', issuer: apiKey, requiredClaims: ['exp'], leewaySeconds: 10 })
+      return jwtConfig('livekit', {
+        algorithm: 'HS256',
+        issuer: apiKey,
+        requiredClaims: ['exp'],
+        leewaySeconds: 10,
+      })
     },
     signClaims: (input, config) => ({ iss: config.issuer, sha256: sha256(input.body, 'base64') }),
     checkPayload(claims, body) {
       if (!sameText(claims.sha256, sha256(body, 'base64'))) {
-        fail('claim_mismatch', 'The token\'s sha256 claim does not match the body: the body was changed or re-serialised.')
+        fail(
+          'claim_mismatch',
+          "The token's sha256 claim does not match the body: the body was changed or re-serialised.",
+        )
       }
     },
     eventType: (context) => field(context.payload(), 'event'),
@@ -73,19 +83,29 @@ export interface UpstashQstashOptions {
  * `iss: "Upstash"`, `sub` = destination URL, `body` = base64url SHA-256 of the body (padding ignored), as
  * `@upstash/qstash` `Receiver.verify` checks it.
  */
-const upstashQstash = defineProvider<UpstashQstashOptions, JwtConfig & { readonly url: string | undefined }>(
+const upstashQstash = defineProvider<
+  UpstashQstashOptions,
+  JwtConfig & { readonly url: string | undefined }
+>(
   jwtDefinition<UpstashQstashOptions, JwtConfig & { readonly url: string | undefined }>({
     tokenForm: 'bare',
     id: 'upstash-qstash',
     name: 'Upstash QStash',
-    scheme: 'Upstash-Signature: <JWT> — HS256, iss "Upstash", sub = URL, body = base64url SHA-256 of the body',
+    scheme:
+      'Upstash-Signature: <JWT> — HS256, iss "Upstash", sub = URL, body = base64url SHA-256 of the body',
     docsUrl: 'https://upstash.com/docs/qstash/howto/signature',
     optionKeys: ['url'],
-    mismatchHint: 'Use the current and the next signing keys of QStash (both as secrets), not the QStash token.',
+    mismatchHint:
+      'Use the current and the next signing keys of QStash (both as secrets), not the QStash token.',
     configure(options) {
       const url = stringOption('upstash-qstash', options, 'url')
       return {
-        ...jwtConfig('upstash-qstash', { algorithm: 'HS256', issuer: 'Upstash', requiredClaims: [], header: 'upstash-signature' }),
+        ...jwtConfig('upstash-qstash', {
+          algorithm: 'HS256',
+          issuer: 'Upstash',
+          requiredClaims: [],
+          header: 'upstash-signature',
+        }),
         ...(url === undefined ? {} : { subject: url }),
         url,
       }
@@ -99,7 +119,10 @@ const upstashQstash = defineProvider<UpstashQstashOptions, JwtConfig & { readonl
     checkPayload(claims, body) {
       const given = typeof claims.body === 'string' ? claims.body.replace(/=+$/, '') : ''
       if (!sameText(given, sha256(body, 'base64url'))) {
-        fail('claim_mismatch', 'The token\'s body claim does not match the body\'s SHA-256: the body was changed or re-serialised.')
+        fail(
+          'claim_mismatch',
+          "The token's body claim does not match the body's SHA-256: the body was changed or re-serialised.",
+        )
       }
     },
   }),
@@ -110,20 +133,30 @@ const vonage = defineProvider<object, JwtConfig>({
   ...jwtDefinition<object, JwtConfig>({
     id: 'vonage',
     name: 'Vonage (signed webhooks)',
-    scheme: 'Authorization: Bearer <JWT> — HS256 with the signature secret, payload_hash = SHA-256 of the body',
+    scheme:
+      'Authorization: Bearer <JWT> — HS256 with the signature secret, payload_hash = SHA-256 of the body',
     docsUrl: 'https://developer.vonage.com/en/messages/concepts/signed-webhooks',
     optionKeys: [],
-    mismatchHint: 'Use the account\'s Signature secret (Dashboard → Settings), not the API secret; the signature method setting does not apply to Messages webhooks (always HS256).',
+    mismatchHint:
+      "Use the account's Signature secret (Dashboard → Settings), not the API secret; the signature method setting does not apply to Messages webhooks (always HS256).",
     configure: () => jwtConfig('vonage', { algorithm: 'HS256', requiredClaims: ['iat'] }),
-    signClaims: (input) => ({ iss: 'Vonage', jti: input.id, payload_hash: sha256(input.body, 'hex') }),
+    signClaims: (input) => ({
+      iss: 'Vonage',
+      jti: input.id,
+      payload_hash: sha256(input.body, 'hex'),
+    }),
     checkPayload(claims, body) {
       // The docs make the body check optional; it is what binds the token to this body, so it is always made.
       const given = typeof claims.payload_hash === 'string' ? claims.payload_hash.toLowerCase() : ''
       if (!sameText(given, sha256(body, 'hex'))) {
-        fail('claim_mismatch', 'The token\'s payload_hash claim does not match the body\'s SHA-256: the body was changed or re-serialised.')
+        fail(
+          'claim_mismatch',
+          "The token's payload_hash claim does not match the body's SHA-256: the body was changed or re-serialised.",
+        )
       }
     },
-    eventType: (context) => field(context.payload(), 'status') ?? field(context.payload(), 'message_type'),
+    eventType: (context) =>
+      field(context.payload(), 'status') ?? field(context.payload(), 'message_type'),
   }),
   // The token carries no exp: its iat is the signing time, held to the usual window (the docs advise rejecting stale tokens).
   toleranceSeconds: 300,
@@ -134,13 +167,18 @@ const supabaseBase = standardWebhooksPreset({
   name: 'Supabase Auth Hooks',
   docsUrl: 'https://supabase.com/docs/guides/auth/auth-hooks',
   headerPrefixes: ['webhook'],
-  mismatchHint: 'Use the hook secret generated for this Auth Hook (v1,whsec_…), not the service role key or the JWT secret.',
+  mismatchHint:
+    'Use the hook secret generated for this Auth Hook (v1,whsec_…), not the service role key or the JWT secret.',
 }).definition
 
 /** Supabase Auth Hooks (HTTP): Standard Webhooks; the dashboard shows the secret as `v1,whsec_<base64>`, accepted as is. */
 const supabase = defineProvider<object, unknown>({
   ...supabaseBase,
-  decodeKey: (secret, config) => supabaseBase.decodeKey(typeof secret === 'string' ? secret.replace(/^v1,/, '') : secret, config),
+  decodeKey: (secret, config) =>
+    supabaseBase.decodeKey(
+      typeof secret === 'string' ? secret.replace(/^v1,/, '') : secret,
+      config,
+    ),
 })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -151,7 +189,8 @@ const oktaBase = tokenPreset({
   id: 'okta',
   name: 'Okta Event Hooks',
   docsUrl: 'https://developer.okta.com/docs/concepts/event-hooks/',
-  mismatchHint: 'Use the authorization header value set on the event hook (the whole value, scheme included if you set one).',
+  mismatchHint:
+    'Use the authorization header value set on the event hook (the whole value, scheme included if you set one).',
   header: 'Authorization',
   kind: 'token',
   eventId: { body: 'eventId' },
@@ -165,14 +204,23 @@ const oktaBase = tokenPreset({
 const okta = defineProvider<object, unknown>({
   ...oktaBase,
   handshake: {
-    description: 'one-time verification: GET with X-Okta-Verification-Challenge, answered with {"verification": …}',
-    example: { method: 'GET', headers: { 'X-Okta-Verification-Challenge': 'sx8hDxgP4ux2tRNNdN39' }, answer: { status: 200, body: '{"verification":"sx8hDxgP4ux2tRNNdN39"}' } },
+    description:
+      'one-time verification: GET with X-Okta-Verification-Challenge, answered with {"verification": …}',
+    example: {
+      method: 'GET',
+      headers: { 'X-Okta-Verification-Challenge': 'sx8hDxgP4ux2tRNNdN39' },
+      answer: { status: 200, body: '{"verification":"sx8hDxgP4ux2tRNNdN39"}' },
+    },
     probeMethods: ['GET'],
     probe(request) {
       if (request.method.toUpperCase() !== 'GET') return undefined
       const challenge = getHeader(request.headers, 'x-okta-verification-challenge')
       if (challenge === undefined || challenge === '') return undefined
-      return { status: 200, contentType: 'application/json', body: JSON.stringify({ verification: challenge }) }
+      return {
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ verification: challenge }),
+      }
     },
   },
 })
@@ -189,7 +237,11 @@ export const publicKeyAndTokens = {
     mismatchHint: 'Use the public key shown for this webhook endpoint (PEM), not an API key.',
     algorithm: 'rsa-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'X-Webhook-Signature', encoding: 'base64', list: { separator: ',', key: 'v0', timestampKey: 't' } },
+    signature: {
+      header: 'X-Webhook-Signature',
+      encoding: 'base64',
+      list: { separator: ',', key: 'v0', timestampKey: 't' },
+    },
     timestamp: { unit: 'ms', toleranceSeconds: 600 },
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
@@ -199,7 +251,8 @@ export const publicKeyAndTokens = {
     name: 'Brex',
     docsUrl: 'https://developer.brex.com/docs/webhooks',
     headerPrefixes: ['webhook'],
-    mismatchHint: 'Use the secrets from GET /v1/webhooks/secrets (base64; during a rotation both the ACTIVE and the PENDING_REVOKE one), not the API token.',
+    mismatchHint:
+      'Use the secrets from GET /v1/webhooks/secrets (base64; during a rotation both the ACTIVE and the PENDING_REVOKE one), not the API token.',
     eventTypeField: 'event_type',
   }),
   clerk: standardWebhooksPreset({
@@ -207,13 +260,15 @@ export const publicKeyAndTokens = {
     name: 'Clerk',
     docsUrl: 'https://clerk.com/docs/webhooks/sync-data',
     headerPrefixes: ['svix'],
-    mismatchHint: 'Use the endpoint\'s Signing Secret (whsec_…) from the Clerk Dashboard → Webhooks, not the Clerk secret key (sk_…).',
+    mismatchHint:
+      "Use the endpoint's Signing Secret (whsec_…) from the Clerk Dashboard → Webhooks, not the Clerk secret key (sk_…).",
   }),
   discord: signedPreset({
     id: 'discord',
     name: 'Discord',
     docsUrl: 'https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint',
-    mismatchHint: 'Use the application\'s Public Key (General Information page, 64 hex characters), not the bot token or client secret.',
+    mismatchHint:
+      "Use the application's Public Key (General Information page, 64 hex characters), not the bot token or client secret.",
     algorithm: 'ed25519',
     signed: '{timestamp}{body}',
     signature: { header: 'X-Signature-Ed25519', encoding: 'hex' },
@@ -221,14 +276,27 @@ export const publicKeyAndTokens = {
     eventId: { body: 'id' },
     eventType: { body: 'type' },
     handshake: {
-      description: 'PING (signed): an interaction of type 1 is answered {"type":1} (PONG); a Webhook Events PING (type 0) 204; not stored',
-      example: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":1,"id":"1","application_id":"2"}', answer: { status: 200, body: '{"type":1}' } },
+      description:
+        'PING (signed): an interaction of type 1 is answered {"type":1} (PONG); a Webhook Events PING (type 0) 204; not stored',
+      example: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"type":1,"id":"1","application_id":"2"}',
+        answer: { status: 200, body: '{"type":1}' },
+      },
       reply(context) {
-        const { type, version, event } = (context.payload() ?? {}) as { type?: unknown; version?: unknown; event?: unknown }
+        const { type, version, event } = (context.payload() ?? {}) as {
+          type?: unknown
+          version?: unknown
+          event?: unknown
+        }
         // Webhook Events (a `version` envelope) use type 0 for PING, answered 204; their type 1 is a real event.
-        if (version !== undefined || event !== undefined) return type === 0 ? { status: 204, body: '' } : undefined
+        if (version !== undefined || event !== undefined)
+          return type === 0 ? { status: 204, body: '' } : undefined
         // Interactions: type 1 is PING, answered with PONG.
-        return type === 1 ? { status: 200, contentType: 'application/json', body: '{"type":1}' } : undefined
+        return type === 1
+          ? { status: 200, contentType: 'application/json', body: '{"type":1}' }
+          : undefined
       },
     },
   }),
@@ -255,7 +323,8 @@ export const publicKeyAndTokens = {
     id: 'gitlab',
     name: 'GitLab',
     docsUrl: 'https://docs.gitlab.com/user/project/integrations/webhooks/',
-    mismatchHint: 'Use the Secret token set on the webhook, not a personal or project access token.',
+    mismatchHint:
+      'Use the Secret token set on the webhook, not a personal or project access token.',
     header: 'X-Gitlab-Token',
     kind: 'token',
     eventId: [{ header: 'Idempotency-Key' }, { header: 'X-Gitlab-Event-UUID' }],
@@ -267,13 +336,15 @@ export const publicKeyAndTokens = {
     docsUrl: 'https://developer.ongoody.com/webhooks/webhook-security',
     // Sent through Svix; the docs verify with the svix library, which also reads webhook-*.
     headerPrefixes: ['svix', 'webhook'],
-    mismatchHint: 'Use the webhook\'s Signing Secret (whsec_…) from its configuration page, not a Goody API key.',
+    mismatchHint:
+      "Use the webhook's Signing Secret (whsec_…) from its configuration page, not a Goody API key.",
   }),
   highlevel: signedPreset({
     id: 'highlevel',
     name: 'HighLevel',
     docsUrl: 'https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide',
-    mismatchHint: 'Use HighLevel\'s Ed25519 webhook public key (PEM, or the raw key in base64/hex), not the legacy RSA key of X-WH-Signature.',
+    mismatchHint:
+      "Use HighLevel's Ed25519 webhook public key (PEM, or the raw key in base64/hex), not the legacy RSA key of X-WH-Signature.",
     algorithm: 'ed25519',
     signed: '{body}',
     signature: { header: 'X-GHL-Signature', encoding: 'base64' },
@@ -286,7 +357,8 @@ export const publicKeyAndTokens = {
     id: 'hugging-face',
     name: 'Hugging Face Hub',
     docsUrl: 'https://huggingface.co/docs/hub/webhooks#webhook-secret',
-    mismatchHint: 'Use the secret set on the webhook (Settings → Webhooks), not a Hugging Face access token (hf_…).',
+    mismatchHint:
+      'Use the secret set on the webhook (Settings → Webhooks), not a Hugging Face access token (hf_…).',
     header: 'X-Webhook-Secret',
     kind: 'token',
     eventType: { body: 'event.scope' },
@@ -297,7 +369,8 @@ export const publicKeyAndTokens = {
     docsUrl: 'https://docs.incident.io/api-reference/webhooks',
     // Sent through Svix with unbranded webhook-* headers (docs); the Svix libraries they point to read svix-* too.
     headerPrefixes: ['webhook', 'svix'],
-    mismatchHint: 'Use the endpoint\'s Signing secret (whsec_…, Settings → Webhooks), not an incident.io API key.',
+    mismatchHint:
+      "Use the endpoint's Signing secret (whsec_…, Settings → Webhooks), not an incident.io API key.",
     eventTypeField: 'event_type',
   }),
   lithic: standardWebhooksPreset({
@@ -320,7 +393,8 @@ export const publicKeyAndTokens = {
     name: 'OpenAI',
     docsUrl: 'https://platform.openai.com/docs/guides/webhooks',
     headerPrefixes: ['webhook'],
-    mismatchHint: 'Use the webhook\'s signing secret (whsec_…) shown when the endpoint was created, not an API key (sk-…).',
+    mismatchHint:
+      "Use the webhook's signing secret (whsec_…) shown when the endpoint was created, not an API key (sk-…).",
   }),
   openmeter: standardWebhooksPreset({
     id: 'openmeter',
@@ -328,7 +402,8 @@ export const publicKeyAndTokens = {
     docsUrl: 'https://openmeter.io/docs/guides/webhooks',
     // Sent through Svix; the docs verify with the svix library, which also reads webhook-*.
     headerPrefixes: ['svix', 'webhook'],
-    mismatchHint: 'Use the webhook endpoint\'s signing secret (whsec_…), not an OpenMeter API token.',
+    mismatchHint:
+      "Use the webhook endpoint's signing secret (whsec_…), not an OpenMeter API token.",
   }),
   polar: standardWebhooksPreset({
     id: 'polar',
@@ -341,7 +416,8 @@ export const publicKeyAndTokens = {
     id: 'postmark',
     name: 'Postmark',
     docsUrl: 'https://postmarkapp.com/developer/webhooks/webhooks-overview',
-    mismatchHint: 'Postmark does not sign webhooks: put user:password in the webhook URL and configure the same user:password here.',
+    mismatchHint:
+      'Postmark does not sign webhooks: put user:password in the webhook URL and configure the same user:password here.',
     header: 'Authorization',
     kind: 'basic',
     eventId: { body: 'MessageID' },
@@ -358,7 +434,8 @@ export const publicKeyAndTokens = {
     name: 'Replicate',
     docsUrl: 'https://replicate.com/docs/topics/webhooks/verify-webhook',
     headerPrefixes: ['webhook'],
-    mismatchHint: 'Use the signing secret from GET /v1/webhooks/default/secret (whsec_…), not the API token.',
+    mismatchHint:
+      'Use the signing secret from GET /v1/webhooks/default/secret (whsec_…), not the API token.',
     eventTypeField: 'status',
   }),
   resend: standardWebhooksPreset({
@@ -366,13 +443,15 @@ export const publicKeyAndTokens = {
     name: 'Resend',
     docsUrl: 'https://resend.com/docs/dashboard/webhooks/verify-webhooks-requests',
     headerPrefixes: ['svix'],
-    mismatchHint: 'Use the webhook\'s Signing Secret (whsec_…), not the Resend API key (re_…).',
+    mismatchHint: "Use the webhook's Signing Secret (whsec_…), not the Resend API key (re_…).",
   }),
   sendgrid: signedPreset({
     id: 'sendgrid',
     name: 'Twilio SendGrid Event Webhook',
-    docsUrl: 'https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features',
-    mismatchHint: 'Use the Verification Key of the signed Event Webhook (base64 DER public key), not an API key; keep the body\'s trailing CRLF.',
+    docsUrl:
+      'https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features',
+    mismatchHint:
+      "Use the Verification Key of the signed Event Webhook (base64 DER public key), not an API key; keep the body's trailing CRLF.",
     algorithm: 'ecdsa-p256-sha256',
     signed: '{timestamp}{body}',
     signature: { header: 'X-Twilio-Email-Event-Webhook-Signature', encoding: 'base64' },
@@ -383,7 +462,8 @@ export const publicKeyAndTokens = {
     name: 'SignatureAPI',
     docsUrl: 'https://signatureapi.com/docs/api/guides/how-to/verify-webhooks',
     headerPrefixes: ['webhook'],
-    mismatchHint: 'Use the endpoint\'s signing secret (whsec_…) from the dashboard, not a SignatureAPI API key.',
+    mismatchHint:
+      "Use the endpoint's signing secret (whsec_…) from the dashboard, not a SignatureAPI API key.",
   }),
   stytch: standardWebhooksPreset({
     id: 'stytch',
@@ -406,7 +486,8 @@ export const publicKeyAndTokens = {
     id: 'telnyx',
     name: 'Telnyx',
     docsUrl: 'https://developers.telnyx.com/docs/development/api-fundamentals/webhooks',
-    mismatchHint: 'Use the account\'s Public Key (Mission Control → Keys & Credentials, base64), not the API key.',
+    mismatchHint:
+      "Use the account's Public Key (Mission Control → Keys & Credentials, base64), not the API key.",
     algorithm: 'ed25519',
     signed: '{timestamp}|{body}',
     signature: { header: 'Telnyx-Signature-Ed25519', encoding: 'base64' },
@@ -419,7 +500,8 @@ export const publicKeyAndTokens = {
     id: 'vapi',
     name: 'Vapi',
     docsUrl: 'https://docs.vapi.ai/server-url/server-authentication',
-    mismatchHint: 'Use the token of the server credential (header X-Vapi-Secret, no Bearer prefix), not your Vapi API key.',
+    mismatchHint:
+      'Use the token of the server credential (header X-Vapi-Secret, no Bearer prefix), not your Vapi API key.',
     header: 'X-Vapi-Secret',
     kind: 'token',
     eventType: { body: 'message.type' },
@@ -429,7 +511,8 @@ export const publicKeyAndTokens = {
     id: 'wise',
     name: 'Wise',
     docsUrl: 'https://docs.wise.com/api-docs/features/webhooks-notifications/event-handling',
-    mismatchHint: 'Use Wise\'s webhook public key for the environment (production or sandbox, PEM), not an API token.',
+    mismatchHint:
+      "Use Wise's webhook public key for the environment (production or sandbox, PEM), not an API token.",
     algorithm: 'rsa-sha256',
     signed: '{body}',
     signature: { header: 'X-Signature-SHA256', encoding: 'base64' },
@@ -440,7 +523,8 @@ export const publicKeyAndTokens = {
     id: 'xendit',
     name: 'Xendit',
     docsUrl: 'https://docs.xendit.co/api-integration/callback/setup',
-    mismatchHint: 'Use the Callback Verification Token (Settings → Callbacks) of the same mode (test or live), not an API key.',
+    mismatchHint:
+      'Use the Callback Verification Token (Settings → Callbacks) of the same mode (test or live), not an API key.',
     header: 'X-Callback-Token',
     kind: 'token',
     eventType: { body: 'event' },

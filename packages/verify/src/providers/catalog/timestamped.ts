@@ -14,7 +14,8 @@ export const timestamped = {
     id: 'airwallex',
     name: 'Airwallex',
     docsUrl: 'https://www.airwallex.com/docs/developer-tools/webhooks/listen-for-webhook-events',
-    mismatchHint: 'Use the secret of this notification URL (Developer > Webhooks), not an API key; sign the raw body.',
+    mismatchHint:
+      'Use the secret of this notification URL (Developer > Webhooks), not an API key; sign the raw body.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}{body}',
     signature: { header: 'x-signature', encoding: 'hex' },
@@ -27,7 +28,8 @@ export const timestamped = {
     id: 'akeneo',
     name: 'Akeneo PIM (Events API)',
     docsUrl: 'https://api.akeneo.com/events-documentation/security.html',
-    mismatchHint: 'Use the secret of the event subscription (connection) in Akeneo, not the API client secret.',
+    mismatchHint:
+      'Use the secret of the event subscription (connection) in Akeneo, not the API client secret.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
     signature: { header: 'X-Akeneo-Request-Signature', encoding: 'hex' },
@@ -39,10 +41,15 @@ export const timestamped = {
     id: 'buildkite',
     name: 'Buildkite',
     docsUrl: 'https://buildkite.com/docs/apis/webhooks/pipelines#webhook-signature',
-    mismatchHint: 'Use the webhook\'s Token value as the secret, and choose "X-Buildkite-Signature" (not the plain X-Buildkite-Token) in the webhook settings.',
+    mismatchHint:
+      'Use the webhook\'s Token value as the secret, and choose "X-Buildkite-Signature" (not the plain X-Buildkite-Token) in the webhook settings.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'X-Buildkite-Signature', encoding: 'hex', list: { separator: ',', key: 'signature', timestampKey: 'timestamp' } },
+    signature: {
+      header: 'X-Buildkite-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'signature', timestampKey: 'timestamp' },
+    },
     timestamp: { toleranceSeconds: 300 },
     eventType: { header: 'X-Buildkite-Event' },
   }),
@@ -51,7 +58,8 @@ export const timestamped = {
     id: 'cashfree',
     name: 'Cashfree Payments',
     docsUrl: 'https://www.cashfree.com/docs/payments/online/webhooks/signature-verification',
-    mismatchHint: 'Use the PG client secret key (or the partner API key for partner webhooks), not the client id.',
+    mismatchHint:
+      'Use the PG client secret key (or the partner API key for partner webhooks), not the client id.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}{body}',
     signature: { header: 'x-webhook-signature', encoding: 'base64' },
@@ -63,7 +71,8 @@ export const timestamped = {
     id: 'close',
     name: 'Close CRM',
     docsUrl: 'https://developer.close.com/topics/webhooks/',
-    mismatchHint: 'Use the subscription\'s signature_key (64 hex characters, returned when the webhook subscription was created), not an API key.',
+    mismatchHint:
+      "Use the subscription's signature_key (64 hex characters, returned when the webhook subscription was created), not an API key.",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}{body}',
     signature: { header: 'close-sig-hash', encoding: 'hex' },
@@ -77,7 +86,8 @@ export const timestamped = {
     id: 'customer-io',
     name: 'Customer.io (reporting webhooks)',
     docsUrl: 'https://customer.io/docs/api/webhooks/#section/Securely-Verifying-Requests',
-    mismatchHint: 'Use the reporting webhook\'s signing key (Data & Integrations > Reporting Webhooks), not an App or Track API key.',
+    mismatchHint:
+      "Use the reporting webhook's signing key (Data & Integrations > Reporting Webhooks), not an App or Track API key.",
     algorithm: 'hmac-sha256',
     signed: 'v0:{timestamp}:{body}',
     signature: { header: 'X-CIO-Signature', encoding: 'hex' },
@@ -90,10 +100,15 @@ export const timestamped = {
     id: 'elevenlabs',
     name: 'ElevenLabs',
     docsUrl: 'https://elevenlabs.io/docs/product-guides/administration/webhooks',
-    mismatchHint: 'Use the webhook\'s HMAC secret shown when the webhook was created, not the xi-api-key.',
+    mismatchHint:
+      "Use the webhook's HMAC secret shown when the webhook was created, not the xi-api-key.",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'ElevenLabs-Signature', encoding: 'hex', list: { separator: ',', key: 'v0', timestampKey: 't' } },
+    signature: {
+      header: 'ElevenLabs-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v0', timestampKey: 't' },
+    },
     timestamp: { toleranceSeconds: 1800 },
     eventType: { body: 'type' },
   }),
@@ -102,7 +117,8 @@ export const timestamped = {
     id: 'frameio',
     name: 'Frame.io',
     docsUrl: 'https://developer.frame.io/platform/v4/docs/guides/webhooks',
-    mismatchHint: 'Use the signing secret returned once in the webhook\'s create response, not the OAuth client secret or a developer token.',
+    mismatchHint:
+      "Use the signing secret returned once in the webhook's create response, not the OAuth client secret or a developer token.",
     algorithm: 'hmac-sha256',
     signed: 'v0:{timestamp}:{body}',
     signature: { header: 'X-Frameio-Signature', encoding: 'hex', prefix: 'v0=' },
@@ -117,7 +133,8 @@ export const timestamped = {
     id: 'front',
     name: 'Front (application webhooks)',
     docsUrl: 'https://dev.frontapp.com/docs/application-webhooks',
-    mismatchHint: 'Use the App secret from Developers > your app (Basic information), not the OAuth client secret; legacy rule webhooks (HMAC-SHA1 of the body) are a different scheme.',
+    mismatchHint:
+      'Use the App secret from Developers > your app (Basic information), not the OAuth client secret; legacy rule webhooks (HMAC-SHA1 of the body) are a different scheme.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}:{body}',
     signature: { header: 'x-front-signature', encoding: 'base64' },
@@ -125,11 +142,19 @@ export const timestamped = {
     eventId: { body: 'payload.id' },
     eventType: { body: 'type' },
     handshake: {
-      description: 'x-front-challenge on the (signed) validation request: answered 200 with the challenge as text/plain, not stored',
-      example: { method: 'POST', headers: { 'content-type': 'application/json', 'x-front-challenge': 'c8f3e1a2' }, body: '{"type":"sync"}', answer: { status: 200, body: 'c8f3e1a2' } },
+      description:
+        'x-front-challenge on the (signed) validation request: answered 200 with the challenge as text/plain, not stored',
+      example: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-front-challenge': 'c8f3e1a2' },
+        body: '{"type":"sync"}',
+        answer: { status: 200, body: 'c8f3e1a2' },
+      },
       reply(context) {
         const challenge = getHeader(context.headers, 'x-front-challenge')
-        return challenge === undefined || challenge === '' ? undefined : { status: 200, contentType: 'text/plain', body: challenge }
+        return challenge === undefined || challenge === ''
+          ? undefined
+          : { status: 200, contentType: 'text/plain', body: challenge }
       },
     },
   }),
@@ -138,10 +163,15 @@ export const timestamped = {
     id: 'ghost',
     name: 'Ghost',
     docsUrl: 'https://ghost.org/docs/webhooks/',
-    mismatchHint: 'Use the secret set on the custom integration\'s webhook in Ghost Admin (Settings > Integrations), not the Admin or Content API key.',
+    mismatchHint:
+      "Use the secret set on the custom integration's webhook in Ghost Admin (Settings > Integrations), not the Admin or Content API key.",
     algorithm: 'hmac-sha256',
     signed: '{body}{timestamp}',
-    signature: { header: 'X-Ghost-Signature', encoding: 'hex', list: { separator: ', ', key: 'sha256', timestampKey: 't' } },
+    signature: {
+      header: 'X-Ghost-Signature',
+      encoding: 'hex',
+      list: { separator: ', ', key: 'sha256', timestampKey: 't' },
+    },
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
   }),
   /**
@@ -153,10 +183,15 @@ export const timestamped = {
     id: 'increase',
     name: 'Increase',
     docsUrl: 'https://increase.com/documentation/webhooks',
-    mismatchHint: 'Use the webhook secret of this event subscription exactly as shown (whsec_… included: the text is the key, it is not base64-decoded), not an API key.',
+    mismatchHint:
+      'Use the webhook secret of this event subscription exactly as shown (whsec_… included: the text is the key, it is not base64-decoded), not an API key.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'Increase-Webhook-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'Increase-Webhook-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { unit: 'iso', toleranceSeconds: 300 },
     eventId: { body: 'id' },
     eventType: { body: 'category' },
@@ -166,10 +201,15 @@ export const timestamped = {
     id: 'mux',
     name: 'Mux',
     docsUrl: 'https://docs.mux.com/core/verify-webhook-signatures',
-    mismatchHint: 'Use the webhook signing secret from Settings > Webhooks, not the API access token.',
+    mismatchHint:
+      'Use the webhook signing secret from Settings > Webhooks, not the API access token.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'Mux-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'Mux-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { toleranceSeconds: 300 },
     eventId: { body: 'id' },
     eventType: { body: 'type' },
@@ -179,7 +219,8 @@ export const timestamped = {
     id: 'orb',
     name: 'Orb',
     docsUrl: 'https://docs.withorb.com/guides/integrations-and-exports/webhooks',
-    mismatchHint: 'Use the webhook secret of this endpoint (the text itself is the key), not an Orb API key.',
+    mismatchHint:
+      'Use the webhook secret of this endpoint (the text itself is the key), not an Orb API key.',
     algorithm: 'hmac-sha256',
     signed: 'v1:{timestamp}:{body}',
     signature: { header: 'X-Orb-Signature', encoding: 'hex', list: { separator: ' ', key: 'v1' } },
@@ -192,10 +233,15 @@ export const timestamped = {
     id: 'paddle',
     name: 'Paddle Billing',
     docsUrl: 'https://developer.paddle.com/webhooks/signature-verification',
-    mismatchHint: 'Use the endpoint secret key of this notification destination (pdl_ntfset_…), not an API key; Paddle Classic is a different scheme.',
+    mismatchHint:
+      'Use the endpoint secret key of this notification destination (pdl_ntfset_…), not an API key; Paddle Classic is a different scheme.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}:{body}',
-    signature: { header: 'Paddle-Signature', encoding: 'hex', list: { separator: ';', key: 'h1', timestampKey: 'ts' } },
+    signature: {
+      header: 'Paddle-Signature',
+      encoding: 'hex',
+      list: { separator: ';', key: 'h1', timestampKey: 'ts' },
+    },
     timestamp: { toleranceSeconds: 5 },
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
@@ -205,10 +251,15 @@ export const timestamped = {
     id: 'persona',
     name: 'Persona',
     docsUrl: 'https://docs.withpersona.com/docs/webhooks-best-practices',
-    mismatchHint: 'Use the webhook\'s secret (wbhsec_…, Dashboard → Webhooks) as text, not an API key.',
+    mismatchHint:
+      "Use the webhook's secret (wbhsec_…, Dashboard → Webhooks) as text, not an API key.",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'Persona-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'Persona-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { toleranceSeconds: 300 },
     eventId: { body: 'data.id' },
     eventType: { body: 'data.attributes.name' },
@@ -218,10 +269,16 @@ export const timestamped = {
     id: 'retell',
     name: 'Retell AI',
     docsUrl: 'https://docs.retellai.com/features/secure-webhook',
-    mismatchHint: 'Use the Retell API key that has the webhook badge in the dashboard (the API key is the signing key).',
+    mismatchHint:
+      'Use the Retell API key that has the webhook badge in the dashboard (the API key is the signing key).',
     algorithm: 'hmac-sha256',
     signed: '{body}{timestamp}',
-    signature: { header: 'x-retell-signature', encoding: 'hex', anyHexCase: true, list: { separator: ',', key: 'd', timestampKey: 'v' } },
+    signature: {
+      header: 'x-retell-signature',
+      encoding: 'hex',
+      anyHexCase: true,
+      list: { separator: ',', key: 'd', timestampKey: 'v' },
+    },
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
     eventType: { body: 'event' },
   }),
@@ -229,11 +286,17 @@ export const timestamped = {
   revolut: signedPreset({
     id: 'revolut',
     name: 'Revolut (Business & Merchant)',
-    docsUrl: 'https://developer.revolut.com/docs/guides/accept-payments/tutorials/work-with-webhooks/verify-the-payload-signature',
-    mismatchHint: 'Use the webhook\'s signing secret (wsk_…, the text itself is the key), not the API key; after a rotation both secrets sign until the old one expires.',
+    docsUrl:
+      'https://developer.revolut.com/docs/guides/accept-payments/tutorials/work-with-webhooks/verify-the-payload-signature',
+    mismatchHint:
+      "Use the webhook's signing secret (wsk_…, the text itself is the key), not the API key; after a rotation both secrets sign until the old one expires.",
     algorithm: 'hmac-sha256',
     signed: 'v1.{timestamp}.{body}',
-    signature: { header: 'Revolut-Signature', encoding: 'hex', list: { separator: ',', key: 'v1' } },
+    signature: {
+      header: 'Revolut-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1' },
+    },
     timestamp: { header: 'Revolut-Request-Timestamp', unit: 'ms', toleranceSeconds: 300 },
     eventType: { body: 'event' },
   }),
@@ -242,10 +305,15 @@ export const timestamped = {
     id: 'sanity',
     name: 'Sanity',
     docsUrl: 'https://www.sanity.io/docs/webhooks',
-    mismatchHint: 'Use the secret set on the GROQ-powered webhook in sanity.io/manage (the text itself is the key).',
+    mismatchHint:
+      'Use the secret set on the GROQ-powered webhook in sanity.io/manage (the text itself is the key).',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'sanity-webhook-signature', encoding: 'base64url', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'sanity-webhook-signature',
+      encoding: 'base64url',
+      list: { separator: ',', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
     eventId: { header: 'idempotency-key' },
     eventType: { header: 'sanity-operation' },
@@ -257,8 +325,10 @@ export const timestamped = {
   sinch: signedPreset({
     id: 'sinch',
     name: 'Sinch Conversation API',
-    docsUrl: 'https://developers.sinch.com/docs/conversation/callbacks/#validating-callback-requests',
-    mismatchHint: 'Use the secret set on the Conversation API webhook (not the app\'s access key secret); webhooks configured for HmacSHA512 are not supported by this preset.',
+    docsUrl:
+      'https://developers.sinch.com/docs/conversation/callbacks/#validating-callback-requests',
+    mismatchHint:
+      "Use the secret set on the Conversation API webhook (not the app's access key secret); webhooks configured for HmacSHA512 are not supported by this preset.",
     algorithm: 'hmac-sha256',
     signed: '{body}.{id}.{timestamp}',
     signature: { header: 'x-sinch-webhook-signature', encoding: 'base64' },
@@ -273,10 +343,15 @@ export const timestamped = {
     id: 'tabapay',
     name: 'TabaPay',
     docsUrl: 'https://developers.tabapay.com/reference/verifying-webhook-signatures',
-    mismatchHint: 'Use the webhook signing secret returned by POST /v2/clients/{ClientID}/webhooks/secrets (shown once); after a rotation add the new secret.',
+    mismatchHint:
+      'Use the webhook signing secret returned by POST /v2/clients/{ClientID}/webhooks/secrets (shown once); after a rotation add the new secret.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'X-HMAC-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'X-HMAC-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { toleranceSeconds: 300 },
     eventId: { header: 'Idempotency-Key' },
   }),
@@ -285,10 +360,15 @@ export const timestamped = {
     id: 'tailscale',
     name: 'Tailscale',
     docsUrl: 'https://tailscale.com/kb/1213/webhooks',
-    mismatchHint: 'Use the webhook secret shown once when the endpoint was added (tskey-webhook-…), not an API access token.',
+    mismatchHint:
+      'Use the webhook secret shown once when the endpoint was added (tskey-webhook-…), not an API access token.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'Tailscale-Webhook-Signature', encoding: 'hex', list: { separator: ',', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'Tailscale-Webhook-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { toleranceSeconds: 300 },
     eventType: { body: '0.type' },
   }),
@@ -297,10 +377,15 @@ export const timestamped = {
     id: 'tiktok',
     name: 'TikTok for Developers',
     docsUrl: 'https://developers.tiktok.com/doc/webhooks-verification',
-    mismatchHint: 'Use the app\'s client secret from the TikTok Developer Portal (not the client key); TikTok Shop webhooks are a different scheme.',
+    mismatchHint:
+      "Use the app's client secret from the TikTok Developer Portal (not the client key); TikTok Shop webhooks are a different scheme.",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'TikTok-Signature', encoding: 'hex', list: { separator: ',', key: 's', timestampKey: 't' } },
+    signature: {
+      header: 'TikTok-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 's', timestampKey: 't' },
+    },
     timestamp: { toleranceSeconds: 300 },
     eventType: { body: 'event' },
   }),
@@ -313,7 +398,8 @@ export const timestamped = {
     id: 'twitch',
     name: 'Twitch EventSub',
     docsUrl: 'https://dev.twitch.tv/docs/eventsub/handling-webhook-events/',
-    mismatchHint: 'Use the `secret` you passed when creating the EventSub subscription, not the app\'s client secret.',
+    mismatchHint:
+      "Use the `secret` you passed when creating the EventSub subscription, not the app's client secret.",
     algorithm: 'hmac-sha256',
     signed: '{id}{timestamp}{body}',
     signature: { header: 'Twitch-Eventsub-Message-Signature', encoding: 'hex', prefix: 'sha256=' },
@@ -321,17 +407,27 @@ export const timestamped = {
     idHeader: 'Twitch-Eventsub-Message-Id',
     eventType: { header: 'Twitch-Eventsub-Subscription-Type' },
     handshake: {
-      description: 'webhook_callback_verification (signed): answered with the raw challenge as text/plain, not stored',
+      description:
+        'webhook_callback_verification (signed): answered with the raw challenge as text/plain, not stored',
       example: {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'Twitch-Eventsub-Message-Type': 'webhook_callback_verification' },
+        headers: {
+          'content-type': 'application/json',
+          'Twitch-Eventsub-Message-Type': 'webhook_callback_verification',
+        },
         body: '{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{"type":"channel.follow"}}',
         answer: { status: 200, body: 'pogchamp-kappa-360noscope-vohiyo' },
       },
       reply(context) {
-        if (getHeader(context.headers, 'twitch-eventsub-message-type') !== 'webhook_callback_verification') return undefined
+        if (
+          getHeader(context.headers, 'twitch-eventsub-message-type') !==
+          'webhook_callback_verification'
+        )
+          return undefined
         const { challenge } = (context.payload() ?? {}) as { challenge?: unknown }
-        return typeof challenge === 'string' ? { status: 200, contentType: 'text/plain', body: challenge } : undefined
+        return typeof challenge === 'string'
+          ? { status: 200, contentType: 'text/plain', body: challenge }
+          : undefined
       },
     },
   }),
@@ -340,7 +436,8 @@ export const timestamped = {
     id: 'webflow',
     name: 'Webflow',
     docsUrl: 'https://developers.webflow.com/data/docs/working-with-webhooks',
-    mismatchHint: 'Use the OAuth application\'s client secret (or the secret of a webhook created in the dashboard); webhooks created with a site API token before signing was added carry no signature.',
+    mismatchHint:
+      "Use the OAuth application's client secret (or the secret of a webhook created in the dashboard); webhooks created with a site API token before signing was added carry no signature.",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}:{body}',
     signature: { header: 'x-webflow-signature', encoding: 'hex' },
@@ -352,10 +449,15 @@ export const timestamped = {
     id: 'workos',
     name: 'WorkOS',
     docsUrl: 'https://workos.com/docs/events/data-syncing/webhooks',
-    mismatchHint: 'Use the webhook endpoint\'s secret from the WorkOS dashboard, not the API key (sk_…).',
+    mismatchHint:
+      "Use the webhook endpoint's secret from the WorkOS dashboard, not the API key (sk_…).",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'WorkOS-Signature', encoding: 'hex', list: { separator: ', ', key: 'v1', timestampKey: 't' } },
+    signature: {
+      header: 'WorkOS-Signature',
+      encoding: 'hex',
+      list: { separator: ', ', key: 'v1', timestampKey: 't' },
+    },
     timestamp: { unit: 'ms', toleranceSeconds: 180 },
     eventId: { body: 'id' },
     eventType: { body: 'event' },
@@ -365,11 +467,16 @@ export const timestamped = {
     id: 'zendesk',
     name: 'Zendesk',
     docsUrl: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
-    mismatchHint: 'Use the webhook\'s signing secret as shown (the text is the key; it is not base64-decoded). Test requests sent before the webhook exists are signed with Zendesk\'s static test secret.',
+    mismatchHint:
+      "Use the webhook's signing secret as shown (the text is the key; it is not base64-decoded). Test requests sent before the webhook exists are signed with Zendesk's static test secret.",
     algorithm: 'hmac-sha256',
     signed: '{timestamp}{body}',
     signature: { header: 'X-Zendesk-Webhook-Signature', encoding: 'base64' },
-    timestamp: { header: 'X-Zendesk-Webhook-Signature-Timestamp', unit: 'iso', toleranceSeconds: 300 },
+    timestamp: {
+      header: 'X-Zendesk-Webhook-Signature-Timestamp',
+      unit: 'iso',
+      toleranceSeconds: 300,
+    },
     eventId: { header: 'X-Zendesk-Webhook-Invocation-Id' },
     eventType: { body: 'type' },
   }),
@@ -378,10 +485,15 @@ export const timestamped = {
     id: 'zoho-payments',
     name: 'Zoho Payments',
     docsUrl: 'https://www.zoho.com/in/payments/developerdocs/webhooks/verification/',
-    mismatchHint: 'Use the signing key generated when the webhook was configured, not an OAuth token.',
+    mismatchHint:
+      'Use the signing key generated when the webhook was configured, not an OAuth token.',
     algorithm: 'hmac-sha256',
     signed: '{timestamp}.{body}',
-    signature: { header: 'X-Zoho-Webhook-Signature', encoding: 'hex', list: { separator: ',', key: 'v', timestampKey: 't' } },
+    signature: {
+      header: 'X-Zoho-Webhook-Signature',
+      encoding: 'hex',
+      list: { separator: ',', key: 'v', timestampKey: 't' },
+    },
     timestamp: { unit: 'ms', toleranceSeconds: 300 },
     eventId: { body: 'event_id' },
     eventType: { body: 'event_type' },
@@ -394,25 +506,41 @@ export const timestamped = {
     id: 'zoom',
     name: 'Zoom',
     docsUrl: 'https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events',
-    mismatchHint: 'Use the app\'s Secret Token (Features > Access > Event Subscriptions), not the deprecated Verification Token or the OAuth client secret.',
+    mismatchHint:
+      "Use the app's Secret Token (Features > Access > Event Subscriptions), not the deprecated Verification Token or the OAuth client secret.",
     algorithm: 'hmac-sha256',
     signed: 'v0:{timestamp}:{body}',
     signature: { header: 'x-zm-signature', encoding: 'hex', prefix: 'v0=' },
     timestamp: { header: 'x-zm-request-timestamp', toleranceSeconds: 300 },
     eventType: { body: 'event' },
     handshake: {
-      description: 'endpoint.url_validation (signed): answered with plainToken and its HMAC (encryptedToken), not stored',
+      description:
+        'endpoint.url_validation (signed): answered with plainToken and its HMAC (encryptedToken), not stored',
       example: {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: '{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}',
-        answer: { status: 200, bodyMatches: '^\\{"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":"[0-9a-f]{64}"\\}$' },
+        answer: {
+          status: 200,
+          bodyMatches:
+            '^\\{"plainToken":"qgg8vlvZRS6UYooatFL8Aw","encryptedToken":"[0-9a-f]{64}"\\}$',
+        },
       },
       reply(context, _config, key) {
-        const { event, payload } = (context.payload() ?? {}) as { event?: unknown; payload?: { plainToken?: unknown } }
+        const { event, payload } = (context.payload() ?? {}) as {
+          event?: unknown
+          payload?: { plainToken?: unknown }
+        }
         const plainToken = payload?.plainToken
         if (event !== 'endpoint.url_validation' || typeof plainToken !== 'string') return undefined
-        return { status: 200, contentType: 'application/json', body: JSON.stringify({ plainToken, encryptedToken: signContent(key, [plainToken], 'hex') }) }
+        return {
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            plainToken,
+            encryptedToken: signContent(key, [plainToken], 'hex'),
+          }),
+        }
       },
     },
   }),

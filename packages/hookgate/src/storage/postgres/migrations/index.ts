@@ -66,7 +66,9 @@ async function migrateWith(
     const exists = await client.query(SELECT_SCHEMA_EXISTS, [schema])
     if (exists.rowCount === 0) await client.query(`CREATE SCHEMA "${schema}"`)
     await client.query(inSchema(CREATE_MIGRATIONS_TABLE, schema))
-    const done = (await client.query<{ id: string }>(inSchema(SELECT_APPLIED_MIGRATIONS, schema))).rows.map((row) => row.id)
+    const done = (
+      await client.query<{ id: string }>(inSchema(SELECT_APPLIED_MIGRATIONS, schema))
+    ).rows.map((row) => row.id)
     const known = new Set(migrations.map((m) => m.id))
     const unknown = done.filter((id) => !known.has(id))
     if (unknown.length > 0) {
@@ -94,5 +96,10 @@ async function migrateWith(
 export function isConnectionError(error: Error): boolean {
   const code = (error as { code?: unknown }).code
   // SQLSTATE codes are 5 characters; anything else (ECONNRESET, …) or none at all is the socket or the client.
-  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P')
+  return (
+    typeof code !== 'string' ||
+    !/^[0-9A-Z]{5}$/.test(code) ||
+    code.startsWith('08') ||
+    code.startsWith('57P')
+  )
 }

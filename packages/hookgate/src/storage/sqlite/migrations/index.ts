@@ -18,7 +18,11 @@ export interface SqliteMigration {
 }
 
 /** Every migration, oldest first. Append only. */
-export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [migration0001, migration0002, migration0003]
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+]
 
 /**
  * Applies the migrations of `migrations` that the database lacks, in order, in ONE `BEGIN IMMEDIATE`
@@ -34,7 +38,9 @@ export function runMigrations(
 ): string[] {
   const migrate = db.transaction(() => {
     db.prepare(CREATE_MIGRATIONS_TABLE).run()
-    const done = (db.prepare(SELECT_APPLIED_MIGRATIONS).all() as { id: string }[]).map((row) => row.id)
+    const done = (db.prepare(SELECT_APPLIED_MIGRATIONS).all() as { id: string }[]).map(
+      (row) => row.id,
+    )
     const known = new Set(migrations.map((m) => m.id))
     const unknown = done.filter((id) => !known.has(id))
     if (unknown.length > 0) {
