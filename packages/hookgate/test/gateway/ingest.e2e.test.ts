@@ -133,6 +133,21 @@ describe('routing, methods and handshakes', () => {
     expect((await fetch(`${gw.url}/webhooks/mac`, { method: 'HEAD' })).status).toBe(405)
   })
 
+  it("dedupes on the provider's delivery id: the same body under two ids is two events, one id twice is one", async () => {
+    const body = '{"action":"same body, two deliveries"}'
+    const send = async (delivery: string) =>
+      (await (
+        await fetch(`${gw.url}/webhooks/gh`, githubRequest(body, { 'x-github-delivery': delivery }))
+      ).json()) as { id: string; duplicate: boolean }
+    const first = await send('dedupe-a')
+    const second = await send('dedupe-b')
+    const again = await send('dedupe-a')
+    expect([first.duplicate, second.duplicate, again.duplicate]).toEqual([false, false, true])
+    expect(second.id).not.toBe(first.id)
+    expect(again.id).toBe(first.id)
+    expect((await gw.admin(`/api/events/${first.id}`)).body.dedupeKey).toBe('dedupe-a')
+  })
+
   it('stores a non-UTF-8 body byte-exact and returns it as base64', async () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x7f, 0xc3])
     const preset = providers['hmac-sha256']({ secrets: ['binary-hmac-secret-0123456789ab'] })
