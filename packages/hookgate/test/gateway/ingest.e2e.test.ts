@@ -51,6 +51,8 @@ describe('routing, methods and handshakes', () => {
       server: { publicUrl: 'https://hooks.example.test' },
       sources: [
         { id: 'gh', provider: 'github', secrets: [GITHUB_SECRET] },
+        // Its own source, so that the /metrics test's exact counts for `gh` hold whatever runs first.
+        { id: 'gh-dedupe', provider: 'github', secrets: [GITHUB_SECRET] },
         { id: 'board', provider: 'trello', secrets: ['trello-app-secret-0123456789abcdef'] },
         { id: 'slack', provider: 'slack', secrets: [SLACK_SECRET] },
         { id: 'bin', provider: 'hmac-sha256', secrets: ['binary-hmac-secret-0123456789ab'] },
@@ -137,7 +139,10 @@ describe('routing, methods and handshakes', () => {
     const body = '{"action":"same body, two deliveries"}'
     const send = async (delivery: string) =>
       (await (
-        await fetch(`${gw.url}/webhooks/gh`, githubRequest(body, { 'x-github-delivery': delivery }))
+        await fetch(
+          `${gw.url}/webhooks/gh-dedupe`,
+          githubRequest(body, { 'x-github-delivery': delivery }),
+        )
       ).json()) as { id: string; duplicate: boolean }
     const first = await send('dedupe-a')
     const second = await send('dedupe-b')
