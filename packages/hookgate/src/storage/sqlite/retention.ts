@@ -14,6 +14,27 @@ const VACUUM_PAGES = 2_000
 
 export function createSqliteRetention(ctx: SqliteContext): Retention {
   const { queue } = ctx
+
+  /**
+   * Best effort, after the batch committed: gives up to VACUUM_PAGES free pages back (also on calls that deleted
+   * nothing, so a large prune's free pages keep shrinking the file pass after pass) and checkpoints the WAL after a
+   * delete or a vacuum. A failure here (another process holding the lock) changes nothing about what was deleted, so it is
+   * not the caller's error: the next call tries again.
+   */
+  function reclaim(deletedAny: boolean): void {
+    try {
+      queue.maintain((db) => {
+        const vacuum =
+          db.pragma('auto_vacuum', { simple: true }) === 2 &&
+          (db.pragma('freelist_count', { simple: true }) as number) > 0
+        if (vacuum) db.pragma(`incremental_vacuum(${VACUUM_PAGES})`)
+        // The file shrinks when the checkpoint copies the vacuumed pages back.
+        if (deletedAny || vacuum) db.pragma('wal_checkpoint(PASSIVE)')
+      })
+    } catch {
+      // See above: retried on the next call.
+    }
+  }
   return {
     async prune(options) {
       queue.assertOpen()
@@ -47,13 +68,7 @@ export function createSqliteRetention(ctx: SqliteContext): Retention {
           return { events, rejections }
         },
       })
-      if (deleted.events + deleted.rejections > 0) {
-        queue.maintain((db) => {
-          if (db.pragma('auto_vacuum', { simple: true }) === 2)
-            db.pragma(`incremental_vacuum(${VACUUM_PAGES})`)
-          db.pragma('wal_checkpoint(PASSIVE)')
-        })
-      }
+      reclaim(deleted.events + deleted.rejections > 0)
       return {
         ...deleted,
         more: deleted.events === batchSize || deleted.rejections === batchSize,
