@@ -1724,6 +1724,23 @@ function defineRetentionCases(fresh: (options?: StorageFactoryOptions) => Promis
       expect(await storage.getEvent(pending.id)).toEqual(pending)
     })
 
+    it('pruning interleaved with ingest loses and duplicates nothing', async () => {
+      const storage = await fresh()
+      const old: string[] = []
+      for (let i = 0; i < 60; i++) old.push((await storage.ingest(eventAged(60 + i))).event.id)
+      const incoming = Array.from({ length: 120 }, (_, i) => eventAged(i % 5))
+      const [pruned, results] = await Promise.all([
+        pruneAll(storage, { olderThan: at(-30 * DAY), batchSize: 7 }),
+        Promise.all(incoming.map((event) => storage.ingest(event, ['d']))),
+      ])
+      expect(pruned.events).toBe(60)
+      expect(results.filter((r) => r.duplicate)).toHaveLength(0)
+      const ids = await eventIds(storage)
+      expect(ids).toHaveLength(120)
+      expect(new Set(ids)).toEqual(new Set(results.map((r) => r.event.id)))
+      for (const id of old.slice(0, 3)) expect(await storage.getEvent(id)).toBeUndefined()
+    })
+
     it('prunes rejections older than their cut-off, and refuses bad options', async () => {
       const storage = await fresh()
       for (let i = 0; i < 3; i++)
