@@ -23,6 +23,7 @@ import type { GatewayConfig } from './config.ts'
 import type { Forward } from './delivery/forwarder.ts'
 import { createFanOut } from './delivery/fan-out.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts'
+import { createPruner, type Pruner } from './retention.ts'
 import { createAddressMatcher } from './http/client-address.ts'
 import { fromFetch, toFetch } from './http/fetch.ts'
 import { createServerLifecycle, type ListeningAddress } from './http/server-lifecycle.ts'
@@ -94,6 +95,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics
   /** The delivery worker; `undefined` when `delivery.mode` is `ingest` or no destination is configured. */
   readonly worker: DeliveryWorker | undefined
+  /** Retention (`retention:`): started by `start()`/`listen()`, every `retention.interval`. */
+  readonly pruner: Pruner
   /** This process's live traffic (`event:stored`, `rejection:recorded`, `delivery:attempted`): metadata only. */
   readonly events: GatewayEvents
 }
@@ -213,10 +216,13 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     draining,
   })
 
+  const pruner = createPruner({ storage, retention: config.retention, now, logger })
+
   let started: Promise<void> | undefined
   let stopWaking: (() => void) | undefined
   const start = (): Promise<void> => {
     started ??= storage.migrate().then(() => {
+      pruner.start()
       if (worker === undefined) return
       worker.start()
       // Other instances' ingests, reaped leases and re-enabled destinations (PostgreSQL LISTEN/NOTIFY) wake the
@@ -232,6 +238,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     storage,
     metrics,
     worker,
+    pruner,
     events,
     async fetch(request, info) {
       const response = await dispatch(fromFetch(request, info?.remoteAddress))
@@ -264,6 +271,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         await lifecycle.shutdown()
         stopWaking?.()
         await worker?.stop({ timeoutMs: config.server.shutdownTimeoutMs })
+        await pruner.stop()
         if (ownsStorage) await storage.close()
       })()
       return closing

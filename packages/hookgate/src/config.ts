@@ -127,6 +127,23 @@ function duration(min: number, max: number) {
   })
 }
 
+/** A retention age: a duration (at least 1 minute, at most about 100 years), or `forever` (undefined: never by age). */
+function retentionAge() {
+  return z.unknown().transform((value, ctx): number | undefined => {
+    if (value === 'forever') return undefined
+    const ms = parseDurationMs(value)
+    if (ms === undefined || ms < 60_000 || ms > MAX_RETENTION_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a duration from 1m to 36500d, such as 30d or 12h, or "forever"',
+      })
+      return z.NEVER
+    }
+    return ms
+  })
+}
+const MAX_RETENTION_MS = 36_500 * 86_400_000
+
 /** The Standard Webhooks retry schedule (after the first, immediate attempt): 8 attempts over about 28 hours. */
 export const DEFAULT_RETRY_SCHEDULE = ['5s', '5m', '30m', '2h', '5h', '10h', '10h'] as const
 
@@ -238,6 +255,14 @@ const configSchema = z.strictObject({
     })
     .prefault({}),
   destinations: z.array(destinationSchema).default([]),
+  retention: z
+    .strictObject({
+      events: retentionAge().prefault('30d'),
+      maxEvents: wholeNumber(0, 1_000_000_000).default(0),
+      rejections: retentionAge().prefault('7d'),
+      interval: duration(1_000, 86_400_000).prefault('1m'),
+    })
+    .prefault({}),
 })
 
 /** The configuration as written (YAML/JSON, or an object): what {@link defineConfig} type-checks. */
@@ -370,6 +395,18 @@ export interface DeliveryConfig {
   }
 }
 
+/** `retention:`, what `hookgate serve` prunes every `intervalMs` and `hookgate prune` once (issue 14). */
+export interface RetentionConfig {
+  /** Events (with their deliveries and attempts) older than this go; undefined: kept forever. Default 30 days. */
+  readonly eventsMs: number | undefined
+  /** Events kept at most, oldest go first; 0: no cap. */
+  readonly maxEvents: number
+  /** Rejections older than this go; undefined: kept forever (`storage.maxRejections` still caps them). Default 7 days. */
+  readonly rejectionsMs: number | undefined
+  /** How often `hookgate serve` prunes. Default 1 minute. */
+  readonly intervalMs: number
+}
+
 /** A validated configuration, ready for `createGateway`. */
 export interface GatewayConfig {
   readonly server: ServerConfig
@@ -379,6 +416,7 @@ export interface GatewayConfig {
   readonly sources: readonly SourceConfig[]
   readonly delivery: DeliveryConfig
   readonly destinations: readonly DestinationConfig[]
+  readonly retention: RetentionConfig
   /** Every `${env:NAME:-fallback}` whose fallback was used (`hookgate serve` warns about secrets among them). */
   readonly fallbacks: readonly EnvFallback[]
   /** Things that do not stop the gateway but deserve a look (`hookgate serve` logs each at start-up). */
@@ -805,6 +843,12 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
       },
     },
     destinations,
+    retention: {
+      eventsMs: raw.retention.events,
+      maxEvents: raw.retention.maxEvents,
+      rejectionsMs: raw.retention.rejections,
+      intervalMs: raw.retention.interval,
+    },
     fallbacks,
     warnings,
   }

@@ -36,6 +36,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
       'write a consistent copy of a live SQLite store (PostgreSQL: prints the pg_dump advice)',
     load: () => import('./commands/backup.ts'),
   },
+  prune: {
+    summary: 'delete what retention: lets go (expired events and rejections), then exit (cron)',
+    load: () => import('./commands/prune.ts'),
+  },
   providers: {
     summary: 'list the built-in provider presets',
     load: () => import('./commands/providers.ts'),

@@ -397,6 +397,39 @@ export interface DestinationStates {
   listDestinationStates(): Promise<readonly DestinationState[]>
 }
 
+/** What one `prune` call may delete (see {@link Retention}). */
+export interface PruneOptions {
+  /** Events received before this go (with their deliveries and attempts). Absent: none by age ("forever"). */
+  readonly olderThan?: Date
+  /** Keep at most this many events, oldest go first. Absent or 0: no cap. */
+  readonly maxEvents?: number
+  /** Rejections received before this go. Absent: none by age. */
+  readonly rejectionsOlderThan?: Date
+  /** Rows of each kind deleted at most by this call (one short transaction), 1..10000. */
+  readonly batchSize: number
+}
+
+export interface PruneResult {
+  /** Events deleted (their deliveries and attempts went with them). */
+  readonly events: number
+  readonly rejections: number
+  /** True when a batch was full: call again (after yielding) until false. */
+  readonly more: boolean
+}
+
+/** Retention: deleting old records in small batches, so the store stays bounded without stalling ingest. */
+export interface Retention {
+  /**
+   * Deletes one batch of expired records: events older than `olderThan` or beyond the newest `maxEvents`, with
+   * their deliveries and attempts, oldest first — NEVER an event with a delivery still pending or in flight — and
+   * rejections older than `rejectionsOlderThan`. Call again while `more`. SQLite then gives freed pages back
+   * (`incremental_vacuum` when the file has `auto_vacuum=incremental`) and checkpoints the WAL (PASSIVE).
+   * @throws RangeError for a batchSize outside 1..10000 or a negative maxEvents
+   * @throws TypeError for a date that is not a valid Date
+   */
+  prune(options: PruneOptions): Promise<PruneResult>
+}
+
 /** Schema, health and shutdown of a store. */
 export interface StorageLifecycle {
   readonly dialect: 'sqlite' | 'postgres'
@@ -416,4 +449,4 @@ export interface StorageLifecycle {
  * for a value out of range), before anything is written.
  */
 export interface Storage
-  extends EventLog, DeliveryQueue, Replay, DestinationStates, StorageLifecycle {}
+  extends EventLog, DeliveryQueue, Replay, DestinationStates, Retention, StorageLifecycle {}

@@ -3,7 +3,16 @@
  * (reopening a file, WAL, batch sizes, and failure injection that works even as root).
  */
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync, closeSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -108,6 +117,34 @@ describe('sqlite storage', () => {
     expect((await second.ingest(event)).duplicate).toBe(true)
     const rejections = (await second.listRejections({})).items
     expect(rejections).toEqual([{ id: rejections[0]!.id, ...rejection }])
+  })
+
+  it('retention: a new file uses auto_vacuum=incremental, and a prune of most rows shrinks it', async () => {
+    const path = newPath()
+    const storage = await open({ path })
+    const events = []
+    for (let i = 0; i < 400; i++)
+      events.push(
+        storage.ingest(makeEvent({ receivedAt: new Date(1_000 + i), body: nastyBytes(16_384) })),
+      )
+    await Promise.all(events)
+    await storage.ingest(makeEvent({ receivedAt: new Date(1_000_000) }))
+    // Checkpoint what was ingested, so the file holds every page before the prune.
+    const probe = new Database(path)
+    try {
+      expect(probe.pragma('auto_vacuum', { simple: true })).toBe(2)
+      probe.pragma('wal_checkpoint(TRUNCATE)')
+    } finally {
+      probe.close()
+    }
+    const full = statSync(path).size
+    expect(full).toBeGreaterThan(400 * 16_384)
+    let pruned = 0
+    for (let calls = 0; calls < 50; calls++)
+      pruned += (await storage.prune({ olderThan: new Date(500_000), batchSize: 100 })).events
+    expect(pruned).toBe(400)
+    expect(statSync(path).size).toBeLessThan(full / 4)
+    expect((await storage.listEvents({})).items).toHaveLength(1)
   })
 
   it('creates the parent directory and puts the file in WAL mode', async () => {

@@ -526,6 +526,7 @@ export function defineStorageSuite(
     })
 
     defineDeliveryCases(fresh)
+    defineRetentionCases(fresh)
     defineInputCases(fresh)
 
     describe('health and lifecycle', () => {
@@ -1602,6 +1603,165 @@ function defineInputCases(fresh: (options?: StorageFactoryOptions) => Promise<St
       expect(await storage.getEvent(result.event.id)).toEqual(result.event)
       expect(await storage.getEvent(good.event.id)).toEqual(good.event)
       expect((await storage.ingest(odd)).duplicate).toBe(true)
+    })
+  })
+}
+
+/** Retention (issue 14): `prune` by age and by count, in batches, never an event whose delivery is still open. */
+function defineRetentionCases(fresh: (options?: StorageFactoryOptions) => Promise<Storage>): void {
+  const DAY = 86_400_000
+  /** An event received `daysAgo` days before T. */
+  const eventAged = (daysAgo: number, sourceId = 'src-r'): NewEvent =>
+    makeEvent({ sourceId, receivedAt: at(-daysAgo * DAY) })
+
+  async function eventIds(storage: Storage): Promise<string[]> {
+    const { ids } = await allPages((cursor) =>
+      storage.listEvents({ limit: 500, ...(cursor === undefined ? {} : { cursor }) }),
+    )
+    return ids
+  }
+
+  /** Prunes to completion, as the serve loop does; returns the totals. */
+  async function pruneAll(
+    storage: Storage,
+    options: Parameters<Storage['prune']>[0],
+  ): Promise<{ events: number; rejections: number; calls: number }> {
+    let events = 0
+    let rejections = 0
+    let calls = 0
+    for (;;) {
+      const result = await storage.prune(options)
+      events += result.events
+      rejections += result.rejections
+      calls++
+      if (!result.more) return { events, rejections, calls }
+      if (calls > 1000) throw new Error('prune does not end')
+    }
+  }
+
+  describe('retention: prune', () => {
+    it('prunes events older than the cut-off, with their deliveries and attempts, in batches', async () => {
+      const storage = await fresh()
+      const old: StoredEvent[] = []
+      for (let i = 0; i < 5; i++) old.push((await storage.ingest(eventAged(40 + i))).event)
+      // One old event with a delivered delivery (and its attempt): it goes, with them.
+      const { event: settled } = await storage.ingest(eventAged(35), ['dst'])
+      const [lease] = await storage.claimDue({
+        workerId: 'w1',
+        limit: 10,
+        leaseMs: 30_000,
+        now: at(0),
+      })
+      expect(await storage.recordAttempt(lease!.leaseToken, makeAttempt(), DONE)).toBe('recorded')
+      const young = (await storage.ingest(eventAged(1))).event
+
+      const first = await storage.prune({ olderThan: at(-30 * DAY), batchSize: 2 })
+      expect(first).toEqual({ events: 2, rejections: 0, more: true })
+      const rest = await pruneAll(storage, { olderThan: at(-30 * DAY), batchSize: 2 })
+      expect(rest.events).toBe(4)
+      expect(await eventIds(storage)).toEqual([young.id])
+      expect(await storage.getEvent(settled.id)).toBeUndefined()
+      expect(await storage.listDeliveries(settled.id)).toEqual([])
+      expect(await storage.listAttempts(lease!.id)).toEqual([])
+      expect(await storage.prune({ olderThan: at(-30 * DAY), batchSize: 2 })).toEqual({
+        events: 0,
+        rejections: 0,
+        more: false,
+      })
+      // No cut-off ("forever") and no cap: nothing goes.
+      expect(await storage.prune({ batchSize: 10 })).toEqual({
+        events: 0,
+        rejections: 0,
+        more: false,
+      })
+      expect(await eventIds(storage)).toEqual([young.id])
+    })
+
+    it('prunes by count, oldest first, keeping the newest maxEvents', async () => {
+      const storage = await fresh()
+      const all: StoredEvent[] = []
+      for (let i = 0; i < 7; i++) all.push((await storage.ingest(eventAged(10 - i))).event)
+      const total = await pruneAll(storage, { maxEvents: 3, batchSize: 2 })
+      expect(total.events).toBe(4)
+      expect(await eventIds(storage)).toEqual(
+        all
+          .slice(4)
+          .map((e) => e.id)
+          .reverse(),
+      )
+      // maxEvents 0 is no cap.
+      expect((await storage.prune({ maxEvents: 0, batchSize: 10 })).events).toBe(0)
+      expect(await eventIds(storage)).toHaveLength(3)
+    })
+
+    it('never prunes an event with a delivery pending or in flight', async () => {
+      const storage = await fresh()
+      const { event: pending } = await storage.ingest(eventAged(50), ['later'])
+      const { event: inFlight } = await storage.ingest(eventAged(49), ['busy'])
+      const claimed = await storage.claimDue({
+        workerId: 'w1',
+        limit: 10,
+        leaseMs: 60_000,
+        now: at(0),
+        destinationIds: ['busy'],
+      })
+      expect(claimed.map((d) => d.eventId)).toEqual([inFlight.id])
+      const { event: gone } = await storage.ingest(eventAged(48))
+
+      const total = await pruneAll(storage, { olderThan: at(0), maxEvents: 1, batchSize: 1 })
+      expect(total.events).toBe(1)
+      expect(await storage.getEvent(gone.id)).toBeUndefined()
+      expect(await storage.getEvent(pending.id)).toEqual(pending)
+      expect(await storage.getEvent(inFlight.id)).toEqual(inFlight)
+      expect(await storage.listDeliveries(pending.id)).toHaveLength(1)
+      expect(await storage.listDeliveries(inFlight.id)).toHaveLength(1)
+      // Once settled, it may go.
+      expect(await storage.recordAttempt(claimed[0]!.leaseToken, makeAttempt(), DONE)).toBe(
+        'recorded',
+      )
+      expect((await pruneAll(storage, { olderThan: at(0), batchSize: 10 })).events).toBe(1)
+      expect(await storage.getEvent(inFlight.id)).toBeUndefined()
+      expect(await storage.getEvent(pending.id)).toEqual(pending)
+    })
+
+    it('pruning interleaved with ingest loses and duplicates nothing', async () => {
+      const storage = await fresh()
+      const old: string[] = []
+      for (let i = 0; i < 60; i++) old.push((await storage.ingest(eventAged(60 + i))).event.id)
+      const incoming = Array.from({ length: 120 }, (_, i) => eventAged(i % 5))
+      const [pruned, results] = await Promise.all([
+        pruneAll(storage, { olderThan: at(-30 * DAY), batchSize: 7 }),
+        Promise.all(incoming.map((event) => storage.ingest(event, ['d']))),
+      ])
+      expect(pruned.events).toBe(60)
+      expect(results.filter((r) => r.duplicate)).toHaveLength(0)
+      const ids = await eventIds(storage)
+      expect(ids).toHaveLength(120)
+      expect(new Set(ids)).toEqual(new Set(results.map((r) => r.event.id)))
+      for (const id of old.slice(0, 3)) expect(await storage.getEvent(id)).toBeUndefined()
+    })
+
+    it('prunes rejections older than their cut-off, and refuses bad options', async () => {
+      const storage = await fresh()
+      for (let i = 0; i < 3; i++)
+        await storage.recordRejection(makeRejection({ receivedAt: at(-(10 + i) * DAY) }))
+      await storage.recordRejection(makeRejection({ receivedAt: at(-DAY), message: 'young' }))
+      const { event } = await storage.ingest(eventAged(100))
+      const total = await pruneAll(storage, { rejectionsOlderThan: at(-7 * DAY), batchSize: 2 })
+      expect(total.rejections).toBe(3)
+      expect(total.events).toBe(0)
+      const left = await storage.listRejections({})
+      expect(left.items.map((r) => r.message)).toEqual(['young'])
+      expect(await storage.getEvent(event.id)).toEqual(event)
+
+      await expect(storage.prune({ batchSize: 0 })).rejects.toBeInstanceOf(RangeError)
+      await expect(storage.prune({ batchSize: 10_001 })).rejects.toBeInstanceOf(RangeError)
+      await expect(storage.prune({ batchSize: 10, maxEvents: -1 })).rejects.toBeInstanceOf(
+        RangeError,
+      )
+      await expect(
+        storage.prune({ batchSize: 10, olderThan: new Date(Number.NaN) }),
+      ).rejects.toBeInstanceOf(TypeError)
     })
   })
 }

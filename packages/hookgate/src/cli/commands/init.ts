@@ -56,6 +56,14 @@ storage:
   # schema: hookgate                # poolSize: 10
   # maxRejections: 10000   # refused requests kept for debugging; older ones are dropped
 
+# What is kept, and for how long. \`hookgate serve\` prunes every interval, in small batches that never hold up
+# ingest; \`hookgate prune\` does one pass (cron). An event with a delivery still pending or in flight is never pruned.
+retention:
+  events: 30d              # events with their deliveries and attempts, by age; "forever" keeps them
+  maxEvents: 0             # at most this many events, oldest pruned first (0 = no cap)
+  rejections: 7d           # refused requests, by age ("forever" keeps them; storage.maxRejections still caps them)
+  interval: 1m             # how often \`hookgate serve\` prunes
+
 # The admin read API (/api/events, /api/rejections) needs "Authorization: Bearer <token>".
 # Generate one with:  openssl rand -hex 32
 admin:

@@ -15,6 +15,7 @@ import {
   type NewEvent,
   type CapturedRequest,
   type NewRejection,
+  type PruneOptions,
   type RejectionHint,
   type ReplayFilter,
   type RequeueMatchingOptions,
@@ -335,5 +336,33 @@ export function checkDestinationChange(
     disabled,
     disabledAtMs: nowOf(options.now, clock),
     reason: options.reason === undefined ? null : diagnosticText(options.reason),
+  }
+}
+
+/** `prune` options, checked: times in ms (undefined: no cut-off), the cap (0: none) and the batch size. */
+export interface CheckedPrune {
+  readonly olderThanMs: number | undefined
+  readonly maxEvents: number
+  readonly rejectionsOlderThanMs: number | undefined
+  readonly batchSize: number
+}
+
+/** Rows of each kind one `prune` call deletes at most. */
+export const MAX_PRUNE_BATCH_SIZE = 10_000
+
+export function checkPrune(options: PruneOptions): CheckedPrune {
+  checkLimit(options.batchSize, MAX_PRUNE_BATCH_SIZE, 'batchSize')
+  const maxEvents = options.maxEvents ?? 0
+  if (!Number.isSafeInteger(maxEvents) || maxEvents < 0)
+    throw new RangeError('maxEvents must be an integer >= 0')
+  return {
+    olderThanMs:
+      options.olderThan === undefined ? undefined : timeOf(options.olderThan, 'olderThan'),
+    maxEvents,
+    rejectionsOlderThanMs:
+      options.rejectionsOlderThan === undefined
+        ? undefined
+        : timeOf(options.rejectionsOlderThan, 'rejectionsOlderThan'),
+    batchSize: options.batchSize,
   }
 }

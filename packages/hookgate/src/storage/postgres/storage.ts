@@ -28,6 +28,7 @@ import { createPostgresEventLog } from './events.ts'
 import { runPostgresMigrations } from './migrations/index.ts'
 import { TOUCH_HEALTH } from './queries/touch-health.ts'
 import { createPostgresReplay } from './replay.ts'
+import { createPostgresRetention } from './retention.ts'
 import { iso } from './rows.ts'
 import { checkSchemaName, DEFAULT_SCHEMA } from './sql.ts'
 import { WakeListener, type ListenConnection } from './wake.ts'
@@ -278,5 +279,6 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     ...createPostgresDeliveryQueue(ctx),
     ...createPostgresReplay(ctx),
     ...createPostgresDestinationStates(ctx),
+    ...createPostgresRetention(ctx),
   }
 }

@@ -135,6 +135,23 @@ export class SqliteCommitQueue {
     if (this.#closed) throw closedError()
   }
 
+  /**
+   * Runs `fn` on the connection now, outside any batch (batches run start to finish, so none is open): for
+   * pragmas that cannot run in a transaction (`incremental_vacuum`, `wal_checkpoint`).
+   */
+  maintain<T>(fn: (db: Database.Database) => T): T {
+    if (this.#closed) throw closedError()
+    try {
+      return fn(this.#db)
+    } catch (error) {
+      throw isSqliteError(error)
+        ? new StorageUnavailableError(`SQLite maintenance failed: ${describe(error)}`, {
+            cause: error,
+          })
+        : error
+    }
+  }
+
   /** Syncs the WAL on the spot (after migrations, which commit with NORMAL: start-up, not the hot path). */
   syncWalNow(): void {
     if (this.#options.walPath !== undefined) fdatasyncSync(this.#openWal())

@@ -28,6 +28,14 @@ import {
   SELECT_REPLAY_BATCH,
 } from './queries/match-replay.ts'
 import { PRUNE_REJECTIONS } from './queries/prune-rejections.ts'
+import {
+  DELETE_OLD_REJECTIONS,
+  DELETE_PRUNED_ATTEMPTS,
+  DELETE_PRUNED_DELIVERIES,
+  DELETE_PRUNED_EVENT,
+  SELECT_EVENT_CAP_SEQ,
+  SELECT_PRUNABLE_EVENTS,
+} from './queries/prune.ts'
 import { REAP_EXPIRED_LEASES } from './queries/reap-expired-leases.ts'
 import { INSERT_ATTEMPT, SETTLE_DELIVERY } from './queries/record-attempt.ts'
 import { SELECT_EVENT_BY_DEDUPE_KEY } from './queries/select-event-by-dedupe-key.ts'
@@ -71,6 +79,12 @@ const STATEMENTS = {
   destinationStats: DESTINATION_STATS,
   upsertDestinationState: UPSERT_DESTINATION_STATE,
   listDestinationStates: LIST_DESTINATION_STATES,
+  selectPrunableEvents: SELECT_PRUNABLE_EVENTS,
+  selectEventCapSeq: SELECT_EVENT_CAP_SEQ,
+  deletePrunedAttempts: DELETE_PRUNED_ATTEMPTS,
+  deletePrunedDeliveries: DELETE_PRUNED_DELIVERIES,
+  deletePrunedEvent: DELETE_PRUNED_EVENT,
+  deleteOldRejections: DELETE_OLD_REJECTIONS,
 } as const
 
 export type Statements = { readonly [Name in keyof typeof STATEMENTS]: Database.Statement }

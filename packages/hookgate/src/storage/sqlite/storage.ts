@@ -18,6 +18,7 @@ import { createSqliteDestinationStates } from './destinations.ts'
 import { createSqliteEventLog } from './events.ts'
 import { runMigrations } from './migrations/index.ts'
 import { createSqliteReplay } from './replay.ts'
+import { createSqliteRetention } from './retention.ts'
 
 export interface SqliteStorageOptions {
   /** Database file (its parent directory is created when missing), or `':memory:'`. */
@@ -81,6 +82,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   try {
     if (!inMemory) mkdirSync(dirname(options.path), { recursive: true })
     db = new Database(options.path, { timeout: busyTimeoutMs })
+    // A new file gives freed pages back to the file system when pruned (retention.ts); this must be set before
+    // the first table. An existing file keeps its mode (changing it needs a full VACUUM).
+    if (!inMemory && db.pragma('page_count', { simple: true }) === 0)
+      db.pragma('auto_vacuum = INCREMENTAL')
     // WAL: readers never block the writer, and a commit is one sequential append + fsync.
     const wal = !inMemory && db.pragma('journal_mode = WAL', { simple: true }) === 'wal'
     // Every acknowledged commit is fsynced, so it survives power loss, not only a crash: by SQLite itself
@@ -150,5 +155,6 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     ...createSqliteDeliveryQueue(ctx),
     ...createSqliteReplay(ctx),
     ...createSqliteDestinationStates(ctx),
+    ...createSqliteRetention(ctx),
   }
 }

@@ -10,6 +10,7 @@ import { SELECT_APPLIED_MIGRATIONS } from '../queries/select-applied-migrations.
 import { migration0001 } from './0001-init.ts'
 import { migration0002 } from './0002-deliveries.ts'
 import { migration0003 } from './0003-rejection-diagnosis.ts'
+import { migration0004 } from './0004-retention.ts'
 
 /** One schema step. `id` is `NNNN-name`; ids sort in the order they must run. */
 export interface SqliteMigration {
@@ -22,6 +23,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   migration0001,
   migration0002,
   migration0003,
+  migration0004,
 ]
 
 /**

@@ -1,0 +1,140 @@
+/**
+ * @module retention
+ * Retention (issue 14, `retention:` in the config): deletes expired events (with their deliveries and attempts)
+ * and rejections in small batches through `Storage.prune`, never an event whose delivery is still pending or in
+ * flight. `hookgate serve` runs {@link createPruner} every `retention.interval`, yielding to the event loop
+ * between batches so ingest is not held up; `hookgate prune` runs {@link pruneOnce} to completion (cron).
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import type { RetentionConfig } from './config.ts'
+import { errorSummary, type GatewayLogger } from './logger.ts'
+import type { PruneOptions, Storage } from './storage/types.ts'
+
+/** Rows of each kind deleted per batch (one short transaction). */
+export const PRUNE_BATCH_SIZE = 500
+
+export interface PruneTotals {
+  readonly events: number
+  readonly rejections: number
+  /** `prune` calls made (batches). */
+  readonly batches: number
+  readonly durationMs: number
+}
+
+/** The `prune` options for `retention` at `now`; undefined when nothing can expire (everything kept forever). */
+export function pruneOptions(
+  retention: RetentionConfig,
+  now: Date,
+  batchSize = PRUNE_BATCH_SIZE,
+): PruneOptions | undefined {
+  if (
+    retention.eventsMs === undefined &&
+    retention.maxEvents === 0 &&
+    retention.rejectionsMs === undefined
+  )
+    return undefined
+  const at = now.getTime()
+  return {
+    batchSize,
+    ...(retention.eventsMs === undefined ? {} : { olderThan: new Date(at - retention.eventsMs) }),
+    ...(retention.maxEvents === 0 ? {} : { maxEvents: retention.maxEvents }),
+    ...(retention.rejectionsMs === undefined
+      ? {}
+      : { rejectionsOlderThan: new Date(at - retention.rejectionsMs) }),
+  }
+}
+
+/**
+ * Prunes until nothing more is expired (cut-offs fixed at `now` for the whole run), yielding to the event loop
+ * between batches. `shouldStop` is checked between batches.
+ */
+export async function pruneOnce(
+  storage: Storage,
+  retention: RetentionConfig,
+  now: Date,
+  shouldStop: () => boolean = () => false,
+): Promise<PruneTotals> {
+  const started = performance.now()
+  const options = pruneOptions(retention, now)
+  let events = 0
+  let rejections = 0
+  let batches = 0
+  if (options !== undefined) {
+    for (;;) {
+      const result = await storage.prune(options)
+      batches++
+      events += result.events
+      rejections += result.rejections
+      if (!result.more || shouldStop()) break
+      await yieldToLoop()
+      if (shouldStop()) break
+    }
+  }
+  return { events, rejections, batches, durationMs: Math.round(performance.now() - started) }
+}
+
+export interface Pruner {
+  /** Runs a first pass at once, then one every `retention.intervalMs`. Idempotent. */
+  start(): void
+  /** One pass now (or waits for the one running). */
+  runNow(): Promise<PruneTotals | undefined>
+  /** Stops the timer and waits for a pass in progress to finish its current batch. Idempotent. */
+  stop(): Promise<void>
+}
+
+export function createPruner(options: {
+  readonly storage: Storage
+  readonly retention: RetentionConfig
+  readonly now: () => Date
+  readonly logger: GatewayLogger
+}): Pruner {
+  const { storage, retention, now, logger } = options
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<PruneTotals | undefined> | undefined
+  let stopped = false
+
+  const pass = async (): Promise<PruneTotals | undefined> => {
+    try {
+      const totals = await pruneOnce(storage, retention, now(), () => stopped)
+      if (totals.events + totals.rejections > 0) {
+        logger.info(
+          {
+            events: totals.events,
+            rejections: totals.rejections,
+            batches: totals.batches,
+            durationMs: totals.durationMs,
+          },
+          'retention: pruned expired records',
+        )
+      }
+      return totals
+    } catch (error) {
+      if (!stopped)
+        logger.warn(
+          { error: errorSummary(error) },
+          'retention: prune failed; retrying next interval',
+        )
+      return undefined
+    }
+  }
+  const runNow = (): Promise<PruneTotals | undefined> => {
+    if (stopped) return Promise.resolve(undefined)
+    running ??= pass().finally(() => (running = undefined))
+    return running
+  }
+
+  return {
+    start() {
+      if (stopped || timer !== undefined) return
+      timer = setInterval(() => void runNow(), retention.intervalMs)
+      timer.unref()
+      void runNow()
+    },
+    runNow,
+    async stop() {
+      stopped = true
+      if (timer !== undefined) clearInterval(timer)
+      await running
+    },
+  }
+}
