@@ -257,7 +257,9 @@ const configSchema = z.strictObject({
   destinations: z.array(destinationSchema).default([]),
   retention: z
     .strictObject({
-      events: retentionAge().prefault('30d'),
+      // Unset, events are kept: upgrading must never delete a deployment's history by surprise. `hookgate init`'s
+      // starter file sets 30d, the sensible value for a new gateway.
+      events: retentionAge().prefault('forever'),
       maxEvents: wholeNumber(0, 1_000_000_000).default(0),
       rejections: retentionAge().prefault('7d'),
       interval: duration(1_000, 86_400_000).prefault('1m'),

@@ -67,8 +67,9 @@ describe('retention in the gateway', () => {
 
   it('parses retention: with defaults, "forever" and durations; refuses nonsense', () => {
     const base = { sources: [{ id: 'gh', provider: 'github', secrets: [SECRET] }] }
+    // Unset, events are kept (an upgrade never deletes history); the init starter sets 30d.
     expect(parseConfig(base, { env: {} }).retention).toEqual({
-      eventsMs: 30 * DAY,
+      eventsMs: undefined,
       maxEvents: 0,
       rejectionsMs: 7 * DAY,
       intervalMs: 60_000,
