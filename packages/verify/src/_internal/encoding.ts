@@ -31,6 +31,16 @@ export function decodeStrict(value: string, encoding: SignatureEncoding): Buffer
   return isEncoded(value, encoding) ? Buffer.from(value, encoding) : undefined
 }
 
+/**
+ * Decodes a signature only in its canonical spelling: base64 whose unused trailing bits are set decodes to the same
+ * bytes as the canonical text, so a byte-level verify (Ed25519, ECDSA, RSA) would accept a changed header. HMACs are
+ * compared as encoded text and need no such check.
+ */
+export function decodeCanonical(value: string, encoding: SignatureEncoding): Buffer | undefined {
+  const bytes = decodeStrict(value, encoding)
+  return bytes !== undefined && bytes.toString(encoding) === value ? bytes : undefined
+}
+
 export function toBytes(value: Uint8Array | string): Uint8Array {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value
 }

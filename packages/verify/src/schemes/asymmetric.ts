@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto'
 import { Buffer } from 'node:buffer'
-import { decodeStrict } from '../_internal/encoding.ts'
+import { decodeCanonical, decodeStrict } from '../_internal/encoding.ts'
 import type { Content, Key, Signature } from './key.ts'
 
 export type AsymmetricAlgorithm = 'ecdsa-p256-sha256' | 'rsa-sha256' | 'ed25519'
@@ -61,7 +61,7 @@ function joined(content: Content): Buffer {
 
 /** Signatures are DER for ECDSA (what Node, Java and SendGrid produce); bounded before any math. */
 export function asymmetricVerify(key: Key, content: Content, signature: Signature): boolean {
-  const bytes = decodeStrict(signature.value, signature.encoding)
+  const bytes = decodeCanonical(signature.value, signature.encoding)
   if (bytes === undefined || bytes.length === 0 || bytes.length > 1024) return false
   try {
     return verify(hashOf(key), joined(content), key.key, bytes)

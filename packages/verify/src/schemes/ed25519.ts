@@ -1,7 +1,7 @@
 /** @module schemes/ed25519  Ed25519 (Standard Webhooks `v1a`). */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
 import { Buffer } from 'node:buffer'
-import { decodeStrict } from '../_internal/encoding.ts'
+import { decodeCanonical } from '../_internal/encoding.ts'
 import type { Content, Key, Signature } from './key.ts'
 
 // DER prefixes that wrap a raw 32-byte key as SPKI (public) or PKCS#8 (private), RFC 8410.
@@ -37,7 +37,7 @@ export function ed25519Sign(key: Key, content: Content): Buffer {
 }
 
 export function ed25519Verify(key: Key, content: Content, signature: Signature): boolean {
-  const bytes = decodeStrict(signature.value, signature.encoding)
+  const bytes = decodeCanonical(signature.value, signature.encoding)
   if (bytes === undefined || bytes.length !== 64) return false
   return verify(null, joined(content), key.key, bytes)
 }
