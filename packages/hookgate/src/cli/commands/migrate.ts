@@ -7,9 +7,8 @@
  * the write lock (SQLite) and are idempotent.
  */
 import { parseArgs } from 'node:util'
-import { createStorageFromConfig, describeStorage } from '../../storage/from-config.ts'
 import { EXIT, print, printedUsage } from '../args.ts'
-import { loadConfigOrReport } from '../config-file.ts'
+import { withConfiguredStore } from '../config-file.ts'
 
 export const usage = `Usage: hookgate migrate [--config FILE]
 
@@ -34,34 +33,17 @@ export async function run(argv: string[]): Promise<number> {
     allowPositionals: false,
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
-  const file = values.config ?? 'hookgate.yaml'
-  const config = await loadConfigOrReport(file, 'migrate')
-  if (config === undefined) return EXIT.usage
-
-  const where = describeStorage(config.storage)
-  let storage
-  try {
-    storage = createStorageFromConfig(config.storage)
-  } catch (error) {
-    process.stderr.write(`hookgate migrate: cannot open ${where}: ${message(error)}\n`)
-    return EXIT.failed
-  }
-  try {
-    const { applied } = await storage.migrate()
-    print(
-      applied.length === 0
-        ? `${where}: already up to date`
-        : `${where}: applied ${applied.join(', ')}`,
-    )
-    return EXIT.ok
-  } catch (error) {
-    process.stderr.write(`hookgate migrate: ${where}: ${message(error)}\n`)
-    return EXIT.failed
-  } finally {
-    await storage.close().catch(() => undefined)
-  }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return withConfiguredStore(
+    values.config ?? 'hookgate.yaml',
+    'migrate',
+    async (storage, _config, where) => {
+      const { applied } = await storage.migrate()
+      print(
+        applied.length === 0
+          ? `${where}: already up to date`
+          : `${where}: applied ${applied.join(', ')}`,
+      )
+      return EXIT.ok
+    },
+  )
 }

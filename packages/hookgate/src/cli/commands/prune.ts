@@ -5,9 +5,8 @@
  */
 import { parseArgs } from 'node:util'
 import { pruneOnce } from '../../retention.ts'
-import { createStorageFromConfig, describeStorage } from '../../storage/from-config.ts'
 import { EXIT, print, printedUsage } from '../args.ts'
-import { loadConfigOrReport } from '../config-file.ts'
+import { withConfiguredStore } from '../config-file.ts'
 
 export const usage = `Usage: hookgate prune [--config FILE]
 
@@ -33,32 +32,16 @@ export async function run(argv: string[]): Promise<number> {
     allowPositionals: false,
   })
   if (printedUsage(values.help, usage)) return EXIT.ok
-  const config = await loadConfigOrReport(values.config ?? 'hookgate.yaml', 'prune')
-  if (config === undefined) return EXIT.usage
-
-  const where = describeStorage(config.storage)
-  let storage
-  try {
-    storage = createStorageFromConfig(config.storage)
-  } catch (error) {
-    process.stderr.write(`hookgate prune: cannot open ${where}: ${message(error)}\n`)
-    return EXIT.failed
-  }
-  try {
-    await storage.migrate()
-    const totals = await pruneOnce(storage, config.retention, new Date())
-    print(
-      `${where}: pruned ${totals.events} event(s) and ${totals.rejections} rejection(s) in ${totals.batches} batch(es), ${totals.durationMs} ms`,
-    )
-    return EXIT.ok
-  } catch (error) {
-    process.stderr.write(`hookgate prune: ${where}: ${message(error)}\n`)
-    return EXIT.failed
-  } finally {
-    await storage.close().catch(() => undefined)
-  }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return withConfiguredStore(
+    values.config ?? 'hookgate.yaml',
+    'prune',
+    async (storage, config, where) => {
+      await storage.migrate()
+      const totals = await pruneOnce(storage, config.retention, new Date())
+      print(
+        `${where}: pruned ${totals.events} event(s) and ${totals.rejections} rejection(s) in ${totals.batches} batch(es), ${totals.durationMs} ms`,
+      )
+      return EXIT.ok
+    },
+  )
 }
