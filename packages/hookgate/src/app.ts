@@ -18,13 +18,15 @@ import { createKeyResolver, type FetchKey } from '@hookgate/verify'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createAdminHandler } from './admin/api.ts'
 import { createEventStream } from './admin/stream.ts'
+import { createDashboardAssets } from './dashboard/assets.ts'
+import { createSessions } from './dashboard/session.ts'
 import { createGatewayEvents, type GatewayEvents } from './events.ts'
 import type { GatewayConfig } from './config.ts'
 import type { Forward } from './delivery/forwarder.ts'
 import { createFanOut } from './delivery/fan-out.ts'
 import { createDeliveryWorker, type DeliveryWorker } from './delivery/worker.ts'
 import { createPruner, type Pruner } from './retention.ts'
-import { createAddressMatcher } from './http/client-address.ts'
+import { createAddressMatcher, resolveClient } from './http/client-address.ts'
 import { fromFetch, toFetch } from './http/fetch.ts'
 import { createServerLifecycle, type ListeningAddress } from './http/server-lifecycle.ts'
 import { hostPort, serverOrigin, webhookUrl } from './http/urls.ts'
@@ -89,6 +91,8 @@ export interface Gateway {
   listen(options?: { readonly host?: string; readonly port?: number }): Promise<ListeningAddress>
   /** The sources and their URLs (`server.publicUrl`, else the listening address). */
   endpoints(): SourceEndpoint[]
+  /** The admin listener's address when `admin.port` is set (after `listen()`), else `undefined`. */
+  readonly adminAddress: ListeningAddress | undefined
   /** Graceful shutdown; idempotent. */
   close(): Promise<void>
   readonly storage: Storage
@@ -199,11 +203,27 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           ...(stream === undefined ? {} : { stream }),
           providerOf: (sourceId) =>
             config.sources.find((source) => source.id === sourceId)?.provider,
+          ...(config.admin.dashboard
+            ? {
+                sessions: {
+                  authority: createSessions({ token: config.admin.token, now }),
+                  now,
+                  // The cookie is Secure when the browser reached us over https: a public https URL, or a
+                  // trusted proxy saying so.
+                  secure: (req) =>
+                    config.server.publicUrl?.startsWith('https:') === true ||
+                    resolveClient(req.peerAddress, req.headers, trustProxy).forwardedProto ===
+                      'https',
+                },
+              }
+            : {}),
         })
-  const dispatch = createGatewayRouter({
+  const ui = config.admin?.dashboard === true ? createDashboardAssets() : undefined
+  const routes = {
     mode,
     ingest,
     admin,
+    ui,
     metrics: createMetricsEndpoint({
       metrics,
       storage,
@@ -214,7 +234,23 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     }),
     storage,
     draining,
+  }
+  const adminListen = config.admin?.listen
+  const dispatch = createGatewayRouter({
+    ...routes,
+    surface: adminListen === undefined ? 'all' : 'public',
   })
+  // `admin.port`: the admin API and dashboard on a listener of their own.
+  const adminLifecycle =
+    adminListen === undefined
+      ? undefined
+      : createServerLifecycle({
+          server: config.server,
+          trustProxy,
+          logger,
+          metrics,
+          dispatch: createGatewayRouter({ ...routes, surface: 'admin' }),
+        })
 
   const pruner = createPruner({ storage, retention: config.retention, now, logger })
 
@@ -248,10 +284,16 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     async listen(listenOptions = {}) {
       if (lifecycle.listening) throw new Error('the gateway is already listening')
       await start()
-      return lifecycle.listen(
+      const address = await lifecycle.listen(
         listenOptions.host ?? config.server.host,
         listenOptions.port ?? config.server.port,
       )
+      if (adminLifecycle !== undefined && adminListen !== undefined)
+        await adminLifecycle.listen(adminListen.host, adminListen.port)
+      return address
+    },
+    get adminAddress() {
+      return adminLifecycle?.address
     },
     endpoints() {
       const base =
@@ -268,7 +310,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       closing ??= (async () => {
         // Live streams never end on their own: end them first, so the drain waits only for real requests.
         stream?.close()
-        await lifecycle.shutdown()
+        await Promise.all([lifecycle.shutdown(), adminLifecycle?.shutdown()])
         stopWaking?.()
         await worker?.stop({ timeoutMs: config.server.shutdownTimeoutMs })
         await pruner.stop()

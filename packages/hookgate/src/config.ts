@@ -233,7 +233,15 @@ const configSchema = z.strictObject({
       },
     )
     .prefault({ sqlite: './data/hookgate.db' }),
-  admin: z.strictObject({ token: z.string() }).optional(),
+  admin: z
+    .strictObject({
+      token: z.string(),
+      // Set: the admin API and dashboard get a listener of their own (and leave the webhook port).
+      port: wholeNumber(0, 65_535).optional(),
+      host: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+      dashboard: z.boolean({ error: 'must be true or false' }).default(true),
+    })
+    .optional(),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   sources: z.array(sourceSchema).min(1, 'must list at least one source'),
   delivery: z
@@ -409,11 +417,20 @@ export interface RetentionConfig {
   readonly intervalMs: number
 }
 
+/** `admin:`: the admin API (bearer token) and the dashboard (`/ui/`, signed in with the same token). */
+export interface AdminConfig {
+  readonly token: string
+  /** Serve `/api/` and `/ui/` on `admin.host:admin.port` only (a private address), not on the webhook port. */
+  readonly listen: { readonly host: string; readonly port: number } | undefined
+  /** `/ui/` is served (default true). */
+  readonly dashboard: boolean
+}
+
 /** A validated configuration, ready for `createGateway`. */
 export interface GatewayConfig {
   readonly server: ServerConfig
   readonly storage: StorageConfig
-  readonly admin: { readonly token: string } | undefined
+  readonly admin: AdminConfig | undefined
   readonly log: { readonly level: LogLevel }
   readonly sources: readonly SourceConfig[]
   readonly delivery: DeliveryConfig
@@ -831,7 +848,17 @@ export function parseConfig(input: unknown, options: ParseConfigOptions = {}): G
       rejectionLimit: raw.server.rejectionLimit,
     },
     storage,
-    admin: raw.admin === undefined ? undefined : { token: raw.admin.token },
+    admin:
+      raw.admin === undefined
+        ? undefined
+        : {
+            token: raw.admin.token,
+            listen:
+              raw.admin.port === undefined
+                ? undefined
+                : { host: raw.admin.host, port: raw.admin.port },
+            dashboard: raw.admin.dashboard,
+          },
     log: { level: raw.log.level },
     sources,
     delivery: {

@@ -4,9 +4,15 @@
  * - `/webhooks/<source id>` (any method): the ingest handler, or 503 `ingest_disabled` on a deliver-only instance
  * - `GET|HEAD /healthz` (process up), `GET|HEAD /readyz` (store writable, not draining), `GET|HEAD /metrics`
  * - `/api/…`: the admin API, 404 when it is not configured
+ * - `/ui/…`: the dashboard (`dashboard/assets.ts`), with `/` redirecting to it
  * - anything else: 404
+ *
+ * With `admin.port` set, the gateway runs two listeners on this one table: `public` (webhooks, health, metrics)
+ * and `admin` (admin API, dashboard, health, metrics), so the webhook port can face the internet and the admin
+ * one stay private.
  */
 import { ADMIN_PREFIX } from './admin/api.ts'
+import { UI_PREFIX } from './dashboard/assets.ts'
 import type { DeliveryMode } from './config.ts'
 import {
   errorResponse,
@@ -26,6 +32,10 @@ export interface GatewayRoutes {
   readonly admin:
     | ((req: CoreRequest, pathname: string, params: URLSearchParams) => Promise<CoreResponse>)
     | undefined
+  /** `undefined`: the dashboard is off (no admin token, or `admin.dashboard: false`). */
+  readonly ui: ((req: CoreRequest, pathname: string) => Promise<CoreResponse>) | undefined
+  /** What this listener serves: everything (default), or one side of a split (`admin.port`). */
+  readonly surface?: 'all' | 'public' | 'admin'
   readonly metrics: () => Promise<CoreResponse>
   /** For `/readyz`. */
   readonly storage: Pick<Storage, 'checkWritable'>
@@ -37,7 +47,17 @@ export interface GatewayRoutes {
 export function createGatewayRouter(
   routes: GatewayRoutes,
 ): (req: CoreRequest) => Promise<CoreResponse> {
-  const { mode, ingest, admin, storage, draining } = routes
+  const { mode, ingest, admin, ui, storage, draining } = routes
+  const surface = routes.surface ?? 'all'
+  const elsewhere = (what: string) =>
+    errorResponse(
+      404,
+      'not_found',
+      surface === 'public'
+        ? `${what} is served on the admin listener (admin.host:admin.port), not here.`
+        : `${what} is served on the webhook listener (server.host:server.port), not here.`,
+      { close: true },
+    )
 
   async function readiness(): Promise<CoreResponse> {
     if (draining()) return errorResponse(503, 'shutting_down', 'The gateway is shutting down.')
@@ -58,6 +78,7 @@ export function createGatewayRouter(
     const pathname = q === -1 ? req.target : req.target.slice(0, q)
     const sourceId = webhookSourceId(pathname)
     if (sourceId !== undefined) {
+      if (surface === 'admin') return elsewhere('Webhook ingest')
       if (mode === 'deliver') {
         return errorResponse(
           503,
@@ -76,6 +97,7 @@ export function createGatewayRouter(
     if (pathname === '/readyz' && read) return readiness()
     if (pathname === '/metrics' && read) return routes.metrics()
     if (pathname.startsWith(ADMIN_PREFIX) || pathname === '/api') {
+      if (surface === 'public') return elsewhere('The admin API')
       if (admin === undefined)
         return errorResponse(
           404,
@@ -84,6 +106,18 @@ export function createGatewayRouter(
         )
       return admin(req, pathname, new URLSearchParams(q === -1 ? '' : req.target.slice(q + 1)))
     }
+    if (pathname.startsWith(UI_PREFIX) || pathname === '/ui') {
+      if (surface === 'public') return elsewhere('The dashboard')
+      if (ui === undefined)
+        return errorResponse(
+          404,
+          'not_found',
+          'The dashboard is off: it needs admin.token (and admin.dashboard not false).',
+        )
+      return ui(req, pathname)
+    }
+    if (pathname === '/' && read && ui !== undefined && surface !== 'public')
+      return { status: 302, headers: { location: UI_PREFIX }, body: undefined }
     return errorResponse(
       404,
       'not_found',

@@ -17,6 +17,12 @@ import {
 import { errorSummary } from '../logger.ts'
 import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
 import type { EventStream } from './stream.ts'
+import {
+  clearedSessionCookie,
+  sessionCookie,
+  type Session,
+  type Sessions,
+} from '../dashboard/session.ts'
 import type { GatewayLogger } from '../logger.ts'
 import {
   StorageUnavailableError,
@@ -168,6 +174,13 @@ export interface AdminOptions {
   readonly stream?: EventStream
   /** The provider (preset id) of a configured source, shown with its rejections (`hookgate verify --rejection`). */
   readonly providerOf?: (sourceId: string) => string | undefined
+  /** Dashboard sign-in (`/api/session`, cookie auth with CSRF checks); absent: bearer token only. */
+  readonly sessions?: {
+    readonly authority: Sessions
+    /** True when the request reached the gateway over https (the cookie is then `Secure`). */
+    readonly secure: (req: CoreRequest) => boolean
+    readonly now: () => Date
+  }
 }
 
 /** @internal Creates the `/api/*` handler. */
@@ -253,16 +266,77 @@ export function createAdminHandler(
     return errorResponse(404, 'not_found', 'No such admin route.')
   }
 
+  const unauthorized = (): CoreResponse =>
+    errorResponse(
+      401,
+      'unauthorized',
+      'The admin API needs "Authorization: Bearer <admin.token>" (or a dashboard session).',
+      { headers: { 'www-authenticate': 'Bearer realm="hookgate"' } },
+    )
+
+  const sessions = options.sessions
+  const sessionOf = (req: CoreRequest): Session | undefined =>
+    sessions?.authority.fromCookieHeader(req.headers.cookie)
+
+  /** `POST` signs in (token → cookie), `GET` hands the page its CSRF token, `DELETE` signs out. */
+  async function sessionRoute(req: CoreRequest): Promise<CoreResponse> {
+    if (sessions === undefined) return errorResponse(404, 'not_found', 'No such admin route.')
+    if (isCrossSite(req)) return crossSite()
+    const secure = sessions.secure(req)
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const session = sessionOf(req)
+      return session === undefined
+        ? errorResponse(401, 'unauthorized', 'Not signed in.')
+        : jsonResponse(200, sessionView(session))
+    }
+    if (req.method === 'DELETE') {
+      const session = sessionOf(req)
+      if (session !== undefined) {
+        if (!sessions.authority.checkCsrf(session, req.headers['x-csrf-token'])) return csrfFailed()
+        sessions.authority.revoke(session)
+      }
+      return {
+        status: 204,
+        headers: { 'cache-control': 'no-store', 'set-cookie': clearedSessionCookie({ secure }) },
+        body: undefined,
+      }
+    }
+    if (req.method !== 'POST')
+      return errorResponse(405, 'method_not_allowed', 'Use GET, POST or DELETE on this route.', {
+        headers: { allow: 'GET, HEAD, POST, DELETE' },
+        close: true,
+      })
+    const read = await req.readBody(4096)
+    if (read.kind !== 'ok')
+      return errorResponse(400, 'invalid_request', 'Send {"token": "<admin.token>"}.', {
+        close: true,
+      })
+    let token: unknown
+    try {
+      token = (JSON.parse(read.body.toString('utf8')) as { token?: unknown } | null)?.token
+    } catch {
+      token = undefined
+    }
+    if (typeof token !== 'string')
+      return errorResponse(400, 'invalid_request', 'Send {"token": "<admin.token>"}.')
+    if (!timingSafeEqual(digest(token), expected))
+      return errorResponse(401, 'unauthorized', 'That is not the admin token.')
+    const issued = sessions.authority.issue()
+    return jsonResponse(201, sessionView(issued), {
+      'set-cookie': sessionCookie(issued, { secure, now: sessions.now() }),
+    })
+  }
+
   return async (req, pathname, params) => {
+    if (pathname === '/api/session') return sessionRoute(req)
     if (!isAuthorized(req.headers.authorization, expected)) {
-      return errorResponse(
-        401,
-        'unauthorized',
-        'The admin API needs "Authorization: Bearer <admin.token>".',
-        {
-          headers: { 'www-authenticate': 'Bearer realm="hookgate"' },
-        },
-      )
+      const session = sessionOf(req)
+      if (session === undefined || sessions === undefined) return unauthorized()
+      // A browser request: anything that changes state must come from this origin's page, with its CSRF token.
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        if (isCrossSite(req)) return crossSite()
+        if (!sessions.authority.checkCsrf(session, req.headers['x-csrf-token'])) return csrfFailed()
+      }
     }
     try {
       return await route(req, pathname, params)
@@ -275,5 +349,36 @@ export function createAdminHandler(
       logger.error({ error: errorSummary(error), path: pathname }, 'admin API failed')
       return errorResponse(500, 'internal_error', 'The admin API failed.')
     }
+  }
+}
+
+const sessionView = (session: Session) => ({
+  csrfToken: session.csrfToken,
+  expiresAt: session.expiresAt.toISOString(),
+})
+
+const csrfFailed = (): CoreResponse =>
+  errorResponse(
+    403,
+    'csrf_failed',
+    'This request needs the X-CSRF-Token header of the dashboard session (GET /api/session).',
+  )
+
+const crossSite = (): CoreResponse =>
+  errorResponse(403, 'csrf_failed', 'Requests from another site are refused.')
+
+/**
+ * True for a request another site's page made: browsers say so in `Sec-Fetch-Site`; older ones only send an
+ * `Origin`, which must then name the host the request was sent to.
+ */
+export function isCrossSite(req: CoreRequest): boolean {
+  const site = req.headers['sec-fetch-site']
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none'
+  const origin = req.headers.origin
+  if (typeof origin !== 'string') return false
+  try {
+    return new URL(origin).host !== req.headers.host
+  } catch {
+    return true
   }
 }

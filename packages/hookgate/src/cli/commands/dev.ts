@@ -327,7 +327,7 @@ export async function run(argv: string[]): Promise<number> {
       ...base,
       server: { ...base.server, host: '127.0.0.1', port },
       storage: { kind: 'sqlite', sqlite: join(dir, 'dev.db'), maxRejections: undefined },
-      admin: { token },
+      admin: { token, listen: undefined, dashboard: true },
       destinations: [destination],
       delivery: { ...base.delivery, mode: 'all', pollIntervalMs: 250 },
     }

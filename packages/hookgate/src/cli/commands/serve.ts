@@ -146,6 +146,13 @@ export async function run(argv: string[]): Promise<number> {
     },
     'hookgate listening',
   )
+  if (config.admin?.dashboard === true) {
+    const admin = gateway.adminAddress ?? address
+    startup.info(
+      { url: `${admin.url}/ui/`, separateListener: gateway.adminAddress !== undefined },
+      'dashboard ready (sign in with admin.token)',
+    )
+  }
   for (const endpoint of gateway.endpoints()) {
     startup.info(
       { source: endpoint.id, provider: endpoint.provider, url: endpoint.url },
