@@ -64,10 +64,12 @@ retention:
   rejections: 7d           # refused requests, by age ("forever" keeps them; storage.maxRejections still caps them)
   interval: 1m             # how often \`hookgate serve\` prunes
 
-# The admin read API (/api/events, /api/rejections) needs "Authorization: Bearer <token>".
+# The admin API (/api/…) needs "Authorization: Bearer <token>"; the dashboard (/ui/) signs in with the same token.
 # Generate one with:  openssl rand -hex 32
 admin:
   token: \${env:HOOKGATE_ADMIN_TOKEN}
+  # port: 9090             # serve /api/ and /ui/ on host:port only, keeping them off the public webhook port
+  # host: 127.0.0.1
 
 log:
   level: info              # fatal | error | warn | info | debug | trace | silent
