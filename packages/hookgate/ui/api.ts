@@ -162,6 +162,7 @@ export interface Destination {
     openUntil: string | null
     inFlight: number
   } | null
+  readonly lastFailure: { at: string; statusCode: number | null; error: string | null } | null
   readonly backlog: {
     pending: number
     inFlight: number

@@ -309,6 +309,15 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
                 openUntil: iso(rt.openUntil),
                 inFlight: rt.inFlight,
               },
+        // This instance's latest failed attempt (none yet, or this instance does not deliver: null).
+        lastFailure:
+          rt?.lastFailure === undefined
+            ? null
+            : {
+                at: rt.lastFailure.at.toISOString(),
+                statusCode: rt.lastFailure.statusCode ?? null,
+                error: rt.lastFailure.error ?? null,
+              },
         backlog: {
           pending: backlog?.pending ?? 0,
           inFlight: backlog?.inFlight ?? 0,

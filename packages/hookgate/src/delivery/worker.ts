@@ -74,6 +74,14 @@ export interface DestinationRuntimeState {
   readonly consecutiveFailures: number
   /** When an open circuit allows its next probe. */
   readonly openUntil: Date | undefined
+  /** This worker's latest failed attempt: its time, the status answered (if any) or the error. */
+  readonly lastFailure:
+    | {
+        readonly at: Date
+        readonly statusCode: number | undefined
+        readonly error: string | undefined
+      }
+    | undefined
 }
 
 export interface DeliveryWorker {
@@ -108,6 +116,7 @@ interface Runtime {
   /** Something may be due: set by notify/timer, cleared when a claim came back short. */
   maybeMore: boolean
   readonly circuit: CircuitBreaker
+  lastFailure: DestinationRuntimeState['lastFailure']
 }
 
 const noopLogger: GatewayLogger = { debug() {}, info() {}, warn() {}, error() {} }
@@ -145,6 +154,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       leaseMs: config.timeoutMs + leaseMarginMs,
       inFlight: 0,
       maybeMore: true,
+      lastFailure: undefined,
       circuit: createCircuitBreaker(options.circuitBreaker, (transition) => {
         if (transition.to === 'half_open')
           logger.info({ destination }, 'circuit half-open: probing the destination')
@@ -231,6 +241,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         'could not build a delivery request; the destination was not contacted',
       )
     else rt.circuit.record(success, endedAt)
+    if (!success)
+      rt.lastFailure = {
+        at: endedAt,
+        statusCode: result.outcome.kind === 'response' ? result.outcome.statusCode : undefined,
+        error: attemptError(rt, result),
+      }
 
     let recorded: 'recorded' | 'lease_lost'
     try {
@@ -496,6 +512,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         circuit: rt.circuit.state,
         consecutiveFailures: rt.circuit.consecutiveFailures,
         openUntil: rt.circuit.openUntil,
+        lastFailure: rt.lastFailure,
       }))
     },
     async stop(stopOptions = {}) {

@@ -385,6 +385,10 @@ describe('delivery worker', () => {
     const state = w2.states().find((s) => s.destinationId === 'hole')!
     expect(state.circuit).toBe('open')
     expect(state.consecutiveFailures).toBeGreaterThanOrEqual(3)
+    // The latest failure is kept for the dashboard: when, and what (a reset: no status, an error).
+    expect(state.lastFailure).toMatchObject({ statusCode: undefined })
+    expect(state.lastFailure?.error).toMatch(/^connection_/)
+    expect(state.lastFailure?.at.getTime()).toBe(clock.now().getTime())
     const sentWhileClosed = hole.received.length
     expect(sentWhileClosed).toBeLessThanOrEqual(4 + 4) // one claim round of maxInFlight at most
     // Open: nothing is sent however due the deliveries are.

@@ -128,6 +128,18 @@ function card(d: Destination, notice: HTMLElement, reload: () => void): HTMLElem
         : ` · ${circuit.consecutiveFailures} failures in a row`,
       circuit?.openUntil ? [' · paused until ', time(circuit.openUntil)] : null,
     ),
+    d.lastFailure === null
+      ? null
+      : h(
+          'p',
+          { class: 'attempt-error' },
+          'Last failure ',
+          time(d.lastFailure.at),
+          ': ',
+          d.lastFailure.statusCode === null
+            ? (d.lastFailure.error ?? 'no answer')
+            : `HTTP ${d.lastFailure.statusCode}`,
+        ),
     h(
       'p',
       { class: 'hint' },
