@@ -10,7 +10,9 @@ import {
   type DestinationStateRow,
   type DestinationStatsRow,
 } from '../domain/rows.ts'
+import { backlogOf } from '../domain/dashboard-inputs.ts'
 import type { DestinationStates } from '../types.ts'
+import { DESTINATION_BACKLOG, OLDEST_DUE } from './queries/dashboard.ts'
 import type { PostgresContext } from './context.ts'
 import {
   DESTINATION_STATS,
@@ -45,6 +47,23 @@ export function createPostgresDestinationStates(ctx: PostgresContext): Destinati
           change.reason,
         ])
       }
+    },
+
+    async destinationBacklog() {
+      ctx.assertOpen()
+      const [counts, oldest] = await Promise.all([
+        db.query<{ destination_id: string; status: string; count: number }>(
+          'destination-backlog',
+          DESTINATION_BACKLOG,
+          [],
+        ),
+        db.query<{ destination_id: string; oldest_due_at: Date | null }>(
+          'oldest-due',
+          OLDEST_DUE,
+          [],
+        ),
+      ])
+      return backlogOf(counts.rows, oldest.rows)
     },
 
     async listDestinationStates() {

@@ -9,6 +9,7 @@ import {
   type DestinationStateRow,
   type DestinationStatsRow,
 } from '../domain/rows.ts'
+import { backlogOf } from '../domain/dashboard-inputs.ts'
 import type { DestinationStates } from '../types.ts'
 import type { SqliteContext } from './context.ts'
 
@@ -36,6 +37,16 @@ export function createSqliteDestinationStates(ctx: SqliteContext): DestinationSt
         isolated: true,
         run: (s) => void s.upsertDestinationState.run(params),
       })
+    },
+
+    async destinationBacklog() {
+      queue.assertOpen()
+      return queue.read((s) =>
+        backlogOf(
+          s.destinationBacklog.all() as { destination_id: string; status: string; count: number }[],
+          s.oldestDue.all() as { destination_id: string; oldest_due_at: number | null }[],
+        ),
+      )
     },
 
     async listDestinationStates() {
