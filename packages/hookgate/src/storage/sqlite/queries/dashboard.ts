@@ -86,9 +86,9 @@ INSERT INTO traffic (minute, kind, subject_id, outcome, count)
 VALUES (@minute, @kind, @subjectId, @outcome, @count)
 ON CONFLICT (minute, kind, subject_id, outcome) DO UPDATE SET count = count + excluded.count`
 
-/** Counts of [@since, @until) summed per epoch-aligned bucket of @bucketMs. */
+/** Counts of [@since, @until) summed per epoch-aligned bucket of @bucketMs (bound as a number: cast, or it is REAL). */
 export const SELECT_TRAFFIC = `-- Params: @since INTEGER (ms), @until INTEGER (ms), @bucketMs INTEGER
-SELECT kind, subject_id, (minute / @bucketMs) * @bucketMs AS bucket, outcome, sum(count) AS count
+SELECT kind, subject_id, minute - minute % CAST(@bucketMs AS INTEGER) AS bucket, outcome, sum(count) AS count
 FROM traffic
 WHERE minute >= @since AND minute < @until
 GROUP BY kind, subject_id, bucket, outcome`
