@@ -29,6 +29,8 @@ export const GATEWAY_ERROR_CODES = [
   'malformed_request',
   'expectation_failed',
   'too_many_streams',
+  'not_captured',
+  'truncated',
 ] as const
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number]
 
