@@ -108,7 +108,7 @@ function trafficRow(minuteIndex) {
 }
 const MINUTES = 30 * 1440
 
-async function seedSqlite(path) {
+export async function seedSqlite(path) {
   // The gateway's own schema first.
   const storage = createSqliteStorage({ path })
   await storage.migrate()
@@ -158,7 +158,7 @@ FROM n`)
   db.close()
 }
 
-async function seedPostgres(schema) {
+export async function seedPostgres(schema) {
   const storage = createPostgresStorage({ connectionString: PG_URL, schema, poolSize: 2 })
   await storage.migrate()
   await storage.close()

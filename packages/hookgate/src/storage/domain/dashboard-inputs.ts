@@ -9,6 +9,7 @@ import {
   type DeliveryCounts,
   type DeliveryStatus,
   type DestinationBacklog,
+  type DestinationStats,
   type EventQuery,
   type RejectionQuery,
   type TrafficKind,
@@ -142,6 +143,37 @@ export function backlogOf(
     )
   }
   return [...out.values()].sort((a, b) => (a.destinationId < b.destinationId ? -1 : 1))
+}
+
+/**
+ * Full statistics per destination (delivered included) from `(destination_id, status, count)` rows and the
+ * oldest due times: {@link backlogOf} plus the delivered counts.
+ */
+export function statsOf(
+  counts: readonly { destination_id: string; status: string; count: number | string }[],
+  oldest: readonly { destination_id: string; oldest_due_at: number | Date | string | null }[],
+): DestinationStats[] {
+  const delivered = new Map<string, number>()
+  for (const row of counts)
+    if (row.status === 'delivered')
+      delivered.set(
+        row.destination_id,
+        (delivered.get(row.destination_id) ?? 0) + Number(row.count),
+      )
+  const backlog = backlogOf(counts, oldest)
+  const ids = new Set([...backlog.map((b) => b.destinationId), ...delivered.keys()])
+  const byId = new Map(backlog.map((b) => [b.destinationId, b]))
+  return [...ids].sort().map((destinationId) => {
+    const b = byId.get(destinationId)
+    return {
+      destinationId,
+      pending: b?.pending ?? 0,
+      inFlight: b?.inFlight ?? 0,
+      delivered: delivered.get(destinationId) ?? 0,
+      dead: b?.dead ?? 0,
+      oldestDueAt: b?.oldestDueAt,
+    }
+  })
 }
 
 /** One traffic count, checked: minute in ms. */

@@ -29,12 +29,20 @@ export function listEventsSql(query: CheckedEventQuery): string {
     )
   else if (query.status !== null)
     where.push(`e.id IN (SELECT event_id FROM deliveries WHERE status = @status)`)
+  // Two steps: the page's seqs first (index-only where an index covers the filter; a sort, if the plan needs one,
+  // moves integers), then the rows. SQLite's sorter would otherwise carry every column, bodies included, of every
+  // matching row (a one-day range on a busy store: tens of thousands).
   return `-- Params: @beforeSeq INTEGER, @limit INTEGER, and per filter @sourceId, @eventType, @fromMs, @toMs, @search, @status
 SELECT ${EVENT_COLUMNS}
 FROM events AS e
-WHERE ${where.join('\n  AND ')}
-ORDER BY e.seq DESC
-LIMIT @limit`
+WHERE e.seq IN (
+  SELECT e.seq
+  FROM events AS e
+  WHERE ${where.join('\n    AND ')}
+  ORDER BY e.seq DESC
+  LIMIT @limit
+)
+ORDER BY e.seq DESC`
 }
 
 /** One page of rejections matching the filters, newest first (keyset on seq). */
