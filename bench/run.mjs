@@ -9,7 +9,7 @@
 import process from 'node:process'
 
 /** Every section, in run order. */
-const SECTIONS = ['verify', 'ingest', 'adapters', 'postgres', 'delivery', 'hostile']
+const SECTIONS = ['verify', 'ingest', 'adapters', 'postgres', 'delivery', 'hostile', 'dashboard']
 
 const requested = process.argv.slice(2)
 const unknown = requested.filter((name) => !SECTIONS.includes(name))

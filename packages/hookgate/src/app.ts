@@ -20,6 +20,7 @@ import { createAdminHandler } from './admin/api.ts'
 import { createEventStream } from './admin/stream.ts'
 import { createDashboardAssets } from './dashboard/assets.ts'
 import { createSessions } from './dashboard/session.ts'
+import { createTrafficRecorder, type TrafficRecorder } from './admin/traffic.ts'
 import { createGatewayEvents, type GatewayEvents } from './events.ts'
 import type { GatewayConfig } from './config.ts'
 import type { Forward } from './delivery/forwarder.ts'
@@ -65,6 +66,8 @@ export interface CreateGatewayOptions {
   readonly fetchKey?: FetchKey
   /** Performs handshake follow-ups (AWS SNS subscription confirmation GETs); default: `fetch`, no redirects. */
   readonly followUp?: (url: string) => Promise<number>
+  /** How often the traffic counts of `GET /api/overview` are written to the store. Default 5000 ms. */
+  readonly trafficFlushMs?: number
   /** `GET /api/stream` tuning: heartbeat interval (default 15 000 ms) and per-client unsent-byte cap (default 1 MiB). */
   readonly stream?: {
     readonly heartbeatMs?: number
@@ -103,6 +106,11 @@ export interface Gateway {
   readonly pruner: Pruner
   /** This process's live traffic (`event:stored`, `rejection:recorded`, `delivery:attempted`): metadata only. */
   readonly events: GatewayEvents
+  /**
+   * Counts that traffic per minute for `GET /api/overview` and writes the counts to the store every few seconds
+   * (`flush()` writes them now). Started by `start()`/`listen()`, flushed by `close()`.
+   */
+  readonly traffic: TrafficRecorder
 }
 
 /**
@@ -155,6 +163,16 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
           events,
         })
 
+  const traffic = createTrafficRecorder({
+    events,
+    storage,
+    logger,
+    ...(options.trafficFlushMs === undefined ? {} : { flushIntervalMs: options.trafficFlushMs }),
+  })
+  const sources = createSourceTable(config.sources)
+  const keys = createKeyResolver(
+    options.fetchKey === undefined ? {} : { fetchKey: options.fetchKey },
+  )
   const trustProxy = createAddressMatcher(config.server.trustProxy)
   // `dispatch` is called per request, after all of this is built.
   const lifecycle = createServerLifecycle({
@@ -166,7 +184,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   })
   const draining = (): boolean => lifecycle.draining
   const ingest = createIngestHandler({
-    sources: createSourceTable(config.sources),
+    sources,
     server: config.server,
     trustProxy,
     storage,
@@ -184,7 +202,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     ...(worker === undefined
       ? {}
       : { onQueued: (destinationIds: readonly string[]) => worker.notify(destinationIds) }),
-    keys: createKeyResolver(options.fetchKey === undefined ? {} : { fetchKey: options.fetchKey }),
+    keys,
     ...(options.followUp === undefined ? {} : { followUp: options.followUp }),
     events,
   })
@@ -217,6 +235,14 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
                 },
               }
             : {}),
+          dashboard: {
+            sources,
+            destinations: config.destinations,
+            metrics,
+            publicUrl: config.server.publicUrl,
+            keys,
+            now,
+          },
         })
   const ui = config.admin?.dashboard === true ? createDashboardAssets() : undefined
   const routes = {
@@ -259,6 +285,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   const start = (): Promise<void> => {
     started ??= storage.migrate().then(() => {
       pruner.start()
+      traffic.start()
       if (worker === undefined) return
       worker.start()
       // Other instances' ingests, reaped leases and re-enabled destinations (PostgreSQL LISTEN/NOTIFY) wake the
@@ -276,6 +303,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     worker,
     pruner,
     events,
+    traffic,
     async fetch(request, info) {
       const response = await dispatch(fromFetch(request, info?.remoteAddress))
       return toFetch(response, request.method === 'HEAD')
@@ -313,6 +341,8 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         await Promise.all([lifecycle.shutdown(), adminLifecycle?.shutdown()])
         stopWaking?.()
         await worker?.stop({ timeoutMs: config.server.shutdownTimeoutMs })
+        // After the worker: its last attempts are counted too; before the store closes.
+        await traffic.close()
         await pruner.stop()
         if (ownsStorage) await storage.close()
       })()

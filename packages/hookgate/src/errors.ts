@@ -31,6 +31,8 @@ export const GATEWAY_ERROR_CODES = [
   'too_many_streams',
   'csrf_failed',
   'dashboard_unavailable',
+  'not_captured',
+  'truncated',
 ] as const
 export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number]
 

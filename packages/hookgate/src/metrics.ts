@@ -99,6 +99,25 @@ class Histogram {
   }
 }
 
+/**
+ * The `q` quantile of a histogram's observations, interpolated linearly inside the bucket it falls in (the first
+ * bucket starts at 0); past the last bound, the last bound (the histogram knows nothing beyond it).
+ */
+function quantileSeconds(histogram: Histogram, q: number): number {
+  const rank = q * histogram.count
+  let below = 0
+  for (let i = 0; i < histogram.buckets.length; i++) {
+    const n = histogram.counts[i] as number
+    if (n > 0 && below + n >= rank) {
+      const lower = i === 0 ? 0 : (histogram.buckets[i - 1] as number)
+      const upper = histogram.buckets[i] as number
+      return lower + (upper - lower) * ((rank - below) / n)
+    }
+    below += n
+  }
+  return histogram.buckets[histogram.buckets.length - 1] as number
+}
+
 /** The gateway's metrics. */
 export interface GatewayMetrics {
   /** Counts one webhook request: `reason` is `ok` or the error code. */
@@ -117,6 +136,13 @@ export interface GatewayMetrics {
   countConnectionRefused(reason: ConnectionRefusal): void
   /** A request answered by the HTTP layer before the gateway saw it (parse error, timeout, …): its error code. */
   countClientError(code: string): void
+  /**
+   * Ingest latency of this process since it started, all sources together: p50 and p99 in ms, estimated from the
+   * histogram's buckets (linear within a bucket, as Prometheus' `histogram_quantile`), and how many requests.
+   * Undefined before the first request.
+   */
+  ingestLatency():
+    { readonly p50Ms: number; readonly p99Ms: number; readonly count: number } | undefined
   /** The exposition text for `GET /metrics`; `destinations`: the gauges read just before. */
   render(destinations?: readonly DestinationGauges[]): string
 }
@@ -190,6 +216,19 @@ export function createMetrics(): GatewayMetrics {
         ingest.set(source, histogram)
       }
       histogram.observe(seconds)
+    },
+    ingestLatency() {
+      const merged = new Histogram(LATENCY_BUCKETS_SECONDS)
+      for (const histogram of ingest.values()) {
+        merged.count += histogram.count
+        histogram.counts.forEach((n, i) => (merged.counts[i] = (merged.counts[i] as number) + n))
+      }
+      if (merged.count === 0) return undefined
+      return {
+        p50Ms: quantileSeconds(merged, 0.5) * 1000,
+        p99Ms: quantileSeconds(merged, 0.99) * 1000,
+        count: merged.count,
+      }
     },
     observeCommit(size, durationMs) {
       batchSize.observe(size)

@@ -16,6 +16,8 @@ export const PRUNE_BATCH_SIZE = 500
 export interface PruneTotals {
   readonly events: number
   readonly rejections: number
+  /** Traffic count rows (the overview's, per minute) deleted. */
+  readonly traffic: number
   /** `prune` calls made (batches). */
   readonly batches: number
   readonly durationMs: number
@@ -44,6 +46,18 @@ export function pruneOptions(
   }
 }
 
+/** The overview's longest window: traffic counts are kept at least this long. */
+export const TRAFFIC_MIN_KEEP_MS = 7 * 86_400_000
+
+/**
+ * Where traffic counts expire: the longest overview window (7 days) or the events' retention, whichever is longer;
+ * undefined when events are kept forever (their counts are then kept too).
+ */
+export function trafficCutoff(retention: RetentionConfig, now: Date): Date | undefined {
+  if (retention.eventsMs === undefined) return undefined
+  return new Date(now.getTime() - Math.max(TRAFFIC_MIN_KEEP_MS, retention.eventsMs))
+}
+
 /**
  * Prunes until nothing more is expired (cut-offs fixed at `now` for the whole run), yielding to the event loop
  * between batches. `shouldStop` is checked between batches.
@@ -70,7 +84,15 @@ export async function pruneOnce(
       if (shouldStop()) break
     }
   }
-  return { events, rejections, batches, durationMs: Math.round(performance.now() - started) }
+  const cutoff = trafficCutoff(retention, now)
+  const traffic = cutoff === undefined || shouldStop() ? 0 : await storage.pruneTraffic(cutoff)
+  return {
+    events,
+    rejections,
+    traffic,
+    batches,
+    durationMs: Math.round(performance.now() - started),
+  }
 }
 
 export interface Pruner {
@@ -96,11 +118,12 @@ export function createPruner(options: {
   const pass = async (): Promise<PruneTotals | undefined> => {
     try {
       const totals = await pruneOnce(storage, retention, now(), () => stopped)
-      if (totals.events + totals.rejections > 0) {
+      if (totals.events + totals.rejections + totals.traffic > 0) {
         logger.info(
           {
             events: totals.events,
             rejections: totals.rejections,
+            traffic: totals.traffic,
             batches: totals.batches,
             durationMs: totals.durationMs,
           },

@@ -1,9 +1,11 @@
 /**
  * @module admin/api
  * The admin read API (JSON), bearer `admin.token` required:
- * `GET /api/events?source=&limit=&cursor=`, `GET /api/events/{id}`, `GET /api/rejections?source=&limit=&cursor=`,
+ * `GET /api/events?source=&type=&status=&from=&to=&q=&limit=&cursor=` (each item with its delivery counts),
+ * `GET /api/events/{id}`, `GET /api/rejections?source=&reason=&from=&to=&limit=&cursor=`,
  * `GET /api/rejections/{id}` (with the captured request, if any), plus the delivery routes of `deliveries.ts` (deliveries
- * and attempts, replay, destinations) and the live `GET /api/stream` of `stream.ts` (server-sent events).
+ * and attempts, replay, destinations), the dashboard routes of `dashboard.ts` (overview, sources, re-verify) and the
+ * live `GET /api/stream` of `stream.ts` (server-sent events).
  * Stored payloads are customer data: every route, unknown ones included, answers 401 before anything else.
  */
 import { Buffer, isUtf8 } from 'node:buffer'
@@ -15,6 +17,12 @@ import {
   type CoreResponse,
 } from '../http/response.ts'
 import { errorSummary } from '../logger.ts'
+import {
+  createDashboardRoutes,
+  eventFilters,
+  rejectionFilters,
+  type DashboardContext,
+} from './dashboard.ts'
 import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
 import type { EventStream } from './stream.ts'
 import {
@@ -26,6 +34,7 @@ import {
 import type { GatewayLogger } from '../logger.ts'
 import {
   StorageUnavailableError,
+  type DeliveryCounts,
   type ListQuery,
   type Storage,
   type RejectionDetail,
@@ -181,6 +190,16 @@ export interface AdminOptions {
     readonly secure: (req: CoreRequest) => boolean
     readonly now: () => Date
   }
+  /** Enables the dashboard routes (`/api/overview`, `/api/sources`, re-verify). */
+  readonly dashboard?: Omit<DashboardContext, 'storage' | 'logger'>
+}
+
+const NO_DELIVERIES: DeliveryCounts = { pending: 0, inFlight: 0, delivered: 0, dead: 0 }
+
+/** The delivery counts of an event in a listing (snake_case statuses, as everywhere in the API). */
+function deliveriesView(counts: DeliveryCounts | undefined) {
+  const c = counts ?? NO_DELIVERIES
+  return { pending: c.pending, in_flight: c.inFlight, delivered: c.delivered, dead: c.dead }
 }
 
 /** @internal Creates the `/api/*` handler. */
@@ -193,15 +212,22 @@ export function createAdminHandler(
     options.delivery === undefined
       ? undefined
       : createDeliveryRoutes({ ...options.delivery, storage })
+  const dashboardRoutes =
+    options.dashboard === undefined
+      ? undefined
+      : createDashboardRoutes({ ...options.dashboard, storage, logger })
 
-  async function list<T>(
-    query: ListQuery,
-    load: (query: ListQuery) => Promise<{ items: readonly T[]; nextCursor?: string }>,
-    view: (item: T) => unknown,
+  async function list<Q extends ListQuery, T>(
+    query: Q,
+    load: (query: Q) => Promise<{ items: readonly T[]; nextCursor?: string }>,
+    view: (items: readonly T[]) => Promise<unknown[]>,
   ) {
     try {
       const page = await load(query)
-      return jsonResponse(200, { items: page.items.map(view), nextCursor: page.nextCursor ?? null })
+      return jsonResponse(200, {
+        items: await view(page.items),
+        nextCursor: page.nextCursor ?? null,
+      })
     } catch (error) {
       if (error instanceof StorageUnavailableError) throw error
       // The cursor is opaque: a forged or stale one is the caller's mistake, not a server error.
@@ -218,6 +244,8 @@ export function createAdminHandler(
   ): Promise<CoreResponse> {
     const delivered = await deliveryRoutes?.(req, pathname)
     if (delivered !== undefined) return delivered
+    const dashboard = await dashboardRoutes?.(req.method, pathname, params)
+    if (dashboard !== undefined) return dashboard
     if (
       pathname === '/api/stream' &&
       options.stream !== undefined &&
@@ -231,15 +259,32 @@ export function createAdminHandler(
       })
     }
     if (pathname === '/api/events' || pathname === '/api/rejections') {
-      const query = listQuery(params)
+      const base = listQuery(params)
+      if (typeof base === 'string') return errorResponse(400, 'invalid_query', base)
+      if (pathname === '/api/events') {
+        const query = eventFilters(params, base)
+        if (typeof query === 'string') return errorResponse(400, 'invalid_query', query)
+        return list(
+          query,
+          (q) => storage.listEvents(q),
+          async (events) => {
+            // One query for the whole page, never one per row.
+            const counts = await storage.deliveryCounts(events.map((event) => event.id))
+            return events.map((event) => ({
+              ...eventSummary(event),
+              deliveries: deliveriesView(counts.get(event.id)),
+            }))
+          },
+        )
+      }
+      const query = rejectionFilters(params, base)
       if (typeof query === 'string') return errorResponse(400, 'invalid_query', query)
-      return pathname === '/api/events'
-        ? list(query, (q) => storage.listEvents(q), eventSummary)
-        : list(
-            query,
-            (q) => storage.listRejections(q),
-            (rejection) => rejectionView(rejection, options.providerOf),
-          )
+      return list(
+        query,
+        (q) => storage.listRejections(q),
+        async (rejections) =>
+          rejections.map((rejection) => rejectionView(rejection, options.providerOf)),
+      )
     }
     if (pathname.startsWith('/api/rejections/')) {
       const id = pathname.slice('/api/rejections/'.length)

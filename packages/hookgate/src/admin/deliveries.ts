@@ -5,7 +5,8 @@
  * - `POST /api/events/{id}/replay`       `{ destinationIds? }` → a new delivery per destination
  * - `POST /api/replay`                   a filter → new deliveries, in batches (`cursor`), or a count (`dryRun`)
  * - `GET  /api/destinations`             configuration, state (disabled), circuit, backlog counts
- * - `POST /api/destinations/{id}/enable` re-enables a destination disabled by a 410
+ * - `POST /api/destinations/{id}/enable` re-enables a destination (disabled by a 410 or an operator)
+ * - `POST /api/destinations/{id}/disable` an operator's disable: the worker stops delivering to it until enabled
  */
 import { Buffer, isUtf8 } from 'node:buffer'
 import type { DestinationConfig } from '../config.ts'
@@ -357,11 +358,19 @@ export function createDeliveryRoutes(context: AdminDeliveryContext) {
       return post ? replayEvent(req, id) : methodNotAllowed('POST')
     }
 
-    const enable = /^\/api\/destinations\/([^/]{1,64})\/enable$/.exec(pathname)
-    if (enable !== null) {
+    const change = /^\/api\/destinations\/([^/]{1,64})\/(enable|disable)$/.exec(pathname)
+    if (change !== null) {
       if (!post) return methodNotAllowed('POST')
-      const id = enable[1]!
+      const id = change[1]!
       if (!configured.has(id)) return errorResponse(404, 'not_found', 'No such destination.')
+      if (change[2] === 'disable') {
+        // Deliveries in flight finish; no new one is claimed (claimDue skips disabled destinations).
+        await storage.setDestinationDisabled(id, true, {
+          reason: 'disabled by an operator',
+          now: context.now(),
+        })
+        return jsonResponse(200, { id, state: 'disabled' })
+      }
       await storage.setDestinationDisabled(id, false)
       context.worker?.notify([id])
       return jsonResponse(200, { id, state: 'enabled' })

@@ -18,7 +18,7 @@ import { Buffer } from 'node:buffer'
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import type { CapturedRequest } from '../storage/types.ts'
 import type { HeaderRecord } from '../http/response.ts'
-import { displayUrl, isSensitiveHeader } from '../redact.ts'
+import { displayUrl, isSensitiveHeader, REDACTED } from '../redact.ts'
 
 /** Default `sources[].captureMaxBytes`: 64 KiB. */
 export const DEFAULT_CAPTURE_MAX_BYTES = 64 * 1024
@@ -79,9 +79,19 @@ export function openSealed(
   sourceId: string,
   bodySha256: string,
 ): SealedParts | undefined {
+  return openSealedWithKeys(sealed, captureKeys(secrets), sourceId, bodySha256)
+}
+
+/** {@link openSealed} with keys already derived (a configured source's `captureKeys`: the admin API's re-verify). */
+export function openSealedWithKeys(
+  sealed: string,
+  keys: readonly Uint8Array[],
+  sourceId: string,
+  bodySha256: string,
+): SealedParts | undefined {
   const [version, ...boxes] = sealed.split('.')
   if (version !== VERSION) return undefined
-  for (const key of captureKeys(secrets)) {
+  for (const key of keys) {
     for (const box of boxes) {
       const bytes = Buffer.from(box, 'base64url')
       if (bytes.byteLength < IV_BYTES + TAG_BYTES) continue
@@ -100,6 +110,35 @@ export function openSealed(
     }
   }
   return undefined
+}
+
+/**
+ * The request a captured rejection stands for, as verification needs it: the recorded headers (redacted values
+ * dropped), then the sealed originals when `opened`, and the full URL when opened (else the display URL).
+ * Shared by `hookgate verify --rejection` and `POST /api/rejections/{id}/verify`.
+ */
+export function reconstructCapturedRequest(
+  recordedHeaders: Readonly<Record<string, string>>,
+  captured: { readonly method: string; readonly url: string; readonly body: Uint8Array },
+  opened: SealedParts | undefined,
+): {
+  method: string
+  url: string
+  headers: Record<string, string | string[]>
+  rawBody: Uint8Array
+} {
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(recordedHeaders))
+    if (value !== REDACTED) headers[name] = value
+  if (opened !== undefined)
+    for (const [name, value] of Object.entries(opened.headers))
+      headers[name] = typeof value === 'string' ? value : [...value]
+  return {
+    method: captured.method,
+    url: opened?.url ?? captured.url,
+    headers,
+    rawBody: captured.body,
+  }
 }
 
 /** The request of a signature failure as the store keeps it (see the module comment). */

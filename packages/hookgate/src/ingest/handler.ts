@@ -32,13 +32,13 @@ import { requestUrl } from '../http/urls.ts'
 import { dedupeKey, sha256Hex } from './dedupe.ts'
 import type { ServedSource } from './sources.ts'
 import { Buffer } from 'node:buffer'
-import { diagnose, probeHandshake, type HandshakeAnswer, type KeyResolver } from '@hookgate/verify'
+import { probeHandshake, type HandshakeAnswer, type KeyResolver } from '@hookgate/verify'
 import type { GatewayEvents } from '../events.ts'
 import type { CapturedRequest, RejectionHint } from '../storage/types.ts'
 import { captureRequest } from './capture.ts'
 import { createDiagnosisBudget } from './diagnosis-budget.ts'
 import { createRejectionLimiter } from './rejection-limiter.ts'
-import { verifyRequest } from './verify.ts'
+import { diagnoseRequest, verifyRequest } from './verify.ts'
 
 /** Seconds a provider is asked to wait before retrying after a 503. */
 export const RETRY_AFTER_SECONDS = 5
@@ -166,13 +166,8 @@ export function createIngestHandler(
     if (!diagnosisBudget.take(source.id, source.diagnosePerMinute, receivedAt.getTime()))
       return undefined
     try {
-      const { findings } = diagnose(
-        source.preset,
-        { method: 'POST', url, headers, rawBody: body },
-        { now: receivedAt },
-      )
       // Codes and sentences only (skewSeconds is in the sentence); diagnose() never puts a secret in either.
-      return findings.map(({ code, message }) => ({ code, message }))
+      return diagnoseRequest(source, url, headers, body, receivedAt)
     } catch (error) {
       logger.warn(
         { source: source.id, error: errorSummary(error) },

@@ -99,6 +99,41 @@ export interface ListQuery {
   readonly cursor?: string
 }
 
+/**
+ * `listEvents` filters, ANDed (absent = any). Walked newest first with the same keyset cursor as `ListQuery`: a
+ * cursor is only meaningful with the filters of the page that issued it.
+ */
+export interface EventQuery extends ListQuery {
+  /** Exact event type. */
+  readonly eventType?: string
+  /** Events with at least one delivery in this status. */
+  readonly status?: DeliveryStatus
+  /** `receivedAt >= from`. */
+  readonly from?: Date
+  /** `receivedAt < to`. */
+  readonly to?: Date
+  /** Exact match on Hookgate's id, the provider's event id or the dedupe key. */
+  readonly search?: string
+}
+
+/** `listRejections` filters, ANDed (absent = any). */
+export interface RejectionQuery extends ListQuery {
+  /** Exact reason code (`signature_mismatch`, …). */
+  readonly reason?: string
+  /** `receivedAt >= from`. */
+  readonly from?: Date
+  /** `receivedAt < to`. */
+  readonly to?: Date
+}
+
+/** How many of an event's deliveries are in each status. */
+export interface DeliveryCounts {
+  readonly pending: number
+  readonly inFlight: number
+  readonly delivered: number
+  readonly dead: number
+}
+
 export interface Page<T> {
   readonly items: readonly T[]
   /** Present when there may be more items. */
@@ -273,6 +308,16 @@ export interface DestinationStats {
   readonly oldestDueAt: Date | undefined
 }
 
+/** The open backlog of one destination, without counting delivered history (cheap on a large store). */
+export interface DestinationBacklog {
+  readonly destinationId: string
+  readonly pending: number
+  readonly inFlight: number
+  readonly dead: number
+  /** The earliest `nextAttemptAt` among pending deliveries. */
+  readonly oldestDueAt: Date | undefined
+}
+
 /** Persistent state of a destination (a 410 disables it across restarts). */
 export interface DestinationState {
   readonly destinationId: string
@@ -283,7 +328,7 @@ export interface DestinationState {
 
 /*
  * ─── The contract, in parts ──────────────────────────────────────────────────────────────────────────────────
- * `Storage` joins five small interfaces, so a consumer can say which part it needs (the delivery worker a
+ * `Storage` joins seven small interfaces, so a consumer can say which part it needs (the delivery worker a
  * `DeliveryQueue`, the replay API a `Replay`) and a backend can be read part by part.
  */
 
@@ -312,11 +357,18 @@ export interface EventLog {
    * Newest first, keyset-paginated (never OFFSET): no event is skipped or repeated while new ones arrive.
    * @throws RangeError for a limit outside 1..500 or a cursor this store did not issue (the API answers 400)
    */
-  listEvents(query: ListQuery): Promise<Page<StoredEvent>>
+  listEvents(query: EventQuery): Promise<Page<StoredEvent>>
   /** Like `listEvents`. @throws RangeError as `listEvents` */
-  listRejections(query: ListQuery): Promise<Page<StoredRejection>>
+  listRejections(query: RejectionQuery): Promise<Page<StoredRejection>>
   /** One rejection with its captured request (if any). @throws TypeError when `id` is not a string */
   getRejection(id: string): Promise<RejectionDetail | undefined>
+  /**
+   * Delivery counts per status of each given event, in one query (a listing page's). Events without deliveries,
+   * and unknown ids, are absent from the map. @throws RangeError for more than 500 ids
+   */
+  deliveryCounts(eventIds: readonly string[]): Promise<ReadonlyMap<string, DeliveryCounts>>
+  /** The `receivedAt` of each source's newest event (sources without events are absent): one index probe per source. */
+  latestEventTimes(sourceIds: readonly string[]): Promise<ReadonlyMap<string, Date>>
 }
 
 /** Deliveries leased by workers, attempted, and settled by the retry policy's decision. */
@@ -395,6 +447,61 @@ export interface DestinationStates {
   ): Promise<void>
   /** Destinations ever disabled or re-enabled (others are enabled). */
   listDestinationStates(): Promise<readonly DestinationState[]>
+  /**
+   * Pending, in-flight and dead deliveries per destination (destinations with none are absent). Unlike
+   * `destinationStats`, never counts delivered history, so it stays fast on a store of millions of deliveries.
+   */
+  destinationBacklog(): Promise<readonly DestinationBacklog[]>
+}
+
+/*
+ * ─── Traffic ─────────────────────────────────────────────────────────────────────────────────────────────────
+ * Pre-aggregated counts for the dashboard's overview (issue 13): per minute, how many webhooks each source
+ * accepted, saw as duplicates or rejected (per reason), and how many attempts each destination made per outcome.
+ * Counted in memory by the gateway and added in one call every few seconds, so charts over a week read a few
+ * thousand rows instead of counting millions of events.
+ */
+
+export const TRAFFIC_KINDS = ['source', 'destination'] as const
+export type TrafficKind = (typeof TRAFFIC_KINDS)[number]
+
+/** One count. */
+export interface TrafficRow {
+  readonly kind: TrafficKind
+  /** The source or destination id. */
+  readonly subjectId: string
+  /** `addTraffic`: the start of its minute (a whole minute since the epoch). `traffic`: the start of its bucket. */
+  readonly bucketStart: Date
+  /** Sources: `accepted`, `duplicate`, `rejected:<reason>`. Destinations: `delivered`, `retry`, `dead`. */
+  readonly outcome: string
+  /** A positive integer. */
+  readonly count: number
+}
+
+export interface TrafficQuery {
+  /** Minutes starting at or after this. */
+  readonly since: Date
+  /** Minutes starting before this. */
+  readonly until: Date
+  /** Width of the buckets summed into, a positive multiple of 60; buckets are aligned on the epoch. */
+  readonly bucketSeconds: number
+}
+
+/** The traffic counts of the overview. */
+export interface Traffic {
+  /**
+   * Adds the counts (an upsert that adds: calls from several instances, or for the same minute, sum up), in
+   * one commit. Not fully durable: bookkeeping (a crash may lose the last flush), like lease records.
+   * @throws TypeError for a malformed row (bucketStart not a whole minute, count not a positive integer, …)
+   */
+  addTraffic(rows: readonly TrafficRow[]): Promise<void>
+  /**
+   * The counts of `[since, until)`, summed per (kind, subject, bucket, outcome); only non-zero ones, in no
+   * particular order. @throws RangeError for a bucketSeconds that is not a positive multiple of 60
+   */
+  traffic(query: TrafficQuery): Promise<readonly TrafficRow[]>
+  /** Deletes the counts of minutes before `olderThan` (retention). @returns rows deleted */
+  pruneTraffic(olderThan: Date): Promise<number>
 }
 
 /** What one `prune` call may delete (see {@link Retention}). */
@@ -449,4 +556,11 @@ export interface StorageLifecycle {
  * for a value out of range), before anything is written.
  */
 export interface Storage
-  extends EventLog, DeliveryQueue, Replay, DestinationStates, Retention, StorageLifecycle {}
+  extends
+    EventLog,
+    DeliveryQueue,
+    Replay,
+    DestinationStates,
+    Retention,
+    Traffic,
+    StorageLifecycle {}

@@ -85,6 +85,7 @@ describe('reading', () => {
       dedupeKey: 'd-4',
       receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       bodySize: 7,
+      deliveries: { pending: 0, in_flight: 0, delivered: 0, dead: 0 },
     })
 
     const first = await gw.admin('/api/events?source=a&limit=2')

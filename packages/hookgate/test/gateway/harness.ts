@@ -35,7 +35,10 @@ export interface StartOptions {
   readonly now?: () => Date
   readonly host?: string
   /** More gateway options (injected key fetcher, handshake follow-ups…). */
-  readonly gateway?: Pick<CreateGatewayOptions, 'fetchKey' | 'followUp' | 'stream'>
+  readonly gateway?: Pick<
+    CreateGatewayOptions,
+    'fetchKey' | 'followUp' | 'stream' | 'trafficFlushMs'
+  >
 }
 
 /** Parses `config` (admin token and storage filled in unless given), starts the gateway on port 0. */

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { defineDashboardCases } from './dashboard-cases.ts'
 import {
   MAX_RESPONSE_BODY_BYTES,
   StorageUnavailableError,
@@ -528,6 +529,7 @@ export function defineStorageSuite(
     defineDeliveryCases(fresh)
     defineRetentionCases(fresh)
     defineInputCases(fresh)
+    defineDashboardCases(fresh)
 
     describe('health and lifecycle', () => {
       it('checkWritable() resolves on a healthy store', async () => {

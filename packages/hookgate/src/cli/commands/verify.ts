@@ -9,8 +9,7 @@
 import { Buffer } from 'node:buffer'
 import { parseArgs } from 'node:util'
 import { diagnose, safeVerifyWebhook, type Diagnosis, type VerifyResult } from '@hookgate/verify'
-import { openSealed } from '../../ingest/capture.ts'
-import { REDACTED } from '../../redact.ts'
+import { openSealed, reconstructCapturedRequest } from '../../ingest/capture.ts'
 import {
   EXIT,
   markSecret,
@@ -375,25 +374,26 @@ async function runOnRejection(
     parseUnixSeconds(values.now as string | undefined, '--now') ?? new Date(record.receivedAt)
 
   // Headers as recorded (redacted values dropped), then the sealed originals, then --header.
-  const headers: Record<string, HeaderValue> = {}
-  for (const [name, value] of Object.entries(record.headers))
-    if (value !== REDACTED) headers[name] = value
-  let url = captured.url
   const opened =
     captured.sealed === null
       ? undefined
       : openSealed(captured.sealed, secrets, record.sourceId, record.bodySha256)
-  if (opened !== undefined) {
-    for (const [name, value] of Object.entries(opened.headers))
-      headers[name] = typeof value === 'string' ? value : [...value]
-    url = opened.url
-  } else if (captured.sealed !== null) {
+  if (opened === undefined && captured.sealed !== null) {
     process.stderr.write(
       'hookgate verify: no --secret opens the sealed signature headers (sealed under another secret?); verifying without them — pass them with --header\n',
     )
   }
+  const request = reconstructCapturedRequest(
+    record.headers,
+    {
+      method: captured.method,
+      url: captured.url,
+      body: new Uint8Array(Buffer.from(captured.body, captured.encoding)),
+    },
+    opened,
+  )
   Object.assign(
-    headers,
+    request.headers,
     await collectHeaders((values.header as string[] | undefined) ?? [], undefined),
   )
   if (captured.truncated) {
@@ -406,12 +406,6 @@ async function runOnRejection(
     secrets,
     ...(toleranceSeconds === undefined ? {} : { toleranceSeconds }),
   })
-  const request = {
-    method: captured.method,
-    url,
-    headers,
-    rawBody: new Uint8Array(Buffer.from(captured.body, captured.encoding)),
-  }
   return check(preset, request, {
     now,
     explain: values.explain === true,

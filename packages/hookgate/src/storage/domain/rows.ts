@@ -11,7 +11,6 @@ import type {
   Delivery,
   DeliveryStatus,
   DestinationState,
-  DestinationStats,
   NextStep,
   StoredAttempt,
   StoredEvent,
@@ -98,15 +97,6 @@ export interface AttemptRow {
   readonly next_kind: NextStep['kind']
   readonly next_at: RowTime | null
   readonly next_reason: string | null
-}
-
-export interface DestinationStatsRow {
-  readonly destination_id: string
-  readonly pending: number
-  readonly in_flight: number
-  readonly delivered: number
-  readonly dead: number
-  readonly oldest_due_at: RowTime | null
 }
 
 export interface DestinationStateRow {
@@ -233,17 +223,6 @@ export function attemptsByDelivery(rows: readonly AttemptRow[]): Map<string, Sto
     else list.push(toStoredAttempt(row))
   }
   return byDelivery
-}
-
-export function toDestinationStats(row: DestinationStatsRow): DestinationStats {
-  return {
-    destinationId: row.destination_id,
-    pending: row.pending,
-    inFlight: row.in_flight,
-    delivered: row.delivered,
-    dead: row.dead,
-    oldestDueAt: optionalDate(row.oldest_due_at),
-  }
 }
 
 export function toDestinationState(row: DestinationStateRow): DestinationState {

@@ -4,13 +4,10 @@
  * every instance (its pending deliveries are due at once). Internal.
  */
 import { checkDestinationChange } from '../domain/inputs.ts'
-import {
-  toDestinationState,
-  toDestinationStats,
-  type DestinationStateRow,
-  type DestinationStatsRow,
-} from '../domain/rows.ts'
+import { toDestinationState, type DestinationStateRow } from '../domain/rows.ts'
+import { backlogOf, statsOf } from '../domain/dashboard-inputs.ts'
 import type { DestinationStates } from '../types.ts'
+import { DESTINATION_BACKLOG, OLDEST_DUE } from './queries/dashboard.ts'
 import type { PostgresContext } from './context.ts'
 import {
   DESTINATION_STATS,
@@ -25,12 +22,19 @@ export function createPostgresDestinationStates(ctx: PostgresContext): Destinati
   return {
     async destinationStats() {
       ctx.assertOpen()
-      const { rows } = await db.query<DestinationStatsRow>(
-        'destination-stats',
-        DESTINATION_STATS,
-        [],
-      )
-      return rows.map(toDestinationStats)
+      const [counts, oldest] = await Promise.all([
+        db.query<{ destination_id: string; status: string; count: number }>(
+          'destination-stats',
+          DESTINATION_STATS,
+          [],
+        ),
+        db.query<{ destination_id: string; oldest_due_at: Date | null }>(
+          'oldest-due',
+          OLDEST_DUE,
+          [],
+        ),
+      ])
+      return statsOf(counts.rows, oldest.rows)
     },
 
     async setDestinationDisabled(destinationId, disabled, options = {}) {
@@ -45,6 +49,23 @@ export function createPostgresDestinationStates(ctx: PostgresContext): Destinati
           change.reason,
         ])
       }
+    },
+
+    async destinationBacklog() {
+      ctx.assertOpen()
+      const [counts, oldest] = await Promise.all([
+        db.query<{ destination_id: string; status: string; count: number }>(
+          'destination-backlog',
+          DESTINATION_BACKLOG,
+          [],
+        ),
+        db.query<{ destination_id: string; oldest_due_at: Date | null }>(
+          'oldest-due',
+          OLDEST_DUE,
+          [],
+        ),
+      ])
+      return backlogOf(counts.rows, oldest.rows)
     },
 
     async listDestinationStates() {

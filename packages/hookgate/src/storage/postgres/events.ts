@@ -4,18 +4,27 @@
  * (`commit-queue.ts`); reads are single statements. Internal.
  */
 import { MAX_SEQ, page } from '../domain/cursors.ts'
-import { checkIngest, checkListQuery, checkRejection } from '../domain/inputs.ts'
+import {
+  checkEventIds,
+  checkEventQuery,
+  checkRejectionQuery,
+  checkSourceIds,
+  deliveryCountsOf,
+} from '../domain/dashboard-inputs.ts'
+import { checkIngest, checkRejection } from '../domain/inputs.ts'
 import { toRejectionDetail, toStoredEvent, toStoredRejection } from '../domain/rows.ts'
 import { requireString } from '../domain/validate.ts'
 import type { QueryResultRow } from 'pg'
-import type { EventLog, ListQuery, Page } from '../types.ts'
+import type { EventLog, Page } from '../types.ts'
 import type { PostgresContext } from './context.ts'
-import { LIST_EVENTS, LIST_EVENTS_BY_SOURCE } from './queries/list-events.ts'
 import {
-  LIST_REJECTIONS,
-  LIST_REJECTIONS_BY_SOURCE,
-  SELECT_REJECTION_BY_ID,
-} from './queries/rejections.ts'
+  DELIVERY_COUNTS,
+  LATEST_EVENT_TIMES,
+  listEventsQuery,
+  listRejectionsQuery,
+  type ComposedQuery,
+} from './queries/dashboard.ts'
+import { SELECT_REJECTION_BY_ID } from './queries/rejections.ts'
 import { SELECT_EVENT_BY_ID } from './queries/select-event-by-id.ts'
 import {
   decodeEventRow,
@@ -28,20 +37,13 @@ import {
 
 export function createPostgresEventLog(ctx: PostgresContext): EventLog {
   const { db, queue } = ctx
-  /** One page, newest first, with the named statement for all sources or the one for one source. */
+  /** One page, newest first, of the statement composed for the query's filters. */
   async function listPage<Row extends QueryResultRow & { readonly seq: string }, T>(
-    query: ListQuery,
-    all: readonly [name: string, sql: string],
-    bySource: readonly [name: string, sql: string],
+    limit: number,
+    { name, sql, values }: ComposedQuery,
     map: (row: Row) => T,
   ): Promise<Page<T>> {
-    ctx.assertOpen()
-    const { limit, sourceId, beforeSeq } = checkListQuery(query)
-    const bounds = [String(beforeSeq ?? MAX_SEQ), limit + 1]
-    const { rows } =
-      sourceId === undefined
-        ? await db.query<Row>(...all, bounds)
-        : await db.query<Row>(...bySource, [toPgText(sourceId), ...bounds])
+    const { rows } = await db.query<Row>(name, sql, values)
     return page(rows, limit, map)
   }
 
@@ -65,21 +67,54 @@ export function createPostgresEventLog(ctx: PostgresContext): EventLog {
       return rows[0] === undefined ? undefined : toStoredEvent(decodeEventRow(rows[0]))
     },
 
-    listEvents: (query) =>
-      listPage(
-        query,
-        ['list-events', LIST_EVENTS],
-        ['list-events-by-source', LIST_EVENTS_BY_SOURCE],
+    async listEvents(query) {
+      ctx.assertOpen()
+      const checked = checkEventQuery(query)
+      return listPage(
+        checked.limit,
+        listEventsQuery(checked, String(checked.beforeSeq ?? MAX_SEQ)),
         (row: PgEventRow) => toStoredEvent(decodeEventRow(row)),
-      ),
+      )
+    },
 
-    listRejections: (query) =>
-      listPage(
-        query,
-        ['list-rejections', LIST_REJECTIONS],
-        ['list-rejections-by-source', LIST_REJECTIONS_BY_SOURCE],
+    async listRejections(query) {
+      ctx.assertOpen()
+      const checked = checkRejectionQuery(query)
+      return listPage(
+        checked.limit,
+        listRejectionsQuery(checked, String(checked.beforeSeq ?? MAX_SEQ)),
         (row: PgRejectionRow) => toStoredRejection(decodeRejectionRow(row)),
-      ),
+      )
+    },
+
+    async deliveryCounts(eventIds) {
+      ctx.assertOpen()
+      const ids = checkEventIds(eventIds)
+      if (ids.length === 0) return new Map()
+      const { rows } = await db.query<{ event_id: string; status: string; count: number }>(
+        'delivery-counts',
+        DELIVERY_COUNTS,
+        [ids],
+      )
+      return deliveryCountsOf(rows)
+    },
+
+    async latestEventTimes(sourceIds) {
+      ctx.assertOpen()
+      const ids = checkSourceIds(sourceIds)
+      const out = new Map<string, Date>()
+      if (ids.length === 0) return out
+      const { rows } = await db.query<{ ord: string; received_at: Date | null }>(
+        'latest-event-times',
+        LATEST_EVENT_TIMES,
+        [ids.map(toPgText)],
+      )
+      for (const row of rows) {
+        const sourceId = ids[Number(row.ord) - 1]
+        if (sourceId !== undefined && row.received_at !== null) out.set(sourceId, row.received_at)
+      }
+      return out
+    },
 
     async getRejection(id) {
       ctx.assertOpen()

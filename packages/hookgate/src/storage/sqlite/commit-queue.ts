@@ -89,6 +89,7 @@ export class SqliteCommitQueue {
   readonly #db: Database.Database
   readonly #options: CommitQueueOptions
   #statements: Statements | undefined
+  readonly #dynamic = new Map<string, Database.Statement>()
   #synchronous: 'FULL' | 'NORMAL'
   #queue: Queued[] = []
   #scheduled: NodeJS.Immediate | undefined
@@ -128,6 +129,21 @@ export class SqliteCommitQueue {
         ? new StorageUnavailableError(`SQLite read failed: ${describe(error)}`, { cause: error })
         : error
     }
+  }
+
+  /**
+   * A statement composed at run time (filtered listings: `queries/dashboard.ts`), prepared once per text. The
+   * texts come from fixed fragments, so the cache holds one entry per filter combination at most.
+   */
+  statement(sql: string): Database.Statement {
+    if (this.#closed) throw closedError()
+    let statement = this.#dynamic.get(sql)
+    if (statement === undefined) {
+      this.#prepared()
+      statement = this.#db.prepare(sql)
+      this.#dynamic.set(sql, statement)
+    }
+    return statement
   }
 
   /** Throws `StorageUnavailableError` once closed. */

@@ -3,12 +3,8 @@
  * Destination backlog and state of the SQLite backend. Internal.
  */
 import { checkDestinationChange } from '../domain/inputs.ts'
-import {
-  toDestinationState,
-  toDestinationStats,
-  type DestinationStateRow,
-  type DestinationStatsRow,
-} from '../domain/rows.ts'
+import { toDestinationState, type DestinationStateRow } from '../domain/rows.ts'
+import { backlogOf, statsOf } from '../domain/dashboard-inputs.ts'
 import type { DestinationStates } from '../types.ts'
 import type { SqliteContext } from './context.ts'
 
@@ -17,9 +13,12 @@ export function createSqliteDestinationStates(ctx: SqliteContext): DestinationSt
   return {
     async destinationStats() {
       queue.assertOpen()
-      return queue
-        .read((s) => s.destinationStats.all() as DestinationStatsRow[])
-        .map(toDestinationStats)
+      return queue.read((s) =>
+        statsOf(
+          s.destinationStats.all() as { destination_id: string; status: string; count: number }[],
+          s.oldestDue.all() as { destination_id: string; oldest_due_at: number | null }[],
+        ),
+      )
     },
 
     async setDestinationDisabled(destinationId, disabled, options = {}) {
@@ -36,6 +35,16 @@ export function createSqliteDestinationStates(ctx: SqliteContext): DestinationSt
         isolated: true,
         run: (s) => void s.upsertDestinationState.run(params),
       })
+    },
+
+    async destinationBacklog() {
+      queue.assertOpen()
+      return queue.read((s) =>
+        backlogOf(
+          s.destinationBacklog.all() as { destination_id: string; status: string; count: number }[],
+          s.oldestDue.all() as { destination_id: string; oldest_due_at: number | null }[],
+        ),
+      )
     },
 
     async listDestinationStates() {

@@ -5,11 +5,15 @@
  */
 import { MAX_SEQ, page } from '../domain/cursors.ts'
 import {
-  checkIngest,
-  checkListQuery,
-  checkRejection,
-  type CheckedIngest,
-} from '../domain/inputs.ts'
+  checkEventIds,
+  checkEventQuery,
+  checkRejectionQuery,
+  checkSourceIds,
+  deliveryCountsOf,
+  type CheckedEventQuery,
+  type CheckedRejectionQuery,
+} from '../domain/dashboard-inputs.ts'
+import { checkIngest, checkRejection, type CheckedIngest } from '../domain/inputs.ts'
 import {
   storedEventOf,
   toRejectionDetail,
@@ -17,8 +21,7 @@ import {
   toStoredRejection,
 } from '../domain/rows.ts'
 import { requireString } from '../domain/validate.ts'
-import type { Statement } from 'better-sqlite3'
-import type { EventLog, IngestResult, ListQuery, Page } from '../types.ts'
+import type { DeliveryCounts, EventLog, IngestResult, Page } from '../types.ts'
 import type { SqliteContext } from './context.ts'
 import {
   deliveryParams,
@@ -28,7 +31,11 @@ import {
   type SqliteRejectionDetailRow,
   type SqliteRejectionRow,
 } from './rows.ts'
+import { listEventsSql, listRejectionsSql } from './queries/dashboard.ts'
 import type { Statements } from './statements.ts'
+
+/** The filter parameters of the composed listing statements. */
+const FILTERS = new Set(['sourceId', 'eventType', 'fromMs', 'toMs', 'search', 'status', 'reason'])
 
 export function createSqliteEventLog(ctx: SqliteContext, maxRejections: number): EventLog {
   const { queue } = ctx
@@ -53,21 +60,18 @@ export function createSqliteEventLog(ctx: SqliteContext, maxRejections: number):
     return { event: toStoredEvent(row), duplicate: true }
   }
 
-  /** One page, newest first: `statements` picks the statement for all sources and the one for one source. */
+  /** One page, newest first, of the statement composed for the query's filters. */
   function listPage<Row extends { readonly seq: number }, T>(
-    query: ListQuery,
-    statements: (s: Statements) => readonly [all: Statement, bySource: Statement],
+    checked: CheckedEventQuery | CheckedRejectionQuery,
+    sql: string,
     map: (row: Row) => T,
   ): Page<T> {
-    queue.assertOpen()
-    const { limit, sourceId, beforeSeq } = checkListQuery(query)
-    const params = { beforeSeq: beforeSeq ?? MAX_SEQ, limit: limit + 1 }
-    const rows = queue.read((s) => {
-      const [all, bySource] = statements(s)
-      return (
-        sourceId === undefined ? all.all(params) : bySource.all({ ...params, sourceId })
-      ) as Row[]
-    })
+    const { limit, beforeSeq } = checked
+    const params: Record<string, unknown> = { beforeSeq: beforeSeq ?? MAX_SEQ, limit: limit + 1 }
+    // Only the parameters the statement names: better-sqlite3 refuses extra named parameters.
+    for (const [name, value] of Object.entries(checked))
+      if (FILTERS.has(name) && value !== undefined && value !== null) params[name] = value
+    const rows = queue.read(() => queue.statement(sql).all(params) as Row[])
     return page(rows, limit, map)
   }
 
@@ -103,19 +107,45 @@ export function createSqliteEventLog(ctx: SqliteContext, maxRejections: number):
     },
 
     async listEvents(query) {
-      return listPage(
-        query,
-        (s) => [s.listEvents, s.listEventsBySource],
-        (row: SqliteEventRow) => toStoredEvent(row),
-      )
+      queue.assertOpen()
+      const checked = checkEventQuery(query)
+      return listPage(checked, listEventsSql(checked), (row: SqliteEventRow) => toStoredEvent(row))
     },
 
     async listRejections(query) {
-      return listPage(
-        query,
-        (s) => [s.listRejections, s.listRejectionsBySource],
-        (row: SqliteRejectionRow) => toStoredRejection(row),
+      queue.assertOpen()
+      const checked = checkRejectionQuery(query)
+      return listPage(checked, listRejectionsSql(checked), (row: SqliteRejectionRow) =>
+        toStoredRejection(row),
       )
+    },
+
+    async deliveryCounts(eventIds) {
+      queue.assertOpen()
+      const ids = checkEventIds(eventIds)
+      if (ids.length === 0) return new Map<string, DeliveryCounts>()
+      const rows = queue.read(
+        (s) =>
+          s.deliveryCounts.all({ ids: JSON.stringify(ids) }) as {
+            event_id: string
+            status: string
+            count: number
+          }[],
+      )
+      return deliveryCountsOf(rows)
+    },
+
+    async latestEventTimes(sourceIds) {
+      queue.assertOpen()
+      const ids = checkSourceIds(sourceIds)
+      const out = new Map<string, Date>()
+      queue.read((s) => {
+        for (const sourceId of ids) {
+          const row = s.latestEventTime.get({ sourceId }) as { received_at: number } | undefined
+          if (row !== undefined) out.set(sourceId, new Date(row.received_at))
+        }
+      })
+      return out
     },
 
     async getRejection(id) {

@@ -8,6 +8,15 @@ import {
   CLAIM_DUE_FOR_DESTINATION,
   CLAIM_DUE_FOR_DESTINATIONS,
 } from './queries/claim-due.ts'
+import {
+  ADD_TRAFFIC,
+  DELIVERY_COUNTS,
+  DESTINATION_BACKLOG,
+  LATEST_EVENT_TIME,
+  OLDEST_DUE,
+  PRUNE_TRAFFIC,
+  SELECT_TRAFFIC,
+} from './queries/dashboard.ts'
 import { DESTINATION_STATS } from './queries/destination-stats.ts'
 import { LIST_DESTINATION_STATES, UPSERT_DESTINATION_STATE } from './queries/destinations.ts'
 import { INSERT_DELIVERY } from './queries/insert-delivery.ts'
@@ -18,10 +27,6 @@ import {
   LIST_ATTEMPTS_BY_EVENT,
   LIST_DELIVERIES_BY_EVENT,
 } from './queries/list-deliveries-by-event.ts'
-import { LIST_EVENTS_BY_SOURCE } from './queries/list-events-by-source.ts'
-import { LIST_EVENTS } from './queries/list-events.ts'
-import { LIST_REJECTIONS_BY_SOURCE } from './queries/list-rejections-by-source.ts'
-import { LIST_REJECTIONS } from './queries/list-rejections.ts'
 import {
   COUNT_REPLAY_MATCHES,
   SELECT_MAX_DELIVERY_SEQ,
@@ -54,12 +59,8 @@ const STATEMENTS = {
   insertEvent: INSERT_EVENT,
   selectEventByDedupeKey: SELECT_EVENT_BY_DEDUPE_KEY,
   selectEventById: SELECT_EVENT_BY_ID,
-  listEvents: LIST_EVENTS,
-  listEventsBySource: LIST_EVENTS_BY_SOURCE,
   insertRejection: INSERT_REJECTION,
   pruneRejections: PRUNE_REJECTIONS,
-  listRejections: LIST_REJECTIONS,
-  listRejectionsBySource: LIST_REJECTIONS_BY_SOURCE,
   selectRejectionById: SELECT_REJECTION_BY_ID,
   touchHealth: TOUCH_HEALTH,
   insertDelivery: INSERT_DELIVERY,
@@ -85,6 +86,13 @@ const STATEMENTS = {
   deletePrunedDeliveries: DELETE_PRUNED_DELIVERIES,
   deletePrunedEvent: DELETE_PRUNED_EVENT,
   deleteOldRejections: DELETE_OLD_REJECTIONS,
+  deliveryCounts: DELIVERY_COUNTS,
+  latestEventTime: LATEST_EVENT_TIME,
+  destinationBacklog: DESTINATION_BACKLOG,
+  oldestDue: OLDEST_DUE,
+  addTraffic: ADD_TRAFFIC,
+  selectTraffic: SELECT_TRAFFIC,
+  pruneTraffic: PRUNE_TRAFFIC,
 } as const
 
 export type Statements = { readonly [Name in keyof typeof STATEMENTS]: Database.Statement }

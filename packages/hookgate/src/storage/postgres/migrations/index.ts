@@ -11,6 +11,7 @@ import { SELECT_SCHEMA_EXISTS } from '../queries/select-schema-exists.ts'
 import { inSchema, lockKeys } from '../sql.ts'
 import { migration0001 } from './0001-init.ts'
 import { migration0002 } from './0002-rejection-diagnosis.ts'
+import { migration0003 } from './0003-dashboard.ts'
 
 /** One schema step. `id` is `NNNN-name`; ids sort in the order they must run. `{schema}` is the target schema. */
 export interface PostgresMigration {
@@ -19,7 +20,11 @@ export interface PostgresMigration {
 }
 
 /** Every migration, oldest first. Append only. */
-export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [migration0001, migration0002]
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+]
 
 /**
  * Creates the schema when missing and applies the migrations it lacks, in order, in ONE transaction

@@ -1,17 +1,12 @@
 /**
- * Backlog per destination. One pass over the table: fine for /metrics on a pruned table (see docs/scaling.md);
- * the counts of final deliveries grow with history, so retention bounds this query's cost.
+ * Delivery counts per destination and status: an index-only scan of deliveries_status (the earliest due time comes
+ * from OLDEST_DUE, which reads the open deliveries only). Its cost still grows with history (every delivered row
+ * is counted): retention bounds it (docs/scaling.md); the dashboard's overview uses DESTINATION_BACKLOG instead.
  */
 export const DESTINATION_STATS = `-- Params: none
-SELECT destination_id,
-       count(*) FILTER (WHERE status = 'pending')::integer   AS pending,
-       count(*) FILTER (WHERE status = 'in_flight')::integer AS in_flight,
-       count(*) FILTER (WHERE status = 'delivered')::integer AS delivered,
-       count(*) FILTER (WHERE status = 'dead')::integer      AS dead,
-       min(next_attempt_at) FILTER (WHERE status = 'pending') AS oldest_due_at
+SELECT destination_id, status, count(*)::integer AS count
 FROM {schema}.deliveries
-GROUP BY destination_id
-ORDER BY destination_id`
+GROUP BY destination_id, status`
 
 /** Disables a destination; a second disable keeps the first time and reason. */
 export const DISABLE_DESTINATION = `-- Params: $1 text (destination id), $2 timestamptz (disabled at), $3 text|NULL (reason)

@@ -1,5 +1,5 @@
 /** The columns every rejection read returns. */
-const REJECTION_COLUMNS = `seq, id, source_id, received_at, status, reason, message, remote_address, headers, body_size, body_sha256,
+export const REJECTION_COLUMNS = `seq, id, source_id, received_at, status, reason, message, remote_address, headers, body_size, body_sha256,
   diagnosed, diagnosis, octet_length(captured_body) AS captured_bytes`
 
 /**
@@ -26,22 +26,6 @@ WITH inserted AS (
 )
 DELETE FROM {schema}.rejections
 WHERE seq <= (SELECT seq FROM {schema}.rejections ORDER BY seq DESC OFFSET $2 LIMIT 1)`
-
-/** One page of rejections, newest first (keyset on seq, like LIST_EVENTS). */
-export const LIST_REJECTIONS = `-- Params: $1 bigint (before seq, exclusive), $2 integer (limit)
-SELECT ${REJECTION_COLUMNS}
-FROM {schema}.rejections
-WHERE seq < $1
-ORDER BY seq DESC
-LIMIT $2`
-
-/** LIST_REJECTIONS for one source, on the (source_id, seq) index. */
-export const LIST_REJECTIONS_BY_SOURCE = `-- Params: $1 text (source id), $2 bigint (before seq, exclusive), $3 integer (limit)
-SELECT ${REJECTION_COLUMNS}
-FROM {schema}.rejections
-WHERE source_id = $1 AND seq < $2
-ORDER BY seq DESC
-LIMIT $3`
 
 /** One rejection by its public id (`rej_…`), with its captured request. */
 export const SELECT_REJECTION_BY_ID = `-- Params: $1 text (rejection id)

@@ -11,6 +11,7 @@ import { migration0001 } from './0001-init.ts'
 import { migration0002 } from './0002-deliveries.ts'
 import { migration0003 } from './0003-rejection-diagnosis.ts'
 import { migration0004 } from './0004-retention.ts'
+import { migration0005 } from './0005-dashboard.ts'
 
 /** One schema step. `id` is `NNNN-name`; ids sort in the order they must run. */
 export interface SqliteMigration {
@@ -24,6 +25,7 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   migration0002,
   migration0003,
   migration0004,
+  migration0005,
 ]
 
 /**
