@@ -13,7 +13,7 @@ import type { Storage } from './storage/types.ts'
 
 export interface MetricsEndpointOptions {
   readonly metrics: GatewayMetrics
-  readonly storage: Pick<Storage, 'destinationStats'>
+  readonly storage: Pick<Storage, 'destinationBacklog'>
   readonly destinations: readonly Pick<DestinationConfig, 'id'>[]
   /** This instance's circuit states; `undefined` when it does not deliver. */
   readonly circuits:
@@ -33,7 +33,8 @@ export function createMetricsEndpoint(
   async function gauges(): Promise<DestinationGauges[] | undefined> {
     if (destinations.length === 0) return undefined
     try {
-      const stats = new Map((await storage.destinationStats()).map((s) => [s.destinationId, s]))
+      // The open deliveries only: a scrape's cost must not grow with the delivered history.
+      const stats = new Map((await storage.destinationBacklog()).map((s) => [s.destinationId, s]))
       const circuits = new Map((options.circuits?.() ?? []).map((s) => [s.destinationId, s]))
       const nowMs = now().getTime()
       return destinations.map((d) => {
