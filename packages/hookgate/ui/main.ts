@@ -135,7 +135,7 @@ function start(): void {
   void route()
 }
 
-async function route(): Promise<void> {
+async function route(navigation?: HashChangeEvent): Promise<void> {
   const main = document.getElementById('main')
   if (main === null) return
   cleanup?.()
@@ -161,6 +161,9 @@ async function route(): Promise<void> {
   try {
     const done = await view(main, params, id)
     cleanup = done ?? undefined
+    // After a navigation, keyboard and screen-reader users land on the new view (on the first load they start
+    // at the top, with the skip link).
+    if (navigation !== undefined) main.focus({ preventScroll: true })
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return
     replace(main, errorBox(error instanceof Error ? error.message : String(error)))

@@ -244,6 +244,23 @@ describe('dashboard, served by hookgate serve', () => {
     await card.locator('h2').filter({ hasText: 'enabled' }).waitFor()
   })
 
+  it('works from the keyboard: skip link first, sections reachable, Enter navigates', async () => {
+    await page.goto('about:blank') // a fresh load, not a hash change
+    await page.goto(`${url}/ui/#/overview`)
+    await page.locator('main h1').waitFor()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+    let reached = ''
+    for (let i = 0; i < 8 && reached !== 'Rejections'; i++) {
+      await page.keyboard.press('Tab')
+      reached = (await page.evaluate(() => document.activeElement?.textContent)) ?? ''
+    }
+    expect(reached).toBe('Rejections')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Rejections' }).waitFor()
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main')
+  })
+
   it('refuses a state change with the session but without the CSRF token, or from another site', async () => {
     const cookie = await sessionCookie()
     const event = (await fetch(`${url}/api/events?limit=1`, { headers: { cookie } }).then((r) =>
