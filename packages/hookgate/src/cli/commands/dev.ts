@@ -361,6 +361,7 @@ export async function run(argv: string[]): Promise<number> {
         givenToken === undefined
           ? `admin token: ${token}  (hookgate events tail --url ${address.url} --token ${token})`
           : `admin API: ${address.url}/api (token: ${base.admin === undefined ? 'HOOKGATE_ADMIN_TOKEN' : 'admin.token of the config'})`,
+        `dashboard: ${address.url}/ui/ (sign in with the admin token)`,
         'Ctrl-C to stop.',
         '',
         '',
