@@ -29,6 +29,7 @@ import { runPostgresMigrations } from './migrations/index.ts'
 import { TOUCH_HEALTH } from './queries/touch-health.ts'
 import { createPostgresReplay } from './replay.ts'
 import { createPostgresRetention } from './retention.ts'
+import { createPostgresTransfer } from './transfer.ts'
 import { iso } from './rows.ts'
 import { checkSchemaName, DEFAULT_SCHEMA } from './sql.ts'
 import { WakeListener, type ListenConnection } from './wake.ts'
@@ -280,5 +281,6 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     ...createPostgresReplay(ctx),
     ...createPostgresDestinationStates(ctx),
     ...createPostgresRetention(ctx),
+    ...createPostgresTransfer(ctx),
   }
 }

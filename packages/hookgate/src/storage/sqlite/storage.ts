@@ -19,6 +19,7 @@ import { createSqliteEventLog } from './events.ts'
 import { runMigrations } from './migrations/index.ts'
 import { createSqliteReplay } from './replay.ts'
 import { createSqliteRetention } from './retention.ts'
+import { createSqliteTransfer } from './transfer.ts'
 
 export interface SqliteStorageOptions {
   /** Database file (its parent directory is created when missing), or `':memory:'`. */
@@ -156,5 +157,6 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     ...createSqliteReplay(ctx),
     ...createSqliteDestinationStates(ctx),
     ...createSqliteRetention(ctx),
+    ...createSqliteTransfer(ctx, options.path),
   }
 }
