@@ -423,7 +423,8 @@ export interface Retention {
    * Deletes one batch of expired records: events older than `olderThan` or beyond the newest `maxEvents`, with
    * their deliveries and attempts, oldest first — NEVER an event with a delivery still pending or in flight — and
    * rejections older than `rejectionsOlderThan`. Call again while `more`. SQLite then gives freed pages back
-   * (`incremental_vacuum` when the file has `auto_vacuum=incremental`) and checkpoints the WAL (PASSIVE).
+   * (`incremental_vacuum` when the file has `auto_vacuum=incremental`) and checkpoints the WAL (PASSIVE) at the
+   * end of a run of batches (a call that is not `more`) and every few calls within it.
    * @throws RangeError for a batchSize outside 1..10000 or a negative maxEvents
    * @throws TypeError for a date that is not a valid Date
    */

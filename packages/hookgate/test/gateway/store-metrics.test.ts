@@ -34,7 +34,7 @@ const BACKENDS: [string, (() => Promise<() => Storage>) | undefined][] = [
           'postgres',
           async () => {
             const schema = await testSchema(FILE)
-            return () => createPostgresStorage({ connectionString: POSTGRES_URL, schema })
+            return () => createPostgresStorage({ connectionString: POSTGRES_URL!, schema })
           },
         ],
       ] as [string, () => Promise<() => Storage>][])),
