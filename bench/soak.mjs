@@ -11,9 +11,12 @@
  *   fill it until the gateway answers 503, check the 503's log hint, free the space and check it recovers, and that
  *   every acknowledged webhook is stored;
  * - duplicate storms: one webhook sent 1000 times concurrently (1000 connections) → stored once, every answer 200;
- * - rejection flood: valid webhooks' p99 alone and under 20 req/s of ~1 MiB hostile requests (bench/hostile.mjs).
+ * - rejection flood: valid webhooks' p99 alone and under 20 req/s of ~1 MiB hostile requests (bench/hostile.mjs);
+ * - retention (issue 14, bench/retention.mjs): ingest p99 alone and during a large `hookgate prune`, and the database
+ *   size and RSS curve of 1,000,000 × SOAK_SCALE webhooks under a 1-minute retention.
  *
  * SOAK_SCALE (default 1) scales the counts and durations: SOAK_SCALE=0.05 finishes in about 1–2 minutes.
+ * SOAK_PHASES (default: all) runs only the named phases, comma-separated (e.g. SOAK_PHASES=retention).
  * SOAK_SEED (default 12) seeds the fuzz and the kill points. Needs `npm run build` first (`npm run soak` does it).
  */
 import { Buffer } from 'node:buffer'
@@ -36,6 +39,7 @@ import Database from 'better-sqlite3'
 import { providers, signWebhook } from '@hookgate/verify'
 import { exchange, launchGateway, percentile, printTable } from './lib/gateway-process.mjs'
 import { buildRows, floodPhase } from './hostile.mjs'
+import { retentionSoak } from './retention.mjs'
 
 const SCALE = Number(process.env.SOAK_SCALE ?? 1)
 if (!(SCALE > 0 && SCALE <= 10)) {
@@ -747,7 +751,20 @@ async function flood() {
 
 // ---------------------------------------------------------------------------------------------------------
 
-const phases = [fuzz, kills, diskFull, storms, flood]
+// ---------------------------------------------------------------------------------------------------------
+// Retention (issue 14)
+
+async function retention() {
+  for (const [check, count, result, details, seconds] of await retentionSoak(SCALE))
+    results.push([check, String(count), result === 'PASS' ? 'ok' : 'FAIL', details, seconds])
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+const only = process.env.SOAK_PHASES?.split(',').map((name) => name.trim())
+const phases = [fuzz, kills, diskFull, storms, flood, retention].filter(
+  (phase) => only === undefined || only.includes(phase.name),
+)
 const allStarted = performance.now()
 console.log(
   `hookgate soak: SOAK_SCALE=${SCALE}, SOAK_SEED=${SEED}; loopback only; phases: ${phases.map((p) => p.name).join(', ')}`,

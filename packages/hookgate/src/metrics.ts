@@ -5,6 +5,8 @@
  * the request, so a scanner cannot explode the series count.
  */
 
+import type { DeliveryStatus } from './storage/types.ts'
+
 /** What happened to a webhook request. */
 export const OUTCOMES = [
   'stored',
@@ -26,6 +28,24 @@ export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number]
 /** Why a connection was closed on accept. */
 export const CONNECTION_REFUSALS = ['max_connections', 'per_client'] as const
 export type ConnectionRefusal = (typeof CONNECTION_REFUSALS)[number]
+
+/**
+ * The store's gauges (issue 14): its size, rows per kind and oldest records, from `Storage.storeStats()` — cached by
+ * the `/metrics` endpoint, so a scrape never counts a large table.
+ */
+export interface StoreGauges {
+  readonly bytes: number
+  readonly events: number
+  readonly rejections: number
+  readonly deliveries: { readonly [Status in DeliveryStatus]: number }
+  /** 1 when the row counts are estimates (PostgreSQL, large tables). */
+  readonly approximate: boolean
+  /** 0 when there is none. */
+  readonly oldestEventAgeSeconds: number
+  readonly oldestRejectionAgeSeconds: number
+  /** How old these figures are (the cache's age). */
+  readonly computedAgeSeconds: number
+}
 
 /** A destination's gauges at scrape time: backlog from the store, circuit and in-flight from this worker. */
 export interface DestinationGauges {
@@ -143,8 +163,8 @@ export interface GatewayMetrics {
    */
   ingestLatency():
     { readonly p50Ms: number; readonly p99Ms: number; readonly count: number } | undefined
-  /** The exposition text for `GET /metrics`; `destinations`: the gauges read just before. */
-  render(destinations?: readonly DestinationGauges[]): string
+  /** The exposition text for `GET /metrics`; `destinations` and `store`: the gauges read just before. */
+  render(destinations?: readonly DestinationGauges[], store?: StoreGauges): string
 }
 
 /** Creates an empty metrics registry. */
@@ -256,7 +276,7 @@ export function createMetrics(): GatewayMetrics {
     countClientError(code) {
       count(clientErrors, [['code', code]])
     },
-    render(destinations = []) {
+    render(destinations = [], store) {
       const lines: string[] = [
         '# HELP hookgate_requests_total Webhook requests by source, outcome and reason.',
         '# TYPE hookgate_requests_total counter',
@@ -353,7 +373,38 @@ export function createMetrics(): GatewayMetrics {
             )
         }
       }
+      if (store !== undefined) lines.push(...renderStore(store))
       return `${lines.join('\n')}\n`
     },
   }
+}
+
+/** The `hookgate_store_*` gauges (issue 14). */
+function renderStore(store: StoreGauges): string[] {
+  return [
+    '# HELP hookgate_store_bytes Bytes the store takes on disk (SQLite: database file + WAL; PostgreSQL: the schema tables, indexes and TOAST included).',
+    '# TYPE hookgate_store_bytes gauge',
+    `hookgate_store_bytes ${store.bytes}`,
+    '# HELP hookgate_store_rows Rows kept, by kind (deliveries also by status). Estimates on large PostgreSQL tables: see hookgate_store_rows_approximate.',
+    '# TYPE hookgate_store_rows gauge',
+    `hookgate_store_rows{kind="events"} ${store.events}`,
+    ...Object.entries(store.deliveries).map(
+      ([status, n]) =>
+        `hookgate_store_rows{${labelText([
+          ['kind', 'deliveries'],
+          ['status', status],
+        ])}} ${n}`,
+    ),
+    `hookgate_store_rows{kind="rejections"} ${store.rejections}`,
+    '# HELP hookgate_store_rows_approximate 1 when hookgate_store_rows holds estimates (PostgreSQL statistics), 0 when exact.',
+    '# TYPE hookgate_store_rows_approximate gauge',
+    `hookgate_store_rows_approximate ${store.approximate ? 1 : 0}`,
+    '# HELP hookgate_store_oldest_age_seconds Age of the oldest record kept, by kind (0 when there is none).',
+    '# TYPE hookgate_store_oldest_age_seconds gauge',
+    `hookgate_store_oldest_age_seconds{kind="events"} ${formatNumber(store.oldestEventAgeSeconds)}`,
+    `hookgate_store_oldest_age_seconds{kind="rejections"} ${formatNumber(store.oldestRejectionAgeSeconds)}`,
+    '# HELP hookgate_store_stats_age_seconds Seconds since the store gauges were computed (they are cached between scrapes).',
+    '# TYPE hookgate_store_stats_age_seconds gauge',
+    `hookgate_store_stats_age_seconds ${formatNumber(store.computedAgeSeconds)}`,
+  ]
 }

@@ -36,6 +36,19 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
       'write a consistent copy of a live SQLite store (PostgreSQL: prints the pg_dump advice)',
     load: () => import('./commands/backup.ts'),
   },
+  export: {
+    summary: 'write the stored events (bodies, headers, ids, delivery states) as NDJSON to stdout',
+    load: () => import('./commands/export.ts'),
+  },
+  import: {
+    summary: 'read what export wrote into the configured store (idempotent)',
+    load: () => import('./commands/import.ts'),
+  },
+  'migrate-store': {
+    summary:
+      'copy a whole store into another (SQLite ⇄ PostgreSQL), verify it, print the config to switch',
+    load: () => import('./commands/migrate-store.ts'),
+  },
   prune: {
     summary: 'delete what retention: lets go (expired events and rejections), then exit (cron)',
     load: () => import('./commands/prune.ts'),

@@ -530,7 +530,8 @@ export interface Retention {
    * Deletes one batch of expired records: events older than `olderThan` or beyond the newest `maxEvents`, with
    * their deliveries and attempts, oldest first — NEVER an event with a delivery still pending or in flight — and
    * rejections older than `rejectionsOlderThan`. Call again while `more`. SQLite then gives freed pages back
-   * (`incremental_vacuum` when the file has `auto_vacuum=incremental`) and checkpoints the WAL (PASSIVE).
+   * (`incremental_vacuum` when the file has `auto_vacuum=incremental`) and checkpoints the WAL (PASSIVE) at the
+   * end of a run of batches (a call that is not `more`) and every few calls within it.
    * @throws RangeError for a batchSize outside 1..10000 or a negative maxEvents
    * @throws TypeError for a date that is not a valid Date
    */
@@ -563,4 +564,93 @@ export interface Storage
     DestinationStates,
     Retention,
     Traffic,
-    StorageLifecycle {}
+    StorageLifecycle,
+    Transfer {}
+
+/*
+ * ─── Transfer and store size (issue 14: export/import, migrate-store, /metrics) ────────────────────────────────
+ * Kept apart from the parts above: moving whole histories between stores, and what the store weighs.
+ */
+
+/** An event with its deliveries (each with its attempts): the unit of `hookgate export`/`import` and `migrate-store`. */
+export interface PortableEvent {
+  readonly event: StoredEvent
+  /** Oldest first, each with its attempts (oldest first), as `listDeliveries` returns them. */
+  readonly deliveries: readonly DeliveryWithAttempts[]
+}
+
+/** Which events `exportEvents` walks. All fields are ANDed; absent = any. */
+export interface ExportQuery {
+  readonly sourceId?: string
+  /** The event's `receivedAt` >= since. */
+  readonly since?: Date
+  /** The event's `receivedAt` < until. */
+  readonly until?: Date
+  /** Events per page, 1..500; default 100. */
+  readonly limit?: number
+  /** From the previous page (oldest first). */
+  readonly cursor?: string
+}
+
+/** What an import did: records written, and records already there (same id, or same (source, dedupe key)). */
+export interface ImportResult {
+  readonly imported: number
+  readonly skipped: number
+}
+
+/** Rows kept per kind, as `storeStats` reports them. */
+export interface StoreRowCounts {
+  readonly events: number
+  readonly rejections: number
+  readonly deliveries: { readonly [Status in DeliveryStatus]: number }
+}
+
+/** What a store weighs, for `/metrics` (`hookgate_store_*`). */
+export interface StoreStats {
+  /**
+   * Bytes on disk. SQLite: `page_count * page_size` plus the WAL file. PostgreSQL: `pg_total_relation_size` of the
+   * schema's tables (indexes and TOAST included).
+   */
+  readonly bytes: number
+  readonly rows: StoreRowCounts
+  /** True when `rows` are estimates (PostgreSQL's statistics on large tables), not exact counts. */
+  readonly approximate: boolean
+  /** The oldest event's `receivedAt`; undefined when there is none. */
+  readonly oldestEventAt: Date | undefined
+  /** The oldest rejection's `receivedAt`; undefined when there is none. */
+  readonly oldestRejectionAt: Date | undefined
+}
+
+/**
+ * Whole histories in and out, ids and delivery states preserved: `hookgate export`/`import` and `migrate-store`.
+ * Export pages are oldest first (keyset on insertion order, never OFFSET), so walking them holds one page in memory.
+ */
+export interface Transfer {
+  /**
+   * One page of events, oldest first, each with its deliveries and attempts. Walk `nextCursor` until absent.
+   * @throws RangeError for a limit outside 1..500 or a cursor this store did not issue
+   * @throws TypeError for a date that is not a valid Date or a sourceId that is not a string
+   */
+  exportEvents(query: ExportQuery): Promise<Page<PortableEvent>>
+  /**
+   * Stores each event with its deliveries and attempts under their own ids, in one transaction, unless an event
+   * with the same id or the same (sourceId, dedupeKey) is already stored (then it is skipped, deliveries and all):
+   * importing twice imports nothing twice. Delivery states are kept, except that an `in_flight` delivery comes in
+   * `pending` (its lease belonged to the exporting store's worker), due when it was due.
+   * @returns events imported and skipped
+   * @throws TypeError for a malformed record (nothing of the batch is written)
+   */
+  importEvents(batch: readonly PortableEvent[]): Promise<ImportResult>
+  /** One page of rejections with their captured requests, oldest first. @throws RangeError as `exportEvents` */
+  exportRejections(query: {
+    readonly limit?: number
+    readonly cursor?: string
+  }): Promise<Page<RejectionDetail>>
+  /**
+   * Stores rejections under their own ids, skipping ids already stored (the rejection cap is not applied).
+   * @throws TypeError for a malformed record (nothing of the batch is written)
+   */
+  importRejections(batch: readonly RejectionDetail[]): Promise<ImportResult>
+  /** Size, rows per kind and the oldest records. Not free: callers cache it (`/metrics` does). */
+  storeStats(): Promise<StoreStats>
+}

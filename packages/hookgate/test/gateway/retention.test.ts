@@ -4,7 +4,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { parseConfig } from '../../src/config.ts'
-import { pruneOptions } from '../../src/retention.ts'
+import { CLI_PACE, pruneOnce, pruneOptions, SERVE_PACE } from '../../src/retention.ts'
+import { createSqliteStorage } from '../../src/storage/sqlite/index.ts'
+import type { PruneOptions } from '../../src/storage/types.ts'
+import { wrapStorage } from './harness.ts'
 import { startGateway, type Running } from './harness.ts'
 
 const DAY = 86_400_000
@@ -108,5 +111,42 @@ describe('retention in the gateway', () => {
     expect(() => parseConfig({ ...base, retention: { extra: 1 } }, { env: {} })).toThrow(
       /retention/,
     )
+  })
+
+  it("pruneOnce runs batches of the pace's size until none is full, pausing between them (serve and cron paces)", async () => {
+    const real = createSqliteStorage({ path: ':memory:' })
+    await real.migrate()
+    try {
+      const clock = new Date('2026-03-01T12:00:00Z')
+      for (let n = 0; n < 23; n++)
+        await real.ingest(event(new Date(clock.getTime() - 40 * DAY - n), 100 + n))
+      const calls: PruneOptions[] = []
+      const pauses: number[] = []
+      let last = 0
+      const storage = wrapStorage(real, {
+        prune: async (options) => {
+          if (calls.length > 0) pauses.push(performance.now() - last)
+          calls.push(options)
+          const result = await real.prune(options)
+          last = performance.now()
+          return result
+        },
+      })
+      const retention = { eventsMs: 30 * DAY, maxEvents: 0, rejectionsMs: undefined, intervalMs: 1 }
+      const totals = await pruneOnce(storage, retention, clock, undefined, {
+        batchSize: 5,
+        ratio: 0,
+        minPauseMs: 20,
+      })
+      expect(totals).toMatchObject({ events: 23, rejections: 0, batches: 5 })
+      expect(calls.map((c) => c.batchSize)).toEqual([5, 5, 5, 5, 5])
+      // A timer of at least minPauseMs ran between batches (timers may fire a millisecond early).
+      for (const pause of pauses) expect(pause).toBeGreaterThanOrEqual(19)
+      expect(SERVE_PACE.batchSize).toBeLessThan(CLI_PACE.batchSize)
+      expect(SERVE_PACE.ratio).toBeGreaterThanOrEqual(4)
+      expect(CLI_PACE.minPauseMs).toBeGreaterThanOrEqual(100)
+    } finally {
+      await real.close()
+    }
   })
 })

@@ -13,6 +13,8 @@ import {
   type NewEvent,
   type NewRejection,
   type NextStep,
+  type PortableEvent,
+  type RejectionDetail,
   type Storage,
   type StoredEvent,
 } from '../../src/storage/types.ts'
@@ -530,6 +532,7 @@ export function defineStorageSuite(
     defineRetentionCases(fresh)
     defineInputCases(fresh)
     defineDashboardCases(fresh)
+    defineTransferCases(fresh)
 
     describe('health and lifecycle', () => {
       it('checkWritable() resolves on a healthy store', async () => {
@@ -1764,6 +1767,260 @@ function defineRetentionCases(fresh: (options?: StorageFactoryOptions) => Promis
       await expect(
         storage.prune({ batchSize: 10, olderThan: new Date(Number.NaN) }),
       ).rejects.toBeInstanceOf(TypeError)
+    })
+  })
+}
+
+/**
+ * Export and import (issue 14): whole histories move between stores with their ids, bodies, headers and delivery
+ * states; a second import imports nothing; store sizes for `/metrics`.
+ */
+function defineTransferCases(fresh: (options?: StorageFactoryOptions) => Promise<Storage>): void {
+  async function exportAll(
+    storage: Storage,
+    query: Omit<Parameters<Storage['exportEvents']>[0], 'cursor'> = {},
+  ): Promise<{ items: PortableEvent[]; pages: number }> {
+    const items: PortableEvent[] = []
+    let cursor: string | undefined
+    let pages = 0
+    do {
+      const page = await storage.exportEvents({
+        ...query,
+        ...(cursor === undefined ? {} : { cursor }),
+      })
+      items.push(...page.items)
+      cursor = page.nextCursor
+      if (++pages > 1000) throw new Error('export does not end')
+    } while (cursor !== undefined)
+    return { items, pages }
+  }
+
+  async function exportAllRejections(storage: Storage): Promise<RejectionDetail[]> {
+    const items: RejectionDetail[] = []
+    let cursor: string | undefined
+    do {
+      const page = await storage.exportRejections({
+        limit: 2,
+        ...(cursor === undefined ? {} : { cursor }),
+      })
+      items.push(...page.items)
+      cursor = page.nextCursor
+    } while (cursor !== undefined)
+    return items
+  }
+
+  /** A store holding every delivery state: delivered (2 attempts), dead, pending after a retry, in flight, pending. */
+  async function populated(): Promise<Storage> {
+    const storage = await fresh()
+    await storage.ingest(makeEvent({ body: nastyBytes(300), eventType: 'odd\u0000type' }), [
+      'ok',
+      'gone',
+    ])
+    await storage.ingest(makeEvent({ sourceId: 'src-b', providerEventId: undefined }), ['retry'])
+    await storage.ingest(
+      makeEvent({ headers: { 'x-nul': 'a\u0000b', 'stripe-signature': '[redacted]' } }),
+      ['busy'],
+    )
+    await storage.ingest(makeEvent({ eventType: undefined }), ['later'])
+    await storage.ingest(makeEvent({ body: new Uint8Array(0) }))
+    const byDestination = (ds: ClaimedDelivery[], id: string): ClaimedDelivery =>
+      ds.find((d) => d.destinationId === id)!
+    let claimed = await storage.claimDue({
+      workerId: 'w1',
+      limit: 10,
+      leaseMs: 30_000,
+      now: at(0),
+      destinationIds: ['ok', 'gone', 'retry'],
+    })
+    await storage.recordAttempt(
+      byDestination(claimed, 'ok').leaseToken,
+      makeAttempt({ responseBody: nastyBytes(40) }),
+      retryAt(1_000),
+    )
+    await storage.recordAttempt(
+      byDestination(claimed, 'gone').leaseToken,
+      makeAttempt({ statusCode: 410 }),
+      { kind: 'dead', reason: 'gone: 410' },
+    )
+    await storage.recordAttempt(
+      byDestination(claimed, 'retry').leaseToken,
+      makeAttempt({ statusCode: undefined, error: 'timeout', responseBody: undefined }),
+      retryAt(60_000),
+    )
+    claimed = await storage.claimDue({
+      workerId: 'w2',
+      limit: 10,
+      leaseMs: 30_000,
+      now: at(2_000),
+      destinationIds: ['ok', 'busy'],
+    })
+    await storage.recordAttempt(
+      byDestination(claimed, 'ok').leaseToken,
+      makeAttempt({ startedAt: at(2_000), statusCode: 200 }),
+      DONE,
+    )
+    await storage.recordRejection(makeRejection())
+    await storage.recordRejection(
+      makeRejection({
+        diagnosed: true,
+        diagnosis: [{ code: 'wrong_secret', message: 'another secret' }],
+        captured: {
+          method: 'POST',
+          url: 'https://hooks.example.com/src-a',
+          body: nastyBytes(64),
+          truncated: false,
+          sealed: 'v1.sealed',
+        },
+      }),
+    )
+    await storage.recordRejection(makeRejection({ status: 413, reason: 'payload_too_large' }))
+    return storage
+  }
+
+  describe('transfer: export and import (issue 14)', () => {
+    it('round-trips events, bodies, headers, ids and delivery states into a fresh store; a second import is skipped', async () => {
+      const source = await populated()
+      const { items, pages } = await exportAll(source, { limit: 2 })
+      expect(items).toHaveLength(5)
+      expect(pages).toBe(3)
+      // Oldest first, with their deliveries and attempts.
+      const listed = (await source.listEvents({})).items.map((e) => e.id).reverse()
+      expect(items.map((i) => i.event.id)).toEqual(listed)
+      for (const item of items) {
+        expect(item.event).toEqual(await source.getEvent(item.event.id))
+        expect(item.deliveries).toEqual(await source.listDeliveries(item.event.id))
+      }
+
+      const target = await fresh()
+      expect(await target.importEvents(items.slice(0, 2))).toEqual({ imported: 2, skipped: 0 })
+      expect(await target.importEvents(items)).toEqual({ imported: 3, skipped: 2 })
+      expect(await target.importEvents(items)).toEqual({ imported: 0, skipped: 5 })
+      for (const item of items) {
+        const copy = await target.getEvent(item.event.id)
+        expect(copy).toEqual(item.event)
+        expectSameBytes(copy!.body, item.event.body)
+        const deliveries = await target.listDeliveries(item.event.id)
+        // In flight comes in pending, due when it was due: no lease crosses stores.
+        expect(deliveries).toEqual(
+          item.deliveries.map((d) =>
+            d.status === 'in_flight' ? { ...d, status: 'pending', leaseExpiresAt: undefined } : d,
+          ),
+        )
+      }
+      expect((await exportAll(target)).items.map((i) => i.event.id)).toEqual(listed)
+      // The imported queue works: the pending deliveries are claimable in the target (busy, later, retry).
+      const due = await target.claimDue({
+        workerId: 't',
+        limit: 10,
+        leaseMs: 1_000,
+        now: at(120_000),
+      })
+      expect(due.map((d) => d.destinationId).sort()).toEqual(['busy', 'later', 'retry'])
+
+      // An event already there under another id (same source and dedupe key) is skipped too.
+      const again = { event: { ...items[0]!.event, id: 'evt_other' }, deliveries: [] }
+      expect(await target.importEvents([again])).toEqual({ imported: 0, skipped: 1 })
+      expect(await target.getEvent('evt_other')).toBeUndefined()
+
+      const rejections = await exportAllRejections(source)
+      expect(rejections).toHaveLength(3)
+      expect(rejections[1]!.captured?.sealed).toBe('v1.sealed')
+      expect(await target.importRejections(rejections)).toEqual({ imported: 3, skipped: 0 })
+      expect(await target.importRejections(rejections)).toEqual({ imported: 0, skipped: 3 })
+      for (const rejection of rejections)
+        expect(await target.getRejection(rejection.id)).toEqual(rejection)
+      expect(await exportAllRejections(target)).toEqual(rejections)
+    })
+
+    it('exports by source and time range; refuses bad queries', async () => {
+      const storage = await fresh()
+      const early = await storage.ingest(makeEvent({ receivedAt: at(-3_000) }))
+      const b = await storage.ingest(makeEvent({ sourceId: 'src-b', receivedAt: at(-2_000) }))
+      const late = await storage.ingest(makeEvent({ receivedAt: at(-1_000) }))
+      const ids = async (query: Parameters<Storage['exportEvents']>[0]): Promise<string[]> =>
+        (await exportAll(storage, query)).items.map((i) => i.event.id)
+      expect(await ids({ sourceId: 'src-b' })).toEqual([b.event.id])
+      expect(await ids({ since: at(-2_000) })).toEqual([b.event.id, late.event.id])
+      expect(await ids({ until: at(-2_000) })).toEqual([early.event.id])
+      expect(await ids({ sourceId: 'src-a', since: at(-2_500), until: at(0) })).toEqual([
+        late.event.id,
+      ])
+      expect(await ids({ sourceId: 'nobody' })).toEqual([])
+      await expect(storage.exportEvents({ limit: 0 })).rejects.toBeInstanceOf(RangeError)
+      await expect(storage.exportEvents({ cursor: 'nope' })).rejects.toBeInstanceOf(RangeError)
+      await expect(storage.exportEvents({ since: new Date(Number.NaN) })).rejects.toBeInstanceOf(
+        TypeError,
+      )
+      await expect(storage.exportRejections({ limit: 501 })).rejects.toBeInstanceOf(RangeError)
+    })
+
+    it('refuses a malformed import batch whole: nothing of it is written', async () => {
+      const source = await populated()
+      const { items } = await exportAll(source)
+      const target = await fresh()
+      const bad: unknown[] = [
+        { ...items[0]!, event: { ...items[0]!.event, id: '' } },
+        { ...items[0]!, deliveries: [{ ...items[0]!.deliveries[0]!, status: 'lost' }] },
+        { ...items[0]!, deliveries: [{ ...items[0]!.deliveries[0]!, eventId: 'evt_else' }] },
+        { ...items[0]!, event: { ...items[0]!.event, body: 'text' } },
+        { event: items[0]!.event },
+        null,
+      ]
+      for (const record of bad) {
+        await expect(
+          target.importEvents([items[1]!, record as PortableEvent]),
+        ).rejects.toBeInstanceOf(TypeError)
+      }
+      await expect(
+        target.importRejections([{ ...makeRejection(), id: 42 } as unknown as RejectionDetail]),
+      ).rejects.toBeInstanceOf(TypeError)
+      expect((await exportAll(target)).items).toEqual([])
+      expect(await exportAllRejections(target)).toEqual([])
+      expect(await target.importEvents([])).toEqual({ imported: 0, skipped: 0 })
+    })
+
+    it('storeStats(): bytes, rows per kind and the oldest records, following ingest and prune', async () => {
+      const storage = await fresh()
+      const empty = await storage.storeStats()
+      expect(empty.rows).toEqual({
+        events: 0,
+        rejections: 0,
+        deliveries: { pending: 0, in_flight: 0, delivered: 0, dead: 0 },
+      })
+      expect(empty.oldestEventAt).toBeUndefined()
+      expect(empty.oldestRejectionAt).toBeUndefined()
+      expect(empty.bytes).toBeGreaterThanOrEqual(0)
+
+      const oldest = makeEvent({ receivedAt: at(-50_000), body: new Uint8Array(200_000) })
+      await storage.ingest(oldest, ['d1', 'd2'])
+      await storage.ingest(makeEvent({ receivedAt: at(-10_000) }))
+      await storage.recordRejection(makeRejection({ receivedAt: at(-7_000) }))
+      const [claimed] = await storage.claimDue({
+        workerId: 'w',
+        limit: 1,
+        leaseMs: 1_000,
+        now: at(0),
+        destinationIds: ['d1'],
+      })
+      await storage.recordAttempt(claimed!.leaseToken, makeAttempt(), DONE)
+      const full = await storage.storeStats()
+      expect(full.rows).toEqual({
+        events: 2,
+        rejections: 1,
+        deliveries: { pending: 1, in_flight: 0, delivered: 1, dead: 0 },
+      })
+      expect(full.approximate).toBe(false)
+      expect(full.oldestEventAt).toEqual(oldest.receivedAt)
+      expect(full.oldestRejectionAt).toEqual(at(-7_000))
+      expect(full.bytes).toBeGreaterThan(empty.bytes)
+
+      await storage.prune({ olderThan: at(0), rejectionsOlderThan: at(0), batchSize: 10 })
+      const pruned = await storage.storeStats()
+      // The first event still has a pending delivery: it stays; the second and the rejection go.
+      expect(pruned.rows.events).toBe(1)
+      expect(pruned.rows.rejections).toBe(0)
+      expect(pruned.oldestEventAt).toEqual(oldest.receivedAt)
+      expect(pruned.oldestRejectionAt).toBeUndefined()
     })
   })
 }

@@ -30,6 +30,7 @@ import { TOUCH_HEALTH } from './queries/touch-health.ts'
 import { createPostgresReplay } from './replay.ts'
 import { createPostgresRetention } from './retention.ts'
 import { createPostgresTraffic } from './traffic.ts'
+import { createPostgresTransfer } from './transfer.ts'
 import { iso } from './rows.ts'
 import { checkSchemaName, DEFAULT_SCHEMA } from './sql.ts'
 import { WakeListener, type ListenConnection } from './wake.ts'
@@ -282,5 +283,6 @@ export function createPostgresStorage(options: PostgresStorageOptions): Postgres
     ...createPostgresDestinationStates(ctx),
     ...createPostgresRetention(ctx),
     ...createPostgresTraffic(ctx),
+    ...createPostgresTransfer(ctx),
   }
 }

@@ -20,6 +20,7 @@ import { runMigrations } from './migrations/index.ts'
 import { createSqliteReplay } from './replay.ts'
 import { createSqliteRetention } from './retention.ts'
 import { createSqliteTraffic } from './traffic.ts'
+import { createSqliteTransfer } from './transfer.ts'
 
 export interface SqliteStorageOptions {
   /** Database file (its parent directory is created when missing), or `':memory:'`. */
@@ -158,5 +159,6 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     ...createSqliteDestinationStates(ctx),
     ...createSqliteRetention(ctx),
     ...createSqliteTraffic(ctx),
+    ...createSqliteTransfer(ctx, options.path),
   }
 }
