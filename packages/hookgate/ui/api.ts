@@ -167,6 +167,8 @@ export interface Destination {
     pending: number
     inFlight: number
     delivered: number
+    /** More delivered than `delivered` (the API counts up to a cap). */
+    deliveredCapped: boolean
     dead: number
     oldestDueAt: string | null
   }

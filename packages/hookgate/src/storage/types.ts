@@ -308,6 +308,14 @@ export interface DestinationStats {
   readonly oldestDueAt: Date | undefined
 }
 
+/** How many deliveries of a destination were delivered, counted up to a cap. */
+export interface DeliveredCount {
+  readonly destinationId: string
+  readonly delivered: number
+  /** True when the destination has more delivered deliveries than `delivered` (the cap). */
+  readonly capped: boolean
+}
+
 /** The open backlog of one destination, without counting delivered history (cheap on a large store). */
 export interface DestinationBacklog {
   readonly destinationId: string
@@ -436,6 +444,15 @@ export interface Replay {
 export interface DestinationStates {
   /** Delivery counts per destination and status (backlog), for `/metrics` and `GET /api/destinations`. */
   destinationStats(): Promise<readonly DestinationStats[]>
+  /**
+   * Delivered deliveries of each destination, counted up to `cap` (a bounded index scan whatever the history; the
+   * listing of `GET /api/destinations` on a large store): `capped` means there are more than `delivered`.
+   * @throws TypeError for ids that are not strings (at most 1,000) or a cap outside 1..1,000,000
+   */
+  countDelivered(
+    destinationIds: readonly string[],
+    options: { readonly cap: number },
+  ): Promise<readonly DeliveredCount[]>
   /**
    * Disables (410 Gone) or re-enables a destination; `claimDue` skips disabled ones, whose pending deliveries
    * wait (and new ones still queue up) until it is re-enabled. Re-enabling clears `disabledAt`/`disabledReason`.

@@ -206,6 +206,41 @@ export function defineDashboardCases(
       }
     })
 
+    it('countDelivered counts delivered deliveries per destination up to the cap, and says when there are more', async () => {
+      const storage = await fresh()
+      for (let i = 0; i < 3; i++)
+        await storage.ingest(makeEvent({ dedupeKey: `d-${i}`, receivedAt: at(i) }), ['z', 'w'])
+      const claimed = await storage.claimDue({
+        workerId: 'w',
+        limit: 100,
+        leaseMs: 30_000,
+        now: at(MINUTE),
+        destinationIds: ['z'],
+      })
+      for (const d of claimed)
+        await storage.recordAttempt(d.leaseToken, makeAttempt(), { kind: 'done' })
+      expect(
+        (await storage.destinationStats()).find((s) => s.destinationId === 'z')?.delivered,
+      ).toBe(3)
+      expect(await storage.countDelivered(['z', 'w', 'none'], { cap: 1_000 })).toEqual([
+        { destinationId: 'z', delivered: 3, capped: false },
+        { destinationId: 'w', delivered: 0, capped: false },
+        { destinationId: 'none', delivered: 0, capped: false },
+      ])
+      expect(await storage.countDelivered(['z'], { cap: 3 })).toEqual([
+        { destinationId: 'z', delivered: 3, capped: false },
+      ])
+      expect(await storage.countDelivered(['z', 'z'], { cap: 2 })).toEqual([
+        { destinationId: 'z', delivered: 2, capped: true },
+      ])
+      expect(await storage.countDelivered([], { cap: 5 })).toEqual([])
+      for (const cap of [0, 1.5, 2_000_000, Number.NaN])
+        await expect(storage.countDelivered(['z'], { cap })).rejects.toThrow(TypeError)
+      await expect(storage.countDelivered([1 as unknown as string], { cap: 5 })).rejects.toThrow(
+        TypeError,
+      )
+    })
+
     it('addTraffic adds (upsert) and traffic sums per epoch-aligned bucket; pruneTraffic deletes old minutes', async () => {
       const storage = await fresh()
       const base = Math.floor(T / 3_600_000) * 3_600_000 // an hour boundary

@@ -116,7 +116,12 @@ function card(d: Destination, notice: HTMLElement, reload: () => void): HTMLElem
       { class: 'stats' },
       stat('Pending', d.backlog.pending),
       stat('In flight', d.backlog.inFlight),
-      stat('Delivered', d.backlog.delivered),
+      h(
+        'div',
+        null,
+        h('dt', null, 'Delivered'),
+        h('dd', null, `${count(d.backlog.delivered)}${d.backlog.deliveredCapped ? '+' : ''}`),
+      ),
       stat('Dead', d.backlog.dead),
     ),
     h(

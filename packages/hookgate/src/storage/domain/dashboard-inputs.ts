@@ -254,3 +254,25 @@ export function toTrafficRow(row: {
     count: Number(row.count),
   }
 }
+
+/** `countDelivered`'s input, checked: distinct ids, a whole cap. */
+export function checkDeliveredCount(
+  destinationIds: readonly string[],
+  options: { readonly cap: number },
+): { ids: string[]; cap: number } {
+  if (
+    !Array.isArray(destinationIds) ||
+    destinationIds.length > 1000 ||
+    !destinationIds.every((id) => typeof id === 'string')
+  )
+    throw new TypeError('destinationIds must be at most 1,000 strings')
+  const cap = options?.cap
+  if (!Number.isInteger(cap) || cap < 1 || cap > 1_000_000)
+    throw new TypeError('cap must be a whole number from 1 to 1,000,000')
+  return { ids: [...new Set(destinationIds)], cap }
+}
+
+/** Counts read with a limit of `cap + 1`, as `countDelivered` answers them. */
+export function deliveredCountOf(destinationId: string, counted: number, cap: number) {
+  return { destinationId, delivered: Math.min(counted, cap), capped: counted > cap }
+}

@@ -5,9 +5,14 @@
  */
 import { checkDestinationChange } from '../domain/inputs.ts'
 import { toDestinationState, type DestinationStateRow } from '../domain/rows.ts'
-import { backlogOf, statsOf } from '../domain/dashboard-inputs.ts'
+import {
+  backlogOf,
+  checkDeliveredCount,
+  deliveredCountOf,
+  statsOf,
+} from '../domain/dashboard-inputs.ts'
 import type { DestinationStates } from '../types.ts'
-import { DESTINATION_BACKLOG, OLDEST_DUE } from './queries/dashboard.ts'
+import { COUNT_DELIVERED_UP_TO, DESTINATION_BACKLOG, OLDEST_DUE } from './queries/dashboard.ts'
 import type { PostgresContext } from './context.ts'
 import {
   DESTINATION_STATS,
@@ -15,7 +20,7 @@ import {
   ENABLE_DESTINATION,
   LIST_DESTINATION_STATES,
 } from './queries/destinations.ts'
-import { iso } from './rows.ts'
+import { iso, toPgText } from './rows.ts'
 
 export function createPostgresDestinationStates(ctx: PostgresContext): DestinationStates {
   const { db } = ctx
@@ -66,6 +71,19 @@ export function createPostgresDestinationStates(ctx: PostgresContext): Destinati
         ),
       ])
       return backlogOf(counts.rows, oldest.rows)
+    },
+
+    async countDelivered(destinationIds, options) {
+      ctx.assertOpen()
+      const { ids, cap } = checkDeliveredCount(destinationIds, options)
+      if (ids.length === 0) return []
+      const { rows } = await db.query<{ destination_id: string; count: number }>(
+        'count-delivered-up-to',
+        COUNT_DELIVERED_UP_TO,
+        [ids.map(toPgText), cap + 1],
+      )
+      const counted = new Map(rows.map((row) => [row.destination_id, Number(row.count)]))
+      return ids.map((id) => deliveredCountOf(id, counted.get(toPgText(id)) ?? 0, cap))
     },
 
     async listDestinationStates() {

@@ -4,7 +4,12 @@
  */
 import { checkDestinationChange } from '../domain/inputs.ts'
 import { toDestinationState, type DestinationStateRow } from '../domain/rows.ts'
-import { backlogOf, statsOf } from '../domain/dashboard-inputs.ts'
+import {
+  backlogOf,
+  checkDeliveredCount,
+  deliveredCountOf,
+  statsOf,
+} from '../domain/dashboard-inputs.ts'
 import type { DestinationStates } from '../types.ts'
 import type { SqliteContext } from './context.ts'
 
@@ -43,6 +48,20 @@ export function createSqliteDestinationStates(ctx: SqliteContext): DestinationSt
         backlogOf(
           s.destinationBacklog.all() as { destination_id: string; status: string; count: number }[],
           s.oldestDue.all() as { destination_id: string; oldest_due_at: number | null }[],
+        ),
+      )
+    },
+
+    async countDelivered(destinationIds, options) {
+      queue.assertOpen()
+      const { ids, cap } = checkDeliveredCount(destinationIds, options)
+      return queue.read((s) =>
+        ids.map((id) =>
+          deliveredCountOf(
+            id,
+            (s.countDeliveredUpTo.get(id, cap + 1) as { count: number }).count,
+            cap,
+          ),
         ),
       )
     },

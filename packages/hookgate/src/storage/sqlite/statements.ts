@@ -10,6 +10,7 @@ import {
 } from './queries/claim-due.ts'
 import {
   ADD_TRAFFIC,
+  COUNT_DELIVERED_UP_TO,
   DELIVERY_COUNTS,
   DESTINATION_BACKLOG,
   LATEST_EVENT_TIME,
@@ -89,6 +90,7 @@ const STATEMENTS = {
   deliveryCounts: DELIVERY_COUNTS,
   latestEventTime: LATEST_EVENT_TIME,
   destinationBacklog: DESTINATION_BACKLOG,
+  countDeliveredUpTo: COUNT_DELIVERED_UP_TO,
   oldestDue: OLDEST_DUE,
   addTraffic: ADD_TRAFFIC,
   selectTraffic: SELECT_TRAFFIC,

@@ -128,6 +128,14 @@ FROM {schema}.deliveries
 WHERE status IN ('pending', 'in_flight', 'dead')
 GROUP BY destination_id, status`
 
+/** Delivered deliveries per destination, each counted up to a limit (bounded scans of deliveries_status). */
+export const COUNT_DELIVERED_UP_TO = `-- Params: destination ids (text[]), limit
+SELECT d.id AS destination_id,
+  (SELECT count(*)::integer FROM (
+     SELECT 1 FROM {schema}.deliveries x WHERE x.status = 'delivered' AND x.destination_id = d.id LIMIT $2
+   ) AS up_to) AS count
+FROM unnest($1::text[]) AS d(id)`
+
 /** The earliest due time of pending deliveries per destination (open deliveries only: deliveries_due). */
 export const OLDEST_DUE = `-- Params: none
 SELECT destination_id, min(due_at) AS oldest_due_at

@@ -78,6 +78,11 @@ FROM deliveries
 WHERE status IN ('pending', 'in_flight', 'dead')
 GROUP BY destination_id, status`
 
+/** Delivered deliveries of one destination, up to a limit: a bounded scan of deliveries_destination_status. */
+export const COUNT_DELIVERED_UP_TO = `-- Params: destination id, limit
+SELECT count(*) AS count
+FROM (SELECT 1 FROM deliveries WHERE destination_id = ? AND status = 'delivered' LIMIT ?)`
+
 /**
  * The earliest due time of pending deliveries per destination: a scan of the open deliveries only
  * (deliveries_destination_due; a pending delivery's due_at is its next_attempt_at).
