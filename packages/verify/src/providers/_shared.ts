@@ -12,7 +12,11 @@ export const MAX_SIGNATURES = 16
 
 /** The signature header's value, bounded; a Failure when absent, empty or oversized. */
 export function requireHeader(headers: HeadersLike, name: string): string {
-  const value = getHeader(headers, name)
+  return requireValue(getHeader(headers, name), name)
+}
+
+/** {@link requireHeader} for a value already looked up. */
+export function requireValue(value: string | undefined, name: string): string {
   if (value === undefined || value.trim().length === 0)
     fail('missing_signature', `The ${name} header is missing.`)
   if (value.length > MAX_SIGNATURE_HEADER_LENGTH) {
@@ -35,11 +39,13 @@ export function encodedSignature(
   return { alg, encoding, value }
 }
 
+const SECONDS = /^\d{1,12}$/
+
 /** Unix seconds written as digits only (no sign, no fraction, no spaces). */
 export function unixSeconds(value: string | undefined, header: string): number {
   if (value === undefined || value.length === 0)
     fail('timestamp_missing', `The ${header} header carries no timestamp.`)
-  if (!/^\d{1,12}$/.test(value))
+  if (!SECONDS.test(value))
     fail('malformed_signature', `The timestamp in ${header} is not a whole number of seconds.`)
   return Number(value)
 }

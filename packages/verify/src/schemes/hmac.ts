@@ -59,7 +59,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
   if (length !== b.length) return false
   if (length <= SCRATCH_CHARS) {
     // Both written whole; n bytes for n characters means ASCII (every encoded MAC), compared in place.
-    if (scratchLeft.write(a, 'utf8') === length && scratchRight.write(b, 'utf8') === length) {
+    // write(text) is UTF-8 at offset 0, the shortest path through Buffer#write.
+    if (scratchLeft.write(a) === length && scratchRight.write(b) === length) {
       const views = (scratchViews[length] ??= [
         scratchLeft.subarray(0, length),
         scratchRight.subarray(0, length),
