@@ -14,7 +14,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { fail } from '../errors.ts'
-import { decodeStrict } from '../_internal/encoding.ts'
+import { decodeStrict, wholeNumber } from '../_internal/encoding.ts'
 import { getHeader } from '../_internal/headers.ts'
 import {
   defineProvider,
@@ -232,9 +232,6 @@ export function secretBytes(provider: string, secret: Secret, form: SecretForm):
 const ISO_TIME =
   /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)([Zz]|[+-]\d{2}:?\d{2})?$/
 
-const SECONDS = /^\d{1,12}$/
-const MILLISECONDS = /^\d{1,15}$/
-
 function timestampFrom(text: string | undefined, label: string, unit: 's' | 'ms' | 'iso'): number {
   if (text === undefined || text.length === 0)
     fail('timestamp_missing', `The ${label} carries no timestamp.`)
@@ -251,12 +248,13 @@ function timestampFrom(text: string | undefined, label: string, unit: 's' | 'ms'
       fail('malformed_signature', `The timestamp in ${label} is not an ISO 8601 date-time.`)
     return ms / 1000
   }
-  if (!(unit === 'ms' ? MILLISECONDS : SECONDS).test(text))
+  const value = wholeNumber(text, unit === 'ms' ? 15 : 12)
+  if (value === undefined)
     fail(
       'malformed_signature',
       `The timestamp in ${label} is not a whole number of ${unit === 'ms' ? 'milliseconds' : 'seconds'}.`,
     )
-  return unit === 'ms' ? Number(text) / 1000 : Number(text)
+  return unit === 'ms' ? value / 1000 : value
 }
 
 /**
@@ -316,7 +314,9 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
   const timed = spec.timestamp !== undefined
   // Built once: the label of a failure message is not worth a regex replace per request.
   const timestampLabel =
-    timestampHeader === undefined ? `${sig.header} header` : `${headerLabel(timestampHeader)} header`
+    timestampHeader === undefined
+      ? `${sig.header} header`
+      : `${headerLabel(timestampHeader)} header`
   const urlFromRequest = usesUrl && spec.urlOption === undefined
   const optionKeys = [
     ...(spec.urlOption === undefined ? [] : [spec.urlOption]),
@@ -355,7 +355,7 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
     let timestampText: string | undefined
     const separator = list.separator
     // Walked with indexOf rather than split: no array of items, no copy of each item before its key is known.
-    for (let start = 0; start <= value.length; ) {
+    for (let start = 0; start <= value.length;) {
       let end = value.indexOf(separator, start)
       if (end === -1) end = value.length
       const eq = value.indexOf('=', start)
@@ -502,8 +502,12 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
           timestamp === undefined ? undefined : signedTime(timestampText!, timestamp, unit),
         id,
       }
-      const envelope: { signatures: Signature[]; data: SignedData; timestamp?: number; id?: string } =
-        { signatures, data }
+      const envelope: {
+        signatures: Signature[]
+        data: SignedData
+        timestamp?: number
+        id?: string
+      } = { signatures, data }
       if (timestamp !== undefined) envelope.timestamp = timestamp
       if (id !== undefined && id !== '') envelope.id = id
       return envelope

@@ -1,6 +1,6 @@
 /** @module providers/_shared  Small pieces several presets share. @internal */
 import { fail } from '../errors.ts'
-import { isEncoded, type SignatureEncoding } from '../_internal/encoding.ts'
+import { isEncoded, wholeNumber, type SignatureEncoding } from '../_internal/encoding.ts'
 import { getHeader } from '../_internal/headers.ts'
 import type { HeadersLike } from '../request.ts'
 import type { KeyAlgorithm, Signature } from '../schemes/index.ts'
@@ -39,13 +39,12 @@ export function encodedSignature(
   return { alg, encoding, value }
 }
 
-const SECONDS = /^\d{1,12}$/
-
 /** Unix seconds written as digits only (no sign, no fraction, no spaces). */
 export function unixSeconds(value: string | undefined, header: string): number {
   if (value === undefined || value.length === 0)
     fail('timestamp_missing', `The ${header} header carries no timestamp.`)
-  if (!SECONDS.test(value))
+  const seconds = wholeNumber(value, 12)
+  if (seconds === undefined)
     fail('malformed_signature', `The timestamp in ${header} is not a whole number of seconds.`)
-  return Number(value)
+  return seconds
 }

@@ -81,7 +81,7 @@ function decodeKey(secret: Secret, config: SwConfig): Key {
 function parseSignatures(value: string, header: string): Signature[] {
   const signatures: Signature[] = []
   // Walked with indexOf rather than split(' '): no array of entries, no copy of an entry before its version is known.
-  for (let start = 0; start < value.length; ) {
+  for (let start = 0; start < value.length;) {
     let end = value.indexOf(' ', start)
     if (end === -1) end = value.length
     if (end > start) {

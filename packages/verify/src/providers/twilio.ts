@@ -125,7 +125,7 @@ function bodySha256Param(url: string): string | null | undefined {
     const params = new URLSearchParams(text)
     return params.has('bodySHA256') ? params.get('bodySHA256') : undefined
   }
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = text.indexOf('&', start)
     if (end === -1) end = text.length
     const eq = text.indexOf('=', start)
