@@ -14,17 +14,21 @@
  *   loop (a failure aborts the run), and once before timing.
  * - Async SDKs (octokit, Shopify, jose, and every WebCrypto-based SDK) are awaited call by call, as a handler would.
  * - Twilio form bodies are measured against the SDK twice: given the params parsed once outside the loop (its
- *   natural input), and parsing them per request with `querystring.parse`, as `express.urlencoded()` does. WorkOS
+ *   natural input; shown, not scored), and parsing them per request with `querystring.parse`, as
+ *   `express.urlencoded()` does (scored: a receiver pays that parsing). WorkOS
  *   likewise: its SDK takes the parsed body (`express.json()`) and re-serialises it; once as given, once with the
  *   `JSON.parse` a handler pays per request.
  * - Public keys are given to both sides in the form the provider publishes (Discord hex, Telnyx base64, SendGrid
  *   base64 DER, Wise PEM); the request is signed with the matching private key by a second, signing-only preset.
  * - Floors, the preset's signed content prepared as one Buffer, nothing else:
- *   HMAC: one `createHmac(alg, key).update(content).digest()` (Twilio JSON adds the body's SHA-256 it must check);
+ *   HMAC: one `createHmac(alg, key).update(content).digest()` and its `timingSafeEqual` against the expected MAC's
+ *   bytes, decoded once (Twilio JSON adds the body's SHA-256 it must check, compared the same way);
  *   Ed25519 / ECDSA P-256 / RSA: one `crypto.verify` over the same bytes, key object and signature bytes ready;
  *   tokens and basic auth: one `timingSafeEqual` of the SHA-256 of the token as sent and the secret's SHA-256
  *   (that one computed once, outside the loop);
  *   JWT: the HMAC of the signing input, shown but not scored, their work being mostly JSON.
+ * - After the family tables, one summary line per HMAC preset at 1 KiB: % of its floor and ratio to each SDK, every
+ *   scored figure below its target flagged.
  * - Per row: warm up, then 5 rounds in which ours, the SDK(s) and the floor are measured one after the other
  *   (the order rotating each round) for ~0.5 s each, so machine noise hits all alike. ops/s are the median of
  *   the rounds; ratios are the median of the per-round ratios (neighbours in time share the machine's load).
@@ -377,13 +381,17 @@ function nodeHeaders(userAgent, contentType, body, signed) {
   return headers
 }
 
-/** The floor: one HMAC over the signed content, prepared as a single Buffer, no parsing, no comparison. */
+/**
+ * The floor, what no HMAC verification can skip: one HMAC over the signed content, prepared as a single Buffer, and
+ * the constant-time comparison of its digest with the expected MAC (decoded once, outside the loop). No parsing.
+ */
 function hmacFloor(digest, key, chunks) {
   const keyBytes = Buffer.from(key)
   const content = Buffer.concat(
     chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)),
   )
-  return () => createHmac(digest, keyBytes).update(content).digest().length > 0
+  const expected = createHmac(digest, keyBytes).update(content).digest()
+  return () => timingSafeEqual(createHmac(digest, keyBytes).update(content).digest(), expected)
 }
 
 function nowSeconds() {
@@ -419,6 +427,41 @@ function keyPair(type, options = {}) {
 /** Ed25519 public key as the 32 raw bytes Discord and Telnyx publish. */
 function rawEd25519(publicKey) {
   return publicKey.export({ type: 'spki', format: 'der' }).subarray(-32)
+}
+
+/**
+ * One line per HMAC preset at the floor's target size: ours, the floor and the share of it, each SDK and the ratio
+ * to it, with every scored figure below its target flagged.
+ */
+function hmacSummary(results) {
+  const rows = results.filter((r) => r.size === FLOOR_TARGET_SIZE && SCORED_FLOORS.has(r.floorKind))
+  const ids = [...new Set(rows.map((r) => r.id))]
+  const lines = ids.map((id) => {
+    const mine = rows.filter((r) => r.id === id)
+    const first = mine[0]
+    const low = []
+    if (first.floorShare < FLOOR_SHARE_TARGET) low.push('floor')
+    const sdks = mine
+      .filter((r) => r.ratio !== undefined)
+      .map((r) => {
+        const goal = r.pureJs ? PURE_JS_SDK_RATIO_TARGET : SDK_RATIO_TARGET
+        if (r.scored && r.ratio < goal) low.push(`SDK ${r.sdk}`)
+        return `${r.ratio.toFixed(2)}× ${r.sdk}${r.scored ? '' : ' (not scored)'}`
+      })
+    return [
+      id,
+      integer.format(first.ours),
+      integer.format(first.floor),
+      percent(first.floorShare),
+      low.length === 0 ? 'ok' : `BELOW TARGET: ${low.join(', ')}`,
+      sdks.length === 0 ? '—' : sdks.join('; '),
+    ]
+  })
+  return (
+    `\nHMAC presets at ${sizeLabel(FLOOR_TARGET_SIZE)}: ≥ ${FLOOR_SHARE_TARGET * 100}% of the floor (HMAC + timingSafeEqual), ` +
+    `≥ ${SDK_RATIO_TARGET.toFixed(1)}× the SDK (≥ ${PURE_JS_SDK_RATIO_TARGET.toFixed(1)}× a pure-JS one)\n` +
+    table(['preset', 'hookgate ops/s', 'floor ops/s', '% of floor', 'status', 'vs SDK'], lines, 1)
+  )
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -805,7 +848,8 @@ const ROWS = [
         sdks: [
           {
             label: 'twilio validateRequest',
-            note: 'params parsed once, outside the loop',
+            note: 'params parsed once, outside the loop; shown, not scored: a receiver pays the parsing',
+            scored: false,
             fn: () => twilio.validateRequest(authToken, signature, url, params),
           },
           {
@@ -841,6 +885,8 @@ const ROWS = [
       const signature = headers['x-twilio-signature']
       const keyBytes = Buffer.from(authToken)
       const urlBytes = Buffer.from(url)
+      const expectedMac = createHmac('sha1', keyBytes).update(urlBytes).digest()
+      const expectedHash = createHash('sha256').update(body).digest()
       return {
         body,
         ours: () => safeVerifyWebhook(preset, request).ok,
@@ -850,10 +896,10 @@ const ROWS = [
             fn: () => twilio.validateRequestWithBody(authToken, signature, url, text),
           },
         ],
-        // The scheme's irreducible work: the HMAC-SHA1 of the URL plus the SHA-256 of the body it names.
+        // The scheme's irreducible work: the HMAC-SHA1 of the URL plus the SHA-256 of the body it names, each compared.
         floor: () =>
-          createHmac('sha1', keyBytes).update(urlBytes).digest().length > 0 &&
-          createHash('sha256').update(body).digest().length > 0,
+          timingSafeEqual(createHmac('sha1', keyBytes).update(urlBytes).digest(), expectedMac) &&
+          timingSafeEqual(createHash('sha256').update(body).digest(), expectedHash),
       }
     },
   },
@@ -1520,7 +1566,7 @@ function table(header, lines, leftColumns) {
 }
 
 const FLOOR_LABELS = {
-  hmac: 'one HMAC over the signed content (scored: ≥ 80% at 1 KiB)',
+  hmac: 'one HMAC over the signed content and its timingSafeEqual (scored: ≥ 80% at 1 KiB)',
   ed25519: 'one crypto.verify (Ed25519) over the same bytes (shown)',
   'ecdsa-p256': 'one crypto.verify (ECDSA P-256 SHA-256) over the same bytes (shown)',
   rsa: 'one crypto.verify (RSA SHA-256) over the same bytes (shown)',
@@ -1612,6 +1658,7 @@ export async function run() {
           sdk: sdk.label,
           note: sdk.note,
           pureJs: sdk.pureJs === true,
+          scored: sdk.scored !== false,
           sdkOps: Math.round(median(samples[i])),
           ratio: medianRatio(ours, samples[i]),
         }
@@ -1688,19 +1735,22 @@ export async function run() {
   }
 
   const targets = []
+  const notes = []
   for (const r of results) {
     if (r.ratio === undefined) continue
     const goal = r.pureJs ? PURE_JS_SDK_RATIO_TARGET : SDK_RATIO_TARGET
-    targets.push({
+    const line = {
       name: `${r.id} ${sizeLabel(r.size)} ≥ ${goal.toFixed(1)}× ${r.sdk}`,
       pass: r.ratio >= goal,
       value: `${r.ratio.toFixed(2)}×`,
-    })
+    }
+    // An SDK call that skips work a receiver must do (Twilio given pre-parsed params) is shown, not scored.
+    if (r.scored) targets.push(line)
+    else notes.push(line)
   }
   const floorRows = new Map()
   for (const r of results)
     if (r.size === FLOOR_TARGET_SIZE && !floorRows.has(r.id)) floorRows.set(r.id, r)
-  const notes = []
   for (const r of floorRows.values()) {
     const scored = SCORED_FLOORS.has(r.floorKind)
     const line = {
@@ -1712,6 +1762,7 @@ export async function run() {
     if (scored) targets.push(line)
     else notes.push(line)
   }
+  console.log(hmacSummary(results))
   console.log(`\n(load average at the end: ${load()})`)
   console.log('\nTargets (issues 2 and 11):')
   for (const target of targets)

@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import process from 'node:process'
 
 const VERIFY = 'packages/verify/src/verify.ts'
+const HMAC = 'packages/verify/src/schemes/hmac.ts'
 const HANDLER = 'packages/hookgate/src/ingest/handler.ts'
 const DEDUPE = 'packages/hookgate/src/ingest/dedupe.ts'
 const STATE = 'packages/hookgate/src/storage/domain/delivery-state.ts'
@@ -59,6 +60,14 @@ const MUTANTS = [
     file: VERIFY,
     from: 'if (matched === undefined) {',
     to: 'if (matched === undefined && false) {',
+    tests: VERIFY_TESTS,
+  },
+  {
+    // The scratch-buffer compare of encoded MACs (issue 15): equal lengths alone must not pass.
+    id: 'hmac-compare-lengths-only',
+    file: HMAC,
+    from: 'return timingSafeEqual(views[0], views[1])',
+    to: 'return views[0].length === views[1].length',
     tests: VERIFY_TESTS,
   },
   {

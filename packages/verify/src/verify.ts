@@ -21,8 +21,6 @@ export class VerifiedWebhook {
   readonly ok = true as const
   readonly provider: string
   readonly rawBody: Uint8Array
-  /** When the sender signed it, for timestamped schemes. */
-  readonly timestamp: Date | undefined
   readonly #preset: ConfiguredPreset
   readonly #headers: HeadersLike
   readonly #envelope: Envelope
@@ -30,6 +28,7 @@ export class VerifiedWebhook {
   // Built on first use: most callers never ask for id/eventType, and this runs once per request.
   #context: VerifiedContext | undefined
   #payload: { value: unknown } | undefined
+  #timestamp: Date | undefined
 
   /**
    * Made by the verify functions, never by hand: its parameters (a configured preset, the matched key) say so, and
@@ -44,12 +43,18 @@ export class VerifiedWebhook {
   ) {
     this.provider = preset.id
     this.rawBody = rawBody
-    this.timestamp =
-      envelope.timestamp === undefined ? undefined : new Date(envelope.timestamp * 1000)
     this.#preset = preset
     this.#headers = headers
     this.#envelope = envelope
     this.#key = key
+  }
+
+  /** When the sender signed it, for timestamped schemes. */
+  get timestamp(): Date | undefined {
+    // Made on first use, then the same Date every time: most callers never ask.
+    if (this.#timestamp === undefined && this.#envelope.timestamp !== undefined)
+      this.#timestamp = new Date(this.#envelope.timestamp * 1000)
+    return this.#timestamp
   }
 
   /**

@@ -44,3 +44,19 @@ export function decodeCanonical(value: string, encoding: SignatureEncoding): Buf
 export function toBytes(value: Uint8Array | string): Uint8Array {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value
 }
+
+/**
+ * `text` read as a whole number written with 1 to `maxDigits` ASCII digits only (no sign, space or fraction), or
+ * undefined. One pass, no regex: timestamps are read on every request.
+ */
+export function wholeNumber(text: string, maxDigits: number): number | undefined {
+  const length = text.length
+  if (length === 0 || length > maxDigits) return undefined
+  let value = 0
+  for (let i = 0; i < length; i++) {
+    const digit = text.charCodeAt(i) - 0x30
+    if (digit < 0 || digit > 9) return undefined
+    value = value * 10 + digit
+  }
+  return value
+}

@@ -14,7 +14,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { fail } from '../errors.ts'
-import { decodeStrict } from '../_internal/encoding.ts'
+import { decodeStrict, wholeNumber } from '../_internal/encoding.ts'
 import { getHeader } from '../_internal/headers.ts'
 import {
   defineProvider,
@@ -140,21 +140,49 @@ function parseTemplate(id: string, template: string): readonly Part[] {
   return parts
 }
 
-/** Values the template's placeholders take: from the request when verifying, from the message when signing. */
-interface PartValues {
-  readonly body: Uint8Array
-  readonly timestamp: string | undefined
-  readonly id: string | undefined
-  readonly url: string | undefined
-  readonly method: string
-}
-
-function content(parts: readonly Part[], values: PartValues): Content {
-  return parts.map((part) => {
-    if (part.kind === 'text') return part.text
-    if (part.kind === 'body') return values.body
-    return values[part.kind] ?? ''
-  })
+/**
+ * The template filled in with the placeholders' values (from the request when verifying, from the message when
+ * signing). Adjacent text is joined into one chunk, so the MAC takes one update per run of text rather than one per
+ * part (`v0:{timestamp}:{body}` is two updates, not four): the same bytes, UTF-8 of joined text being the joined
+ * UTF-8 (the values are header text, digits and URLs, with no lone surrogate to pair across a seam).
+ */
+function content(
+  parts: readonly Part[],
+  body: Uint8Array,
+  timestamp: string | undefined,
+  id: string | undefined,
+  url: string | undefined,
+  method: string,
+): Content {
+  const chunks: (string | Uint8Array)[] = []
+  let text = ''
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!
+    switch (part.kind) {
+      case 'text':
+        text += part.text
+        break
+      case 'body':
+        if (text !== '') chunks.push(text)
+        text = ''
+        chunks.push(body)
+        break
+      case 'timestamp':
+        text += timestamp ?? ''
+        break
+      case 'id':
+        text += id ?? ''
+        break
+      case 'url':
+        text += url ?? ''
+        break
+      case 'method':
+        text += method
+        break
+    }
+  }
+  if (text !== '') chunks.push(text)
+  return chunks
 }
 
 /** Data carried from parse to signedContent. */
@@ -220,13 +248,28 @@ function timestampFrom(text: string | undefined, label: string, unit: 's' | 'ms'
       fail('malformed_signature', `The timestamp in ${label} is not an ISO 8601 date-time.`)
     return ms / 1000
   }
-  const digits = unit === 'ms' ? /^\d{1,15}$/ : /^\d{1,12}$/
-  if (!digits.test(text))
+  const value = wholeNumber(text, unit === 'ms' ? 15 : 12)
+  if (value === undefined)
     fail(
       'malformed_signature',
       `The timestamp in ${label} is not a whole number of ${unit === 'ms' ? 'milliseconds' : 'seconds'}.`,
     )
-  return unit === 'ms' ? Number(text) / 1000 : Number(text)
+  return unit === 'ms' ? value / 1000 : value
+}
+
+/**
+ * The timestamp as signed. Numbers are signed as the number, not the text as sent: the providers' SDKs parse them and
+ * sign `String(n)` (a leading zero drops); digits without a leading zero are that text already. ISO times are
+ * signed as sent.
+ */
+function signedTime(text: string, timestamp: number, unit: 's' | 'ms' | 'iso'): string {
+  if (unit === 'iso' || text.charCodeAt(0) !== 0x30) return text
+  return String(unit === 'ms' ? Math.round(timestamp * 1000) : timestamp)
+}
+
+/** Whether `value` holds exactly `key` from `start` to `end`. */
+function matchesAt(value: string, start: number, end: number, key: string | undefined): boolean {
+  return key !== undefined && end - start === key.length && value.startsWith(key, start)
 }
 
 /** Builds the preset factory for a {@link SignedSpec}. */
@@ -265,70 +308,88 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
   }
   if (uses.has('id') && idHeader === undefined)
     throw new TypeError(`[@hookgate/verify] ${spec.id}: {id} needs idHeader`)
-  const urlFromRequest = uses.has('url') && spec.urlOption === undefined
+  const usesUrl = uses.has('url')
+  const usesMethod = uses.has('method')
+  const signsId = uses.has('id')
+  const timed = spec.timestamp !== undefined
+  // Built once: the label of a failure message is not worth a regex replace per request.
+  const timestampLabel =
+    timestampHeader === undefined
+      ? `${sig.header} header`
+      : `${headerLabel(timestampHeader)} header`
+  const urlFromRequest = usesUrl && spec.urlOption === undefined
   const optionKeys = [
     ...(spec.urlOption === undefined ? [] : [spec.urlOption]),
     ...(urlFromRequest ? ['publicUrl'] : []),
     ...(spec.handshakeOptions ?? []),
   ]
 
-  function signaturesOf(value: string): { signatures: Signature[]; timestampText?: string } {
-    const label = sig.header
-    const one = (text: string): Signature => {
-      const mac = sig.anyHexCase === true && sig.encoding === 'hex' ? text.toLowerCase() : text
-      return encodedSignature(alg, sig.encoding, mac, label)
-    }
-    if (list === undefined) {
-      const prefix = sig.prefix ?? ''
-      if (!value.startsWith(prefix)) {
-        const algo = /^([A-Za-z0-9-]{1,16})=/.exec(value)?.[1]
-        if (algo !== undefined && prefix.endsWith('=')) {
-          fail(
-            'unsupported_algorithm',
-            `The ${label} header uses "${algo}", but ${spec.name} signs with "${prefix.slice(0, -1)}".`,
-          )
-        }
-        fail('malformed_signature', `The ${label} header does not start with "${prefix}".`)
+  const label = sig.header
+  const prefix = sig.prefix ?? ''
+  const lowerHex = sig.anyHexCase === true && sig.encoding === 'hex'
+
+  function one(text: string): Signature {
+    return encodedSignature(alg, sig.encoding, lowerHex ? text.toLowerCase() : text, label)
+  }
+
+  function prefixedSignature(value: string): Signature {
+    if (!value.startsWith(prefix)) {
+      const algo = /^([A-Za-z0-9-]{1,16})=/.exec(value)?.[1]
+      if (algo !== undefined && prefix.endsWith('=')) {
+        fail(
+          'unsupported_algorithm',
+          `The ${label} header uses "${algo}", but ${spec.name} signs with "${prefix.slice(0, -1)}".`,
+        )
       }
-      return { signatures: [one(value.slice(prefix.length))] }
+      fail('malformed_signature', `The ${label} header does not start with "${prefix}".`)
     }
-    const signatures: Signature[] = []
+    return one(prefix === '' ? value : value.slice(prefix.length))
+  }
+
+  /** The list's signatures, pushed onto `signatures`; returns its timestamp item, when it has one. */
+  function listSignatures(
+    list: NonNullable<SignedSpec['signature']['list']>,
+    value: string,
+    signatures: Signature[],
+  ): string | undefined {
     let timestampText: string | undefined
-    for (const item of value.split(list.separator)) {
-      const eq = item.indexOf('=')
-      if (eq <= 0)
+    const separator = list.separator
+    // Walked with indexOf rather than split: no array of items, no copy of each item before its key is known.
+    for (let start = 0; start <= value.length;) {
+      let end = value.indexOf(separator, start)
+      if (end === -1) end = value.length
+      const eq = value.indexOf('=', start)
+      if (eq <= start || eq >= end)
         fail('malformed_signature', `The ${label} header is not a list of key=value items.`)
       // Not trimmed: the providers' SDKs split on the separator and `=` only.
-      const key = item.slice(0, eq)
-      const itemValue = item.slice(eq + 1)
-      if (key === list.timestampKey) {
+      if (matchesAt(value, start, eq, list.timestampKey)) {
         if (timestampText !== undefined)
-          fail('malformed_signature', `The ${label} header has more than one ${key}= timestamp.`)
-        timestampText = itemValue
-      } else if (key === list.key) {
+          fail(
+            'malformed_signature',
+            `The ${label} header has more than one ${list.timestampKey}= timestamp.`,
+          )
+        timestampText = value.slice(eq + 1, end)
+      } else if (matchesAt(value, start, eq, list.key)) {
         if (signatures.length === MAX_SIGNATURES)
           fail(
             'malformed_signature',
             `The ${label} header has more than ${MAX_SIGNATURES} signatures.`,
           )
-        signatures.push(one(itemValue))
+        signatures.push(one(value.slice(eq + 1, end)))
       }
+      start = end + separator.length
     }
     if (list.timestampKey !== undefined && timestampText === undefined)
       fail('timestamp_missing', `The ${label} header has no ${list.timestampKey}= timestamp.`)
     if (signatures.length === 0)
       fail('missing_signature', `The ${label} header has no ${list.key}= signature.`)
-    return timestampText === undefined ? { signatures } : { signatures, timestampText }
+    return timestampText
   }
 
   function urlOf(request: { url?: string | undefined }, config: SignedConfig): string | undefined {
-    if (!uses.has('url')) return undefined
+    if (!usesUrl) return undefined
     if (config.url !== undefined) return config.url
     return publicRequestUrl(spec.id, request.url, config.publicUrl)
-  }
-
-  function headerLabel(name: string): string {
-    return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
   }
 
   const profile: TestProfile = {
@@ -422,53 +483,46 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
       return { alg, key }
     },
     parse(request: WebhookRequest) {
-      const { signatures, timestampText: listTimestamp } = signaturesOf(
-        requireHeader(request.headers, header),
-      )
-      const timestampText =
-        timestampHeader === undefined ? listTimestamp : getHeader(request.headers, timestampHeader)
-      const timestamp =
-        spec.timestamp === undefined
-          ? undefined
-          : timestampFrom(
-              timestampText,
-              timestampHeader === undefined
-                ? `${sig.header} header`
-                : `${headerLabel(timestampHeader)} header`,
-              unit,
-            )
-      const id = idHeader === undefined ? undefined : getHeader(request.headers, idHeader)
-      if (uses.has('id') && (id === undefined || id === ''))
+      const headers = request.headers
+      const value = requireHeader(headers, header)
+      const signatures: Signature[] = []
+      let timestampText: string | undefined
+      if (list === undefined) signatures.push(prefixedSignature(value))
+      else timestampText = listSignatures(list, value, signatures)
+      if (timestampHeader !== undefined) timestampText = getHeader(headers, timestampHeader)
+      const timestamp = timed ? timestampFrom(timestampText, timestampLabel, unit) : undefined
+      const id = idHeader === undefined ? undefined : getHeader(headers, idHeader)
+      if (signsId && (id === undefined || id === ''))
         fail(
           'missing_signature',
           `The ${spec.idHeader} header is missing; it is part of what ${spec.name} signs.`,
         )
-      // Numbers are signed as the number, not the text as sent: the providers' SDKs parse them and sign `String(n)`
-      // (a leading zero drops). ISO times are signed as sent.
-      const signedTime =
-        timestamp === undefined
-          ? undefined
-          : unit === 'iso'
-            ? timestampText
-            : String(unit === 'ms' ? Math.round(timestamp * 1000) : timestamp)
-      const data: SignedData = { timestampText: signedTime, id }
-      return {
-        signatures,
-        data,
-        ...(timestamp === undefined ? {} : { timestamp }),
-        ...(id === undefined || id === '' ? {} : { id }),
+      const data: SignedData = {
+        timestampText:
+          timestamp === undefined ? undefined : signedTime(timestampText!, timestamp, unit),
+        id,
       }
+      const envelope: {
+        signatures: Signature[]
+        data: SignedData
+        timestamp?: number
+        id?: string
+      } = { signatures, data }
+      if (timestamp !== undefined) envelope.timestamp = timestamp
+      if (id !== undefined && id !== '') envelope.id = id
+      return envelope
     },
     signedContent(request, body, envelope, config) {
       const data = envelope.data as SignedData
       return [
-        content(parts, {
+        content(
+          parts,
           body,
-          timestamp: data.timestampText,
-          id: data.id,
-          url: urlOf(request, config),
-          method: (request.method ?? 'POST').toUpperCase(),
-        }),
+          data.timestampText,
+          data.id,
+          usesUrl ? urlOf(request, config) : undefined,
+          usesMethod ? (request.method ?? 'POST').toUpperCase() : '',
+        ),
       ]
     },
     sign(input, key, config) {
@@ -480,13 +534,14 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
             : String(input.timestamp)
       const signature = signContent(
         key,
-        content(parts, {
-          body: input.body,
-          timestamp: timestampText,
-          id: input.id,
-          url: urlOf(input, config),
-          method: input.method.toUpperCase(),
-        }),
+        content(
+          parts,
+          input.body,
+          timestampText,
+          input.id,
+          urlOf(input, config),
+          input.method.toUpperCase(),
+        ),
         sig.encoding,
       )
       const headers: Record<string, string> = {}
@@ -511,6 +566,10 @@ export function signedDefinition(spec: SignedSpec): ProviderDefinition<object, S
       ? {}
       : { eventType: (context: VerifiedContext) => readField(context, eventTypeSources) }),
   }
+}
+
+function headerLabel(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
 }
 
 function schemeLabel(alg: SignedAlgorithm): string {

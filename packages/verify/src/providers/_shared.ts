@@ -1,6 +1,6 @@
 /** @module providers/_shared  Small pieces several presets share. @internal */
 import { fail } from '../errors.ts'
-import { isEncoded, type SignatureEncoding } from '../_internal/encoding.ts'
+import { isEncoded, wholeNumber, type SignatureEncoding } from '../_internal/encoding.ts'
 import { getHeader } from '../_internal/headers.ts'
 import type { HeadersLike } from '../request.ts'
 import type { KeyAlgorithm, Signature } from '../schemes/index.ts'
@@ -12,7 +12,11 @@ export const MAX_SIGNATURES = 16
 
 /** The signature header's value, bounded; a Failure when absent, empty or oversized. */
 export function requireHeader(headers: HeadersLike, name: string): string {
-  const value = getHeader(headers, name)
+  return requireValue(getHeader(headers, name), name)
+}
+
+/** {@link requireHeader} for a value already looked up. */
+export function requireValue(value: string | undefined, name: string): string {
   if (value === undefined || value.trim().length === 0)
     fail('missing_signature', `The ${name} header is missing.`)
   if (value.length > MAX_SIGNATURE_HEADER_LENGTH) {
@@ -39,7 +43,8 @@ export function encodedSignature(
 export function unixSeconds(value: string | undefined, header: string): number {
   if (value === undefined || value.length === 0)
     fail('timestamp_missing', `The ${header} header carries no timestamp.`)
-  if (!/^\d{1,12}$/.test(value))
+  const seconds = wholeNumber(value, 12)
+  if (seconds === undefined)
     fail('malformed_signature', `The timestamp in ${header} is not a whole number of seconds.`)
-  return Number(value)
+  return seconds
 }

@@ -13,7 +13,7 @@ import { ed25519PrivateKey, ed25519PublicKey } from '../schemes/ed25519.ts'
 import { hmacKey } from '../schemes/hmac.ts'
 import { signContent, type Key, type Signature } from '../schemes/index.ts'
 import type { HeadersLike } from '../request.ts'
-import { encodedSignature, MAX_SIGNATURES, requireHeader, unixSeconds } from './_shared.ts'
+import { encodedSignature, MAX_SIGNATURES, requireValue, unixSeconds } from './_shared.ts'
 
 interface HeaderSet {
   readonly signature: string
@@ -36,12 +36,20 @@ function headerNames(prefix: string): HeaderSet {
   return { signature: `${prefix}-signature`, id: `${prefix}-id`, timestamp: `${prefix}-timestamp` }
 }
 
-function headerSet(headers: HeadersLike, config: SwConfig): HeaderSet {
-  if (config.headerSets.length === 1) return config.headerSets[0]
-  for (const set of config.headerSets) {
-    if (getHeader(headers, set.signature) !== undefined) return set
+/**
+ * The header set the request uses and its signature header's value: the first set whose signature header is present
+ * (the svix SDK's fallback), else the first set (reported as missing). Each name is looked up once.
+ */
+function signatureHeader(
+  headers: HeadersLike,
+  config: SwConfig,
+): { readonly set: HeaderSet; readonly value: string | undefined } {
+  const sets = config.headerSets
+  for (let i = 0; i < sets.length; i++) {
+    const value = getHeader(headers, sets[i]!.signature)
+    if (value !== undefined) return { set: sets[i]!, value }
   }
-  return config.headerSets[0]
+  return { set: sets[0], value: undefined }
 }
 
 function decodeBase64Key(provider: string, text: string, what: string): Buffer {
@@ -72,23 +80,41 @@ function decodeKey(secret: Secret, config: SwConfig): Key {
 
 function parseSignatures(value: string, header: string): Signature[] {
   const signatures: Signature[] = []
-  for (const entry of value.split(' ')) {
-    if (entry === '') continue
-    const comma = entry.indexOf(',')
-    if (comma <= 0)
-      fail('malformed_signature', `The ${header} header is not a list of "<version>,<signature>".`)
-    const version = entry.slice(0, comma)
-    const sig = entry.slice(comma + 1)
-    // Unknown versions are skipped (the spec's forward compatibility).
-    if (version !== 'v1' && version !== 'v1a') continue
-    if (signatures.length === MAX_SIGNATURES)
-      fail(
-        'malformed_signature',
-        `The ${header} header has more than ${MAX_SIGNATURES} signatures.`,
-      )
-    signatures.push(
-      encodedSignature(version === 'v1' ? 'hmac-sha256' : 'ed25519', 'base64', sig, header),
-    )
+  // Walked with indexOf rather than split(' '): no array of entries, no copy of an entry before its version is known.
+  for (let start = 0; start < value.length;) {
+    let end = value.indexOf(' ', start)
+    if (end === -1) end = value.length
+    if (end > start) {
+      const comma = value.indexOf(',', start)
+      if (comma <= start || comma >= end)
+        fail(
+          'malformed_signature',
+          `The ${header} header is not a list of "<version>,<signature>".`,
+        )
+      // Unknown versions are skipped (the spec's forward compatibility).
+      const version =
+        comma - start === 2 && value.startsWith('v1', start)
+          ? 'v1'
+          : comma - start === 3 && value.startsWith('v1a', start)
+            ? 'v1a'
+            : undefined
+      if (version !== undefined) {
+        if (signatures.length === MAX_SIGNATURES)
+          fail(
+            'malformed_signature',
+            `The ${header} header has more than ${MAX_SIGNATURES} signatures.`,
+          )
+        signatures.push(
+          encodedSignature(
+            version === 'v1' ? 'hmac-sha256' : 'ed25519',
+            'base64',
+            value.slice(comma + 1, end),
+            header,
+          ),
+        )
+      }
+    }
+    start = end + 1
   }
   if (signatures.length === 0)
     fail('unsupported_algorithm', `The ${header} header has no v1 or v1a signature.`)
@@ -143,11 +169,8 @@ export function standardWebhooksPreset(spec: StandardWebhooksSpec) {
     configure: () => ({ headerSets, provider: id, secret: secretForm }),
     decodeKey,
     parse(request, _body, config) {
-      const set = headerSet(request.headers, config)
-      const signatures = parseSignatures(
-        requireHeader(request.headers, set.signature),
-        set.signature,
-      )
+      const { set, value } = signatureHeader(request.headers, config)
+      const signatures = parseSignatures(requireValue(value, set.signature), set.signature)
       const msgId = getHeader(request.headers, set.id)
       if (msgId === undefined || msgId === '')
         fail('missing_signature', `The ${set.id} header is missing.`)

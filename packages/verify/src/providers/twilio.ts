@@ -4,7 +4,7 @@
  * JSON bodies: the URL carries `bodySHA256=<hex SHA-256 of the body>` and no params are appended.
  * @see https://www.twilio.com/docs/usage/webhooks/webhooks-security
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { Buffer } from 'node:buffer'
 import {
   parse as parseQuery,
@@ -14,7 +14,7 @@ import {
 import { fail } from '../errors.ts'
 import { getHeader } from '../_internal/headers.ts'
 import { defineProvider, optionError, stringOption, utf8Secret } from '../define.ts'
-import { hmacKey } from '../schemes/hmac.ts'
+import { constantTimeEqual, hmacKey } from '../schemes/hmac.ts'
 import { signContent, type Content } from '../schemes/index.ts'
 import type { WebhookRequest } from '../request.ts'
 import { encodedSignature, requireHeader } from './_shared.ts'
@@ -66,16 +66,16 @@ function splitUrl(url: string) {
   }
 }
 
-function addPort(url: string): string {
+/** The URL without and with its default port (`:443`, `:80`), split once; a URL with a port keeps it in both forms' second. */
+function portSpellings(url: string): readonly [without: string, withPort: string] {
   const parts = splitUrl(url)
-  if (parts === undefined || parts.port !== '') return url
-  const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80'
-  return parts.scheme + parts.userInfo + parts.host + port + parts.rest
-}
-
-function removePort(url: string): string {
-  const parts = splitUrl(url)
-  return parts === undefined ? url : parts.scheme + parts.userInfo + parts.host + parts.rest
+  if (parts === undefined) return [url, url]
+  const origin = parts.scheme + parts.userInfo + parts.host
+  const withPort =
+    parts.port !== ''
+      ? url
+      : origin + (parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80') + parts.rest
+  return [origin + parts.rest, withPort]
 }
 
 function withLegacyQuerystring(url: string): string {
@@ -89,11 +89,9 @@ function withLegacyQuerystring(url: string): string {
  * matches almost always, so the normalised forms (URL parsing, querystring rewriting) are built only after a miss.
  */
 function* candidateUrls(url: string, normalised: boolean): Generator<string, void, undefined> {
-  const tried = new Set<string>()
-  for (const candidate of [removePort(url), addPort(url)]) {
-    if (!tried.has(candidate)) yield candidate
-    tried.add(candidate)
-  }
+  const [asSent, asSentWithPort] = portSpellings(url)
+  yield asSent
+  if (asSentWithPort !== asSent) yield asSentWithPort
   if (!normalised) return
   let normalized: string
   try {
@@ -101,8 +99,8 @@ function* candidateUrls(url: string, normalised: boolean): Generator<string, voi
   } catch {
     return
   }
-  const without = removePort(normalized)
-  const withPort = addPort(normalized)
+  const tried = new Set([asSent, asSentWithPort])
+  const [without, withPort] = portSpellings(normalized)
   for (const candidate of [
     without,
     withPort,
@@ -114,11 +112,29 @@ function* candidateUrls(url: string, normalised: boolean): Generator<string, voi
   }
 }
 
+const BODY_SHA256 = 'bodySHA256'
+
+/** The URL's `bodySHA256` query parameter as URLSearchParams reads it (the first one); undefined when absent. */
 function bodySha256Param(url: string): string | null | undefined {
   const query = url.indexOf('?')
   if (query === -1) return undefined
-  const params = new URLSearchParams(url.slice(query + 1))
-  return params.has('bodySHA256') ? params.get('bodySHA256') : undefined
+  const text = url.slice(query + 1)
+  // Nothing to decode (no `%`, no `+`) and no second `?` (which URLSearchParams would drop): the names and values
+  // are the text between `&` and `=` as is, so the parameter is found without building the whole parameter list.
+  if (text.includes('%') || text.includes('+') || text.startsWith('?')) {
+    const params = new URLSearchParams(text)
+    return params.has('bodySHA256') ? params.get('bodySHA256') : undefined
+  }
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('&', start)
+    if (end === -1) end = text.length
+    const eq = text.indexOf('=', start)
+    const nameEnd = eq === -1 || eq > end ? end : eq
+    if (nameEnd - start === BODY_SHA256.length && text.startsWith(BODY_SHA256, start))
+      return nameEnd === end ? '' : text.slice(eq + 1, end)
+    start = end + 1
+  }
+  return undefined
 }
 
 // A `%` then two hex digits, `+` allowed in between: exactly when Node's URLSearchParams percent-decodes a part.
@@ -296,8 +312,7 @@ export const twilio = defineProvider<TwilioOptions, TwilioConfig>({
     const expected = (envelope.data as TwilioData).bodySha256
     if (expected === undefined) return
     const actual = createHash('sha256').update(body).digest('hex')
-    const given = Buffer.from(expected ?? '', 'latin1')
-    if (given.length !== actual.length || !timingSafeEqual(given, Buffer.from(actual, 'latin1'))) {
+    if (!constantTimeEqual(actual, expected ?? '')) {
       fail(
         'signature_mismatch',
         "The body's SHA-256 does not match the bodySHA256 the URL was signed with: the body was changed or re-serialised.",
