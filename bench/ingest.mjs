@@ -25,7 +25,9 @@
  *
  * Knobs (environment): BENCH_INGEST_CONNECTIONS (`32,256`), BENCH_INGEST_SECONDS (10), BENCH_INGEST_WARMUP_SECONDS
  * (2), BENCH_INGEST_ROUNDS (1), BENCH_INGEST_BODY_SIZES (`16384,262144`: the extra body sizes; `0` for none),
- * BENCH_INGEST_STORE_EVENTS (1000000; 0 skips the scenario; 10000000 for the large one).
+ * BENCH_INGEST_STORE_EVENTS (1000000; 0 skips the scenario; 10000000 for the large one), BENCH_INGEST_BASELINE_CLI
+ * (the `dist/cli/main.js` of another build, e.g. the commit before a change: benched beside the current one, as
+ * `baseline`, in every scenario: before and after in one run).
  *
  * The harness (servers, load, report helpers) is exported for `bench/postgres.mjs`, which runs the same load.
  */
@@ -37,7 +39,7 @@ import { join } from 'node:path'
 import process from 'node:process'
 import { createInterface } from 'node:readline'
 import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { providers, signWebhook } from '@hookgate/verify'
@@ -66,6 +68,8 @@ export const WARMUP_SECONDS = envInt('BENCH_INGEST_WARMUP_SECONDS', 2)
 export const ROUNDS = envInt('BENCH_INGEST_ROUNDS', 1)
 const EXTRA_BODY_SIZES = envInts('BENCH_INGEST_BODY_SIZES', [16_384, 262_144]).filter((n) => n > 0)
 const STORE_EVENTS = envInts('BENCH_INGEST_STORE_EVENTS', [1_000_000])[0] ?? 0
+/** Another build's CLI (e.g. the commit before a change, built elsewhere): benched as `baseline` in every scenario. */
+const BASELINE_CLI = process.env.BENCH_INGEST_BASELINE_CLI || undefined
 
 // Targets of issues 3 and 15.
 const BARE_SHARE_TARGET = 0.8
@@ -157,7 +161,11 @@ export async function stop(child, exited) {
  * log lines go to a file, as a service's would. `name` prefixes the files (several gateways in one dir); `extra`
  * adds config keys (e.g. `destinations`).
  */
-export async function startHookgate(dir, storage, { name = 'hookgate', extra = {} } = {}) {
+export async function startHookgate(
+  dir,
+  storage,
+  { name = 'hookgate', extra = {}, cli = CLI } = {},
+) {
   const dbPath = join(dir, `${name}.db`)
   const configPath = join(dir, `${name}.json`)
   const logPath = join(dir, `${name}.log`)
@@ -172,7 +180,7 @@ export async function startHookgate(dir, storage, { name = 'hookgate', extra = {
     }),
   )
   const log = openSync(logPath, 'a')
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
+  const child = spawn(process.execPath, [cli, 'serve', '--config', configPath], {
     stdio: ['ignore', log, 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
   })
@@ -352,8 +360,8 @@ export const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0
  * recursive counter: seconds per million rows), as the gateway would have stored them: random 32-hex dedupe keys
  * (GitHub delivery ids are UUIDs), 1 KiB bodies, the redacted headers of the bench's requests.
  */
-export async function seedEvents(path, count) {
-  const storage = createSqliteStorage({ path })
+export async function seedEvents(path, count, createStorage = createSqliteStorage) {
+  const storage = createStorage({ path })
   await storage.migrate()
   await storage.close()
   const db = new Database(path)
@@ -396,6 +404,13 @@ function serverSpecs(dir, { withPeers, grownStore }) {
       start: () => startReceiver('bare', dir),
     },
   ]
+  if (BASELINE_CLI !== undefined) {
+    specs.push({
+      id: 'baseline',
+      label: 'hookgate serve, baseline build',
+      start: (tag) => startHookgate(dir, undefined, { name: `baseline-${tag}`, cli: BASELINE_CLI }),
+    })
+  }
   if (withPeers) {
     specs.push(
       {
@@ -410,21 +425,28 @@ function serverSpecs(dir, { withPeers, grownStore }) {
       },
     )
   }
+  const grown = (id, label, cli) => ({
+    id,
+    label: `${label}, ${integer.format(grownStore)} events already stored`,
+    seeded: grownStore,
+    start: async (tag) => {
+      const name = `${id}-${tag}`
+      const started = performance.now()
+      // Seeded through the build's own storage, so that its migrations are the ones applied.
+      const { createSqliteStorage: create } = await import(
+        new URL('../index.js', pathToFileURL(cli)).href
+      )
+      await seedEvents(join(dir, `${name}.db`), grownStore, create)
+      process.stderr.write(
+        `  seeded ${integer.format(grownStore)} events in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      )
+      return startHookgate(dir, undefined, { name, cli })
+    },
+  })
   if (grownStore > 0) {
-    specs.push({
-      id: 'grown',
-      label: `hookgate serve, ${integer.format(grownStore)} events already stored`,
-      seeded: grownStore,
-      start: async (tag) => {
-        const name = `hookgate-grown-${tag}`
-        const started = performance.now()
-        await seedEvents(join(dir, `${name}.db`), grownStore)
-        process.stderr.write(
-          `  seeded ${integer.format(grownStore)} events in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
-        )
-        return startHookgate(dir, undefined, { name })
-      },
-    })
+    specs.push(grown('grown', 'hookgate serve', CLI))
+    if (BASELINE_CLI !== undefined)
+      specs.push(grown('baselineGrown', 'hookgate serve, baseline build', BASELINE_CLI))
   }
   return specs
 }
