@@ -81,7 +81,10 @@ const GROWN_STORE_SHARE_TARGET = 0.9
 /** "Memory flat": the grown store's gateway may peak at most this much above the fresh one's. */
 const GROWN_STORE_RSS_SLACK_MB = 20
 
-const CLI = fileURLToPath(new URL('../packages/hookgate/dist/cli/main.js', import.meta.url))
+/** The CLI every section benches: this checkout's build, or BENCH_HOOKGATE_CLI (another build's dist/cli/main.js). */
+const CLI =
+  process.env.BENCH_HOOKGATE_CLI ||
+  fileURLToPath(new URL('../packages/hookgate/dist/cli/main.js', import.meta.url))
 const RECEIVER = fileURLToPath(new URL('./ingest-receiver.mjs', import.meta.url))
 export const SECRET = 'bench-github-webhook-secret-0123456789abcdef'
 export const SOURCE = 'gh'
