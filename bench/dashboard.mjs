@@ -75,6 +75,7 @@ function queries() {
     ['events: status=pending', '/api/events?status=pending&limit=50'],
     ['events: source+type+status', '/api/events?source=src-3&type=type-7&status=dead&limit=50'],
     ['events: q= provider id', `/api/events?q=pe_${third}`],
+    ['events: q= provider id + source', `/api/events?source=src-${third % 4}&q=pe_${third}`],
     ['events: q= hookgate id', `/api/events?q=evt_bench${String(third).padStart(10, '0')}`],
     ['events: from/to (one day)', `/api/events?from=${dayAgo10}&to=${dayAgo9}&limit=50`],
     ['events: deep cursor', `/api/events?limit=50&cursor=${cursorAt(mid)}`],

@@ -43,6 +43,8 @@ const SECONDS = envInt('BENCH_DELIVERY_SECONDS', 10)
 const WARMUP_SECONDS = envInt('BENCH_DELIVERY_WARMUP_SECONDS', 2)
 const RATE = envInt('BENCH_DELIVERY_RATE', 200)
 const CONNECTIONS = envInt('BENCH_DELIVERY_CONNECTIONS', 50)
+/** Issue 15: provider POST → destination receipt, p99 at RATE. */
+const LATENCY_P99_TARGET_MS = 25
 const DOWN_SHARE_TARGET = 0.8
 
 const SINK = fileURLToPath(new URL('./delivery-sink.mjs', import.meta.url))
@@ -292,6 +294,16 @@ export async function run() {
         name: `ingest with a destination black-holed ≥ ${DOWN_SHARE_TARGET * 100}% of healthy`,
         pass: isolation[2].rps >= DOWN_SHARE_TARGET * healthy.rps,
         value: `${((isolation[2].rps / healthy.rps) * 100).toFixed(0)}%`,
+      },
+      {
+        name: `end-to-end p99 at ${RATE} req/s ≤ ${LATENCY_P99_TARGET_MS} ms (issue 15)`,
+        pass: latency.p99 <= LATENCY_P99_TARGET_MS,
+        value: `${ms(latency.p99)} ms`,
+      },
+      {
+        name: 'deliveries/s ≥ ingest req/s under saturating load (issue 15)',
+        pass: duringLoad >= busy.rps,
+        value: `${integer.format(duringLoad)} vs ${integer.format(busy.rps)} (until drained ${integer.format(untilDrained)})`,
       },
       {
         name: 'every stored event delivered',

@@ -16,8 +16,18 @@
  * the median is reported. Before loading, each server must answer 200 to a signed request and 401 to a
  * tampered one; after the run, the gateway's database must hold one event per 2xx it answered.
  *
- * Knobs (environment): BENCH_INGEST_CONNECTIONS (50), BENCH_INGEST_SECONDS (10), BENCH_INGEST_WARMUP_SECONDS (2),
- * BENCH_INGEST_ROUNDS (1).
+ * The report is issue 15's target table, one block per scenario, each against the bare receiver of the same run:
+ * 1 KiB bodies at every connection count of BENCH_INGEST_CONNECTIONS (with the Express and per-request SQLite
+ * peers at the first), 16 KiB and 256 KiB bodies (hookgate vs bare), and a gateway whose store already holds
+ * BENCH_INGEST_STORE_EVENTS events (bulk-inserted before it starts) against a fresh one. Besides req/s and
+ * p50/p99, each server's CPU time per request: utime + stime of the child from /proc/<pid>/stat over the measured
+ * run, divided by the requests autocannon counted.
+ *
+ * Knobs (environment): BENCH_INGEST_CONNECTIONS (`32,256`), BENCH_INGEST_SECONDS (10), BENCH_INGEST_WARMUP_SECONDS
+ * (2), BENCH_INGEST_ROUNDS (1), BENCH_INGEST_BODY_SIZES (`16384,262144`: the extra body sizes; `0` for none),
+ * BENCH_INGEST_STORE_EVENTS (1000000; 0 skips the scenario; 10000000 for the large one), BENCH_INGEST_BASELINE_CLI
+ * (the `dist/cli/main.js` of another build, e.g. the commit before a change: benched beside the current one, as
+ * `baseline`, in every scenario: before and after in one run).
  *
  * The harness (servers, load, report helpers) is exported for `bench/postgres.mjs`, which runs the same load.
  */
@@ -29,10 +39,11 @@ import { join } from 'node:path'
 import process from 'node:process'
 import { createInterface } from 'node:readline'
 import { setTimeout as delay } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { providers, signWebhook } from '@hookgate/verify'
+import { createSqliteStorage } from 'hookgate'
 
 export const title =
   'ingest over loopback: hookgate serve (durable: fsync before 2xx) vs hand-written receivers (req/s, p50/p99, peak RSS)'
@@ -42,18 +53,38 @@ function envInt(name, fallback) {
   return Number.isInteger(value) && value > 0 ? value : fallback
 }
 
-export const CONNECTIONS = envInt('BENCH_INGEST_CONNECTIONS', 50)
+function envInts(name, fallback) {
+  const text = process.env[name]
+  if (text === undefined || text === '') return fallback
+  const values = text.split(',').map(Number)
+  return values.every((value) => Number.isInteger(value) && value >= 0) ? values : fallback
+}
+
+/** Connection counts of the 1 KiB scenarios; the first is also the other scenarios' (and `postgres.mjs`'s). */
+export const CONNECTION_COUNTS = envInts('BENCH_INGEST_CONNECTIONS', [32, 256]).filter((n) => n > 0)
+export const CONNECTIONS = CONNECTION_COUNTS[0] ?? 32
 export const SECONDS = envInt('BENCH_INGEST_SECONDS', 10)
 export const WARMUP_SECONDS = envInt('BENCH_INGEST_WARMUP_SECONDS', 2)
 export const ROUNDS = envInt('BENCH_INGEST_ROUNDS', 1)
+const EXTRA_BODY_SIZES = envInts('BENCH_INGEST_BODY_SIZES', [16_384, 262_144]).filter((n) => n > 0)
+const STORE_EVENTS = envInts('BENCH_INGEST_STORE_EVENTS', [1_000_000])[0] ?? 0
+/** Another build's CLI (e.g. the commit before a change, built elsewhere): benched as `baseline` in every scenario. */
+const BASELINE_CLI = process.env.BENCH_INGEST_BASELINE_CLI || undefined
 
-// Targets of issue 3.
+// Targets of issues 3 and 15.
 const BARE_SHARE_TARGET = 0.8
 const EXPRESS_RATIO_TARGET = 2
 const P99_RATIO_TARGET = 2
+const CPU_RATIO_TARGET = 1.5
 const RSS_TARGET_MB = 200
+const GROWN_STORE_SHARE_TARGET = 0.9
+/** "Memory flat": the grown store's gateway may peak at most this much above the fresh one's. */
+const GROWN_STORE_RSS_SLACK_MB = 20
 
-const CLI = fileURLToPath(new URL('../packages/hookgate/dist/cli/main.js', import.meta.url))
+/** The CLI every section benches: this checkout's build, or BENCH_HOOKGATE_CLI (another build's dist/cli/main.js). */
+const CLI =
+  process.env.BENCH_HOOKGATE_CLI ||
+  fileURLToPath(new URL('../packages/hookgate/dist/cli/main.js', import.meta.url))
 const RECEIVER = fileURLToPath(new URL('./ingest-receiver.mjs', import.meta.url))
 export const SECRET = 'bench-github-webhook-secret-0123456789abcdef'
 export const SOURCE = 'gh'
@@ -81,15 +112,25 @@ function jsonBody(size) {
   return body
 }
 
-const body = jsonBody(BODY_SIZE)
 const github = providers.github({ secrets: [SECRET] })
-/** Signed once; only the (unsigned) delivery id varies per request. */
-const headers = {
-  'content-type': 'application/json',
-  'user-agent': 'GitHub-Hookshot/bench',
-  'x-github-event': 'push',
-  ...signWebhook(github, { body }),
+
+/** A body of `size` bytes and its headers, signed once; only the (unsigned) delivery id varies per request. */
+export function signedPayload(size) {
+  const body = jsonBody(size)
+  return {
+    size,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/bench',
+      'x-github-event': 'push',
+      ...signWebhook(github, { body }),
+    },
+  }
 }
+
+const defaultPayload = signedPayload(BODY_SIZE)
+const { body, headers } = defaultPayload
 
 // ---------------------------------------------------------------------------------------------------------
 // Child processes
@@ -123,21 +164,26 @@ export async function stop(child, exited) {
  * log lines go to a file, as a service's would. `name` prefixes the files (several gateways in one dir); `extra`
  * adds config keys (e.g. `destinations`).
  */
-export async function startHookgate(dir, storage, { name = 'hookgate', extra = {} } = {}) {
+export async function startHookgate(
+  dir,
+  storage,
+  { name = 'hookgate', extra = {}, cli = CLI } = {},
+) {
   const dbPath = join(dir, `${name}.db`)
   const configPath = join(dir, `${name}.json`)
   const logPath = join(dir, `${name}.log`)
   writeFileSync(
     configPath,
     JSON.stringify({
-      server: { host: '127.0.0.1', port: 0 },
+      // All load comes from 127.0.0.1: lift the per-client connection cap (256) above BENCH_INGEST_CONNECTIONS.
+      server: { host: '127.0.0.1', port: 0, maxConnectionsPerClient: 4096 },
       storage: storage ?? { sqlite: dbPath },
       sources: [{ id: SOURCE, provider: 'github', secrets: [SECRET] }],
       ...extra,
     }),
   )
   const log = openSync(logPath, 'a')
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', configPath], {
+  const child = spawn(process.execPath, [cli, 'serve', '--config', configPath], {
     stdio: ['ignore', log, 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
   })
@@ -230,15 +276,36 @@ export async function probe(server) {
   await forged.arrayBuffer()
 }
 
-/** One autocannon run; every request gets a fresh delivery id. */
-export async function load(server, seconds) {
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/<pid>/stat), or undefined. */
+const CLOCK_TICKS_PER_SECOND = 100
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * One autocannon run; every request gets a fresh delivery id. Also the server's CPU µs per request over the
+ * run (undefined without /proc). Options: `connections` (CONNECTIONS), `payload` (1 KiB).
+ */
+export async function load(
+  server,
+  seconds,
+  { connections = CONNECTIONS, payload = defaultPayload } = {},
+) {
+  const cpuBefore = cpuMs(server.child.pid)
   const result = await autocannon({
     url: `${server.url}/webhooks/${SOURCE}`,
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     method: 'POST',
-    headers,
-    body,
+    headers: payload.headers,
+    body: payload.body,
     requests: [
       {
         setupRequest(request) {
@@ -255,11 +322,16 @@ export async function load(server, seconds) {
       `bench: ${server.id}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`,
     )
   }
+  const cpuAfter = cpuMs(server.child.pid)
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     total: result.requests.total,
+    cpuUsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+        ? undefined
+        : ((cpuAfter - cpuBefore) * 1000) / result.requests.total,
   }
 }
 
@@ -286,135 +358,313 @@ export function table(header, lines) {
 
 export const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
-export async function run() {
-  const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-ingest-'))
-  const servers = [
+/**
+ * Bulk-inserts `count` events of source SOURCE into a migrated gateway database (one INSERT … SELECT from a
+ * recursive counter: seconds per million rows), as the gateway would have stored them: random 32-hex dedupe keys
+ * (GitHub delivery ids are UUIDs), 1 KiB bodies, the redacted headers of the bench's requests.
+ */
+export async function seedEvents(path, count, createStorage = createSqliteStorage) {
+  const storage = createStorage({ path })
+  await storage.migrate()
+  await storage.close()
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = OFF')
+  const headersJson = JSON.stringify({
+    'content-type': 'application/json',
+    'user-agent': 'GitHub-Hookshot/bench',
+    'x-github-event': 'push',
+    'x-hub-signature-256': '[redacted]',
+    'x-github-delivery': 'seed',
+    host: '127.0.0.1',
+    'content-length': '1024',
+  })
+  const start = Date.now() - count
+  db.prepare(
+    `WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < @count)
+INSERT INTO events (id, source_id, provider, dedupe_key, provider_event_id, event_type, received_at, headers, body)
+SELECT printf('evt_0seed%021d', x), @source, 'github', lower(hex(randomblob(16))), NULL, 'push', @start + x,
+       @headers, zeroblob(1024)
+FROM n`,
+  ).run({ count, source: SOURCE, start, headers: headersJson })
+  // provider_event_id = dedupe_key, as the gateway stores a GitHub delivery id.
+  db.exec('UPDATE events SET provider_event_id = dedupe_key')
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+}
+
+/** The servers a scenario compares. */
+function serverSpecs(dir, { withPeers, grownStore }) {
+  const specs = [
     {
       id: 'hookgate',
       label: 'hookgate serve (verify, dedupe, group commit, fsync)',
-      start: () => startHookgate(dir),
+      start: (tag) => startHookgate(dir, undefined, { name: `hookgate-${tag}` }),
     },
     {
       id: 'bare',
       label: 'node:http + HMAC, verify only (ceiling)',
       start: () => startReceiver('bare', dir),
     },
-    {
-      id: 'express',
-      label: 'Express 5: express.raw() + HMAC',
-      start: () => startReceiver('express', dir),
-    },
-    {
-      id: 'sqlite',
-      label: 'node:http + HMAC + SQLite commit per request (FULL)',
-      start: () => startReceiver('sqlite', dir),
-    },
   ]
-  const loadBefore = loadavg()
-  console.log(
-    `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per server, ${ROUNDS} round(s); ` +
-      `${BODY_SIZE} B body signed once, unique X-GitHub-Delivery per request; load average ${loadBefore.map((v) => v.toFixed(2)).join(' ')}`,
-  )
+  if (BASELINE_CLI !== undefined) {
+    specs.push({
+      id: 'baseline',
+      label: 'hookgate serve, baseline build',
+      start: (tag) => startHookgate(dir, undefined, { name: `baseline-${tag}`, cli: BASELINE_CLI }),
+    })
+  }
+  if (withPeers) {
+    specs.push(
+      {
+        id: 'express',
+        label: 'Express 5: express.raw() + HMAC',
+        start: () => startReceiver('express', dir),
+      },
+      {
+        id: 'sqlite',
+        label: 'node:http + HMAC + SQLite commit per request (FULL)',
+        start: (tag) => startReceiver('sqlite', dir, [join(dir, `per-request-${tag}.db`)]),
+      },
+    )
+  }
+  const grown = (id, label, cli) => ({
+    id,
+    label: `${label}, ${integer.format(grownStore)} events already stored`,
+    seeded: grownStore,
+    start: async (tag) => {
+      const name = `${id}-${tag}`
+      const started = performance.now()
+      // Seeded through the build's own storage, so that its migrations are the ones applied.
+      const { createSqliteStorage: create } = await import(
+        new URL('../index.js', pathToFileURL(cli)).href
+      )
+      await seedEvents(join(dir, `${name}.db`), grownStore, create)
+      process.stderr.write(
+        `  seeded ${integer.format(grownStore)} events in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      )
+      return startHookgate(dir, undefined, { name, cli })
+    },
+  })
+  if (grownStore > 0) {
+    specs.push(grown('grown', 'hookgate serve', CLI))
+    if (BASELINE_CLI !== undefined)
+      specs.push(grown('baselineGrown', 'hookgate serve, baseline build', BASELINE_CLI))
+  }
+  return specs
+}
+
+/** Runs one scenario: its servers take turns for ROUNDS rounds; medians per server. */
+async function runScenario(dir, scenario) {
+  const servers = serverSpecs(dir, scenario).map((spec) => ({ ...spec }))
+  const options = { connections: scenario.connections, payload: scenario.payload }
   try {
     for (const server of servers) {
-      Object.assign(server, await server.start(), { acknowledged: 0, samples: [] })
+      Object.assign(server, await server.start(scenario.tag), { acknowledged: 0, samples: [] })
       await probe(server)
       server.acknowledged += 1
     }
     for (let round = 0; round < ROUNDS; round++) {
       const order = servers.map((_, i) => servers[(i + round) % servers.length])
       for (const server of order) {
-        await load(server, WARMUP_SECONDS)
-        const sample = await load(server, SECONDS)
+        await load(server, WARMUP_SECONDS, options)
+        const sample = await load(server, SECONDS, options)
         server.samples.push(sample)
         process.stderr.write(
-          `  round ${round + 1} ${server.id}: ${integer.format(sample.rps)} req/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms\n`,
+          `  ${scenario.tag} round ${round + 1} ${server.id}: ${integer.format(sample.rps)} req/s, p50 ${sample.p50} ms, ` +
+            `p99 ${sample.p99} ms, ${sample.cpuUsPerRequest?.toFixed(1) ?? 'n/a'} µs CPU/req\n`,
         )
       }
     }
     for (const server of servers) server.peakRssMb = peakRssMb(server.child.pid)
 
-    // The gateway's own account: every 2xx it answered is stored (delivery ids were unique). It may hold up to
-    // `connections` more per run: requests autocannon had in flight when a run's time was up were committed
-    // and answered, but no longer counted.
-    const gateway = servers[0]
-    const code = await stop(gateway.child, gateway.exited)
-    const db = new Database(gateway.dbPath, { readonly: true, fileMustExist: true })
-    const stored = db.prepare('SELECT count(*) AS n FROM events').get().n
-    db.close()
-    const logLines = readFileSync(gateway.logPath, 'utf8').split('\n').filter(Boolean).length
-    const maxUncounted = CONNECTIONS * ROUNDS * 2
-    const accountOk =
-      stored >= gateway.acknowledged && stored <= gateway.acknowledged + maxUncounted
-
-    const stats = Object.fromEntries(
+    // Each gateway's own account: every 2xx it answered is stored (delivery ids were unique). It may hold up to
+    // `connections` more per run: requests autocannon had in flight when a run's time was up were committed and
+    // answered, but no longer counted.
+    for (const gateway of servers.filter((s) => s.dbPath !== undefined)) {
+      const code = await stop(gateway.child, gateway.exited)
+      const db = new Database(gateway.dbPath, { readonly: true, fileMustExist: true })
+      const stored = db.prepare('SELECT count(*) AS n FROM events').get().n - (gateway.seeded ?? 0)
+      db.close()
+      const maxUncounted = scenario.connections * ROUNDS * 2
+      if (stored < gateway.acknowledged || stored > gateway.acknowledged + maxUncounted)
+        throw new Error(
+          `bench: ${gateway.id} stored ${stored} events but answered ${gateway.acknowledged} with 2xx`,
+        )
+      const logLines = readFileSync(gateway.logPath, 'utf8').split('\n').filter(Boolean).length
+      gateway.account = `${integer.format(stored)} events stored for ${integer.format(gateway.acknowledged)} 2xx answers (all there), ${integer.format(logLines)} log lines, exit ${code} after SIGTERM`
+    }
+    return Object.fromEntries(
       servers.map((s) => [
         s.id,
         {
+          label: s.label,
+          account: s.account,
+          peakRssMb: s.peakRssMb,
           rps: median(s.samples.map((x) => x.rps)),
           p50: median(s.samples.map((x) => x.p50)),
           p99: median(s.samples.map((x) => x.p99)),
+          cpuUs: s.samples.every((x) => x.cpuUsPerRequest !== undefined)
+            ? median(s.samples.map((x) => x.cpuUsPerRequest))
+            : undefined,
         },
       ]),
     )
-    const bare = stats.bare
-    console.log(
-      table(
-        ['receiver', 'req/s', '% of bare', 'p50 ms', 'p99 ms', 'peak RSS MB'],
-        servers.map((s) => [
-          s.label,
-          integer.format(stats[s.id].rps),
-          `${((stats[s.id].rps / bare.rps) * 100).toFixed(0)}%`,
-          String(stats[s.id].p50),
-          String(stats[s.id].p99),
-          s.peakRssMb === undefined ? 'n/a' : s.peakRssMb.toFixed(0),
-        ]),
-      ),
-    )
-    console.log(
-      `\nhookgate: ${integer.format(stored)} events stored for ${integer.format(gateway.acknowledged)} 2xx answers ` +
-        `(${accountOk ? 'all there' : 'MISMATCH'}), ${integer.format(logLines)} log lines, exit ${code} after SIGTERM; ` +
-        `load average after: ${loadavg()
-          .map((v) => v.toFixed(2))
-          .join(' ')}`,
-    )
-    if (!accountOk)
-      throw new Error(
-        `bench: hookgate stored ${stored} events but answered ${gateway.acknowledged} with 2xx`,
-      )
-
-    const hg = stats.hookgate
-    const rss = servers[0].peakRssMb
-    const targets = [
-      {
-        name: `hookgate ≥ ${BARE_SHARE_TARGET * 100}% of bare req/s`,
-        pass: hg.rps >= BARE_SHARE_TARGET * bare.rps,
-        value: `${((hg.rps / bare.rps) * 100).toFixed(0)}%`,
-      },
-      {
-        name: `hookgate ≥ ${EXPRESS_RATIO_TARGET}× Express req/s`,
-        pass: hg.rps >= EXPRESS_RATIO_TARGET * stats.express.rps,
-        value: `${(hg.rps / stats.express.rps).toFixed(2)}×`,
-      },
-      {
-        name: `hookgate p99 ≤ ${P99_RATIO_TARGET}× bare p99`,
-        pass: hg.p99 <= P99_RATIO_TARGET * bare.p99,
-        value: `${(hg.p99 / bare.p99).toFixed(2)}× (${hg.p99} vs ${bare.p99} ms)`,
-      },
-      {
-        name: `hookgate peak RSS < ${RSS_TARGET_MB} MB`,
-        pass: rss !== undefined && rss < RSS_TARGET_MB,
-        value: rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`,
-      },
-    ]
-    console.log('')
-    for (const target of targets)
-      console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
-    return { targets }
   } finally {
     await Promise.all(
       servers.filter((s) => s.child !== undefined).map((s) => stop(s.child, s.exited)),
     )
+  }
+}
+
+function kib(size) {
+  return `${size / 1024} KiB`
+}
+
+/** One scenario's table: every server against the bare receiver of the same run. */
+function report(title, stats) {
+  const bare = stats.bare
+  console.log(`\n${title}`)
+  console.log(
+    table(
+      [
+        'receiver',
+        'req/s',
+        '× bare',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/req',
+        '× bare CPU',
+        'peak RSS MB',
+      ],
+      Object.values(stats).map((s) => [
+        s.label,
+        integer.format(s.rps),
+        (s.rps / bare.rps).toFixed(2),
+        String(s.p50),
+        String(s.p99),
+        s.cpuUs === undefined ? 'n/a' : s.cpuUs.toFixed(1),
+        s.cpuUs === undefined || bare.cpuUs === undefined
+          ? 'n/a'
+          : (s.cpuUs / bare.cpuUs).toFixed(2),
+        s.peakRssMb === undefined ? 'n/a' : s.peakRssMb.toFixed(0),
+      ]),
+    ),
+  )
+  for (const s of Object.values(stats))
+    if (s.account !== undefined) console.log(`${s.label}: ${s.account}`)
+}
+
+/** Issue 15's ingest targets for one scenario's gateway (`id`) against its bare receiver. */
+function ingestTargets(tag, stats, id = 'hookgate') {
+  const hg = stats[id]
+  const bare = stats.bare
+  const targets = [
+    {
+      name: `${tag}: hookgate ≥ ${BARE_SHARE_TARGET}× bare req/s`,
+      pass: hg.rps >= BARE_SHARE_TARGET * bare.rps,
+      value: `${(hg.rps / bare.rps).toFixed(2)}× (${integer.format(hg.rps)} vs ${integer.format(bare.rps)})`,
+    },
+    {
+      name: `${tag}: hookgate p99 ≤ ${P99_RATIO_TARGET}× bare p99`,
+      pass: hg.p99 <= P99_RATIO_TARGET * bare.p99,
+      value: `${(hg.p99 / bare.p99).toFixed(2)}× (${hg.p99} vs ${bare.p99} ms)`,
+    },
+  ]
+  if (hg.cpuUs !== undefined && bare.cpuUs !== undefined)
+    targets.push({
+      name: `${tag}: hookgate CPU/request ≤ ${CPU_RATIO_TARGET}× bare`,
+      pass: hg.cpuUs <= CPU_RATIO_TARGET * bare.cpuUs,
+      value: `${(hg.cpuUs / bare.cpuUs).toFixed(2)}× (${hg.cpuUs.toFixed(1)} vs ${bare.cpuUs.toFixed(1)} µs)`,
+    })
+  return targets
+}
+
+export async function run() {
+  const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-ingest-'))
+  const scenarios = [
+    ...CONNECTION_COUNTS.map((connections, i) => ({
+      tag: `1KiB-c${connections}`,
+      title: `1 KiB bodies, ${connections} connections`,
+      connections,
+      payload: defaultPayload,
+      withPeers: i === 0,
+      grownStore: 0,
+    })),
+    ...EXTRA_BODY_SIZES.map((size) => ({
+      tag: `${size / 1024}KiB-c${CONNECTIONS}`,
+      title: `${kib(size)} bodies, ${CONNECTIONS} connections`,
+      connections: CONNECTIONS,
+      payload: signedPayload(size),
+      withPeers: false,
+      grownStore: 0,
+    })),
+    ...(STORE_EVENTS > 0
+      ? [
+          {
+            tag: `grown-c${CONNECTIONS}`,
+            title: `1 KiB bodies, ${CONNECTIONS} connections: a fresh store vs ${integer.format(STORE_EVENTS)} events stored`,
+            connections: CONNECTIONS,
+            payload: defaultPayload,
+            withPeers: false,
+            grownStore: STORE_EVENTS,
+          },
+        ]
+      : []),
+  ]
+  console.log(
+    `${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per server and round, ${ROUNDS} round(s) (servers take turns); ` +
+      `bodies signed once, unique X-GitHub-Delivery per request; CPU = utime + stime of the server process over ` +
+      `requests served; load average ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+  )
+  const targets = []
+  try {
+    for (const scenario of scenarios) {
+      const stats = await runScenario(dir, scenario)
+      report(scenario.title, stats)
+      targets.push(...ingestTargets(scenario.tag, stats))
+      if (scenario.withPeers) {
+        const rss = stats.hookgate.peakRssMb
+        targets.push(
+          {
+            name: `${scenario.tag}: hookgate ≥ ${EXPRESS_RATIO_TARGET}× Express req/s`,
+            pass: stats.hookgate.rps >= EXPRESS_RATIO_TARGET * stats.express.rps,
+            value: `${(stats.hookgate.rps / stats.express.rps).toFixed(2)}×`,
+          },
+          {
+            name: `${scenario.tag}: hookgate peak RSS < ${RSS_TARGET_MB} MB`,
+            pass: rss !== undefined && rss < RSS_TARGET_MB,
+            value: rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`,
+          },
+        )
+      }
+      if (scenario.grownStore > 0) {
+        const grown = stats.grown
+        const fresh = stats.hookgate
+        targets.push({
+          name: `${scenario.tag}: ${integer.format(scenario.grownStore)} events stored ≥ ${GROWN_STORE_SHARE_TARGET}× a fresh store's req/s`,
+          pass: grown.rps >= GROWN_STORE_SHARE_TARGET * fresh.rps,
+          value: `${(grown.rps / fresh.rps).toFixed(2)}× (${integer.format(grown.rps)} vs ${integer.format(fresh.rps)})`,
+        })
+        if (grown.peakRssMb !== undefined && fresh.peakRssMb !== undefined)
+          targets.push({
+            name: `${scenario.tag}: memory flat (peak RSS ≤ fresh store's + ${GROWN_STORE_RSS_SLACK_MB} MB)`,
+            pass: grown.peakRssMb <= fresh.peakRssMb + GROWN_STORE_RSS_SLACK_MB,
+            value: `${grown.peakRssMb.toFixed(0)} vs ${fresh.peakRssMb.toFixed(0)} MB`,
+          })
+      }
+    }
+    console.log(
+      `\nload average after: ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}\n`,
+    )
+    for (const target of targets)
+      console.log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${target.value}`)
+    return { targets }
+  } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -13,7 +13,8 @@
  * answered. The server: BENCH_POSTGRES_URL, else HOOKGATE_TEST_POSTGRES_URL, else
  * postgres://postgres@127.0.0.1:5432/test; when it cannot be reached the section says so and measures nothing.
  *
- * Knobs: those of the ingest section (BENCH_INGEST_CONNECTIONS, _SECONDS, _WARMUP_SECONDS, _ROUNDS).
+ * Knobs: those of the ingest section (the first of BENCH_INGEST_CONNECTIONS, _SECONDS, _WARMUP_SECONDS, _ROUNDS,
+ * and BENCH_INGEST_BASELINE_CLI: another build benched beside this one, in a schema of its own).
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -46,8 +47,8 @@ const URL_TEXT =
   process.env.HOOKGATE_TEST_POSTGRES_URL ||
   'postgres://postgres@127.0.0.1:5432/test'
 
-// Targets of issue 5.
-const BARE_SHARE_TARGET = 0.5
+// Targets of issues 5 and 15.
+const BARE_SHARE_TARGET = 0.7
 const PER_REQUEST_RATIO_TARGET = 3
 
 /** Cluster-wide WAL counters (PostgreSQL 14+): flushes (`wal_sync`) and records; undefined when unavailable. */
@@ -85,6 +86,8 @@ export async function run() {
   const tag = randomBytes(4).toString('hex')
   const hookgateSchema = `bench_hookgate_${tag}`
   const perRequestSchema = `bench_per_request_${tag}`
+  const baselineSchema = `bench_baseline_${tag}`
+  const baselineCli = process.env.BENCH_INGEST_BASELINE_CLI || undefined
   const dir = mkdtempSync(join(tmpdir(), 'hookgate-bench-postgres-'))
   const servers = [
     {
@@ -97,6 +100,20 @@ export async function run() {
       label: 'node:http + HMAC, verify only (ceiling)',
       start: () => startReceiver('bare', dir),
     },
+    ...(baselineCli === undefined
+      ? []
+      : [
+          {
+            id: 'baseline',
+            label: 'hookgate serve on PostgreSQL, baseline build',
+            start: () =>
+              startHookgate(
+                dir,
+                { postgres: URL_TEXT, schema: baselineSchema },
+                { name: 'baseline', cli: baselineCli },
+              ),
+          },
+        ]),
     {
       id: 'perRequest',
       label: 'node:http + HMAC + PostgreSQL INSERT/commit per request',
@@ -157,6 +174,9 @@ export async function run() {
           rps: median(s.samples.map((x) => x.rps)),
           p50: median(s.samples.map((x) => x.p50)),
           p99: median(s.samples.map((x) => x.p99)),
+          cpuUs: s.samples.every((x) => x.cpuUsPerRequest !== undefined)
+            ? median(s.samples.map((x) => x.cpuUsPerRequest))
+            : undefined,
           walSyncs: s.samples.every((x) => x.walSyncsPerRequest !== undefined)
             ? median(s.samples.map((x) => x.walSyncsPerRequest))
             : undefined,
@@ -166,13 +186,23 @@ export async function run() {
     const bare = stats.bare
     console.log(
       table(
-        ['receiver', 'req/s', '% of bare', 'p50 ms', 'p99 ms', 'WAL flushes/req', 'peak RSS MB'],
+        [
+          'receiver',
+          'req/s',
+          '% of bare',
+          'p50 ms',
+          'p99 ms',
+          'CPU µs/req',
+          'WAL flushes/req',
+          'peak RSS MB',
+        ],
         servers.map((s) => [
           s.label,
           integer.format(stats[s.id].rps),
           `${((stats[s.id].rps / bare.rps) * 100).toFixed(0)}%`,
           String(stats[s.id].p50),
           String(stats[s.id].p99),
+          stats[s.id].cpuUs === undefined ? 'n/a' : stats[s.id].cpuUs.toFixed(1),
           stats[s.id].walSyncs === undefined ? 'n/a' : stats[s.id].walSyncs.toFixed(3),
           s.peakRssMb === undefined ? 'n/a' : s.peakRssMb.toFixed(0),
         ]),
@@ -211,7 +241,7 @@ export async function run() {
     await Promise.all(
       servers.filter((s) => s.child !== undefined).map((s) => stop(s.child, s.exited)),
     )
-    for (const schema of [hookgateSchema, perRequestSchema])
+    for (const schema of [hookgateSchema, perRequestSchema, baselineSchema])
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
     await admin.end()
     rmSync(dir, { recursive: true, force: true })

@@ -45,12 +45,26 @@ const NAME_PARTS: readonly string[] = [
   'credential',
 ]
 
-/** True when a header's value must never be stored or logged. @param name any case */
-export function isSensitiveHeader(name: string): boolean {
-  const lower = name.toLowerCase()
+/**
+ * The verdict per lower-case name, decided once (issue 15: the same dozen names arrive with every webhook).
+ * Bounded, as names are the sender's choice: past `MAX_CACHED_NAMES` new names are decided each time.
+ */
+const verdicts = new Map<string, boolean>()
+const MAX_CACHED_NAMES = 1_024
+
+function decide(lower: string): boolean {
   if (EXACT_NAMES.has(lower)) return true
   for (const part of NAME_PARTS) if (lower.includes(part)) return true
   return false
+}
+
+/** True when a header's value must never be stored or logged. @param name any case */
+export function isSensitiveHeader(name: string): boolean {
+  let verdict = verdicts.get(name)
+  if (verdict !== undefined) return verdict
+  verdict = decide(name.toLowerCase())
+  if (verdicts.size < MAX_CACHED_NAMES) verdicts.set(name, verdict)
+  return verdict
 }
 
 /**
@@ -71,13 +85,14 @@ export function redactHeaders(
   const put = (name: string, value: string | readonly string[] | number | undefined): void => {
     if (value === undefined) return
     const lower = name.toLowerCase()
-    const text =
-      typeof value === 'string'
-        ? value
-        : typeof value === 'number'
-          ? String(value)
-          : value.join(', ')
-    out[lower] = isSensitiveHeader(lower) || extra?.has(lower) === true ? REDACTED : text
+    if (isSensitiveHeader(lower) || extra?.has(lower) === true) out[lower] = REDACTED
+    else
+      out[lower] =
+        typeof value === 'string'
+          ? value
+          : typeof value === 'number'
+            ? String(value)
+            : value.join(', ')
   }
   if (
     typeof (headers as Headers).forEach === 'function' &&

@@ -111,6 +111,33 @@ export function defineDashboardCases(
       ).toEqual(ids([3]))
     })
 
+    it('search finds a provider id that differs from its dedupe key, and a dedupe key in any source (issue 15)', async () => {
+      // The gateway stores the provider id as the dedupe key; API callers may give both, different: the partial
+      // index of migration 0006 (SQLite) / 0004 (PostgreSQL) holds exactly those rows.
+      const storage = await fresh()
+      const own = await storage.ingest(
+        makeEvent({ sourceId: 'b', providerEventId: 'prov-own', dedupeKey: 'key-own' }),
+        [],
+      )
+      const same = await storage.ingest(
+        makeEvent({ sourceId: 'c', providerEventId: 'prov-same', dedupeKey: 'prov-same' }),
+        [],
+      )
+      const other = await storage.ingest(
+        makeEvent({ sourceId: 'a', providerEventId: 'prov-same', dedupeKey: 'key-other' }),
+        [],
+      )
+      expect(await allIds(storage, { search: 'prov-own' })).toEqual([own.event.id])
+      expect(await allIds(storage, { search: 'key-own' })).toEqual([own.event.id])
+      expect(await allIds(storage, { search: 'key-own', sourceId: 'a' })).toEqual([])
+      expect(await allIds(storage, { search: 'key-own', sourceId: 'b' })).toEqual([own.event.id])
+      expect(await allIds(storage, { search: 'prov-same' })).toEqual([
+        other.event.id,
+        same.event.id,
+      ])
+      expect(await allIds(storage, { search: 'prov-same', sourceId: 'c' })).toEqual([same.event.id])
+    })
+
     it('listEvents refuses a bad status and bad dates; listRejections filters on reason and time', async () => {
       const storage = await fresh()
       await expect(storage.listEvents({ status: 'lost' as never })).rejects.toBeInstanceOf(

@@ -123,6 +123,46 @@ describe('sqlite storage: WAL sync off the main thread', () => {
     await storage.close()
   })
 
+  it('durable writes queued during a sync wait for it, then commit as one batch under the next sync (issue 15)', async () => {
+    const sync = heldSync()
+    const commits: number[] = []
+    const path = join(root, `case-${++files}`, 'hookgate.db')
+    const storage = createSqliteStorage({
+      path,
+      syncWal: sync.syncWal,
+      onCommit: (size) => commits.push(size),
+    })
+    await storage.migrate()
+    const first = track(storage.ingest(makeEvent()))
+    await tick()
+    expect(sync.calls).toHaveLength(1)
+    const waiting = [0, 1, 2].map(() => track(storage.ingest(makeEvent())))
+    await tick()
+    await tick()
+    // Not committed while the first sync runs: no other connection sees them.
+    const reader = new Database(path, { readonly: true })
+    const count = () =>
+      (reader.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n
+    expect(count()).toBe(1)
+    sync.calls[0]!.done(null)
+    await tick()
+    expect(first.settled).toBe(true)
+    // Committed together the moment the first sync completed, under a second sync; answered only after it.
+    expect(count()).toBe(4)
+    reader.close()
+    expect(sync.calls).toHaveLength(2)
+    expect(waiting.map((w) => w.settled)).toEqual([false, false, false])
+    sync.calls[1]!.done(null)
+    await tick()
+    expect(waiting.map((w) => [w.settled, w.error])).toEqual([
+      [true, undefined],
+      [true, undefined],
+      [true, undefined],
+    ])
+    expect(commits.slice(-2)).toEqual([1, 3])
+    await storage.close()
+  })
+
   it('close() waits for the sync in flight, then answers its callers', async () => {
     const sync = heldSync()
     const { storage } = await open(sync.syncWal)

@@ -24,6 +24,15 @@
  * fails with `StorageUnavailableError` until a restart. Without WAL (`:memory:`, a file system refusing WAL)
  * the connection keeps `synchronous=FULL` and settles callers right after the COMMIT.
  *
+ * Batches wait for the sync in flight: a sync only covers what was committed before it started, so a durable
+ * write queued while one runs cannot be acknowledged before the NEXT sync completes, whenever it is committed
+ * meanwhile. It therefore stays queued until the running sync calls back; everything queued by then is committed
+ * as ONE batch, and the next sync starts at once. Callers are answered when they would have been with a commit per
+ * event-loop turn, but at load one transaction replaces several small ones (issue 15: fewer BEGIN/COMMITs, and
+ * the pages every batch rewrites — the table's last page, the last page of each append-only index — go to the WAL
+ * once, not once per turn). Lease bookkeeping, which is answered after its commit without a sync, never waits:
+ * a queue holding any is flushed on the next turn as before, taking the waiting durable writes with it.
+ *
  * better-sqlite3 is synchronous: a batch runs start to finish on the main thread, so batches never interleave
  * with each other or with reads, and the queue needs no lock.
  *
@@ -40,6 +49,7 @@ import { dirname } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import { StorageUnavailableError } from '../types.ts'
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts'
 import { prepareStatements, type Statements } from './statements.ts'
 
 /** One write of a batch. */
@@ -65,7 +75,15 @@ export interface CommitQueueOptions {
   /** The WAL file, when commits are synced off the main thread (see the module comment); else undefined. */
   readonly walPath: string | undefined
   readonly syncWal: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void
+  /**
+   * WAL only: checkpoint in a worker thread (`checkpointer.ts`) every `intervalMs`, started at the first commit;
+   * undefined leaves checkpoints to SQLite (inside the COMMIT that crosses 1000 pages, on this thread).
+   */
+  readonly checkpoint?: { readonly path: string; readonly intervalMs: number } | undefined
 }
+
+/** The main connection's own automatic checkpoint while the worker runs: a backstop, 32 MiB of WAL. */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 8192
 
 interface Queued {
   readonly write: Write<unknown>
@@ -101,6 +119,7 @@ export class SqliteCommitQueue {
   /** Set by a failed WAL sync: the store refuses every write from then on. */
   #syncFailure: StorageUnavailableError | undefined
   #onSynced: (() => void) | undefined
+  #checkpointer: Checkpointer | undefined
 
   constructor(db: Database.Database, options: CommitQueueOptions) {
     this.#db = db
@@ -115,7 +134,9 @@ export class SqliteCommitQueue {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ write, resolve: resolve as (value: unknown) => void, reject })
       if (this.#queue.length >= this.#options.maxBatchSize) this.flush()
-      else this.#scheduled ??= setImmediate(() => this.flush())
+      else if (!write.durable) this.#scheduled ??= setImmediate(() => this.flush())
+      // A durable write waits for the WAL sync in flight, if any (see "Batches wait for the sync in flight").
+      else if (!this.#syncing) this.#scheduled ??= setImmediate(() => this.#flushUnlessSyncing())
     })
   }
 
@@ -181,10 +202,17 @@ export class SqliteCommitQueue {
       // The last batches' callers are answered once their sync is done; only then may the file go.
       if (this.#syncing || this.#unsynced.length > 0)
         await new Promise<void>((resolve) => (this.#onSynced = resolve))
+      this.#checkpointer?.close()
       if (this.#walFd !== undefined) closeSync(this.#walFd)
       this.#db.close()
     })()
     return this.#closing
+  }
+
+  /** The scheduled flush of durable writes: deferred to the end of the WAL sync in flight, if any. */
+  #flushUnlessSyncing(): void {
+    this.#scheduled = undefined
+    if (!this.#syncing) this.flush()
   }
 
   /** Writes the queue in one transaction, then settles every caller. Never throws. */
@@ -217,6 +245,8 @@ export class SqliteCommitQueue {
       }
       for (const run of beforeCommit) run(s)
       s.commit.run()
+      if (this.#checkpointer === undefined && this.#options.checkpoint !== undefined)
+        this.#startCheckpointer(this.#options.checkpoint)
     } catch (error) {
       this.#rollback()
       const message = `SQLite commit failed: ${describe(error)}`
@@ -233,6 +263,21 @@ export class SqliteCommitQueue {
       })
       this.#syncNext()
     } else settle()
+  }
+
+  /** Starts the checkpoint worker once; if it cannot start, SQLite keeps checkpointing on this connection. */
+  #startCheckpointer(checkpoint: { readonly path: string; readonly intervalMs: number }): void {
+    try {
+      this.#checkpointer = startCheckpointer({
+        ...checkpoint,
+        fallbackPages: FALLBACK_AUTOCHECKPOINT_PAGES,
+        setAutocheckpoint: (pages) => {
+          if (!this.#closed) this.#db.pragma(`wal_autocheckpoint = ${pages}`)
+        },
+      })
+    } catch {
+      this.#checkpointer = { close: () => undefined }
+    }
   }
 
   /** Answers the callers of a committed (and, when needed, synced) batch. */
@@ -302,6 +347,8 @@ export class SqliteCommitQueue {
       this.#syncing = false
       if (error === null) {
         for (const batch of covered) batch.settle()
+        // The writes that waited for this sync: one transaction, covered by the sync that starts right after it.
+        if (this.#queue.length > 0) this.flush()
       } else {
         this.#syncFailure ??= new StorageUnavailableError(
           `Syncing the SQLite write-ahead log failed (${describe(error)}); refusing writes until the gateway is restarted`,

@@ -49,6 +49,8 @@ export interface SqliteStorageOptions {
 const DEFAULT_MAX_REJECTIONS = 10_000
 const DEFAULT_MAX_BATCH_SIZE = 256
 const DEFAULT_BUSY_TIMEOUT_MS = 2_000
+/** Between two WAL checkpoints of the checkpoint worker (`checkpointer.ts`). */
+const CHECKPOINT_INTERVAL_MS = 100
 
 /**
  * Opens (creating it and its directory when missing) a SQLite database as Hookgate storage. Call
@@ -97,6 +99,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       onCommit: options.onCommit,
       walPath: wal ? `${options.path}-wal` : undefined,
       syncWal: options.syncWal ?? fdatasync,
+      checkpoint: wal ? { path: options.path, intervalMs: CHECKPOINT_INTERVAL_MS } : undefined,
     })
     db.pragma(`busy_timeout = ${busyTimeoutMs}`)
     db.pragma('foreign_keys = ON')

@@ -19,15 +19,17 @@ export interface ComposedQuery {
 /**
  * One page of events matching the filters, newest first (keyset on seq). Text filters are compared in their
  * stored encoding (`toPgText`). `?status=` is EXISTS for `delivered` (most events have one) and an IN over the
- * deliveries_status index for the rarer statuses; `?q=` is three index probes (id, provider id, dedupe key).
+ * deliveries_status index for the rarer statuses; `?q=` is index probes only (the id, provider ids that differ from their dedupe key, the dedupe key per source).
  */
 export function listEventsQuery(query: CheckedEventQuery, beforeSeq: string): ComposedQuery {
   const values: unknown[] = [beforeSeq, query.limit + 1]
   const where = ['e.seq < $1']
   const flags: string[] = []
   const param = (value: unknown): string => `$${values.push(value)}`
+  let sourceParam: string | undefined
   if (query.sourceId !== undefined) {
-    where.push(`e.source_id = ${param(toPgText(query.sourceId))}`)
+    sourceParam = param(toPgText(query.sourceId))
+    where.push(`e.source_id = ${sourceParam}`)
     flags.push('s')
   }
   if (query.eventType !== null) {
@@ -44,9 +46,20 @@ export function listEventsQuery(query: CheckedEventQuery, beforeSeq: string): Co
   }
   if (query.search !== null) {
     const search = param(toPgText(query.search))
+    // As SQLite's: the dedupe key on the UNIQUE (source_id, dedupe_key) index once per source (the filter's, else
+    // every stored source from a skip scan of events_source_seq); the partial index for provider ids that differ
+    // from their dedupe key (migration 0004).
+    const sources =
+      sourceParam !== undefined
+        ? `(${sourceParam})`
+        : `(WITH RECURSIVE s(id) AS (
+        (SELECT source_id FROM {schema}.events ORDER BY source_id LIMIT 1)
+        UNION ALL SELECT (SELECT source_id FROM {schema}.events WHERE source_id > s.id ORDER BY source_id LIMIT 1)
+        FROM s WHERE s.id IS NOT NULL)
+      SELECT id FROM s WHERE id IS NOT NULL)`
     where.push(`e.seq IN (SELECT seq FROM {schema}.events WHERE id = ${search}
-    UNION ALL SELECT seq FROM {schema}.events WHERE provider_event_id = ${search}
-    UNION ALL SELECT seq FROM {schema}.events WHERE dedupe_key = ${search})`)
+    UNION ALL SELECT seq FROM {schema}.events WHERE provider_event_id = ${search} AND provider_event_id <> dedupe_key
+    UNION ALL SELECT seq FROM {schema}.events WHERE source_id IN ${sources} AND dedupe_key = ${search})`)
     flags.push('q')
   }
   if (query.status === 'delivered') {

@@ -11,7 +11,7 @@ const EVENT_COLUMNS = `e.seq, e.id, e.source_id, e.provider, e.dedupe_key, e.pro
 /**
  * One page of events matching the filters, newest first (keyset on seq). `?status=` walks the events for
  * `delivered` (most events have one) and starts from the deliveries_status index for the rarer statuses.
- * `?q=` is three index probes (id, provider id, dedupe key).
+ * `?q=` is index probes only: the id, the provider ids that differ from their dedupe key, the dedupe key per source.
  */
 export function listEventsSql(query: CheckedEventQuery): string {
   const where = ['e.seq < @beforeSeq']
@@ -19,10 +19,20 @@ export function listEventsSql(query: CheckedEventQuery): string {
   if (query.eventType !== null) where.push('e.event_type = @eventType')
   if (query.fromMs !== null) where.push('e.received_at >= @fromMs')
   if (query.toMs !== null) where.push('e.received_at < @toMs')
-  if (query.search !== null)
+  if (query.search !== null) {
+    // The dedupe key on the UNIQUE (source_id, dedupe_key) index, once per source: the filter's, else every stored
+    // source (a skip scan of events_source_seq, one seek per source). The provider's id is the dedupe key whenever
+    // the gateway stored it; the partial index holds only the rows where they differ (migration 0006).
+    const sources =
+      query.sourceId !== undefined
+        ? '(@sourceId)'
+        : `(WITH RECURSIVE s(id) AS (SELECT min(source_id) FROM events
+        UNION ALL SELECT (SELECT min(source_id) FROM events WHERE source_id > s.id) FROM s WHERE s.id IS NOT NULL)
+      SELECT id FROM s WHERE id IS NOT NULL)`
     where.push(`e.seq IN (SELECT seq FROM events WHERE id = @search
-    UNION ALL SELECT seq FROM events WHERE provider_event_id = @search
-    UNION ALL SELECT seq FROM events WHERE dedupe_key = @search)`)
+    UNION ALL SELECT seq FROM events WHERE provider_event_id = @search AND provider_event_id <> dedupe_key
+    UNION ALL SELECT seq FROM events WHERE source_id IN ${sources} AND dedupe_key = @search)`)
+  }
   if (query.status === 'delivered')
     where.push(
       `EXISTS (SELECT 1 FROM deliveries AS d WHERE d.event_id = e.id AND d.status = @status)`,
