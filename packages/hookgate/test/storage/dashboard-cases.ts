@@ -113,7 +113,7 @@ export function defineDashboardCases(
 
     it('search finds a provider id that differs from its dedupe key, and a dedupe key in any source (issue 15)', async () => {
       // The gateway stores the provider id as the dedupe key; API callers may give both, different: the partial
-      // index of migration 0006 (SQLite) / 0004 (PostgreSQL) holds exactly those rows.
+      // index of migration 0005 (SQLite) / 0003 (PostgreSQL) holds exactly those rows.
       const storage = await fresh()
       const own = await storage.ingest(
         makeEvent({ sourceId: 'b', providerEventId: 'prov-own', dedupeKey: 'key-own' }),

@@ -12,7 +12,6 @@ import { inSchema, lockKeys } from '../sql.ts'
 import { migration0001 } from './0001-init.ts'
 import { migration0002 } from './0002-rejection-diagnosis.ts'
 import { migration0003 } from './0003-dashboard.ts'
-import { migration0004 } from './0004-cheaper-event-indexes.ts'
 
 /** One schema step. `id` is `NNNN-name`; ids sort in the order they must run. `{schema}` is the target schema. */
 export interface PostgresMigration {
@@ -25,7 +24,6 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   migration0001,
   migration0002,
   migration0003,
-  migration0004,
 ]
 
 /**

@@ -12,7 +12,6 @@ import { migration0002 } from './0002-deliveries.ts'
 import { migration0003 } from './0003-rejection-diagnosis.ts'
 import { migration0004 } from './0004-retention.ts'
 import { migration0005 } from './0005-dashboard.ts'
-import { migration0006 } from './0006-cheaper-event-indexes.ts'
 
 /** One schema step. `id` is `NNNN-name`; ids sort in the order they must run. */
 export interface SqliteMigration {
@@ -27,7 +26,6 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   migration0003,
   migration0004,
   migration0005,
-  migration0006,
 ]
 
 /**

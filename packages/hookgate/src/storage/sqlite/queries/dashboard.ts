@@ -22,7 +22,7 @@ export function listEventsSql(query: CheckedEventQuery): string {
   if (query.search !== null) {
     // The dedupe key on the UNIQUE (source_id, dedupe_key) index, once per source: the filter's, else every stored
     // source (a skip scan of events_source_seq, one seek per source). The provider's id is the dedupe key whenever
-    // the gateway stored it; the partial index holds only the rows where they differ (migration 0006).
+    // the gateway stored it; the partial index holds only the rows where they differ (migration 0005).
     const sources =
       query.sourceId !== undefined
         ? '(@sourceId)'
