@@ -48,7 +48,7 @@ export function listEventsQuery(query: CheckedEventQuery, beforeSeq: string): Co
     const search = param(toPgText(query.search))
     // As SQLite's: the dedupe key on the UNIQUE (source_id, dedupe_key) index once per source (the filter's, else
     // every stored source from a skip scan of events_source_seq); the partial index for provider ids that differ
-    // from their dedupe key (migration 0004).
+    // from their dedupe key (migration 0003).
     const sources =
       sourceParam !== undefined
         ? `(${sourceParam})`
