@@ -1,12 +1,15 @@
 /**
  * @module admin/api
- * The admin read API (JSON), bearer `admin.token` required:
+ * The admin API (JSON), `Authorization: Bearer <admin.token>` or a dashboard session (`dashboard/session.ts`: cookie,
+ * plus `X-CSRF-Token` on anything that changes state); `/api/session` signs in (POST), hands the page its CSRF token
+ * (GET) and signs out (DELETE):
  * `GET /api/events?source=&type=&status=&from=&to=&q=&limit=&cursor=` (each item with its delivery counts),
  * `GET /api/events/{id}`, `GET /api/rejections?source=&reason=&from=&to=&limit=&cursor=`,
  * `GET /api/rejections/{id}` (with the captured request, if any), plus the delivery routes of `deliveries.ts` (deliveries
  * and attempts, replay, destinations), the dashboard routes of `dashboard.ts` (overview, sources, re-verify) and the
  * live `GET /api/stream` of `stream.ts` (server-sent events).
- * Stored payloads are customer data: every route, unknown ones included, answers 401 before anything else.
+ * Stored payloads are customer data: every route but `/api/session`, unknown ones included, answers 401 before
+ * anything else.
  */
 import { Buffer, isUtf8 } from 'node:buffer'
 import { createHash, timingSafeEqual } from 'node:crypto'
