@@ -1,6 +1,6 @@
 /**
  * @module admin/stream
- * `GET /api/stream`: the gateway's live traffic as server-sent events (bearer `admin.token`, checked by `api.ts`
+ * `GET /api/stream`: the gateway's live traffic as server-sent events (bearer `admin.token` or a dashboard session, checked by `api.ts`
  * before anything here runs). Fed by the in-process bus (`events.ts`), so it shows this instance's traffic only:
  * with PostgreSQL and several instances, each instance streams what it received and delivered.
  *
