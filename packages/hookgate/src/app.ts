@@ -228,6 +228,8 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
                   now,
                   // The cookie is Secure when the browser reached us over https: a public https URL, or a
                   // trusted proxy saying so.
+                  clientAddress: (req) =>
+                    resolveClient(req.peerAddress, req.headers, trustProxy).address,
                   secure: (req) =>
                     config.server.publicUrl?.startsWith('https:') === true ||
                     resolveClient(req.peerAddress, req.headers, trustProxy).forwardedProto ===

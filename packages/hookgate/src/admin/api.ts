@@ -19,6 +19,7 @@ import {
   type CoreRequest,
   type CoreResponse,
 } from '../http/response.ts'
+import { createRejectionLimiter } from '../ingest/rejection-limiter.ts'
 import { errorSummary } from '../logger.ts'
 import {
   createDashboardRoutes,
@@ -191,6 +192,8 @@ export interface AdminOptions {
     readonly authority: Sessions
     /** True when the request reached the gateway over https (the cookie is then `Secure`). */
     readonly secure: (req: CoreRequest) => boolean
+    /** The client's address (through `server.trustProxy`), which failed sign-ins are counted against. */
+    readonly clientAddress: (req: CoreRequest) => string | undefined
     readonly now: () => Date
   }
   /** Enables the dashboard routes (`/api/overview`, `/api/sources`, re-verify). */
@@ -323,6 +326,9 @@ export function createAdminHandler(
     )
 
   const sessions = options.sessions
+  // Wrong tokens cost a client: 10 at once, then one every 6 s (429 with Retry-After until then). A token of the
+  // minimum length is out of reach of guessing anyway; this keeps a scripted guesser from even trying fast.
+  const signInLimiter = createRejectionLimiter({ burst: 10, perSecond: 1 / 6, maxClients: 10_000 })
   const sessionOf = (req: CoreRequest): Session | undefined =>
     sessions?.authority.fromCookieHeader(req.headers.cookie)
 
@@ -354,6 +360,15 @@ export function createAdminHandler(
         headers: { allow: 'GET, HEAD, POST, DELETE' },
         close: true,
       })
+    const client = sessions.clientAddress(req)
+    const wait = signInLimiter.retryAfter(client, sessions.now().getTime())
+    if (wait > 0)
+      return errorResponse(
+        429,
+        'too_many_rejections',
+        'Too many wrong tokens from this address: wait and try again.',
+        { headers: { 'retry-after': String(wait) }, close: true },
+      )
     const read = await req.readBody(4096)
     if (read.kind !== 'ok')
       return errorResponse(400, 'invalid_request', 'Send {"token": "<admin.token>"}.', {
@@ -367,8 +382,10 @@ export function createAdminHandler(
     }
     if (typeof token !== 'string')
       return errorResponse(400, 'invalid_request', 'Send {"token": "<admin.token>"}.')
-    if (!timingSafeEqual(digest(token), expected))
+    if (!timingSafeEqual(digest(token), expected)) {
+      signInLimiter.refused(client, sessions.now().getTime())
       return errorResponse(401, 'unauthorized', 'That is not the admin token.')
+    }
     const issued = sessions.authority.issue()
     return jsonResponse(201, sessionView(issued), {
       'set-cookie': sessionCookie(issued, { secure, now: sessions.now() }),

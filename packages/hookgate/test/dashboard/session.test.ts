@@ -140,6 +140,29 @@ describe('dashboard through the gateway', () => {
     }
   })
 
+  it('holds back a client guessing tokens: 429 with Retry-After after 10 wrong ones, other clients unaffected', async () => {
+    const gw = await startGateway({ sources: [source], server: { trustProxy: ['127.0.0.1'] } })
+    try {
+      const guess = (client: string, token: string) =>
+        fetch(`${gw.url}/api/session`, {
+          method: 'POST',
+          headers: { 'x-forwarded-for': client },
+          body: JSON.stringify({ token }),
+        })
+      for (let i = 0; i < 10; i++)
+        expect((await guess('203.0.113.7', `wrong-token-number-${i}-0123456789`)).status).toBe(401)
+      const held = await guess('203.0.113.7', ADMIN_TOKEN)
+      expect(held.status).toBe(429)
+      expect(Number(held.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      expect(((await held.json()) as { error: { code: string } }).error.code).toBe(
+        'too_many_rejections',
+      )
+      expect((await guess('198.51.100.9', ADMIN_TOKEN)).status).toBe(201)
+    } finally {
+      await gw.close()
+    }
+  })
+
   it('marks the cookie Secure when a trusted proxy says the browser used https', async () => {
     const gw = await startGateway({ sources: [source], server: { trustProxy: ['127.0.0.1'] } })
     try {
