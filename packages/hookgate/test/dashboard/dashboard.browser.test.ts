@@ -193,6 +193,8 @@ describe('dashboard, served by hookgate serve', () => {
     expect(sent).toMatchObject({ status: 200 })
     const row = page.locator(`tr[data-event-id="${sent.id}"]`)
     await row.waitFor({ timeout: 10_000 })
+    // Its delivery to the sink, also live: the row's counts are redrawn.
+    await row.locator('td.deliveries').filter({ hasText: '1 delivered' }).waitFor()
     await row.getByRole('link').click()
     await page.getByRole('heading', { name: 'Body' }).waitFor()
     // Pretty JSON, as text (the markup in the title is shown, not rendered).

@@ -1,5 +1,12 @@
 /** Events: filters in the URL, keyset pages ("Show more"), and new events appearing live at the top. */
-import { api, type EventSummary, type Page, type Source } from '../api.ts'
+import {
+  api,
+  type Delivery,
+  type DeliveryCounts,
+  type EventSummary,
+  type Page,
+  type Source,
+} from '../api.ts'
 import { badge, bytes, code, empty, go, h, replace, time, DELIVERY_TONE } from '../dom.ts'
 import { onLive, type WebhookMessage } from '../live.ts'
 
@@ -91,7 +98,19 @@ export async function eventsView(main: HTMLElement, params: URLSearchParams) {
   // the stored row (type is in the message, status is not), so with them the note offers a reload instead.
   const otherFilters = FILTERS.some((name) => name !== 'source' && (params.get(name) ?? '') !== '')
   let unseen = 0
-  return onLive('webhook', (message: WebhookMessage) => {
+  // A delivery attempt on a shown event: its counts are recounted (at most once per event in flight).
+  const recounting = new Set<string>()
+  const stopDeliveries = onLive('delivery', (message) => {
+    const cell = body.querySelector<HTMLElement>(
+      `tr[data-event-id="${CSS.escape(message.eventId)}"] td.deliveries`,
+    )
+    if (cell === null || recounting.has(message.eventId)) return
+    recounting.add(message.eventId)
+    void refreshDeliveries(cell, message.eventId)
+      .catch(() => undefined)
+      .finally(() => recounting.delete(message.eventId))
+  })
+  const stopWebhooks = onLive('webhook', (message: WebhookMessage) => {
     if (message.duplicate) return
     const source = params.get('source') ?? ''
     if (source !== '' && message.source !== source) return
@@ -123,6 +142,10 @@ export async function eventsView(main: HTMLElement, params: URLSearchParams) {
       true,
     )
   })
+  return () => {
+    stopDeliveries()
+    stopWebhooks()
+  }
 }
 
 const reload = (params: URLSearchParams) => (event: Event) => {
@@ -142,16 +165,27 @@ function query(params: URLSearchParams, cursor?: string): string {
   return out.toString()
 }
 
+function deliveryBadges(counts: DeliveryCounts | undefined, fresh: boolean) {
+  if (counts === undefined) return fresh ? badge('new', 'muted') : '—'
+  const badges = STATUSES.filter((status) => counts[status] > 0).map((status) =>
+    badge(`${counts[status]} ${status.replace('_', ' ')}`, DELIVERY_TONE[status]),
+  )
+  return badges.length === 0 ? 'none' : badges
+}
+
+/** Recounts a shown event's deliveries (after a live delivery message about it). */
+async function refreshDeliveries(cell: HTMLElement, eventId: string): Promise<void> {
+  const { items } = await api<{ items: Delivery[] }>(
+    `/api/events/${encodeURIComponent(eventId)}/deliveries`,
+  )
+  const counts: DeliveryCounts = { pending: 0, in_flight: 0, delivered: 0, dead: 0 }
+  for (const delivery of items)
+    if (delivery.status in counts) counts[delivery.status as keyof DeliveryCounts] += 1
+  replace(cell, deliveryBadges(counts, false))
+}
+
 function row(event: EventSummary, fresh: boolean): HTMLTableRowElement {
-  const counts = event.deliveries
-  const deliveries =
-    counts === undefined
-      ? fresh
-        ? badge('new', 'muted')
-        : '—'
-      : STATUSES.filter((status) => counts[status] > 0).map((status) =>
-          badge(`${counts[status]} ${status.replace('_', ' ')}`, DELIVERY_TONE[status]),
-        )
+  const deliveries = deliveryBadges(event.deliveries, fresh)
   return h(
     'tr',
     { class: fresh ? 'fresh' : null, 'data-event-id': event.id },
@@ -163,7 +197,7 @@ function row(event: EventSummary, fresh: boolean): HTMLTableRowElement {
     h('td', null, event.sourceId),
     h('td', null, event.eventType ?? '—'),
     h('td', { class: 'mono' }, event.providerEventId ?? '—'),
-    h('td', null, Array.isArray(deliveries) && deliveries.length === 0 ? 'none' : deliveries),
+    h('td', { class: 'deliveries' }, deliveries),
     h('td', { class: 'num' }, event.bodySize < 0 ? '' : bytes(event.bodySize)),
   )
 }
