@@ -167,6 +167,23 @@ export function table(
   )
 }
 
+/** Name/value pairs (headers, form fields) as a two-column table, both in monospace, values wrapping. */
+export function pairsTable(
+  caption: string,
+  columns: readonly [string, string],
+  pairs: readonly (readonly [string, string])[],
+): HTMLElement {
+  return table(
+    caption,
+    columns,
+    pairs.map(([name, value]) => [
+      h('span', { class: 'mono' }, name),
+      h('span', { class: 'mono wrap' }, value),
+    ]),
+    { captionHidden: true },
+  )
+}
+
 export function code(text: string): HTMLElement {
   return h('code', null, text)
 }

@@ -11,7 +11,7 @@
  * Stored payloads are customer data: every route but `/api/session`, unknown ones included, answers 401 before
  * anything else.
  */
-import { Buffer, isUtf8 } from 'node:buffer'
+import type { Buffer } from 'node:buffer'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import {
   errorResponse,
@@ -27,7 +27,7 @@ import {
   rejectionFilters,
   type DashboardContext,
 } from './dashboard.ts'
-import { createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
+import { bodyView, createDeliveryRoutes, type AdminDeliveryContext } from './deliveries.ts'
 import type { EventStream } from './stream.ts'
 import {
   clearedSessionCookie,
@@ -85,21 +85,7 @@ export function eventSummary(event: StoredEvent) {
 
 /** One event in full: the body as text when it is valid UTF-8, else base64 (`encoding` says which). */
 export function eventDetail(event: StoredEvent) {
-  const bytes = Buffer.from(event.body.buffer, event.body.byteOffset, event.body.byteLength)
-  const utf8 = isUtf8(bytes)
-  return {
-    ...eventSummary(event),
-    headers: event.headers,
-    encoding: utf8 ? ('utf8' as const) : ('base64' as const),
-    body: bytes.toString(utf8 ? 'utf8' : 'base64'),
-  }
-}
-
-/** The body as text when it is valid UTF-8, else base64 (`encoding` says which). */
-function bodyView(body: Uint8Array): { encoding: 'utf8' | 'base64'; body: string } {
-  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  const utf8 = isUtf8(bytes)
-  return { encoding: utf8 ? 'utf8' : 'base64', body: bytes.toString(utf8 ? 'utf8' : 'base64') }
+  return { ...eventSummary(event), headers: event.headers, ...bodyView(event.body) }
 }
 
 /**

@@ -11,6 +11,7 @@
 import { Buffer, isUtf8 } from 'node:buffer'
 import type { DestinationConfig } from '../config.ts'
 import { formatDurationMs } from '../delivery/duration.ts'
+import { nextStepJson } from '../storage/domain/delivery-state.ts'
 import { displayUrl } from '../redact.ts'
 import type { FanOut } from '../delivery/fan-out.ts'
 import type { DeliveryWorker } from '../delivery/worker.ts'
@@ -45,10 +46,8 @@ const MAX_REPLAY_BATCH = 1000
 /** `GET /api/destinations` counts delivered deliveries up to this many (then `deliveredCapped`). */
 export const DELIVERED_COUNT_CAP = 10_000
 
-function bodyView(
-  bytes: Uint8Array | undefined,
-): { encoding: 'utf8' | 'base64'; body: string } | null {
-  if (bytes === undefined) return null
+/** Bytes as text when they are valid UTF-8, else base64 (`encoding` says which): stored bodies and answers. */
+export function bodyView(bytes: Uint8Array): { encoding: 'utf8' | 'base64'; body: string } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const utf8 = isUtf8(buffer)
   return { encoding: utf8 ? 'utf8' : 'base64', body: buffer.toString(utf8 ? 'utf8' : 'base64') }
@@ -65,14 +64,9 @@ export function attemptView(attempt: StoredAttempt) {
     durationMs: Math.round(attempt.durationMs * 1000) / 1000,
     statusCode: attempt.statusCode ?? null,
     error: attempt.error ?? null,
-    response: bodyView(attempt.responseBody),
+    response: attempt.responseBody === undefined ? null : bodyView(attempt.responseBody),
     workerId: attempt.workerId,
-    next:
-      attempt.next.kind === 'retry'
-        ? { kind: 'retry', at: attempt.next.at.toISOString() }
-        : attempt.next.kind === 'dead'
-          ? { kind: 'dead', reason: attempt.next.reason }
-          : { kind: 'done' },
+    next: nextStepJson(attempt.next),
   }
 }
 

@@ -13,6 +13,7 @@
  * is never half-imported.
  */
 import { Buffer } from 'node:buffer'
+import { nextStepJson } from '../storage/domain/delivery-state.ts'
 import { checkPortableEvents } from '../storage/domain/transfer.ts'
 import {
   DELIVERY_STATUSES,
@@ -102,12 +103,7 @@ export function eventLine({ event, deliveries }: PortableEvent): string {
         statusCode: a.statusCode ?? null,
         error: a.error ?? null,
         responseBody: a.responseBody === undefined ? null : base64(a.responseBody),
-        next:
-          a.next.kind === 'retry'
-            ? { kind: 'retry', at: a.next.at.toISOString() }
-            : a.next.kind === 'dead'
-              ? { kind: 'dead', reason: a.next.reason }
-              : { kind: 'done' },
+        next: nextStepJson(a.next),
       })),
     })),
   })

@@ -1,5 +1,5 @@
 /** A stored body shown the way it was meant: pretty JSON, form fields or text, with the exact bytes a click away. */
-import { h, replace, table } from '../dom.ts'
+import { h, pairsTable, replace } from '../dom.ts'
 
 export function bodyBlock(
   body: string,
@@ -69,15 +69,7 @@ function prettyView(
     const fields = [...new URLSearchParams(body)]
     return {
       label: 'Form',
-      element: table(
-        'Form fields',
-        ['Field', 'Value'],
-        fields.map(([key, value]) => [
-          h('span', { class: 'mono' }, key),
-          h('span', { class: 'mono wrap' }, value),
-        ]),
-        { captionHidden: true },
-      ),
+      element: pairsTable('Form fields', ['Field', 'Value'], fields),
     }
   }
   if (type.includes('xml') && trimmed.startsWith('<')) {

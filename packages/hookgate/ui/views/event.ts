@@ -11,7 +11,7 @@ import {
   facts,
   h,
   replace,
-  table,
+  pairsTable,
   time,
   DELIVERY_TONE,
 } from '../dom.ts'
@@ -100,15 +100,7 @@ export async function eventView(main: HTMLElement, _params: URLSearchParams, id?
         { class: 'hint' },
         'Signatures and credentials were replaced by [redacted] before storage.',
       ),
-      table(
-        'Request headers',
-        ['Name', 'Value'],
-        Object.entries(event.headers).map(([key, value]) => [
-          h('span', { class: 'mono' }, key),
-          h('span', { class: 'mono wrap' }, value),
-        ]),
-        { captionHidden: true },
-      ),
+      pairsTable('Request headers', ['Name', 'Value'], Object.entries(event.headers)),
     ),
     notice,
     deliveriesBox,

@@ -8,7 +8,7 @@ import {
   type Reverify,
   type Source,
 } from '../api.ts'
-import { badge, bytes, code, empty, facts, go, h, replace, table, time } from '../dom.ts'
+import { badge, bytes, code, empty, facts, go, h, pairsTable, replace, time } from '../dom.ts'
 import { onLive } from '../live.ts'
 import { bodyBlock } from './body.ts'
 
@@ -286,15 +286,7 @@ export async function rejectionView(main: HTMLElement, _params: URLSearchParams,
       'section',
       { 'aria-labelledby': 'rheaders-title' },
       h('h2', { id: 'rheaders-title' }, 'Headers'),
-      table(
-        'Request headers',
-        ['Name', 'Value'],
-        Object.entries(rejection.headers).map(([k, v]) => [
-          h('span', { class: 'mono' }, k),
-          h('span', { class: 'mono wrap' }, v),
-        ]),
-        { captionHidden: true },
-      ),
+      pairsTable('Request headers', ['Name', 'Value'], Object.entries(rejection.headers)),
     ),
   )
 }

@@ -148,3 +148,12 @@ export function planRequeue(
   }
   return planned
 }
+
+/** The retry policy's decision as the admin API and `hookgate export` write it. */
+export function nextStepJson(next: NextStep) {
+  return next.kind === 'retry'
+    ? { kind: 'retry' as const, at: next.at.toISOString() }
+    : next.kind === 'dead'
+      ? { kind: 'dead' as const, reason: next.reason }
+      : { kind: 'done' as const }
+}

@@ -122,15 +122,9 @@ export function storedDedupeKey(sourceId: string, dedupeKey: string): string {
   return JSON.stringify([sourceId, dedupeKey])
 }
 
-/** One row of INSERT_EVENTS' JSON parameter (`body_at`/`body_length` slice the concatenated bodies). */
-export function eventInput(
-  ord: number,
-  id: string,
-  { event, headersJson }: CheckedIngest,
-  bodyAt: number,
-): Record<string, unknown> {
+/** An event's columns (its body apart) as the JSON parameters of INSERT_EVENTS and IMPORT_EVENTS carry them. */
+export function eventColumns(id: string, { event, headersJson }: CheckedIngest) {
   return {
-    ord,
     id,
     source_id: toPgText(event.sourceId),
     provider: toPgText(event.provider),
@@ -139,8 +133,21 @@ export function eventInput(
     event_type: optionalPgText(event.eventType),
     received_at: event.receivedAt.toISOString(),
     headers: headersJson,
+  }
+}
+
+/** One row of INSERT_EVENTS' JSON parameter (`body_at`/`body_length` slice the concatenated bodies). */
+export function eventInput(
+  ord: number,
+  id: string,
+  checked: CheckedIngest,
+  bodyAt: number,
+): Record<string, unknown> {
+  return {
+    ord,
+    ...eventColumns(id, checked),
     body_at: bodyAt,
-    body_length: event.body.byteLength,
+    body_length: checked.event.body.byteLength,
   }
 }
 

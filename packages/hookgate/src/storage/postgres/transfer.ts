@@ -33,6 +33,7 @@ import {
   bufferOf,
   decodeEventRow,
   decodeRejectionRow,
+  eventColumns,
   iso,
   optionalIso,
   rejectionInput,
@@ -112,19 +113,10 @@ export function createPostgresTransfer(ctx: PostgresContext): Transfer {
       const deliveries: Record<string, unknown>[] = []
       const attempts: Record<string, unknown>[] = []
       for (const { id, ingest, deliveries: ds, attempts: as } of checked) {
-        const { event, headersJson } = ingest
         events.push({
           ord: events.length,
-          id,
-          source_id: toPgText(event.sourceId),
-          provider: toPgText(event.provider),
-          dedupe_key: toPgText(event.dedupeKey),
-          provider_event_id:
-            event.providerEventId === undefined ? null : toPgText(event.providerEventId),
-          event_type: event.eventType === undefined ? null : toPgText(event.eventType),
-          received_at: iso(ingest.receivedAtMs),
-          headers: headersJson,
-          body: bufferOf(event.body).toString('base64'),
+          ...eventColumns(id, ingest),
+          body: bufferOf(ingest.event.body).toString('base64'),
         })
         for (const d of ds) {
           deliveries.push({

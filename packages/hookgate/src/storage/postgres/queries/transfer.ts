@@ -6,6 +6,7 @@
  */
 import { DELIVERY_COLUMNS } from './delivery-columns.ts'
 import { EVENT_COLUMNS } from './event-columns.ts'
+import { INSERT_REJECTION_ROWS } from './rejections.ts'
 
 export const EXPORT_EVENTS = `-- Params: $1 bigint (after seq), $2 text|NULL (source id), $3 timestamptz|NULL (since),
 --         $4 timestamptz|NULL (until, exclusive), $5 integer (limit)
@@ -86,15 +87,7 @@ SELECT id, (SELECT count(*) FROM wake) AS woke, (SELECT count(*) FROM tried) AS 
 
 /** Rejections under their own ids, skipping ids already stored; the cap is not applied. One row per insert. */
 export const IMPORT_REJECTIONS = `-- Params: $1 json (as INSERT_REJECTIONS)
-INSERT INTO {schema}.rejections (id, source_id, received_at, status, reason, message, remote_address, headers, body_size, body_sha256,
-                                 diagnosed, diagnosis, captured_method, captured_url, captured_body, captured_truncated, captured_sealed)
-SELECT id, source_id, received_at, status, reason, message, remote_address, headers::json, body_size, body_sha256,
-       diagnosed, diagnosis::json, captured_method, captured_url, decode(captured_body, 'base64'), captured_truncated, captured_sealed
-FROM json_to_recordset($1::json) AS r (ord integer, id text, source_id text, received_at timestamptz, status integer,
-     reason text, message text, remote_address text, headers text, body_size bigint, body_sha256 text,
-     diagnosed boolean, diagnosis text, captured_method text, captured_url text, captured_body text, captured_truncated boolean,
-     captured_sealed text)
-ORDER BY ord
+${INSERT_REJECTION_ROWS}
 ON CONFLICT DO NOTHING
 RETURNING 1`
 
