@@ -15,6 +15,8 @@ export interface GatewayLogger {
   info(object: object, message?: string): void
   warn(object: object, message?: string): void
   error(object: object, message?: string): void
+  /** pino's: lets a hot path skip building a line that would be dropped. Absent: every level counts as on. */
+  isLevelEnabled?(level: string): boolean
 }
 
 /** `json`: one JSON object per line (machines, log shippers). `pretty`: one human-readable line per entry. */

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { readNodeBody } from './body.ts'
-import type { CoreRequest, CoreResponse, StreamSink } from './response.ts'
+import type { CoreRequest, CoreResponse, HeaderRecord, StreamSink } from './response.ts'
 
 /** @internal `bodyTimeoutMs`: how long the body may take once the handler starts reading it. */
 export function fromNode(req: IncomingMessage, bodyTimeoutMs: number): CoreRequest {
@@ -15,11 +15,22 @@ export function fromNode(req: IncomingMessage, bodyTimeoutMs: number): CoreReque
     target: req.url ?? '/',
     headers: req.headers,
     get distinctHeaders() {
-      return req.headersDistinct
+      return distinctHeaders(req)
     },
     peerAddress: req.socket.remoteAddress,
     readBody: (limit) => readNodeBody(req, limit, bodyTimeoutMs),
   }
+}
+
+/**
+ * The headers with repeats kept apart. When no name came twice (every raw header made its own key: the usual
+ * case), `req.headers` already is that view and Node's `headersDistinct` (an array per header) is skipped.
+ */
+function distinctHeaders(req: IncomingMessage): HeaderRecord {
+  const headers = req.headers
+  let names = 0
+  for (const _ in headers) names++
+  return names * 2 === req.rawHeaders.length ? headers : req.headersDistinct
 }
 
 /** @internal Writes the core response; `close` ends the connection without reading the rest of the request. */

@@ -8,6 +8,7 @@
  * within one millisecond (the random part is incremented, as ULID's monotonic mode does), so sorting ids as
  * strings sorts them by creation time. Uniqueness across processes rests on the 80 random bits.
  */
+import { Buffer } from 'node:buffer'
 import { randomFillSync } from 'node:crypto'
 
 /** Crockford base32 in lowercase; its characters are in ASCII order, so string order is numeric order. */
@@ -28,7 +29,7 @@ export interface IdGeneratorOptions {
  */
 export function createIdGenerator(prefix: string, options: IdGeneratorOptions = {}): () => string {
   const now = options.now ?? Date.now
-  const random = options.random ?? ((bytes: Uint8Array) => void randomFillSync(bytes))
+  const random = options.random ?? pooledRandom
   let lastTime = -1
   const last = new Uint8Array(RANDOM_BYTES)
 
@@ -60,30 +61,50 @@ function increment(bytes: Uint8Array): boolean {
   return false
 }
 
+/**
+ * Random bytes from a pool refilled 4 KiB at a time: one `randomFillSync` per id cost more than the rest of the id
+ * (issue 15). The pool is only read by this module, each byte once.
+ */
+const POOL_SIZE = 4096
+const pool = Buffer.alloc(POOL_SIZE)
+let poolOffset = POOL_SIZE
+
+function pooledRandom(bytes: Uint8Array): void {
+  if (poolOffset + bytes.length > POOL_SIZE) {
+    randomFillSync(pool)
+    poolOffset = 0
+  }
+  pool.copy(bytes, 0, poolOffset, poolOffset + bytes.length)
+  poolOffset += bytes.length
+}
+
+const ENCODED_LENGTH = 26
+const ALPHABET_CODES = Buffer.from(ALPHABET, 'latin1')
+/** Scratch for one id's characters (ids are made synchronously, one at a time). */
+const chars = Buffer.alloc(ENCODED_LENGTH)
+
 /** 48-bit time + 80-bit random = 128 bits → 26 base32 characters (the first carries only 3 bits). */
 function encode(time: number, randomPart: Uint8Array): string {
-  let out = ''
   // Time: 10 characters × 5 bits = 50 bits, the top two always zero.
   let t = time
-  const timeChars: string[] = new Array(10)
   for (let i = 9; i >= 0; i--) {
-    timeChars[i] = ALPHABET[t % 32]!
+    chars[i] = ALPHABET_CODES[t % 32]!
     t = Math.floor(t / 32)
   }
-  out += timeChars.join('')
   // Random: 80 bits = 16 characters, read 5 bits at a time from the byte string.
+  let at = 10
   let buffer = 0
   let bits = 0
-  for (const byte of randomPart) {
-    buffer = (buffer << 8) | byte
+  for (let i = 0; i < randomPart.length; i++) {
+    buffer = (buffer << 8) | randomPart[i]!
     bits += 8
     while (bits >= 5) {
       bits -= 5
-      out += ALPHABET[(buffer >> bits) & 31]
+      chars[at++] = ALPHABET_CODES[(buffer >> bits) & 31]!
     }
     buffer &= (1 << bits) - 1
   }
-  return out
+  return chars.toString('latin1', 0, ENCODED_LENGTH)
 }
 
 /** The id generators of one store: `evt_`, `rej_`, `dlv_` and `att_`, all on the store's clock. */

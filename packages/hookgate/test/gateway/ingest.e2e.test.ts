@@ -53,6 +53,7 @@ describe('routing, methods and handshakes', () => {
         { id: 'gh', provider: 'github', secrets: [GITHUB_SECRET] },
         // Its own source, so that the /metrics test's exact counts for `gh` hold whatever runs first.
         { id: 'gh-dedupe', provider: 'github', secrets: [GITHUB_SECRET] },
+        { id: 'gh-twice', provider: 'github', secrets: [GITHUB_SECRET] },
         { id: 'board', provider: 'trello', secrets: ['trello-app-secret-0123456789abcdef'] },
         { id: 'slack', provider: 'slack', secrets: [SLACK_SECRET] },
         { id: 'bin', provider: 'hmac-sha256', secrets: ['binary-hmac-secret-0123456789ab'] },
@@ -151,6 +152,37 @@ describe('routing, methods and handshakes', () => {
     expect(second.id).not.toBe(first.id)
     expect(again.id).toBe(first.id)
     expect((await gw.admin(`/api/events/${first.id}`)).body.dedupeKey).toBe('dedupe-a')
+  })
+
+  it('refuses a signature header sent twice, also when spelled in two cases; one copy is stored', async () => {
+    const port = Number(new URL(gw.url).port)
+    const body = '{"action":"signature header twice"}'
+    const [signature] = Object.entries(signWebhook(github, { body }))
+      .filter(([name]) => name.toLowerCase() === 'x-hub-signature-256')
+      .map(([, value]) => value)
+    expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/)
+    /** One request on its own connection (`connection: close`), with `signatureLines` as its signature headers. */
+    const send = async (signatureLines: string[], delivery: string) => {
+      const head =
+        `POST /webhooks/gh-twice HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n` +
+        `x-github-delivery: ${delivery}\r\nconnection: close\r\n` +
+        signatureLines.map((line) => `${line}\r\n`).join('') +
+        `content-length: ${Buffer.byteLength(body)}\r\n\r\n`
+      const { response } = await rawExchange(port, head, body)
+      return { status: Number(response.split(' ')[1]), text: response }
+    }
+    for (const lines of [
+      [`x-hub-signature-256: ${signature}`, `x-hub-signature-256: ${signature}`],
+      [`X-Hub-Signature-256: ${signature}`, `x-hub-signature-256: ${signature}`],
+    ]) {
+      const twice = await send(lines, `twice-${lines[0]!.slice(0, 1)}`)
+      expect(twice.status).toBe(400)
+      expect(twice.text).toContain('"code":"malformed_signature"')
+      expect(twice.text).toContain('more than once')
+    }
+    // The same request with one copy is accepted: the refusals above were about the repeat alone.
+    const once = await send([`x-hub-signature-256: ${signature}`], 'once')
+    expect(once.status).toBe(200)
   })
 
   it('stores a non-UTF-8 body byte-exact and returns it as base64', async () => {
