@@ -34,22 +34,22 @@ export interface ReplayMatchRow {
   readonly destination_id: string
 }
 
-/** @see INSERT_EVENT */
+/** @see INSERT_EVENT (positional, in its column order) */
 export function eventParams(
   id: string,
   { event, receivedAtMs, headersJson }: CheckedIngest,
-): Record<string, unknown> {
-  return {
+): unknown[] {
+  return [
     id,
-    sourceId: event.sourceId,
-    provider: event.provider,
-    dedupeKey: event.dedupeKey,
-    providerEventId: event.providerEventId ?? null,
-    eventType: event.eventType ?? null,
-    receivedAt: receivedAtMs,
-    headers: headersJson,
-    body: event.body,
-  }
+    event.sourceId,
+    event.provider,
+    event.dedupeKey,
+    event.providerEventId ?? null,
+    event.eventType ?? null,
+    receivedAtMs,
+    headersJson,
+    event.body,
+  ]
 }
 
 /** @see INSERT_REJECTION */

@@ -41,7 +41,7 @@ LIMIT @limit`
 /** An imported event under its own id; `changes` 0 when its id or (source_id, dedupe_key) is already stored. */
 export const IMPORT_EVENT = `-- Params: as INSERT_EVENT
 INSERT INTO events (id, source_id, provider, dedupe_key, provider_event_id, event_type, received_at, headers, body)
-VALUES (@id, @sourceId, @provider, @dedupeKey, @providerEventId, @eventType, @receivedAt, @headers, @body)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`
 
 /** An imported delivery in its state (never in flight: no lease crosses stores). */
