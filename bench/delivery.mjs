@@ -2,9 +2,13 @@
  * Bench section `delivery` (issue 4): end to end on loopback, from a provider's signed request to `hookgate
  * serve` until the destination has received the re-signed delivery.
  *
- * - latency: a fixed request rate (BENCH_DELIVERY_RATE, default 200/s) from 10 connections to one healthy
- *   destination; each body carries its send time `t`, the sink (a child process, `delivery-sink.mjs`)
- *   keeps receipt − t: p50/p99 of provider request → destination receipt.
+ * - latency: a fixed request rate (BENCH_DELIVERY_RATE, default 200/s) over at most 10 keep-alive connections
+ *   to one healthy destination, PACED: request i is due at start + i/rate (open loop: a request that waits for
+ *   a free connection still counts from its due time). Not autocannon's `overallRate`, which is a per-second
+ *   quota per connection: each connection sent its share back to back at the top of every second, so "200/s"
+ *   was a burst of 200 requests once a second and the figure measured the queue of that burst. Each body
+ *   carries its due time `t`; the sink (a child process, `delivery-sink.mjs`) keeps receipt − t: p50/p99 of
+ *   provider request → destination receipt.
  * - throughput: saturating load (50 connections) for BENCH_DELIVERY_SECONDS; ingest req/s, deliveries/s while
  *   the load runs, and deliveries/s until the backlog is drained (every acknowledged event received).
  * - isolation: ingest req/s with two destinations both healthy vs one of them down (a closed port: connections
@@ -14,10 +18,11 @@
  * Every request is signed for real (GitHub HMAC) with its own delivery id; `hookgate serve` is the built CLI with
  * its default settings (SQLite WAL, fsync before each answer, group commit, JSON logs to a file).
  * Knobs: BENCH_DELIVERY_SECONDS (10), BENCH_DELIVERY_WARMUP_SECONDS (2), BENCH_DELIVERY_RATE (200),
- * BENCH_DELIVERY_CONNECTIONS (50).
+ * BENCH_DELIVERY_CONNECTIONS (50), BENCH_DELIVERY_MAX_IN_FLIGHT (the destinations' `maxInFlight`; unset: the default).
  */
 import { Buffer } from 'node:buffer'
 import { fork } from 'node:child_process'
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
@@ -43,6 +48,7 @@ const SECONDS = envInt('BENCH_DELIVERY_SECONDS', 10)
 const WARMUP_SECONDS = envInt('BENCH_DELIVERY_WARMUP_SECONDS', 2)
 const RATE = envInt('BENCH_DELIVERY_RATE', 200)
 const CONNECTIONS = envInt('BENCH_DELIVERY_CONNECTIONS', 50)
+const MAX_IN_FLIGHT = envInt('BENCH_DELIVERY_MAX_IN_FLIGHT', 0)
 /** Issue 15: provider POST → destination receipt, p99 at RATE. */
 const LATENCY_P99_TARGET_MS = 25
 const DOWN_SHARE_TARGET = 0.8
@@ -56,9 +62,9 @@ const epochNow = () => performance.timeOrigin + performance.now()
 let sequence = 0
 
 /** A ~1 KiB JSON body carrying its send time, signed for real with its own delivery id. */
-function signedRequest(request) {
+function signedRequest(request, sentAt = epochNow()) {
   const n = sequence++
-  const head = JSON.stringify({ seq: n, t: epochNow(), padding: '' })
+  const head = JSON.stringify({ seq: n, t: sentAt, padding: '' })
   const body = Buffer.from(
     head.replace('"padding":""', `"padding":"${'x'.repeat(Math.max(0, BODY_SIZE - head.length))}"`),
   )
@@ -109,6 +115,7 @@ function startGateway(dir, name, destinations) {
     sources: [SOURCE],
     signingSecret: DEST_SECRET,
     timeoutMs: 5000,
+    ...(MAX_IN_FLIGHT > 0 ? { maxInFlight: MAX_IN_FLIGHT } : {}),
     ...d,
   }))
   return startHookgate(dir, undefined, { name, extra: { destinations: routed } })
@@ -120,7 +127,6 @@ async function load(gateway, options) {
     method: 'POST',
     duration: options.seconds,
     connections: options.connections,
-    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
     requests: [{ setupRequest: signedRequest }],
   })
   const failures = result.non2xx + result.errors + result.timeouts
@@ -134,6 +140,58 @@ async function load(gateway, options) {
     p99: result.latency.p99,
     acked: result['2xx'],
   }
+}
+
+/**
+ * Open-loop load at `rate` req/s for `seconds`: request i is due at start + i/rate and sent then (or as soon as
+ * one of `connections` keep-alive sockets is free), its body's `t` being its due time. Answer latencies also
+ * count from the due time.
+ */
+async function pacedLoad(gateway, { seconds, rate, connections }) {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: connections })
+  const target = new URL(`${gateway.url}/webhooks/${SOURCE}`)
+  const total = Math.round(seconds * rate)
+  const latencies = []
+  let failures = 0
+  const sends = []
+  const start = epochNow() + 20
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate
+    const wait = due - epochNow()
+    if (wait > 1) await delay(wait)
+    const request = signedRequest({}, due)
+    sends.push(
+      new Promise((resolve) => {
+        const req = httpRequest(
+          target,
+          {
+            method: 'POST',
+            agent,
+            headers: { ...request.headers, 'content-length': request.body.length },
+          },
+          (res) => {
+            res.resume()
+            res.on('end', () => {
+              if (res.statusCode === 200) latencies.push(epochNow() - due)
+              else failures++
+              resolve()
+            })
+          },
+        )
+        req.on('error', () => {
+          failures++
+          resolve()
+        })
+        req.end(request.body)
+      }),
+    )
+  }
+  await Promise.all(sends)
+  agent.destroy()
+  if (failures > 0) throw new Error(`bench: ${failures} of ${total} paced requests failed`)
+  latencies.sort((a, b) => a - b)
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]
+  return { rps: total / seconds, p50: at(0.5), p99: at(0.99), acked: latencies.length }
 }
 
 function storedEvents(gateway) {
@@ -187,11 +245,11 @@ export async function run() {
     const latencyGw = keep(
       await startGateway(dir, 'latency', [{ id: 'sink', url: `${sink.origin}/hooks` }]),
     )
-    await load(latencyGw, { seconds: WARMUP_SECONDS, connections: 10, rate: RATE })
+    await pacedLoad(latencyGw, { seconds: WARMUP_SECONDS, connections: 10, rate: RATE })
     await drained(sink, latencyGw, 0)
     const latencyBase = storedEvents(latencyGw)
     await sink.ask('reset')
-    const fixed = await load(latencyGw, { seconds: SECONDS, connections: 10, rate: RATE })
+    const fixed = await pacedLoad(latencyGw, { seconds: SECONDS, connections: 10, rate: RATE })
     const latency = (await drained(sink, latencyGw, latencyBase)).stats
     await stop(latencyGw.child, latencyGw.exited)
 
@@ -247,7 +305,7 @@ export async function run() {
           [`latency at ${RATE} req/s: p99`, `${ms(latency.p99)} ms`],
           [`latency at ${RATE} req/s: max`, `${ms(latency.max)} ms`],
           [
-            `  (ingest at that rate: ${integer.format(fixed.rps)} req/s, answer p99 ${fixed.p99} ms)`,
+            `  (ingest at that rate, paced: ${integer.format(fixed.rps)} req/s, answer p50 ${ms(fixed.p50)} ms, p99 ${ms(fixed.p99)} ms)`,
             '',
           ],
           [
