@@ -178,7 +178,10 @@ const destinationSchema = z.strictObject({
       maxRetryAfter: duration(0, 7 * 86_400_000).prefault('1h'),
     })
     .prefault({}),
-  maxInFlight: wholeNumber(1, 10_000).default(16),
+  // 64: under saturating ingest a destination's deliveries share the event loop with the webhook connections, and
+  // at 16 they fell to 0.4× of ingest (the backlog grew as long as the load lasted); at 64 they keep up with 50
+  // ingest connections (bench/delivery.mjs, issue 15). A destination that cannot take it answers 429/503 and is retried.
+  maxInFlight: wholeNumber(1, 10_000).default(64),
   allowLinkLocal: z.boolean({ error: 'must be true or false' }).default(false),
 })
 

@@ -33,7 +33,7 @@ function issues(input: unknown, env: Record<string, string> = {}): readonly stri
 }
 
 describe('destinations', () => {
-  it('defaults: no destinations, mode all; a destination gets the Standard Webhooks schedule, 15 s, 16 in flight', () => {
+  it('defaults: no destinations, mode all; a destination gets the Standard Webhooks schedule, 15 s, 64 in flight', () => {
     const bare = parseConfig({ sources }, { env: {} })
     expect(bare.destinations).toEqual([])
     expect(bare.delivery).toEqual({
@@ -51,7 +51,7 @@ describe('destinations', () => {
       sources: ['stripe-main'],
       eventTypes: undefined,
       timeoutMs: 15_000,
-      maxInFlight: 16,
+      maxInFlight: 64,
       retry: {
         scheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
         jitter: 0.2,

@@ -107,7 +107,7 @@ sources:
 #     timeoutMs: 15000
 #     signingSecret: \${env:BILLING_WHSEC}   # whsec_ + base64, e.g. "whsec_$(openssl rand -base64 32)"
 #     retry: { schedule: [5s, 5m, 30m, 2h, 5h, 10h, 10h] }   # the default; jitter ±20%
-#     maxInFlight: 16
+#     maxInFlight: 64                      # concurrent requests to it (the default)
 #     allowLinkLocal: false                # true to allow 169.254.0.0/16, fe80::/10 and cloud metadata addresses
 #
 # delivery:
