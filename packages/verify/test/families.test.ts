@@ -5,6 +5,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { createHash, createHmac, generateKeyPairSync, sign as cryptoSign } from 'node:crypto'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   safeVerifyWebhook,
@@ -114,6 +115,105 @@ describe('signed template family', () => {
         }),
       ),
     ).toBe('malformed_signature')
+  })
+
+  it('ISO timestamps are read as Date.parse reads the normalised text (in-range fields take a faster path)', () => {
+    const preset = signedPreset({
+      ...base,
+      id: 'iso-law',
+      algorithm: 'hmac-sha256',
+      signed: '{timestamp}{body}',
+      signature: { header: 'X-Sig', encoding: 'base64' },
+      // A window wider than any date, so that only the reading of the time decides.
+      timestamp: { header: 'X-Time', unit: 'iso', toleranceSeconds: 1e12 },
+    })({ secrets: 'iso-secret-0123456789' })
+    // The reading before the fast path: the regex, the normalised text, Date.parse.
+    const reference = (text: string): number => {
+      const match =
+        /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)([Zz]|[+-]\d{2}:?\d{2})?$/.exec(
+          text,
+        )
+      if (match === null) return Number.NaN
+      const offset = match[3]
+      return Date.parse(
+        `${match[1]}T${match[2]}${offset === undefined ? 'Z' : offset.length === 5 ? `${offset.slice(0, 3)}:${offset.slice(3)}` : offset.toUpperCase()}`,
+      )
+    }
+    const digits = (n: number, max: number) =>
+      fc.integer({ min: 0, max }).map((v) => String(v).padStart(n, '0'))
+    const iso = fc
+      .tuple(
+        fc.oneof(digits(4, 9999), fc.constantFrom('0000', '1970', '1969', '2000', '2100', '2024')),
+        digits(2, 14),
+        digits(2, 33),
+        fc.constantFrom('T', 't', ' ', 'x', ''),
+        digits(2, 25),
+        digits(2, 61),
+        digits(2, 61),
+        fc.oneof(fc.constant(''), fc.stringMatching(/^\.[0-9]{0,11}$/)),
+        fc.oneof(
+          fc.constantFrom('', 'Z', 'z', 'UTC', '+', '-'),
+          fc
+            .tuple(
+              fc.constantFrom('+', '-'),
+              digits(2, 25),
+              fc.constantFrom(':', '', '::'),
+              digits(2, 61),
+            )
+            .map((parts) => parts.join('')),
+          fc.stringMatching(/^[+-][0-9:]{0,6}$/),
+        ),
+        fc.constantFrom('', '', '', ' ', 'Z', '0'),
+      )
+      .map(
+        ([y, mo, d, sep, h, mi, s, frac, zone, tail]) =>
+          `${y}-${mo}-${d}${sep}${h}:${mi}:${s}${frac}${zone}${tail}`,
+      )
+    fc.assert(
+      fc.property(iso, (sent) => {
+        const mac = createHmac('sha256', 'iso-secret-0123456789')
+          .update(sent + BODY)
+          .digest('base64')
+        const result = safeVerifyWebhook(
+          preset,
+          { headers: { 'x-sig': mac, 'x-time': sent }, rawBody: BODY },
+          { now: new Date(0) },
+        )
+        const ms = reference(sent)
+        expect(result.ok ? result.timestamp?.getTime() : result.reason).toBe(
+          Number.isFinite(ms) ? new Date((ms / 1000) * 1000).getTime() : 'malformed_signature',
+        )
+      }),
+      { numRuns: 5000 },
+    )
+    // Calendar edges: leap days, month ends, the first and last years, offsets at their limits.
+    for (const sent of [
+      '2024-02-29T00:00:00Z',
+      '2023-02-29T00:00:00Z',
+      '2100-02-29T00:00:00Z',
+      '2000-02-29T23:59:59.999999999Z',
+      '2024-04-30T12:00:00+23:59',
+      '2024-04-31T12:00:00-2359',
+      '2024-12-31T24:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '0000-02-29T00:00:00Z',
+      '9999-12-31T23:59:59.9-00:00',
+      '1969-12-31T23:59:59.001Z',
+    ]) {
+      const mac = createHmac('sha256', 'iso-secret-0123456789')
+        .update(sent + BODY)
+        .digest('base64')
+      const result = safeVerifyWebhook(
+        preset,
+        { headers: { 'x-sig': mac, 'x-time': sent }, rawBody: BODY },
+        { now: new Date(0) },
+      )
+      const ms = reference(sent)
+      expect({ sent, at: result.ok ? result.timestamp?.getTime() : result.reason }).toEqual({
+        sent,
+        at: Number.isFinite(ms) ? new Date((ms / 1000) * 1000).getTime() : 'malformed_signature',
+      })
+    }
   })
 
   it('upper-case hex only where the preset allows it; a different algorithm prefix is unsupported_algorithm', () => {
