@@ -146,29 +146,42 @@ for (let digit = 0; digit < 16; digit++) {
 }
 
 /**
- * An ASCII form component decoded in one pass: `+` → space, `%XX` → byte, then UTF-8. For ASCII text this is what
- * URLSearchParams yields (`decodeURIComponent` and the byte-wise fallback it takes when that throws agree on these
- * bytes), at a fraction of the cost of `replaceAll('+', ' ')` plus `decodeURIComponent`. undefined for non-ASCII text.
+ * Form bytes `[start, end)` decoded into `out` from `at` (`+` → space, `%XX` → byte; any other `%` kept as is);
+ * returns where the output ends. The output is never longer than the input, so `out` may be `bytes` itself.
  */
-function decodeAsciiComponent(raw: string): string | undefined {
-  const bytes = Buffer.allocUnsafe(raw.length)
-  let length = 0
-  for (let i = 0; i < raw.length; i++) {
-    let code = raw.charCodeAt(i)
-    if (code > 0x7f) return undefined
+function decodeFormBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  at: number,
+): number {
+  for (let i = start; i < end; i++) {
+    let code = bytes[i]!
     if (code === 0x2b) {
       code = 0x20
-    } else if (code === 0x25 && i + 2 < raw.length) {
-      const high = HEX_VALUES[raw.charCodeAt(i + 1)] ?? -1
-      const low = HEX_VALUES[raw.charCodeAt(i + 2)] ?? -1
+    } else if (code === 0x25 && i + 2 < end) {
+      const high = HEX_VALUES[bytes[i + 1]!] ?? -1
+      const low = HEX_VALUES[bytes[i + 2]!] ?? -1
       if (high >= 0 && low >= 0) {
         code = high * 16 + low
         i += 2
       }
     }
-    bytes[length++] = code
+    out[at++] = code
   }
-  return bytes.toString('utf8', 0, length)
+  return at
+}
+
+/**
+ * An ASCII form component decoded in one pass: `+` → space, `%XX` → byte, then UTF-8. For ASCII text this is what
+ * URLSearchParams yields (`decodeURIComponent` and the byte-wise fallback it takes when that throws agree on these
+ * bytes), at a fraction of the cost of `replaceAll('+', ' ')` plus `decodeURIComponent`. undefined for non-ASCII text.
+ */
+function decodeAsciiComponent(raw: string): string | undefined {
+  for (let i = 0; i < raw.length; i++) if (raw.charCodeAt(i) > 0x7f) return undefined
+  const bytes = Buffer.from(raw, 'latin1')
+  return bytes.toString('utf8', 0, decodeFormBytes(bytes, 0, bytes.length, bytes, 0))
 }
 
 /**
@@ -300,29 +313,13 @@ function plainFormParams(bytes: Buffer): Buffer | undefined {
   // Names and decoded values are never longer than the pairs they come from.
   const out = Buffer.allocUnsafe(length)
   let written = 0
-  let decodedHigh = false
   for (let p = 0; p < params.length; p++) {
     const param = params[p]!
     for (let i = param.nameStart; i < param.nameEnd; i++) out[written++] = bytes[i]!
-    const valueEnd = param.valueEnd
-    for (let i = param.valueStart; i < valueEnd; i++) {
-      let code = bytes[i]!
-      if (code === 0x2b) {
-        code = 0x20
-      } else if (code === 0x25 && i + 2 < valueEnd) {
-        const high = HEX_VALUES[bytes[i + 1]!]!
-        const low = HEX_VALUES[bytes[i + 2]!]!
-        if (high >= 0 && low >= 0) {
-          code = high * 16 + low
-          if (code > 0x7f) decodedHigh = true
-          i += 2
-        }
-      }
-      out[written++] = code
-    }
+    written = decodeFormBytes(bytes, param.valueStart, param.valueEnd, out, written)
   }
   const signed = out.subarray(0, written)
-  return decodedHigh && !isUtf8(signed) ? undefined : signed
+  return isUtf8(signed) ? signed : undefined
 }
 
 /**
