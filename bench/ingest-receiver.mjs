@@ -8,6 +8,9 @@
  *   node bench/ingest-receiver.mjs express SECRET           express.raw() + HMAC: what people hand-write
  *   node bench/ingest-receiver.mjs sqlite SECRET DB_FILE    node:http + one SQLite commit per request
  *                                                           (better-sqlite3, WAL, synchronous=FULL)
+ *   node bench/ingest-receiver.mjs floor SECRET DB_FILE     the durable floor: node:http + group commit of a
+ *                                                           minimal dedupe table (delivery UNIQUE, headers, body),
+ *                                                           WAL fdatasynced off the event loop before the 200
  *   node bench/ingest-receiver.mjs postgres SECRET URL SCHEMA   node:http + one PostgreSQL INSERT per request,
  *                                                           each its own commit (pg.Pool, default size 10)
  *
@@ -19,9 +22,9 @@ import { createServer } from 'node:http'
 import process from 'node:process'
 
 const [mode, secret, dbFile, pgSchema] = process.argv.slice(2)
-if (secret === undefined || !['bare', 'express', 'sqlite', 'postgres'].includes(mode)) {
+if (secret === undefined || !['bare', 'express', 'sqlite', 'floor', 'postgres'].includes(mode)) {
   console.error(
-    'usage: node bench/ingest-receiver.mjs bare|express|sqlite|postgres SECRET [DB_FILE | URL SCHEMA]',
+    'usage: node bench/ingest-receiver.mjs bare|express|sqlite|floor|postgres SECRET [DB_FILE | URL SCHEMA]',
   )
   process.exit(2)
 }
@@ -92,6 +95,8 @@ if (mode === 'bare') {
     )
   })
   process.once('exit', () => db.close())
+} else if (mode === 'floor') {
+  server = nodeReceiver(await groupCommitStore(dbFile))
 } else if (mode === 'postgres') {
   const { default: pg } = await import('pg')
   const pool = new pg.Pool({ connectionString: dbFile })
@@ -124,6 +129,77 @@ if (mode === 'bare') {
     res.json({ id: req.get('x-github-delivery'), duplicate: false })
   })
   server = createServer(app)
+}
+
+/**
+ * The least a durable, deduplicating SQLite receiver must do per webhook, batched as well as it can be: the
+ * gateway's group commit (one transaction per event-loop turn, or per WAL sync while one runs; the WAL
+ * fdatasynced on libuv's pool; 200 only after that sync) with nothing else: no ids of its own, no per-source or
+ * per-type indexes, no redaction, no logging. The gateway's storage cost is measured against this in one run.
+ */
+async function groupCommitStore(file) {
+  const { default: Database } = await import('better-sqlite3')
+  const { fdatasync, openSync } = await import('node:fs')
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec(`CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL UNIQUE, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)`)
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO events (delivery, received_at, headers, body) VALUES (?, ?, ?, ?)',
+  )
+  const begin = db.prepare('BEGIN IMMEDIATE')
+  const commit = db.prepare('COMMIT')
+  process.once('exit', () => db.close())
+  let queue = []
+  let committed = []
+  let scheduled = false
+  let syncing = false
+  let walFd
+  const flush = () => {
+    scheduled = false
+    if (queue.length === 0) return
+    const batch = queue
+    queue = []
+    try {
+      begin.run()
+      for (const write of batch) insert.run(...write.params)
+      commit.run()
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      for (const write of batch) write.reject(error)
+      return
+    }
+    committed.push(...batch)
+    walFd ??= openSync(`${file}-wal`, 'r')
+    syncNext()
+  }
+  // One sync in flight; what is committed meanwhile waits for the next (a sync covers only earlier writes).
+  const syncNext = () => {
+    if (syncing || committed.length === 0) return
+    const covered = committed
+    committed = []
+    syncing = true
+    fdatasync(walFd, (error) => {
+      syncing = false
+      for (const write of covered) (error === null ? write.resolve : write.reject)(error)
+      flush()
+    })
+  }
+  return (req, body) =>
+    new Promise((resolve, reject) => {
+      const params = [
+        String(req.headers['x-github-delivery']),
+        Date.now(),
+        JSON.stringify(req.headers),
+        body,
+      ]
+      queue.push({ params, resolve, reject })
+      if (!scheduled && !syncing) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    })
 }
 
 server.listen(0, '127.0.0.1', () => {

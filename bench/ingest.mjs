@@ -8,7 +8,10 @@
  *   and lifecycle lines, accepted webhooks only at `debug`), logs written to a file;
  * - a bare `node:http` receiver that only verifies the HMAC: the ceiling;
  * - an Express receiver (`express.raw()` + HMAC): what people hand-write;
- * - a `node:http` receiver that inserts each request into SQLite (WAL, synchronous=FULL) with its own commit.
+ * - a `node:http` receiver that inserts each request into SQLite (WAL, synchronous=FULL) with its own commit;
+ * - the durable floor: a `node:http` receiver that verifies, then group-commits each request into a minimal
+ *   SQLite dedupe table as the gateway commits (WAL fdatasynced off the event loop before the 200), with nothing
+ *   else. What it costs beyond the bare receiver is what durability and dedupe on SQLite cost by themselves.
  *
  * Every server is its own child process (`bench/ingest-receiver.mjs` for the hand-written ones) on 127.0.0.1;
  * the load generator is autocannon (programmatic API) in this process. Each server gets the same connections,
@@ -18,8 +21,9 @@
  *
  * The report is issue 15's target table, one block per scenario, each against the bare receiver of the same run:
  * 1 KiB bodies at every connection count of BENCH_INGEST_CONNECTIONS (with the Express and per-request SQLite
- * peers at the first), 16 KiB and 256 KiB bodies (hookgate vs bare), and a gateway whose store already holds
- * BENCH_INGEST_STORE_EVENTS events (bulk-inserted before it starts) against a fresh one. Besides req/s and
+ * peers at the first, the durable floor in each), 16 KiB and 256 KiB bodies (hookgate, bare, floor), and a
+ * gateway whose store already holds BENCH_INGEST_STORE_EVENTS events (bulk-inserted before it starts) against a
+ * fresh one. Besides req/s and
  * p50/p99, each server's CPU time per request: utime + stime of the child from /proc/<pid>/stat over the measured
  * run, divided by the requests autocannon counted.
  *
@@ -27,11 +31,13 @@
  * (2), BENCH_INGEST_ROUNDS (1), BENCH_INGEST_BODY_SIZES (`16384,262144`: the extra body sizes; `0` for none),
  * BENCH_INGEST_STORE_EVENTS (1000000; 0 skips the scenario; 10000000 for the large one), BENCH_INGEST_BASELINE_CLI
  * (the `dist/cli/main.js` of another build, e.g. the commit before a change: benched beside the current one, as
- * `baseline`, in every scenario: before and after in one run).
+ * `baseline`, in every scenario: before and after in one run), BENCH_INGEST_DELIVERY_IDS (`counter`: `bench-N`;
+ * `uuid`: random UUIDs, as GitHub sends, which spread the dedupe index's inserts over all its pages).
  *
  * The harness (servers, load, report helpers) is exported for `bench/postgres.mjs`, which runs the same load.
  */
 import { Buffer } from 'node:buffer'
+import { randomUUID } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -68,6 +74,11 @@ export const WARMUP_SECONDS = envInt('BENCH_INGEST_WARMUP_SECONDS', 2)
 export const ROUNDS = envInt('BENCH_INGEST_ROUNDS', 1)
 const EXTRA_BODY_SIZES = envInts('BENCH_INGEST_BODY_SIZES', [16_384, 262_144]).filter((n) => n > 0)
 const STORE_EVENTS = envInts('BENCH_INGEST_STORE_EVENTS', [1_000_000])[0] ?? 0
+/**
+ * `uuid`: each request's delivery id is a random UUID, as GitHub's are, so every stored event lands on a random
+ * leaf of the dedupe index; `counter` (default): `bench-N`, which lands next to the previous one.
+ */
+const UUID_DELIVERY_IDS = process.env.BENCH_INGEST_DELIVERY_IDS === 'uuid'
 /** Another build's CLI (e.g. the commit before a change, built elsewhere): benched as `baseline` in every scenario. */
 const BASELINE_CLI = process.env.BENCH_INGEST_BASELINE_CLI || undefined
 
@@ -309,7 +320,9 @@ export async function load(
     requests: [
       {
         setupRequest(request) {
-          request.headers['x-github-delivery'] = `bench-${deliveries++}`
+          request.headers['x-github-delivery'] = UUID_DELIVERY_IDS
+            ? randomUUID()
+            : `bench-${deliveries++}`
           return request
         },
       },
@@ -407,6 +420,13 @@ function serverSpecs(dir, { withPeers, grownStore }) {
       start: () => startReceiver('bare', dir),
     },
   ]
+  if (grownStore === 0) {
+    specs.push({
+      id: 'floor',
+      label: 'durable floor: node:http + HMAC + group commit of a minimal dedupe table',
+      start: (tag) => startReceiver('floor', dir, [join(dir, `floor-${tag}.db`)]),
+    })
+  }
   if (BASELINE_CLI !== undefined) {
     specs.push({
       id: 'baseline',
@@ -551,6 +571,14 @@ function report(title, stats) {
       ]),
     ),
   )
+  const { hookgate, floor } = stats
+  if (hookgate !== undefined && floor !== undefined)
+    console.log(
+      `hookgate against the durable floor: ${(hookgate.rps / floor.rps).toFixed(2)}× its req/s` +
+        (hookgate.cpuUs === undefined || floor.cpuUs === undefined
+          ? ''
+          : `, ${(hookgate.cpuUs / floor.cpuUs).toFixed(2)}× its CPU per request`),
+    )
   for (const s of Object.values(stats))
     if (s.account !== undefined) console.log(`${s.label}: ${s.account}`)
 }
@@ -614,7 +642,7 @@ export async function run() {
   ]
   console.log(
     `${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured per server and round, ${ROUNDS} round(s) (servers take turns); ` +
-      `bodies signed once, unique X-GitHub-Delivery per request; CPU = utime + stime of the server process over ` +
+      `bodies signed once, unique X-GitHub-Delivery per request (${UUID_DELIVERY_IDS ? 'random UUIDs' : 'a counter'}); CPU = utime + stime of the server process over ` +
       `requests served; load average ${loadavg()
         .map((v) => v.toFixed(2))
         .join(' ')}`,
