@@ -100,11 +100,9 @@ export function redactHeaders(
   ) {
     ;(headers as Headers).forEach((value, name) => put(name, value))
   } else {
-    for (const [name, value] of Object.entries(
-      headers as Record<string, string | readonly string[] | number | undefined>,
-    )) {
-      put(name, value)
-    }
+    // for-in, not Object.entries: no [name, value] array per header on the ingest path.
+    const record = headers as Record<string, string | readonly string[] | number | undefined>
+    for (const name in record) if (Object.hasOwn(record, name)) put(name, record[name])
   }
   return out
 }

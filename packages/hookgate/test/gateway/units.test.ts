@@ -60,6 +60,13 @@ describe('redactHeaders', () => {
     expect(isSensitiveHeader('content-length')).toBe(false)
   })
 
+  it('reads own headers only, never what an object inherits', () => {
+    const headers = Object.assign(Object.create({ 'x-inherited': 'from-prototype' }) as object, {
+      accept: '*/*',
+    }) as Record<string, string>
+    expect(redactHeaders(headers)).toEqual({ accept: '*/*' })
+  })
+
   it('the logger redacts secrets, tokens and signature headers even when passed raw', () => {
     const lines: string[] = []
     const logger = createLogger({
