@@ -76,25 +76,9 @@ let server
 if (mode === 'bare') {
   server = nodeReceiver(() => undefined)
 } else if (mode === 'sqlite') {
-  const { default: Database } = await import('better-sqlite3')
-  const db = new Database(dbFile)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.exec(`CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL UNIQUE, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)`)
   // No explicit transaction: each INSERT is its own commit, i.e. one fsync per request.
-  const insert = db.prepare(
-    'INSERT OR IGNORE INTO events (delivery, received_at, headers, body) VALUES (?, ?, ?, ?)',
-  )
-  server = nodeReceiver((req, body) => {
-    insert.run(
-      String(req.headers['x-github-delivery']),
-      Date.now(),
-      JSON.stringify(req.headers),
-      body,
-    )
-  })
-  process.once('exit', () => db.close())
+  const { insert } = await openEventsTable(dbFile, 'FULL')
+  server = nodeReceiver((req, body) => void insert.run(...rowOf(req, body)))
 } else if (mode === 'floor') {
   server = nodeReceiver(await groupCommitStore(dbFile))
 } else if (mode === 'postgres') {
@@ -131,6 +115,26 @@ if (mode === 'bare') {
   server = createServer(app)
 }
 
+/** The SQLite receivers' table (WAL; `synchronous` as given): the delivery id as its one unique key. */
+async function openEventsTable(file, synchronous) {
+  const { default: Database } = await import('better-sqlite3')
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${synchronous}`)
+  db.exec(`CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL UNIQUE, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)`)
+  process.once('exit', () => db.close())
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO events (delivery, received_at, headers, body) VALUES (?, ?, ?, ?)',
+  )
+  return { db, insert }
+}
+
+/** One row of that table. */
+function rowOf(req, body) {
+  return [String(req.headers['x-github-delivery']), Date.now(), JSON.stringify(req.headers), body]
+}
+
 /**
  * The least a durable, deduplicating SQLite receiver must do per webhook, batched as well as it can be: the
  * gateway's group commit (one transaction per event-loop turn, or per WAL sync while one runs; the WAL
@@ -138,19 +142,10 @@ if (mode === 'bare') {
  * per-type indexes, no redaction, no logging. The gateway's storage cost is measured against this in one run.
  */
 async function groupCommitStore(file) {
-  const { default: Database } = await import('better-sqlite3')
   const { fdatasync, openSync } = await import('node:fs')
-  const db = new Database(file)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.exec(`CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY, delivery TEXT NOT NULL UNIQUE, received_at INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)`)
-  const insert = db.prepare(
-    'INSERT OR IGNORE INTO events (delivery, received_at, headers, body) VALUES (?, ?, ?, ?)',
-  )
+  const { db, insert } = await openEventsTable(file, 'NORMAL')
   const begin = db.prepare('BEGIN IMMEDIATE')
   const commit = db.prepare('COMMIT')
-  process.once('exit', () => db.close())
   let queue = []
   let committed = []
   let scheduled = false
@@ -188,13 +183,7 @@ async function groupCommitStore(file) {
   }
   return (req, body) =>
     new Promise((resolve, reject) => {
-      const params = [
-        String(req.headers['x-github-delivery']),
-        Date.now(),
-        JSON.stringify(req.headers),
-        body,
-      ]
-      queue.push({ params, resolve, reject })
+      queue.push({ params: rowOf(req, body), resolve, reject })
       if (!scheduled && !syncing) {
         scheduled = true
         setImmediate(flush)
