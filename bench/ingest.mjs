@@ -23,9 +23,8 @@
  * 1 KiB bodies at every connection count of BENCH_INGEST_CONNECTIONS (with the Express and per-request SQLite
  * peers at the first, the durable floor in each), 16 KiB and 256 KiB bodies (hookgate, bare, floor), and a
  * gateway whose store already holds BENCH_INGEST_STORE_EVENTS events (bulk-inserted before it starts) against a
- * fresh one. Besides req/s and
- * p50/p99, each server's CPU time per request: utime + stime of the child from /proc/<pid>/stat over the measured
- * run, divided by the requests autocannon counted.
+ * fresh one. Besides req/s and p50/p99, each server's CPU time per request: utime + stime of the child from
+ * /proc/<pid>/stat over the measured run, divided by the requests autocannon counted.
  *
  * Knobs (environment): BENCH_INGEST_CONNECTIONS (`32,256`), BENCH_INGEST_SECONDS (10), BENCH_INGEST_WARMUP_SECONDS
  * (2), BENCH_INGEST_ROUNDS (1), BENCH_INGEST_BODY_SIZES (`16384,262144`: the extra body sizes; `0` for none),
