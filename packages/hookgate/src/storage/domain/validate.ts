@@ -37,8 +37,9 @@ export function checkHeaders(headers: Readonly<Record<string, string>>, name: st
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
     throw new TypeError(`${name} must be an object of strings`)
   }
-  for (const key in headers)
-    if (typeof headers[key] !== 'string') throw new TypeError(`${name} values must be a string`)
+  // The label is made once, not per header (for-in: no array of values either; this runs per webhook).
+  const label = `${name} values`
+  for (const key in headers) requireString(headers[key], label)
 }
 
 /** Milliseconds since the epoch of a valid `Date`; anything else is a `TypeError`. */
